@@ -1,0 +1,1 @@
+"""One module per service behind one protocol (`base.Backend`), plus the shared HTTP session."""

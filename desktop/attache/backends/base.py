@@ -1,0 +1,101 @@
+"""The one protocol every service backend implements.
+
+It is shaped by the hardest of the three services (see docs/architecture.md):
+- lists arrive page by page, so a window can show the first page at once;
+- attaching a file is a plan of resumable steps (`begin_attach` → `send_content` →
+  `finish_attach`), with `UploadState` carrying the server ids gained so far, so the
+  transfer engine can journal them and never repeat a step whose effect already exists;
+- after a crash between asking the server to link an upload and hearing its answer,
+  `find_attached` recognises the file instead of linking it twice.
+A backend speaks its service's wire protocol and returns core types; it knows nothing
+of queues or windows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from attache.core.capabilities import Capability
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, Page
+
+# Called with each chunk of bytes as it goes out (or comes in): the caller counts
+# progress and feeds a hash in the same pass.
+ChunkObserver = Callable[[bytes], None]
+
+# JSON-serialisable server-side state of one upload (e.g. awork's uploadId and uploadURL).
+UploadState = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRules:
+    """What a service accepts for a profile image."""
+
+    max_bytes: int
+    mime_types: frozenset[str]
+
+
+@runtime_checkable
+class Backend(Protocol):
+    service: str  # "awork", "onlyoffice", "superoffice"
+    account: str  # the account's display name, used in messages
+
+    def capabilities(self, kind: EntityKind) -> Capability: ...
+
+    def image_rules(self, kind: EntityKind) -> ImageRules: ...
+
+    # ---- browsing ----
+    def workspace(self) -> Entity: ...
+
+    def iter_pages(
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200
+    ) -> Iterator[Page[Entity]]: ...
+
+    def get_entity(self, ref: EntityRef) -> Entity: ...
+
+    # ---- profile images ----
+    def get_image(
+        self, ref: EntityRef, *, width: int | None = None, height: int | None = None, crop: bool = False
+    ) -> bytes | None:
+        """The image bytes, or None when the entity has no image."""
+        ...
+
+    def set_image(self, ref: EntityRef, source: Path, *, on_chunk: ChunkObserver | None = None) -> None: ...
+
+    def delete_image(self, ref: EntityRef) -> None: ...
+
+    # ---- files ----
+    def list_files(self, ref: EntityRef) -> list[FileRecord]: ...
+
+    def download_file(
+        self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None
+    ) -> Path:
+        """Stream the file's latest version to `dest` (a file path, or a folder to put it in)."""
+        ...
+
+    def delete_file(self, ref: EntityRef, file_id: str) -> None: ...
+
+    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState: ...
+
+    def send_content(
+        self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
+    ) -> UploadState: ...
+
+    def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord: ...
+
+    def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None: ...
+
+    def close(self) -> None: ...
+
+
+def attach_file(
+    backend: Backend, ref: EntityRef, source: Path, *, name: str | None = None, on_chunk: ChunkObserver | None = None
+) -> FileRecord:
+    """Run every step of an upload in one go, without a journal (the engine adds one)."""
+    size = source.stat().st_size
+    name = name or source.name
+    state = backend.begin_attach(ref, name, size)
+    state = backend.send_content(state, source, size, on_chunk=on_chunk)
+    return backend.finish_attach(ref, state, name)

@@ -1,0 +1,325 @@
+"""`attache`: the GUI, the sandbox server, and headless commands on the same core.
+
+Exit codes: 0 success, 1 a failure (one line on stderr), 2 a usage error.
+Heavy modules (Qt, the sandbox, the backends) are imported only by the command that needs them,
+so `attache --help` and headless commands start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from attache.core.errors import AttacheError, InvalidInputError
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
+
+DEFAULT_AWORK_URL = "https://api.awork.com/api/v1"
+TOKEN_ENV = "ATTACHE_TOKEN"
+
+
+class UsageError(Exception):
+    """A mistake in the command line itself (exit 2)."""
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attache",
+        description="Attaché: browse projects, tasks, companies and users; attach files; set profile images.",
+    )
+    parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local awork sandbox")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sandbox = commands.add_parser("sandbox", help="serve a local awork sandbox in the foreground until Ctrl-C")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox.add_argument("--data", type=Path, help="keep the sandbox's data in DIR (default: temporary)")
+    sandbox.add_argument("--token", help="the Bearer token to accept (default: a random one, printed)")
+    sandbox.add_argument("--scale", type=_scale, help="seed N tasks (up to 100,000) for benchmarks")
+    sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject awork-like faults into RATE of requests (0–1)")
+
+    connection = argparse.ArgumentParser(add_help=False)
+    connection.add_argument("--url", default=os.environ.get("ATTACHE_URL", DEFAULT_AWORK_URL),
+                            help=f"the awork API base URL (default {DEFAULT_AWORK_URL})")
+
+    ls = commands.add_parser("ls", parents=[connection], help="list projects, tasks, companies, users, …")
+    ls.add_argument("kind", type=_kind, metavar="KIND",
+                    help="projects, tasks, companies, users, project-templates or workspace")
+    ls.add_argument("--project", metavar="ID", help="with tasks: only the tasks of this project")
+    ls.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+
+    files = commands.add_parser("files", parents=[connection], help="list the files attached to a task")
+    files.add_argument("task_id", metavar="TASK_ID")
+    files.add_argument("--json", action="store_true")
+
+    upload = commands.add_parser("upload", parents=[connection], help="attach files to a task")
+    upload.add_argument("task_id", metavar="TASK_ID")
+    upload.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+
+    download = commands.add_parser("download", parents=[connection], help="download a task's file")
+    download.add_argument("task_id", metavar="TASK_ID")
+    download.add_argument("file_id", metavar="FILE_ID")
+    download.add_argument("-o", "--output", type=Path, default=Path.cwd(), metavar="PATH",
+                          help="a file name, or a folder to save into (default: the current folder)")
+
+    rm_file = commands.add_parser("rm-file", parents=[connection], help="delete a file from a task")
+    rm_file.add_argument("task_id", metavar="TASK_ID")
+    rm_file.add_argument("file_id", metavar="FILE_ID")
+
+    image = commands.add_parser("image", parents=[connection], help="get, set or remove a profile image")
+    image.add_argument("action", choices=("get", "set", "rm"))
+    image.add_argument("kind", type=_kind, metavar="KIND")
+    image.add_argument("entity_id", metavar="ID")
+    image.add_argument("file", nargs="?", type=Path, metavar="FILE",
+                       help="set: the image to upload; get: where to save it (default: ID.<ext>)")
+    image.add_argument("--size", type=int, metavar="PX", help="get: ask the server for a square of PX pixels")
+    return parser
+
+
+def _kind(text: str) -> EntityKind:
+    try:
+        return EntityKind.parse(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _rate(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError("RATE is a fraction between 0 and 1, e.g. 0.2")
+    return value
+
+
+def _scale(text: str) -> int:
+    value = int(text)
+    if not 0 < value <= 100_000:
+        raise argparse.ArgumentTypeError("N is between 1 and 100,000")
+    return value
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _open_window(sandbox=args.sandbox)
+    handler = _COMMANDS[args.command]
+    try:
+        return handler(args)
+    except UsageError as error:
+        parser.error(str(error))  # exits 2
+    except AttacheError as error:
+        print(f"attache: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("attache: interrupted", file=sys.stderr)
+        return 130
+    return 0  # pragma: no cover
+
+
+def _open_window(*, sandbox: bool) -> int:
+    from attache.ui.app import run_app
+
+    return run_app(sandbox=sandbox)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _serve_sandbox(args: argparse.Namespace) -> int:
+    from attache.sandbox.server import serve_forever
+
+    serve_forever(host=args.host, port=args.port, data_dir=args.data, token=args.token,
+                  scale=args.scale, faults_rate=args.faults)
+    return 0
+
+
+def _backend(args: argparse.Namespace):
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise AttacheError(f"No awork token: set {TOKEN_ENV} to an API key (awork: Settings › Integrations)")
+    from attache.backends.awork import AworkBackend
+
+    return AworkBackend(args.url, token=token, account=_account_label(args.url))
+
+
+def _account_label(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).netloc or url
+
+
+def _ls(args: argparse.Namespace) -> int:
+    if args.project and args.kind is not EntityKind.TASK:
+        raise UsageError("--project goes with 'ls tasks'")
+    parent = EntityRef(EntityKind.PROJECT, args.project) if args.project else None
+    with _closing(_backend(args)) as backend:
+        for page in backend.iter_pages(args.kind, parent=parent):
+            for entity in page.items:
+                print(_entity_json(entity) if args.json else _entity_line(entity))
+            sys.stdout.flush()
+    return 0
+
+
+def _files(args: argparse.Namespace) -> int:
+    with _closing(_backend(args)) as backend:
+        for record in backend.list_files(EntityRef(EntityKind.TASK, args.task_id)):
+            print(_file_json(record) if args.json else _file_line(record))
+    return 0
+
+
+def _upload(args: argparse.Namespace) -> int:
+    from attache.backends.base import attach_file
+    from attache.core.sources import check_source
+
+    for path in args.paths:
+        check_source(path)  # every file is checked before the first byte is sent
+    ref = EntityRef(EntityKind.TASK, args.task_id)
+    with _closing(_backend(args)) as backend:
+        backend.get_entity(ref)  # an unknown task fails before anything is uploaded
+        for path in args.paths:
+            with _progress_line(path.name, path.stat().st_size) as on_chunk:
+                record = attach_file(backend, ref, path, on_chunk=on_chunk)
+            print(f"{record.id}\t{record.name}")
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    with _closing(_backend(args)) as backend:
+        path = backend.download_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id, args.output)
+    print(path)
+    return 0
+
+
+def _rm_file(args: argparse.Namespace) -> int:
+    with _closing(_backend(args)) as backend:
+        backend.delete_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id)
+    return 0
+
+
+def _image(args: argparse.Namespace) -> int:
+    ref = EntityRef(args.kind, args.entity_id)
+    if args.action == "set" and args.file is None:
+        raise UsageError("image set needs the FILE to upload")
+    if args.action == "rm" and args.file is not None:
+        raise UsageError("image rm takes no FILE")
+    with _closing(_backend(args)) as backend:
+        if args.action == "set":
+            from attache.core.sources import check_source
+
+            check_source(args.file)
+            with _progress_line(args.file.name, args.file.stat().st_size) as on_chunk:
+                backend.set_image(ref, args.file, on_chunk=on_chunk)
+        elif args.action == "rm":
+            backend.delete_image(ref)
+        else:
+            size = args.size
+            data = backend.get_image(ref, width=size, height=size, crop=bool(size))
+            if data is None:
+                raise AttacheError(f"The {ref.kind.singular} {ref.id} has no profile image")
+            target = args.file or Path(f"{args.entity_id}{_image_suffix(data)}")
+            _write_atomically(target, data)
+            print(target)
+    return 0
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "sandbox": _serve_sandbox,
+    "ls": _ls,
+    "files": _files,
+    "upload": _upload,
+    "download": _download,
+    "rm-file": _rm_file,
+    "image": _image,
+}
+
+
+# ---------------------------------------------------------------- output helpers
+
+
+def _entity_line(entity: Entity) -> str:
+    marker = "◉" if entity.has_image else " "
+    return f"{entity.id}\t{marker} {entity.name}\t{entity.subtitle}"
+
+
+def _entity_json(entity: Entity) -> str:
+    return json.dumps({
+        "kind": entity.kind.value, "id": entity.id, "name": entity.name, "subtitle": entity.subtitle,
+        "has_image": entity.has_image, "parents": {k.value: v for k, v in entity.parents},
+        "version": entity.version,
+    }, ensure_ascii=False)
+
+
+def _file_line(record: FileRecord) -> str:
+    from attache.core.sources import human_size
+
+    size = human_size(record.size) if record.size is not None else "?"
+    when = record.created_on.strftime("%Y-%m-%d %H:%M") if record.created_on else ""
+    return f"{record.id}\t{record.name}\t{size}\t{when}"
+
+
+def _file_json(record: FileRecord) -> str:
+    data: dict[str, Any] = asdict(record)
+    return json.dumps(data, default=str, ensure_ascii=False)
+
+
+def _image_suffix(data: bytes) -> str:
+    signatures = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
+    return next((ext for magic, ext in signatures.items() if data.startswith(magic)), ".img")
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    if target.is_dir():
+        raise InvalidInputError(f"{target} is a folder; give a file name to save the image as")
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(target)
+
+
+class _closing:
+    """`with` for backends, which have close() but are not context managers themselves."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+
+    def __enter__(self):
+        return self.backend
+
+    def __exit__(self, *exc) -> None:
+        self.backend.close()
+
+
+class _progress_line:
+    """A progress line on stderr while bytes go out, only when stderr is a terminal."""
+
+    def __init__(self, name: str, total: int) -> None:
+        self.name, self.total, self.sent = name, max(total, 1), 0
+        self.enabled = sys.stderr.isatty()
+
+    def __enter__(self) -> Callable[[bytes], None] | None:
+        return self._on_chunk if self.enabled else None
+
+    def _on_chunk(self, chunk: bytes) -> None:
+        self.sent += len(chunk)
+        percent = min(100, self.sent * 100 // self.total)
+        sys.stderr.write(f"\r{self.name}: {percent:3d}%")
+        sys.stderr.flush()
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

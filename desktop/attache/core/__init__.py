@@ -1,0 +1,52 @@
+"""Plain data shared by every layer: entities, files, capabilities, errors, per-user paths.
+
+Nothing here imports Qt or does I/O on import.
+"""
+
+from attache.core.capabilities import Capability, capabilities_for
+from attache.core.errors import (
+    AttacheError,
+    AuthenticationError,
+    CancelledError,
+    InvalidInputError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    ServiceUnavailableError,
+    SourceChangedError,
+    TooLargeError,
+    TransientError,
+    UnsupportedError,
+    UploadExpiredError,
+)
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+
+__all__ = [
+    "AttacheError",
+    "AuthenticationError",
+    "CancelledError",
+    "Capability",
+    "Entity",
+    "EntityKind",
+    "EntityRef",
+    "FileRecord",
+    "FileVersion",
+    "InvalidInputError",
+    "NetworkError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitedError",
+    "ServerError",
+    "ServiceUnavailableError",
+    "SourceChangedError",
+    "TooLargeError",
+    "TransientError",
+    "UnsupportedError",
+    "UploadExpiredError",
+    "capabilities_for",
+]
