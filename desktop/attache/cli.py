@@ -47,8 +47,24 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject awork-like faults into RATE of requests (0–1)")
 
     connection = argparse.ArgumentParser(add_help=False)
-    connection.add_argument("--url", default=os.environ.get("ATTACHE_URL", DEFAULT_AWORK_URL),
-                            help=f"the awork API base URL (default {DEFAULT_AWORK_URL})")
+    connection.add_argument("--account", metavar="NAME", help="use this saved account (see 'attache account')")
+    connection.add_argument("--url", default=os.environ.get("ATTACHE_URL"),
+                            help=f"an awork API base URL, with the token in ${TOKEN_ENV} (default {DEFAULT_AWORK_URL})")
+
+    account = commands.add_parser("account", help="add, list or remove saved accounts")
+    account_actions = account.add_subparsers(dest="account_action", metavar="ACTION", required=True)
+    account_add = account_actions.add_parser("add", help="save an account (then 'attache login NAME')")
+    account_add.add_argument("name", metavar="NAME")
+    account_add.add_argument("--service", default="awork", choices=("awork",))
+    account_add.add_argument("--url", default=DEFAULT_AWORK_URL, help="the service's API base URL")
+    account_actions.add_parser("list", help="show saved accounts")
+    account_remove = account_actions.add_parser("remove", help="forget an account and delete its secret")
+    account_remove.add_argument("name", metavar="NAME")
+
+    login = commands.add_parser("login", help="sign in to a saved account: an API key from standard input")
+    login.add_argument("name", metavar="NAME")
+    login.add_argument("--session-only", action="store_true",
+                       help="when no keyring is usable, keep the secret in memory (useless for a one-shot command)")
 
     ls = commands.add_parser("ls", parents=[connection], help="list projects, tasks, companies, users, …")
     ls.add_argument("kind", type=_kind, metavar="KIND",
@@ -145,12 +161,93 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
 
 def _backend(args: argparse.Namespace):
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise AttacheError(f"No awork token: set {TOKEN_ENV} to an API key (awork: Settings › Integrations)")
+    """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN."""
     from attache.backends.awork import AworkBackend
 
-    return AworkBackend(args.url, token=token, account=_account_label(args.url))
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if args.account or (not token and not args.url):
+        from attache.core.accounts import AccountStore
+
+        store = AccountStore()
+        if args.account:
+            account = store.get(args.account)
+        else:
+            accounts = store.list()
+            if len(accounts) != 1:
+                names = ", ".join(a.name for a in accounts)
+                raise AttacheError(
+                    f"Choose an account with --account NAME ({names})" if accounts else
+                    f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
+                    f"or set {TOKEN_ENV} to an awork API key")
+            account = accounts[0]
+        return AworkBackend(account.base_url, token=_saved_token(account.name), account=account.name)
+    if not token:
+        raise AttacheError(f"No awork token: set {TOKEN_ENV} to an API key (awork: Settings › Integrations)")
+    url = args.url or DEFAULT_AWORK_URL
+    return AworkBackend(url, token=token, account=_account_label(url))
+
+
+def _saved_token(name: str) -> str:
+    from attache.core.errors import AuthenticationError
+    from attache.credentials import open_secret_store
+
+    secret = open_secret_store().load(name)
+    token = (secret or {}).get("access_token") or (secret or {}).get("api_key")
+    if not token:
+        raise AuthenticationError(f"No sign-in is stored for account {name!r}: run 'attache login {name}'",
+                                  account=name)
+    return token
+
+
+def _account(args: argparse.Namespace) -> int:
+    from attache.core.accounts import Account, AccountStore
+
+    store = AccountStore()
+    if args.account_action == "add":
+        store.add(Account(name=args.name, service=args.service, base_url=args.url.rstrip("/")))
+        print(f"Added {args.name}. Sign in with: attache login {args.name}")
+    elif args.account_action == "list":
+        for account in store.list():
+            print(f"{account.name}\t{account.service}\t{account.base_url}\t{account.workspace}")
+    else:
+        store.get(args.name)  # a clear message for an unknown name, before touching the keyring
+        from attache.credentials import open_secret_store
+
+        open_secret_store().delete(args.name)
+        store.remove(args.name)
+        print(f"Removed {args.name} and its stored sign-in")
+    return 0
+
+
+def _login(args: argparse.Namespace) -> int:
+    """Check an API key with GET /me before saving it, and name the workspace it opens."""
+    from dataclasses import replace
+
+    from attache.backends.awork import AworkBackend
+    from attache.core.accounts import AccountStore
+    from attache.credentials import open_secret_store
+
+    store = AccountStore()
+    account = store.get(args.name)
+    secrets = open_secret_store(allow_memory=args.session_only)
+    api_key = _read_secret_line(f"API key for {account.name}: ")
+    if not api_key:
+        raise InvalidInputError("No API key given on standard input")
+    backend = AworkBackend(account.base_url, token=api_key, account=account.name)
+    with _closing(backend):
+        workspace = backend.workspace()
+    secrets.save(account.name, {"type": "api_key", "api_key": api_key})
+    store.add(replace(account, auth="api_key", workspace=workspace.name))
+    print(f"Signed in to {workspace.name} as {account.name}; the key is kept in {secrets.description}")
+    return 0
+
+
+def _read_secret_line(prompt: str) -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(prompt).strip()
+    return sys.stdin.readline().strip()
 
 
 def _account_label(url: str) -> str:
@@ -235,6 +332,8 @@ def _image(args: argparse.Namespace) -> int:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sandbox": _serve_sandbox,
+    "account": _account,
+    "login": _login,
     "ls": _ls,
     "files": _files,
     "upload": _upload,

@@ -1,0 +1,80 @@
+"""The user's accounts: display name, service and base URL, in the config directory.
+
+This file never holds a secret; each account's secret is in the keyring under its name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from attache.core.errors import InvalidInputError, NotFoundError
+from attache.core.paths import app_dirs
+
+SERVICES = {
+    "awork": "https://api.awork.com/api/v1",
+    "onlyoffice": "",
+    "superoffice": "",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    name: str
+    service: str
+    base_url: str
+    auth: str = "api_key"  # "api_key" or "oauth"
+    workspace: str = ""  # the workspace's name, as the service reported it at sign-in
+
+    @property
+    def reference(self) -> str:
+        """What the transfer journal stores: service and account name, never a secret."""
+        return f"{self.service}:{self.name}"
+
+
+class AccountStore:
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or app_dirs().config / "accounts.json"
+
+    def list(self) -> list[Account]:
+        try:
+            raw = json.loads(self.path.read_text("utf-8"))
+        except FileNotFoundError:
+            return []
+        except ValueError as error:
+            raise InvalidInputError(f"{self.path} is damaged ({error}); fix or remove it") from None
+        return [Account(**entry) for entry in raw.get("accounts", [])]
+
+    def get(self, name: str) -> Account:
+        for account in self.list():
+            if account.name == name:
+                return account
+        known = ", ".join(a.name for a in self.list()) or "none yet"
+        raise NotFoundError(f"No account named {name!r} (accounts: {known})")
+
+    def add(self, account: Account) -> None:
+        if account.service not in SERVICES:
+            raise InvalidInputError(f"Unknown service {account.service!r}; choose one of {', '.join(SERVICES)}")
+        if not account.name.strip():
+            raise InvalidInputError("An account needs a name")
+        accounts = [a for a in self.list() if a.name != account.name]
+        self._write([*accounts, account])
+
+    def remove(self, name: str) -> Account:
+        account = self.get(name)
+        self._write([a for a in self.list() if a.name != name])
+        return account
+
+    def _write(self, accounts: list[Account]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = json.dumps({"version": 1, "accounts": [asdict(a) for a in accounts]}, indent=2)
+        # Write then rename: a crash never leaves half a file.
+        fd, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".accounts-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, self.path)
