@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     account_remove = account_actions.add_parser("remove", help="forget an account and delete its secret")
     account_remove.add_argument("name", metavar="NAME")
 
-    login = commands.add_parser("login", help="sign in to a saved account: an API key from standard input")
+    login = commands.add_parser("login", help="sign in to a saved account: an API key from standard input, or --browser")
     login.add_argument("name", metavar="NAME")
+    login.add_argument("--browser", action="store_true", help="sign in with awork in the system browser (OAuth)")
     login.add_argument("--session-only", action="store_true",
                        help="when no keyring is usable, keep the secret in memory (useless for a one-shot command)")
 
@@ -230,14 +231,24 @@ def _login(args: argparse.Namespace) -> int:
     store = AccountStore()
     account = store.get(args.name)
     secrets = open_secret_store(allow_memory=args.session_only)
-    api_key = _read_secret_line(f"API key for {account.name}: ")
-    if not api_key:
-        raise InvalidInputError("No API key given on standard input")
-    backend = AworkBackend(account.base_url, token=api_key, account=account.name)
+    if args.browser:
+        from attache.backends.awork_oauth import sign_in_with_browser
+
+        previous = secrets.load(account.name) or {}
+        print("Opening awork's sign-in page in your browser…", file=sys.stderr)
+        secret = sign_in_with_browser(account.base_url, client_id=previous.get("client_id"),
+                                      redirect_uri=previous.get("redirect_uri"))
+        token, auth = secret["access_token"], "oauth"
+    else:
+        token = _read_secret_line(f"API key for {account.name}: ")
+        if not token:
+            raise InvalidInputError("No API key given on standard input")
+        secret, auth = {"type": "api_key", "api_key": token}, "api_key"
+    backend = AworkBackend(account.base_url, token=token, account=account.name)
     with _closing(backend):
-        workspace = backend.workspace()
-    secrets.save(account.name, {"type": "api_key", "api_key": api_key})
-    store.add(replace(account, auth="api_key", workspace=workspace.name))
+        workspace = backend.workspace()  # the key works before it is saved
+    secrets.save(account.name, secret)
+    store.add(replace(account, auth=auth, workspace=workspace.name))
     print(f"Signed in to {workspace.name} as {account.name}; the key is kept in {secrets.description}")
     return 0
 

@@ -1,0 +1,226 @@
+"""awork's OAuth endpoints, faithfully enough for a desktop sign-in to run end to end.
+
+- `POST /clientapplications/register`: dynamic client registration (RFC 7591), 201.
+- `GET /accounts/authorize`: a consent page; `POST` of its form redirects to the client's
+  loopback `redirect_uri` with `code` and `state` (or `error=access_denied`).
+- `POST /accounts/token`: form-encoded `authorization_code` (PKCE S256 required) and
+  `refresh_token` grants. Refresh tokens rotate: each use returns a new one and kills the old.
+Errors use awork's `{code, description}` shape (awork.md §1.2), not RFC 6749's `error`.
+Loopback redirect URIs match whatever the port (RFC 8252 §7.3): a desktop app binds a free one.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+SCOPES = {"full_access", "offline_access"}
+
+
+@dataclass
+class _Grant:
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+    scope: str
+    expires_at: float
+
+
+@dataclass
+class OAuthProvider:
+    """In-memory OAuth state for one sandbox run; thread-safe (uvicorn and tests share it)."""
+
+    access_token_lifetime: float = 86_400.0
+    clients: dict[str, dict] = field(default_factory=dict)
+    _codes: dict[str, _Grant] = field(default_factory=dict)
+    _access: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
+    _refresh: dict[str, str] = field(default_factory=dict)  # token → client id
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ---- what the API's Bearer check and the tests use ----
+    def is_valid_access_token(self, token: str) -> bool:
+        with self._lock:
+            expiry = self._access.get(token)
+        return expiry is not None and expiry > time.monotonic()
+
+    def expire_access_tokens(self) -> None:
+        """Make every issued access token stale at once (for 401-mid-queue tests)."""
+        with self._lock:
+            self._access = {token: 0.0 for token in self._access}
+
+    def routes(self, prefix: str = "/api/v1") -> list[Route]:
+        return [
+            Route(f"{prefix}/clientapplications/register", self._register, methods=["POST"]),
+            Route(f"{prefix}/accounts/authorize", self._authorize_page, methods=["GET"]),
+            Route(f"{prefix}/accounts/authorize", self._authorize_decision, methods=["POST"]),
+            Route(f"{prefix}/accounts/token", self._token, methods=["POST"]),
+        ]
+
+    # ---- registration ----
+    async def _register(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return _error(400, "validation-failed", "The body must be JSON.")
+        uris = body.get("redirect_uris") if isinstance(body, dict) else None
+        if not uris or not all(isinstance(u, str) and urlsplit(u).scheme in ("http", "https") for u in uris):
+            return _error(400, "validation-failed", "redirect_uris must list at least one http(s) URI.")
+        client_id = secrets.token_hex(16)
+        now = int(time.time())
+        record = {
+            "redirect_uris": uris,
+            "client_name": body.get("client_name"),
+            "token_endpoint_auth_method": body.get("token_endpoint_auth_method") or "none",
+            "grant_types": body.get("grant_types") or ["authorization_code", "refresh_token"],
+            "response_types": body.get("response_types") or ["code"],
+            "scope": body.get("scope") or "full_access offline_access",
+            "application_type": body.get("application_type") or "native",
+            "software_id": body.get("software_id"),
+            "software_version": body.get("software_version"),
+            "client_id": client_id,
+            "client_secret": None,
+            "client_secret_expires_at": 0,
+            "client_id_issued_at": now,
+        }
+        with self._lock:
+            self.clients[client_id] = record
+        return JSONResponse(record, status_code=201)
+
+    # ---- authorization ----
+    def _check_authorize(self, params) -> str | None:
+        client = self.clients.get(params.get("client_id", ""))
+        if client is None:
+            return "Unknown client_id."
+        if params.get("response_type") != "code":
+            return "response_type must be 'code'."
+        if not _redirect_allowed(params.get("redirect_uri", ""), client["redirect_uris"]):
+            return "redirect_uri is not registered for this client."
+        if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
+            return "PKCE with code_challenge_method=S256 is required."
+        if not set(params.get("scope", "").split()) <= SCOPES:
+            return "Unknown scope."
+        return None
+
+    async def _authorize_page(self, request: Request) -> Response:
+        params = dict(request.query_params)
+        problem = self._check_authorize(params)
+        if problem:
+            return HTMLResponse(_page("Sign-in failed", f"<p>{html.escape(problem)}</p>"), status_code=400)
+        client = self.clients[params["client_id"]]
+        hidden = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in params.items()
+        )
+        body = (
+            f"<p><b>{html.escape(client.get('client_name') or 'An application')}</b> asks for access to your "
+            f"awork sandbox workspace ({html.escape(params.get('scope', ''))}).</p>"
+            f'<form method="post">{hidden}'
+            '<button name="decision" value="allow">Allow</button> '
+            '<button name="decision" value="deny">Deny</button></form>'
+        )
+        return HTMLResponse(_page("Authorize access", body))
+
+    async def _authorize_decision(self, request: Request) -> Response:
+        params = dict(await request.form())
+        decision = params.pop("decision", "deny")
+        problem = self._check_authorize(params)
+        if problem:
+            return HTMLResponse(_page("Sign-in failed", f"<p>{html.escape(problem)}</p>"), status_code=400)
+        redirect = params["redirect_uri"]
+        state = {"state": params["state"]} if params.get("state") else {}
+        if decision != "allow":
+            return RedirectResponse(_with_query(redirect, {"error": "access_denied", **state}), status_code=302)
+        code = secrets.token_urlsafe(24)
+        with self._lock:
+            self._codes[code] = _Grant(params["client_id"], redirect, params["code_challenge"],
+                                       params.get("scope", ""), time.monotonic() + 300)
+        return RedirectResponse(_with_query(redirect, {"code": code, **state}), status_code=302)
+
+    # ---- tokens ----
+    async def _token(self, request: Request) -> Response:
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return _error(400, "invalid_request", "The mandatory 'Content-Type' header must be specified.")
+        form = dict(await request.form())
+        grant_type = form.get("grant_type")
+        if not grant_type:
+            return _error(400, "invalid_request", "The mandatory 'grant_type' parameter is missing.")
+        if grant_type == "authorization_code":
+            return self._exchange_code(form)
+        if grant_type == "refresh_token":
+            return self._rotate_refresh(form)
+        return _error(400, "unsupported_grant_type", f"The grant type '{grant_type}' is not supported.")
+
+    def _exchange_code(self, form: dict) -> Response:
+        with self._lock:
+            grant = self._codes.pop(form.get("code", ""), None)  # a code works once
+        if grant is None or grant.expires_at < time.monotonic():
+            return _error(400, "invalid_grant", "The authorization code is invalid or has expired.")
+        if form.get("client_id") != grant.client_id:
+            return _error(400, "invalid_client", "The client_id does not match the authorization code.")
+        if form.get("redirect_uri") != grant.redirect_uri:
+            return _error(400, "invalid_grant", "The redirect_uri does not match the authorization request.")
+        if _s256(form.get("code_verifier", "")) != grant.code_challenge:
+            return _error(400, "invalid_grant", "The code_verifier does not match the code_challenge.")
+        return self._issue(grant.client_id)
+
+    def _rotate_refresh(self, form: dict) -> Response:
+        with self._lock:
+            client_id = self._refresh.pop(form.get("refresh_token", ""), None)  # used once, then dead
+        if client_id is None:
+            return _error(400, "invalid_grant", "The refresh token is invalid, expired or already used.")
+        if form.get("client_id") != client_id:
+            return _error(400, "invalid_client", "The client_id does not match the refresh token.")
+        return self._issue(client_id)
+
+    def _issue(self, client_id: str) -> Response:
+        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self._lock:
+            self._access[access] = time.monotonic() + self.access_token_lifetime
+            self._refresh[refresh] = client_id
+        return JSONResponse(
+            {"access_token": access, "token_type": "Bearer", "resource": "awork.com",
+             "expires_in": int(self.access_token_lifetime), "refresh_token": refresh},
+            headers={"Cache-Control": "no-store"},
+        )
+
+
+def _redirect_allowed(uri: str, registered: list[str]) -> bool:
+    asked = urlsplit(uri)
+    for candidate in registered:
+        known = urlsplit(candidate)
+        if uri == candidate:
+            return True
+        loopback = asked.hostname in ("127.0.0.1", "localhost", "::1") and asked.scheme == "http"
+        if loopback and (asked.scheme, asked.hostname, asked.path) == (known.scheme, known.hostname, known.path):
+            return True
+    return False
+
+
+def _s256(verifier: str) -> str:
+    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def _with_query(url: str, params: dict[str, str]) -> str:
+    return url + ("&" if "?" in url else "?") + urlencode(params)
+
+
+def _error(status: int, code: str, description: str) -> JSONResponse:
+    return JSONResponse({"code": code, "description": description,
+                         "link": "https://developers.awork.com/#response-types"}, status_code=status)
+
+
+def _page(title: str, body: str) -> str:
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title} · awork sandbox</title>"
+            "<style>body{font:15px system-ui;margin:4em auto;max-width:32em;color:#223}"
+            "button{font-size:15px;padding:.5em 1.5em;margin-right:.5em}</style></head>"
+            f"<body><h1>{title}</h1>{body}</body></html>")
