@@ -1,0 +1,657 @@
+"""awork's public REST API (v1) behind the `Backend` protocol.
+
+Wire facts (see shared/contracts/awork.md): Bearer token; lists are bare JSON arrays paged with
+`page`/`pageSize` and `aw-*` headers; profile images at `/files/images/{entityName}/{id}`;
+task files by the three-step upload (generateuploadurl → PUT to blob storage → byuploadid).
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import httpx
+from httpx_retries import Retry
+
+from attache.backends.base import ChunkObserver, ImageRules, UploadState
+from attache.backends.http import (
+    STREAMED,
+    error_for_exception,
+    error_for_response,
+    expect_json,
+    filename_from_content_disposition,
+    html_instead_of_json,
+    looks_like_html,
+    make_client,
+    sanitize_filename,
+)
+from attache.core.capabilities import Capability, capabilities_for
+from attache.core.errors import (
+    AttacheError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    SourceChangedError,
+    TooLargeError,
+    TransientError,
+    UnsupportedError,
+    UploadExpiredError,
+)
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+
+DEFAULT_BASE_URL = "https://api.awork.com/api/v1"
+SERVICE = "awork"
+
+MAX_PAGE_SIZE = 1000  # awork's documented maximum
+IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
+IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+CHUNK_SIZE = 1024 * 1024
+
+_K = EntityKind
+
+_LIST_PATHS = {
+    _K.PROJECT: "projects",
+    _K.COMPANY: "companies",
+    _K.USER: "users",
+    _K.PROJECT_TEMPLATE: "projecttemplates",
+    _K.TASK: "me/allavailabletasks",  # there is no GET /tasks for API tokens
+}
+
+_ENTITY_PATHS = {
+    _K.PROJECT: "projects",
+    _K.TASK: "tasks",
+    _K.COMPANY: "companies",
+    _K.USER: "users",
+    _K.PROJECT_TEMPLATE: "projecttemplates",
+    _K.WORKSPACE: "workspaces",
+}
+
+# The {entityName} segment of /files/images/{entityName}/{entityId}.
+_IMAGE_ENTITY_NAMES = {
+    _K.COMPANY: "companies",
+    _K.CONTACT_PERSON: "contactpersons",
+    _K.PROJECT: "projects",
+    _K.PROJECT_TEMPLATE: "projecttemplates",
+    _K.USER: "users",
+    _K.WORKSPACE: "workspaces",
+}
+
+# awork error codes whose meaning the HTTP status does not carry (awork.md §3.5).
+_ERROR_CODES: dict[str, type[AttacheError]] = {
+    "insufficient-subscription-level": PermissionDeniedError,
+    "insufficient-seats": PermissionDeniedError,
+    "concurrency-violation": TransientError,
+    "database-commit": TransientError,
+}
+
+
+class AworkBackend:
+    service = SERVICE
+
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        token: str | Callable[[], str],
+        account: str = "awork",
+        client: httpx.Client | None = None,
+        blob_client: httpx.Client | None = None,
+        retry: Retry | None = None,
+    ) -> None:
+        """`client`/`blob_client` are used as given and left open; clients made here close with
+        `close()`. `retry` replaces the default retry policy of the clients made here."""
+        self.account = account
+        self.base_url = base_url.rstrip("/")
+        token_provider = token if callable(token) else (lambda: token)
+        self._owned: list[httpx.Client] = []
+        self._client = client or self._own(make_client(self.base_url, token_provider=token_provider, retry=retry))
+        # Blob storage gets a client without the awork token: a SAS URL authorises itself.
+        self._blob_client = blob_client or self._own(make_client(token_provider=None, retry=retry))
+
+    def _own(self, client: httpx.Client) -> httpx.Client:
+        self._owned.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._owned:
+            client.close()
+        self._owned.clear()
+
+    def __enter__(self) -> AworkBackend:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ capabilities
+
+    def capabilities(self, kind: EntityKind) -> Capability:
+        return capabilities_for(SERVICE, kind)
+
+    def image_rules(self, kind: EntityKind) -> ImageRules:
+        self._image_entity_name(kind)
+        return ImageRules(IMAGE_LIMIT_BYTES, IMAGE_MIME_TYPES)
+
+    # ------------------------------------------------------------------ browsing
+
+    def workspace(self) -> Entity:
+        me = self._json("GET", "me")
+        summary = me.get("workspace") if isinstance(me, dict) else None
+        if not isinstance(summary, dict) or not summary.get("id"):
+            raise ProtocolError("awork did not say which workspace this token belongs to", detail=f"/me: {me!r:.300}")
+        try:
+            details = self._json("GET", f"workspaces/{summary['id']}")
+        except (PermissionDeniedError, NotFoundError):
+            details = {}  # /me alone still names the workspace
+        return workspace_entity({**summary, **details}, url=summary.get("url") or "")
+
+    def iter_pages(
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200
+    ) -> Iterator[Page[Entity]]:
+        if kind is _K.WORKSPACE:
+            yield Page([self.workspace()], number=1, total=1, is_last=True)
+            return
+        path = self._list_path(kind, parent)
+        to_entity = _ENTITY_MAPPERS[kind]
+        not_found = f"awork has no project {parent.id}" if parent else None
+        for items, number, total, is_last in self._json_pages(path, page_size, not_found=not_found):
+            yield Page([to_entity(item) for item in items], number=number, total=total, is_last=is_last)
+
+    def _list_path(self, kind: EntityKind, parent: EntityRef | None) -> str:
+        if kind is _K.CONTACT_PERSON:
+            raise UnsupportedError("awork's API has no list of contact persons")
+        if parent is None:
+            return _LIST_PATHS[kind]
+        if kind is _K.TASK and parent.kind is _K.PROJECT:
+            return f"projects/{parent.id}/projecttasks"
+        raise UnsupportedError(f"awork cannot list {kind.label.lower()} of a {parent.kind.singular}")
+
+    def get_entity(self, ref: EntityRef) -> Entity:
+        if ref.kind not in _ENTITY_PATHS:
+            raise UnsupportedError(f"awork's API cannot show a single {ref.kind.singular}")
+        data = self._json("GET", f"{_ENTITY_PATHS[ref.kind]}/{ref.id}", not_found=f"awork has no {ref}")
+        if ref.kind is _K.WORKSPACE:
+            return workspace_entity(data)
+        return _ENTITY_MAPPERS[ref.kind](data)
+
+    # ------------------------------------------------------------------ profile images
+
+    def get_image(
+        self, ref: EntityRef, *, width: int | None = None, height: int | None = None, crop: bool = False
+    ) -> bytes | None:
+        params: dict[str, str | int] = {}
+        if width:
+            params["width"] = int(width)
+        if height:
+            params["height"] = int(height)
+        if crop:
+            params["crop"] = "true"
+        try:
+            response = self._send("GET", self._image_path(ref), params=params)
+        except NotFoundError:
+            return None  # awork answers 404 when there is no image
+        if looks_like_html(response):
+            raise html_instead_of_json(response, SERVICE)
+        return response.content
+
+    def set_image(self, ref: EntityRef, source: Path, *, on_chunk: ChunkObserver | None = None) -> None:
+        path = self._image_path(ref)
+        size = local_file_size(source)
+        if size > IMAGE_LIMIT_BYTES:  # refuse before a single byte goes out
+            raise image_too_large(source.name, size)
+        mime_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
+        with open(source, "rb") as stream:
+            upload = ObservedReader(stream, on_chunk)
+            try:
+                self._send(
+                    "POST", path, files={"File": (source.name, upload, mime_type)}, not_found=f"awork has no {ref}"
+                )
+            except TooLargeError as error:
+                raise image_too_large(source.name, size, detail=error.detail) from error
+
+    def delete_image(self, ref: EntityRef) -> None:
+        with suppress(NotFoundError):  # no image: already what the user wants
+            self._send("DELETE", self._image_path(ref))
+
+    def _image_path(self, ref: EntityRef) -> str:
+        return f"files/images/{self._image_entity_name(ref.kind)}/{ref.id}"
+
+    @staticmethod
+    def _image_entity_name(kind: EntityKind) -> str:
+        try:
+            return _IMAGE_ENTITY_NAMES[kind]
+        except KeyError:
+            raise UnsupportedError(f"awork has no profile images for {kind.label.lower()}") from None
+
+    # ------------------------------------------------------------------ task files
+
+    def list_files(self, ref: EntityRef) -> list[FileRecord]:
+        task_id = self._task_id(ref)
+        pages = self._json_pages(f"tasks/{task_id}/files", MAX_PAGE_SIZE, not_found=f"awork has no task {task_id}")
+        return [file_record(item) for items, *_ in pages for item in items]
+
+    def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
+        task_id = self._task_id(ref)
+        url = self._url(f"tasks/{task_id}/files/{file_id}/download")
+        try:
+            with self._client.stream("GET", url, extensions={STREAMED: True}) as response:
+                if response.is_error:
+                    response.read()
+                    raise self._error(response, not_found=f"awork has no file {file_id} on task {task_id}")
+                target = self._download_target(ref, file_id, dest, response)
+                write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
+        except httpx.HTTPError as exc:
+            raise error_for_exception(exc, service=SERVICE) from exc
+        return target
+
+    def _download_target(self, ref: EntityRef, file_id: str, dest: Path, response: httpx.Response) -> Path:
+        if not dest.is_dir():
+            if not dest.parent.is_dir():
+                raise InvalidInputError(f"The folder {dest.parent} does not exist")
+            return dest
+        suggested = filename_from_content_disposition(response.headers.get("content-disposition"))
+        if not suggested:  # fall back to the file's metadata
+            record = file_record(self._json("GET", f"tasks/{self._task_id(ref)}/files/{file_id}"))
+            suggested = record.file_name or record.name
+        return dest / sanitize_filename(suggested or "", fallback=file_id)
+
+    def delete_file(self, ref: EntityRef, file_id: str) -> None:
+        task_id = self._task_id(ref)
+        self._send(
+            "DELETE", f"tasks/{task_id}/files/{file_id}", not_found=f"awork has no file {file_id} on task {task_id}"
+        )
+
+    # The three-step upload: begin (upload URL) → send (PUT to blob storage) → finish (link).
+
+    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
+        task_id = self._task_id(ref)
+        # Files already there under this name, so find_attached can tell ours apart later;
+        # listing first also fails fast on an unknown task.
+        existing = [f.id for f in self.list_files(ref) if name in (f.name, f.file_name)]
+        upload_id, upload_url = upload_target(self._json("POST", "files/generateuploadurl"))
+        return {
+            "task_id": task_id,
+            "upload_id": upload_id,
+            "upload_url": str(httpx.URL(self.base_url + "/").join(upload_url)),
+            "name": name,
+            "size": str(size),
+            "existing_file_ids": json.dumps(existing),
+        }
+
+    def send_content(
+        self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
+    ) -> UploadState:
+        mime_type = mimetypes.guess_type(state.get("name") or source.name)[0] or "application/octet-stream"
+        headers = {"x-ms-blob-type": "BlockBlob", "Content-Length": str(size), "Content-Type": mime_type}
+        with open_unchanged(source, size) as stream:
+            body = read_chunks(stream, size, on_chunk, source)
+            self._send(
+                "PUT", state["upload_url"], client=self._blob_client, content=body, headers=headers, on_error=blob_error
+            )
+        return {**state, "content_sent": "true"}
+
+    def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
+        task_id = self._task_id(ref)
+        try:
+            data = self._json(
+                "POST", f"tasks/{task_id}/files/byuploadid", json={"uploadId": state["upload_id"], "fileName": name}
+            )
+        except NotFoundError as error:
+            # One 404 for two cases: the task is gone (final) or the upload is (a new one fixes it).
+            self.get_entity(ref)  # raises "awork has no task …" when it is the task
+            raise UploadExpiredError(
+                "awork no longer knows this upload; the upload will start again with a new one",
+                detail=error.detail,
+                status=error.status,
+                code=error.code,
+            ) from error
+        return file_record(data)
+
+    def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
+        """The file our interrupted `finish_attach` created, if it did: same name and size, new id."""
+        before = set(json.loads(state.get("existing_file_ids") or "[]"))
+        candidates = [
+            record
+            for record in self.list_files(ref)
+            if name in (record.name, record.file_name) and record.id not in before and record.size == size
+        ]
+        oldest = datetime.min.replace(tzinfo=UTC)
+        return max(candidates, key=lambda r: r.created_on or oldest, default=None)
+
+    def _task_id(self, ref: EntityRef) -> str:
+        if ref.kind is not _K.TASK:
+            raise UnsupportedError(f"awork keeps files on tasks here, not on a {ref.kind.singular}")
+        return ref.id
+
+    # ------------------------------------------------------------------ HTTP plumbing
+
+    def _url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        not_found: str | None = None,
+        client: httpx.Client | None = None,
+        on_error: Callable[[httpx.Response], AttacheError] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        try:
+            response = (client or self._client).request(method, self._url(path), **kwargs)
+        except httpx.HTTPError as exc:
+            raise error_for_exception(exc, service=SERVICE) from exc
+        if response.is_error:
+            raise on_error(response) if on_error else self._error(response, not_found=not_found)
+        return response
+
+    def _json(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> Any:
+        return expect_json(self._send(method, path, not_found=not_found, **kwargs), service=SERVICE)
+
+    def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
+        return error_for_response(
+            response, service=SERVICE, account=self.account, not_found=not_found, codes=_ERROR_CODES
+        )
+
+    def _json_pages(
+        self, path: str, page_size: int, *, not_found: str | None = None
+    ) -> Iterator[tuple[list[dict[str, Any]], int, int | None, bool]]:
+        """(items, page number, total, is_last) for each page, requested only when needed.
+
+        The list ends when awork's `aw-totalitems` is reached, or, without it, at the first page
+        shorter than the page size (an empty one included).
+        """
+        page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+        number, seen = 1, 0
+        while True:
+            response = self._send("GET", path, params={"page": number, "pageSize": page_size}, not_found=not_found)
+            items = expect_json(response, service=SERVICE)
+            if not isinstance(items, list):
+                raise ProtocolError(
+                    "awork answered a list request with something that is not a list",
+                    detail=f"GET {path}: {type(items).__name__}",
+                )
+            seen += len(items)
+            total = _int_header(response, "aw-totalitems")
+            effective_size = _int_header(response, "aw-pagesize") or page_size
+            if total is not None:
+                is_last = seen >= total or not items
+            else:
+                is_last = len(items) < effective_size
+            yield items, number, total, is_last
+            if is_last:
+                return
+            number += 1
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    try:
+        return int(response.headers[name])
+    except (KeyError, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------------- awork JSON → core types
+
+
+def _version(data: dict[str, Any]) -> str:
+    parts = [data.get("updatedOn"), data.get("resourceVersion")]
+    return "#".join(str(p) for p in parts if p is not None)
+
+
+def _name(data: dict[str, Any] | None) -> str:
+    return str((data or {}).get("name") or "").strip()
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def _snippet(text: str | None, limit: int = 80) -> str:
+    line = " ".join((text or "").split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def project_entity(data: dict[str, Any]) -> Entity:
+    company_id = data.get("companyId") or (data.get("company") or {}).get("id")
+    return Entity(
+        kind=_K.PROJECT,
+        id=str(data["id"]),
+        name=_name(data) or "(unnamed project)",
+        subtitle=_joined(_name(data.get("company")), _name(data.get("projectStatus"))),
+        has_image=bool(data.get("hasImage")),
+        parents=((_K.COMPANY, str(company_id)),) if company_id else (),
+        version=_version(data),
+    )
+
+
+def task_entity(data: dict[str, Any]) -> Entity:
+    project_id = data.get("projectId") or (data.get("project") or {}).get("id")
+    return Entity(
+        kind=_K.TASK,
+        id=str(data["id"]),
+        name=_name(data) or "(unnamed task)",
+        subtitle=_joined(_name(data.get("project")), _name(data.get("taskStatus"))),
+        has_image=False,  # tasks have files, not profile images
+        parents=((_K.PROJECT, str(project_id)),) if project_id else (),
+        version=_version(data),
+    )
+
+
+def user_entity(data: dict[str, Any]) -> Entity:
+    full_name = " ".join(str(data.get(k) or "").strip() for k in ("firstName", "lastName")).strip()
+    return Entity(
+        kind=_K.USER,
+        id=str(data["id"]),
+        name=full_name or "(unnamed user)",
+        subtitle=str(data.get("position") or ""),
+        has_image=bool(data.get("hasImage")),
+        version=_version(data),
+    )
+
+
+def company_entity(data: dict[str, Any]) -> Entity:
+    return Entity(
+        kind=_K.COMPANY,
+        id=str(data["id"]),
+        name=_name(data) or "(unnamed company)",
+        subtitle=str(data.get("industry") or ""),
+        has_image=bool(data.get("hasImage")),
+        version=_version(data),
+    )
+
+
+def project_template_entity(data: dict[str, Any]) -> Entity:
+    return Entity(
+        kind=_K.PROJECT_TEMPLATE,
+        id=str(data["id"]),
+        name=_name(data) or "(unnamed template)",
+        subtitle=_snippet(data.get("description")),
+        has_image=bool(data.get("hasImage")),
+        version=_version(data),
+    )
+
+
+def workspace_entity(data: dict[str, Any], *, url: str = "") -> Entity:
+    return Entity(
+        kind=_K.WORKSPACE,
+        id=str(data["id"]),
+        name=_name(data) or "(unnamed workspace)",
+        subtitle=url or str(data.get("url") or "") or _snippet(data.get("description")),
+        has_image=bool(data.get("hasImage")),
+        version=_version(data),
+    )
+
+
+_ENTITY_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
+    _K.PROJECT: project_entity,
+    _K.TASK: task_entity,
+    _K.USER: user_entity,
+    _K.COMPANY: company_entity,
+    _K.PROJECT_TEMPLATE: project_template_entity,
+}
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def file_record(data: dict[str, Any]) -> FileRecord:
+    """A FileRecord from awork's FileInfo; size is the latest version's."""
+    versions = tuple(
+        FileVersion(
+            id=str(v.get("id") or ""),
+            number=int(v.get("version") or 0),
+            size=v.get("size"),
+            created_on=parse_datetime(v.get("createdOn")),
+        )
+        for v in data.get("fileVersions") or ()
+    )
+    latest = max(versions, key=lambda v: v.number) if versions else None
+    file_name = str(data.get("fileName") or "")
+    return FileRecord(
+        id=str(data["id"]),
+        name=str(data.get("name") or file_name),
+        size=latest.size if latest else None,
+        mime_type=str(data.get("mimeType") or "application/octet-stream"),
+        created_on=parse_datetime(data.get("createdOn")),
+        created_by=str(data.get("createdBy") or ""),
+        versions=versions,
+        file_name=file_name,
+    )
+
+
+def upload_target(data: Any) -> tuple[str, str]:
+    """(uploadId, upload URL) from generateuploadurl; the spec says `uploadURL`, the docs `uploadUrl`."""
+    fields = {str(k).lower(): v for k, v in data.items()} if isinstance(data, dict) else {}
+    upload_id, upload_url = fields.get("uploadid"), fields.get("uploadurl")
+    if not upload_id or not upload_url:
+        raise ProtocolError("awork did not hand out an upload URL", detail=f"generateuploadurl keys: {sorted(fields)}")
+    return str(upload_id), str(upload_url)
+
+
+# ---------------------------------------------------------------------- local files
+
+
+def local_file_size(source: Path) -> int:
+    try:
+        if source.is_dir():
+            raise InvalidInputError(f"{source.name} is a folder, not a file")
+        return source.stat().st_size
+    except FileNotFoundError:
+        raise InvalidInputError(f"{source} does not exist") from None
+    except PermissionError:
+        raise InvalidInputError(f"{source.name} cannot be read (permission denied)") from None
+
+
+def image_too_large(name: str, size: int, *, detail: str = "") -> TooLargeError:
+    megabytes = size / (1024 * 1024)
+    return TooLargeError(
+        f"{name} is {megabytes:.1f} MB; awork accepts profile images up to 100 MB",
+        limit=IMAGE_LIMIT_BYTES,
+        size=size,
+        detail=detail,
+        code="request-body-too-large",
+    )
+
+
+def blob_error(response: httpx.Response) -> AttacheError:
+    """Blob storage refuses an expired or unknown SAS URL with 403/404: a fresh URL fixes it."""
+    if response.status_code in (403, 404):
+        error = error_for_response(response, service="awork's file storage")
+        return UploadExpiredError(
+            "The upload link from awork expired; the upload will start again with a new one",
+            detail=error.detail,
+            status=response.status_code,
+        )
+    return error_for_response(response, service="awork's file storage")
+
+
+@contextmanager
+def open_unchanged(source: Path, size: int) -> Iterator[BinaryIO]:
+    """Open `source` for reading, refusing it when its size is no longer the queued `size`."""
+    try:
+        stream = open(source, "rb")
+    except FileNotFoundError:
+        raise SourceChangedError(f"{source.name} was moved or deleted before it was sent") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{source.name} cannot be read: {exc.strerror}") from None
+    with stream:
+        if os.fstat(stream.fileno()).st_size != size:
+            raise SourceChangedError(f"{source.name} changed after it was queued; add it again")
+        yield stream
+
+
+def read_chunks(stream: BinaryIO, size: int, on_chunk: ChunkObserver | None, source: Path) -> Iterator[bytes]:
+    """Exactly `size` bytes of `stream` in CHUNK_SIZE pieces, reporting each to `on_chunk`."""
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(min(CHUNK_SIZE, remaining))
+        if not chunk:
+            raise SourceChangedError(f"{source.name} got shorter while it was being sent")
+        remaining -= len(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
+        yield chunk
+
+
+class ObservedReader:
+    """A binary file that reports every chunk read from it (for multipart upload progress).
+
+    httpx streams multipart file parts by calling read(); fileno() lets it size the body
+    without reading it.
+    """
+
+    def __init__(self, stream: BinaryIO, on_chunk: ChunkObserver | None) -> None:
+        self._stream = stream
+        self._on_chunk = on_chunk
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        if chunk and self._on_chunk is not None:
+            self._on_chunk(chunk)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObserver | None = None) -> None:
+    """Write to a hidden .part file beside `target`, then rename: no half-written file remains."""
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(part, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+        os.replace(part, target)
+    except OSError as exc:  # disk full, no permission…: the user must pick another place
+        part.unlink(missing_ok=True)
+        raise AttacheError(f"Could not save {target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise

@@ -1,0 +1,545 @@
+"""The HTTP session every backend shares: timeouts, retries, rate limits, auth, redaction, errors.
+
+- `make_client` builds one `httpx.Client` per account with explicit timeouts, a keep-alive pool,
+  our User-Agent, Bearer auth from a token provider and a retrying transport.
+- Retries happen at the transport for idempotent requests only (GET, HEAD, OPTIONS, DELETE, and
+  PUT with a replayable body); POSTs are never retried here, the transfer engine reconciles those.
+- `install_redaction` scrubs tokens, Authorization headers and signed-URL signatures from every
+  log record of httpx, httpcore, httpx-retries and attache (and of any handler given to it);
+  `redact`/`redact_url` do the same for any text we show.
+- `error_for_response` and `error_for_exception` turn what httpx gives us into the
+  `AttacheError` a user can act on, keeping the (redacted) technical cause in `detail`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Callable, Generator, Iterable, Mapping
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from httpx_retries import Retry, RetryTransport
+
+from attache import __version__
+from attache.core.errors import (
+    AttacheError,
+    AuthenticationError,
+    NetworkError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    ServiceUnavailableError,
+    TooLargeError,
+)
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"Attache/{__version__} (+python-httpx)"
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
+DEFAULT_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10, keepalive_expiry=30.0)
+
+TokenProvider = Callable[[], str]
+# Called once after a 401; returns True when it obtained a fresh token (OAuth refresh).
+RefreshHook = Callable[[], bool]
+
+
+# ---------------------------------------------------------------------------- redaction
+
+REDACTED = "[REDACTED]"
+
+# Query/form parameters whose values are secrets. `code` and `token` are common words, so they
+# only count right after `?`, `&` or at the start of the text (a query string or form body).
+_SECRET_PARAMS = r"access_token|refresh_token|id_token|client_secret|code_verifier|password|api_key|apikey|sig"
+_REDACTIONS: list[tuple[re.Pattern[str], str]] = [
+    # "Authorization: Bearer x", "'authorization': 'Basic x'", "(b'Authorization', b'Bearer x')"
+    (
+        re.compile(
+            r"""(?i)(\b(?:proxy-)?authorization\b['"]?\s*[:=,]\s*(?:b?['"])?(?:(?:bearer|basic|token|negotiate)\s+)?)"""
+            r"""[^\s'",;)\]}]+"""
+        ),
+        r"\1" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1" + REDACTED),
+    (re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_PARAMS})=)[^&\s'\"#<>]+"), r"\1" + REDACTED),
+    (re.compile(r"(?i)((?:^|[?&])(?:code|token)=)[^&\s'\"#<>]+"), r"\1" + REDACTED),
+    # JSON bodies: "access_token": "…"
+    (
+        re.compile(rf"""(?i)(["'](?:{_SECRET_PARAMS}|token)["']\s*:\s*["'])[^"']*"""),
+        r"\1" + REDACTED,
+    ),
+]
+
+
+def redact(text: str) -> str:
+    """`text` with every token, Authorization value and URL signature replaced by [REDACTED]."""
+    for pattern, replacement in _REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact_url(url: httpx.URL | str) -> str:
+    """A URL fit to show or log: secret query values (SAS `sig`, tokens) and userinfo removed."""
+    url = httpx.URL(str(url))
+    if url.userinfo:
+        url = url.copy_with(username=None, password=None)
+    return redact(str(url))
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Rewrite a record so neither its message, its args nor its traceback holds a secret."""
+    try:
+        message = record.getMessage()
+    except Exception:  # a broken format string must not hide the record
+        message = f"{record.msg} {record.args!r}"
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class RedactingFilter(logging.Filter):
+    """For log handlers (the app's log file): redacts every record passing through."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_REDACTING_FILTER = RedactingFilter()
+_REDACTED_LOGGER_PREFIXES = frozenset({"httpx", "httpcore", "httpx_retries", "h11", "attache"})
+
+
+def install_redaction(*handlers: logging.Handler) -> None:
+    """Redact every record from the HTTP libraries' loggers and ours, and from `handlers`.
+
+    A filter on a logger only sees records created on that very logger, not on its children
+    (`httpcore.http11`, `attache.backends.awork`, some created after this runs). So the records
+    are redacted where they are made: a record factory, wrapping whatever factory was set,
+    handles every logger under those names. Handlers given here (the app's log file) get the
+    filter too, which covers every other library. Safe to call more than once.
+    """
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacts_attache_secrets", False):
+        logging.setLogRecordFactory(_redacting_factory(factory))
+    for handler in handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(_REDACTING_FILTER)
+
+
+def _redacting_factory(make_record: Callable[..., logging.LogRecord]) -> Callable[..., logging.LogRecord]:
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if record.name.split(".", 1)[0] in _REDACTED_LOGGER_PREFIXES:
+            redact_record(record)
+        return record
+
+    factory.redacts_attache_secrets = True  # type: ignore[attr-defined]
+    return factory
+
+
+# ---------------------------------------------------------------------------- auth
+
+
+class BearerAuth(httpx.Auth):
+    """Adds `Authorization: Bearer <token>` to each request, asking the provider every time.
+
+    When the server answers 401 and a `refresh` hook is given (OAuth), the hook is called once;
+    if it says it got a new token, the request is sent again with it. A request whose body
+    cannot be replayed (a streamed upload) is not sent again; the caller sees the 401.
+    """
+
+    def __init__(self, token_provider: TokenProvider, *, refresh: RefreshHook | None = None) -> None:
+        self._token_provider = token_provider
+        self._refresh = refresh
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token_provider()}"
+        response = yield request
+        if response.status_code == 401 and self._refresh is not None and is_replayable(request):
+            if self._refresh():
+                request.headers["Authorization"] = f"Bearer {self._token_provider()}"
+                yield request
+
+
+def is_replayable(request: httpx.Request) -> bool:
+    """Whether the body can be sent a second time: bytes can, a generator from disk cannot."""
+    return isinstance(request.stream, httpx.ByteStream)
+
+
+# ---------------------------------------------------------------------------- retries
+
+RETRY_STATUSES = (429, 502, 503, 504)
+RETRY_METHODS = ("GET", "HEAD", "OPTIONS", "DELETE", "PUT")
+
+
+class RateLimitAwareRetry(Retry):
+    """httpx-retries' policy, plus awork's `RateLimit-Reset` when `Retry-After` is absent.
+
+    The wait before a retry is the server's hint when it gave one (Retry-After, else
+    ratelimit-reset / x-ratelimit-reset, in seconds), else jittered exponential back-off; either
+    way capped at `max_backoff_wait`. `sleeper` is injectable so tests need not wait.
+    """
+
+    def __init__(self, *args: Any, sleeper: Callable[[float], None] = time.sleep, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sleeper = sleeper
+
+    def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:
+        # The base class rebuilds from its own arguments only; carry our sleeper over.
+        new = super().copy_with(**kwargs)
+        assert isinstance(new, RateLimitAwareRetry)
+        new.sleeper = self.sleeper
+        return new
+
+    def seconds_before_retry(self, response: httpx.Response | Exception) -> float:
+        hint = None
+        if isinstance(response, httpx.Response) and self.respect_retry_after_header:
+            hint = server_wait_hint(response.headers, parse_date=self.parse_retry_after)
+        if hint is not None and hint > 0:
+            seconds = min(hint, self.max_backoff_wait)
+        else:
+            seconds = self.backoff_strategy() if self.attempts_made > 0 else 0.0
+        if self.total_timeout is not None:
+            seconds = min(seconds, max(0.0, self.total_timeout - self.elapsed_sleep))
+        return seconds
+
+    def sleep(self, response: httpx.Response | Exception) -> None:
+        seconds = self.seconds_before_retry(response)
+        log.debug("retrying after %.2f s (attempt %d of %d)", seconds, self.attempts_made, self.total)
+        self.sleeper(seconds)
+        self.elapsed_sleep += seconds
+
+    async def asleep(self, response: httpx.Response | Exception) -> None:
+        seconds = self.seconds_before_retry(response)
+        await asyncio.sleep(seconds)
+        self.elapsed_sleep += seconds
+
+
+# Request extension for responses the caller reads as a stream (downloads): their body is
+# left to the caller instead of being read inside the retry loop.
+STREAMED = "attache.streamed"
+
+
+def read_body_unless_streamed(response: httpx.Response) -> None:
+    """Read the body inside the retry loop, so a connection dropped mid-body is retried too.
+
+    httpx-retries calls this for every answer it would return; an httpx error raised here
+    (RemoteProtocolError, ReadError, ReadTimeout) counts as retryable.
+    """
+    if not response.request.extensions.get(STREAMED):
+        response.read()
+
+
+def default_retry(*, sleeper: Callable[[float], None] = time.sleep) -> RateLimitAwareRetry:
+    """4 retries, 0.5 s × 2ⁿ back-off (jittered down to half), no single wait over 30 s."""
+    return RateLimitAwareRetry(
+        total=4,
+        backoff_factor=0.5,
+        backoff_jitter=0.5,
+        max_backoff_wait=30.0,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        validate_response=read_body_unless_streamed,
+        sleeper=sleeper,
+    )
+
+
+def server_wait_hint(headers: Mapping[str, str], *, parse_date: Callable[[str], float] | None = None) -> float | None:
+    """Seconds the server asked us to wait: Retry-After (seconds or a date), else RateLimit-Reset."""
+    retry_after = headers.get("retry-after", "").strip()
+    if retry_after:
+        try:
+            return (parse_date or Retry().parse_retry_after)(retry_after)
+        except ValueError:
+            pass
+    for name in ("ratelimit-reset", "x-ratelimit-reset"):
+        value = headers.get(name, "").strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:  # absent or not a number
+            continue
+    return None
+
+
+class IdempotentRetryTransport(RetryTransport):
+    """Retries only what is safe to send twice: never POST, and never a streamed (one-shot) body."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not is_replayable(request):
+            request.extensions["retry"] = self.retry.copy_with(total=0)
+        return super().handle_request(request)
+
+
+# ---------------------------------------------------------------------------- the client
+
+
+def make_client(
+    base_url: str = "",
+    *,
+    token_provider: TokenProvider | None = None,
+    refresh: RefreshHook | None = None,
+    user_agent: str = USER_AGENT,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    limits: httpx.Limits = DEFAULT_LIMITS,
+    retry: Retry | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    """One client per account. Without a token provider it sends no Authorization (blob storage).
+
+    `transport` replaces the network transport under the retry layer (tests use MockTransport).
+    """
+    install_redaction()
+    inner = transport if transport is not None else httpx.HTTPTransport(limits=limits)
+    return httpx.Client(
+        base_url=base_url,
+        auth=BearerAuth(token_provider, refresh=refresh) if token_provider else None,
+        headers={"User-Agent": user_agent},
+        timeout=timeout,
+        transport=IdempotentRetryTransport(inner, retry=retry or default_retry()),
+        follow_redirects=False,
+    )
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def host_of(request_or_url: httpx.Request | httpx.URL | str | None) -> str:
+    """host[:port] for messages: the part a user can check against their settings."""
+    if request_or_url is None:
+        return "the server"
+    url = request_or_url.url if isinstance(request_or_url, httpx.Request) else httpx.URL(str(request_or_url))
+    return url.netloc.decode("ascii", "replace") or "the server"
+
+
+def _request_of(exc: httpx.HTTPError) -> httpx.Request | None:
+    try:
+        return exc.request
+    except RuntimeError:  # raised when the exception was created without a request
+        return None
+
+
+def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -> AttacheError:
+    """A transport failure (no usable answer) as a `NetworkError` or `ProtocolError`."""
+    request = _request_of(exc)
+    host = host_of(request)
+    where = f"{request.method} {redact_url(request.url)}: " if request is not None else ""
+    detail = redact(f"{where}{type(exc).__name__}: {exc}")
+    if isinstance(exc, httpx.ConnectTimeout):
+        return NetworkError(f"Could not connect to {host}: it did not answer in time", detail=detail)
+    if isinstance(exc, httpx.ConnectError):
+        return NetworkError(f"Could not connect to {host}: {_connect_reason(exc)}", detail=detail)
+    if isinstance(exc, httpx.PoolTimeout):
+        return NetworkError(
+            f"Too many transfers to {host} at once; gave up waiting for a free connection", detail=detail
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return NetworkError(f"{host} stopped answering; the request timed out", detail=detail)
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
+        return NetworkError(f"The connection to {host} dropped before the transfer finished", detail=detail)
+    if isinstance(exc, httpx.DecodingError):
+        return ProtocolError(f"{host} sent a reply {service} could not have sent (undecodable body)", detail=detail)
+    if isinstance(exc, httpx.TooManyRedirects):
+        return ProtocolError(f"{host} keeps redirecting; is the URL right?", detail=detail)
+    return NetworkError(f"Could not talk to {host}: {type(exc).__name__}", detail=detail)
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    text = str(exc).lower()
+    if "refused" in text:
+        return "connection refused"
+    if any(s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo", "no address")):
+        return "the server name could not be found"
+    if "certificate" in text or "ssl" in text or "tls" in text:
+        return "its TLS certificate could not be verified"
+    if "unreachable" in text:
+        return "the network is unreachable"
+    return "the connection failed"
+
+
+def error_for_response(
+    response: httpx.Response,
+    *,
+    service: str = "the service",
+    account: str = "",
+    not_found: str | None = None,
+    codes: Mapping[str, type[AttacheError]] | None = None,
+) -> AttacheError:
+    """The `AttacheError` for an unsuccessful response. The body must have been read.
+
+    `not_found` is the message for a 404; `codes` maps a service's error codes (from the body)
+    to exception classes, for codes whose meaning does not follow from the status alone.
+    """
+    status = response.status_code
+    host = host_of(response.request)
+    body = parse_error_body(response)
+    code = body.get("code", "")
+    description = body.get("description", "")
+    detail = _response_detail(response, code, description)
+    common = {"detail": detail, "status": status, "code": code}
+
+    if code == "request-body-too-large" or status == 413:
+        return TooLargeError(f"The file is larger than {service} accepts here", **common)
+    if status == 429:
+        wait = server_wait_hint(response.headers)
+        return RateLimitedError(
+            f"{service} asked us to slow down; trying again in a moment", retry_after=wait, **common
+        )
+    if status in (502, 503, 504):
+        return ServiceUnavailableError(
+            f"{service} is not available right now ({host} answered {status}); try again later",
+            retry_after=server_wait_hint(response.headers),
+            **common,
+        )
+    if looks_like_html(response) and status in (404, 405):
+        return html_instead_of_json(response, service)
+    if status == 401:
+        who = f" for account '{account}'" if account else ""
+        return AuthenticationError(f"{service} rejected the token{who}: sign in again", account=account, **common)
+    if codes and code in codes:
+        return codes[code](description or f"{service} refused the request ({code})", **common)
+    if status == 403:
+        who = f"account '{account}'" if account else "this account"
+        reason = f": {description}" if description else ""
+        return PermissionDeniedError(f"{service} does not allow {who} to do this{reason}", **common)
+    if status == 404:
+        return NotFoundError(not_found or f"{service} could not find that{_colon(description)}", **common)
+    if 400 <= status < 500:
+        return ServerError(f"{service} refused the request{_colon(description) or f' ({status})'}", **common)
+    return ServerError(f"{service} failed ({status}){_colon(description)}; try again later", **common)
+
+
+def _colon(description: str) -> str:
+    return f": {description}" if description else ""
+
+
+def parse_error_body(response: httpx.Response) -> dict[str, str]:
+    """`code` and `description` from whichever error shape the service uses, if any."""
+    try:
+        data = response.json()
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    if isinstance(data, dict) and isinstance(data.get("error"), dict):
+        data = {**data, **data["error"]}
+    if not isinstance(data, dict):
+        return {}
+    description = _first_str(
+        data, ("description", "message", "Message", "ErrorMessage", "error_description", "detail", "title")
+    )
+    # awork's generic "The model sent in the request is invalid…" says less than its list.
+    problems = [
+        redact(str(item["message"]))
+        for item in data.get("validationErrors") or ()
+        if isinstance(item, dict) and item.get("message")
+    ]
+    return {
+        "code": _first_str(data, ("code", "error", "ErrorType", "errorCode")),
+        "description": " ".join(problems) or description,
+    }
+
+
+def _first_str(data: Mapping[str, Any], keys: Iterable[str]) -> str:
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            return redact(value.strip())
+    return ""
+
+
+def _response_detail(response: httpx.Response, code: str, description: str) -> str:
+    request = response.request
+    snippet = "" if (code or description) else response.text[:300]
+    parts = [f"{request.method} {redact_url(request.url)} -> {response.status_code}"]
+    parts += [p for p in (code, description, snippet.strip()) if p]
+    return redact(" | ".join(parts))
+
+
+def looks_like_html(response: httpx.Response) -> bool:
+    if "html" in response.headers.get("content-type", "").lower():
+        return True
+    start = response.content[:200].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+def html_instead_of_json(response: httpx.Response, service: str) -> ProtocolError:
+    host = host_of(response.request)
+    return ProtocolError(
+        f"{host} answered with an HTML page instead of {service}'s JSON API — is the URL right?",
+        detail=_response_detail(response, "", ""),
+        status=response.status_code,
+    )
+
+
+def expect_json(response: httpx.Response, *, service: str = "the service") -> Any:
+    """The response's JSON, or a `ProtocolError` when the server sent something else."""
+    if looks_like_html(response):
+        raise html_instead_of_json(response, service)
+    try:
+        return response.json()
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(
+            f"{host_of(response.request)} answered with something that is not {service}'s JSON; is the URL right?",
+            detail=_response_detail(response, "", "") + f" | {exc}",
+            status=response.status_code,
+        ) from None
+
+
+# ---------------------------------------------------------------------------- downloads
+
+_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def filename_from_content_disposition(header: str | None) -> str | None:
+    """The file name a server suggests, preferring RFC 5987 `filename*` over `filename`."""
+    if not header:
+        return None
+    params = _disposition_params(header)
+    extended = params.get("filename*")
+    if extended:
+        charset, _, rest = extended.partition("'")
+        _language, _, encoded = rest.partition("'")
+        if encoded or rest:
+            try:
+                return unquote(encoded, encoding=charset or "utf-8", errors="strict")
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return params.get("filename") or None
+
+
+def _disposition_params(header: str) -> dict[str, str]:
+    params: dict[str, str] = {}
+    pattern = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+    for match in pattern.finditer(header):
+        name, value = match.group(1).lower(), match.group(2).strip()
+        if value.startswith('"') and value.endswith('"') and len(value) >= 2:
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params.setdefault(name, value)
+    return params
+
+
+def sanitize_filename(name: str, *, fallback: str = "download") -> str:
+    """A name safe to create in a folder on any desktop OS: no path parts, no reserved names."""
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join("_" if (ord(c) < 32 or c in '<>:"|?*') else c for c in name)
+    name = name.strip().strip(".").strip()
+    if not name:
+        return fallback
+    if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+        name = "_" + name
+    while len(name.encode("utf-8")) > 255:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[:-1] + dot + ext) if stem and len(ext) < 20 else name[:-1]
+    return name
+
+
+install_redaction()
