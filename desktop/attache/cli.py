@@ -163,41 +163,33 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
 
 def _backend(args: argparse.Namespace):
     """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN."""
-    from attache.backends.awork import AworkBackend
-
     token = os.environ.get(TOKEN_ENV, "").strip()
     if args.account or (not token and not args.url):
-        from attache.core.accounts import AccountStore
+        from attache.backends.factory import open_backend
+        from attache.credentials import open_secret_store
 
-        store = AccountStore()
-        if args.account:
-            account = store.get(args.account)
-        else:
-            accounts = store.list()
-            if len(accounts) != 1:
-                names = ", ".join(a.name for a in accounts)
-                raise AttacheError(
-                    f"Choose an account with --account NAME ({names})" if accounts else
-                    f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
-                    f"or set {TOKEN_ENV} to an awork API key")
-            account = accounts[0]
-        return AworkBackend(account.base_url, token=_saved_token(account.name), account=account.name)
+        return open_backend(_chosen_account(args.account), open_secret_store())
     if not token:
         raise AttacheError(f"No awork token: set {TOKEN_ENV} to an API key (awork: Settings › Integrations)")
+    from attache.backends.awork import AworkBackend
+
     url = args.url or DEFAULT_AWORK_URL
     return AworkBackend(url, token=token, account=_account_label(url))
 
 
-def _saved_token(name: str) -> str:
-    from attache.core.errors import AuthenticationError
-    from attache.credentials import open_secret_store
+def _chosen_account(name: str | None):
+    from attache.core.accounts import AccountStore
 
-    secret = open_secret_store().load(name)
-    token = (secret or {}).get("access_token") or (secret or {}).get("api_key")
-    if not token:
-        raise AuthenticationError(f"No sign-in is stored for account {name!r}: run 'attache login {name}'",
-                                  account=name)
-    return token
+    store = AccountStore()
+    if name:
+        return store.get(name)
+    accounts = store.list()
+    if len(accounts) == 1:
+        return accounts[0]
+    if accounts:
+        raise AttacheError(f"Choose an account with --account NAME ({', '.join(a.name for a in accounts)})")
+    raise AttacheError(f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
+                       f"or set {TOKEN_ENV} to an awork API key")
 
 
 def _account(args: argparse.Namespace) -> int:

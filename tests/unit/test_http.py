@@ -103,8 +103,8 @@ def test_refresh_hook_is_called_once_on_401_and_the_request_repeated(client_for)
     current = {"token": next(tokens)}
     refreshes = []
 
-    def refresh() -> bool:
-        refreshes.append(1)
+    def refresh(rejected: str) -> bool:
+        refreshes.append(rejected)
         current["token"] = next(tokens)
         return True
 
@@ -112,7 +112,7 @@ def test_refresh_hook_is_called_once_on_401_and_the_request_repeated(client_for)
     client = client_for(recorder, token_provider=lambda: current["token"], refresh=refresh)
     assert client.get("/me").status_code == 200
     assert recorder.authorizations == ["Bearer old", "Bearer new"]
-    assert refreshes == [1]
+    assert refreshes == ["old"]
 
 
 # ---------------------------------------------------------------------------- retries

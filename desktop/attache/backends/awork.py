@@ -101,6 +101,7 @@ class AworkBackend:
         base_url: str = DEFAULT_BASE_URL,
         *,
         token: str | Callable[[], str],
+        refresh: Callable[[str], bool] | None = None,
         account: str = "awork",
         client: httpx.Client | None = None,
         blob_client: httpx.Client | None = None,
@@ -112,7 +113,8 @@ class AworkBackend:
         self.base_url = base_url.rstrip("/")
         token_provider = token if callable(token) else (lambda: token)
         self._owned: list[httpx.Client] = []
-        self._client = client or self._own(make_client(self.base_url, token_provider=token_provider, retry=retry))
+        self._client = client or self._own(
+            make_client(self.base_url, token_provider=token_provider, refresh=refresh, retry=retry))
         # Blob storage gets a client without the awork token: a SAS URL authorises itself.
         self._blob_client = blob_client or self._own(make_client(token_provider=None, retry=retry))
 

@@ -170,12 +170,15 @@ class TokenManager:
                 self._refresh_locked()
             return self._secret["access_token"]
 
-    def refresh_after_rejection(self, rejected_token: str) -> str:
-        """A request with `rejected_token` got 401: refresh once (unless another thread just did)."""
+    def refresh_after_rejection(self, rejected_token: str) -> bool:
+        """A request with `rejected_token` got 401: refresh once, unless another thread already did.
+
+        This is the HTTP session's refresh hook; a failed refresh raises AuthenticationError.
+        """
         with self._lock:
             if self._secret["access_token"] == rejected_token:
                 self._refresh_locked()
-            return self._secret["access_token"]
+            return True
 
     def _refresh_locked(self) -> None:
         refresh_token = self._secret.get("refresh_token")

@@ -45,8 +45,10 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10, keepalive_expiry=30.0)
 
 TokenProvider = Callable[[], str]
-# Called once after a 401; returns True when it obtained a fresh token (OAuth refresh).
-RefreshHook = Callable[[], bool]
+# Called once after a 401 with the token the server rejected; returns True when a fresh token
+# is available (OAuth refresh). Knowing the rejected token lets concurrent requests that all
+# got 401 share one refresh instead of rotating the refresh token once each.
+RefreshHook = Callable[[str], bool]
 
 
 # ---------------------------------------------------------------------------- redaction
@@ -164,10 +166,11 @@ class BearerAuth(httpx.Auth):
         self._refresh = refresh
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = f"Bearer {self._token_provider()}"
+        token = self._token_provider()
+        request.headers["Authorization"] = f"Bearer {token}"
         response = yield request
         if response.status_code == 401 and self._refresh is not None and is_replayable(request):
-            if self._refresh():
+            if self._refresh(token):
                 request.headers["Authorization"] = f"Bearer {self._token_provider()}"
                 yield request
 
