@@ -1,0 +1,136 @@
+"""What the headless commands need from the engine, in one call each.
+
+`attache upload` → `upload`; `attache queue` → `format_queue`; `attache queue --run` →
+`run_queue`; `--retry-failed`, `--cancel ID`, `--clear-finished` → the functions below.
+Each returns plain data; the CLI prints and chooses the exit status.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from attache.backends.base import Backend
+from attache.core.errors import InvalidInputError
+from attache.core.models import EntityRef
+from attache.transfers import runners
+from attache.transfers.engine import TransferEngine
+from attache.transfers.events import JobEvent
+from attache.transfers.journal import AccountRef, Job, JobState, Journal, Slot
+
+BackendFor = Callable[[AccountRef], Backend]
+
+
+def upload(
+    journal: Journal,
+    backend_for: BackendFor,
+    account: AccountRef,
+    target: EntityRef,
+    sources: Sequence[Path | str],
+    *,
+    slot: Slot = Slot.FILES,
+    workers: int = 4,
+    on_event: Callable[[JobEvent], None] | None = None,
+) -> list[Job]:
+    """Queue the files and return when each is done, failed or cancelled.
+
+    Only these jobs run: what another session left in the journal waits for `queue --run`.
+    On Ctrl+C the running uploads are marked interrupted (resumable) before the exception
+    goes on.
+    """
+    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True)
+    if on_event is not None:
+        engine.subscribe(on_event)
+    ids = engine.enqueue(account, target, sources, slot=slot)
+    with engine:
+        engine.wait(ids)
+    return journal.jobs(ids=ids)
+
+
+def run_queue(
+    journal: Journal,
+    backend_for: BackendFor,
+    *,
+    workers: int = 4,
+    on_event: Callable[[JobEvent], None] | None = None,
+) -> list[Job]:
+    """Process every queued and interrupted job until none is left; return the jobs it ran."""
+    engine = TransferEngine(journal, backend_for, workers=workers)
+    touched: set[int] = set()
+    engine.subscribe(lambda event: touched.add(event.job_id))
+    if on_event is not None:
+        engine.subscribe(on_event)
+    with engine:
+        engine.wait_idle()
+    return journal.jobs(ids=touched)
+
+
+def any_failed(jobs: Iterable[Job]) -> bool:
+    """For the exit status: 1 when any job failed."""
+    return any(job.state is JobState.FAILED for job in jobs)
+
+
+def retry_failed(journal: Journal, ids: Iterable[int] | None = None) -> list[int]:
+    return journal.retry_failed(ids)
+
+
+def cancel(journal: Journal, job_id: int) -> Job:
+    """Cancel a job that is waiting. Raises InvalidInputError for unknown or running jobs."""
+    journal.recover_orphans(runners.is_live)  # "running" in a process that crashed is not running
+    job = journal.get(job_id)
+    if job is None:
+        raise InvalidInputError(f"There is no transfer job {job_id}.")
+    if job.state is JobState.RUNNING:
+        raise InvalidInputError(f"Job {job_id} is running in another Attaché; cancel it there.")
+    if job.finished:
+        raise InvalidInputError(f"Job {job_id} is already {job.state.value}.")
+    journal.cancel_waiting([job_id])
+    return journal.get(job_id)  # type: ignore[return-value]
+
+
+def clear_finished(journal: Journal) -> int:
+    return len(journal.clear_finished())
+
+
+# ---- showing the queue ----
+
+QUEUE_HEADER = f"{'ID':>5}  {'STATE':<11}  {'STEP':<7}  {'SIZE':>9}  {'TRIES':>5}  {'TARGET':<24}  FILE"
+
+
+def format_queue(jobs: Sequence[Job]) -> str:
+    """The journal as a table, one job a line, errors indented beneath their job."""
+    if not jobs:
+        return "The transfer queue is empty."
+    lines = [QUEUE_HEADER]
+    for job in jobs:
+        lines.append(format_job(job))
+        if job.state is JobState.QUEUED and (wait := wait_seconds(job)):
+            lines.append(f"{'':>7}waiting {wait:.0f} s before trying again")
+        if job.last_error and job.state is not JobState.DONE:
+            lines.append(f"{'':>7}{job.last_error}")
+    return "\n".join(lines)
+
+
+def format_job(job: Job) -> str:
+    target = f"{job.account.account}/{job.target.kind.value} {job.target.id}"
+    if job.slot is Slot.IMAGE:
+        target += " (image)"
+    return (
+        f"{job.id:>5}  {job.state.value:<11}  {job.step.value:<7}  {human_size(job.size):>9}  {job.attempts:>5}  "
+        f"{target:<24}  {job.source}"
+    )
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"  # pragma: no cover
+
+
+def wait_seconds(job: Job) -> float | None:
+    """Seconds until a job waiting out a back-off may run again."""
+    return None if job.retry_at is None else max(0.0, job.retry_at - time.time())

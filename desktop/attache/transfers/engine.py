@@ -1,0 +1,556 @@
+"""The transfer engine: a bounded pool of workers that takes jobs from the journal and runs
+each upload step by step, journaling every step before the next.
+
+An upload to a task is begin → send → link. The journal records each step and the
+server ids it gained, so a retry or a restart continues from the step reached. Before
+linking, the job is marked "linking"; a job found in that step (the answer to a link
+request was lost, by a crash or a dropped connection) asks the server whether the file is
+already attached before linking it again: exactly one file per job.
+
+Threads: `workers` threads each run one job at a time, so there are never more requests
+in flight than workers. Every public method may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from attache.backends.base import Backend
+from attache.core.errors import (
+    AttacheError,
+    CancelledError,
+    InvalidInputError,
+    RateLimitedError,
+    ServiceUnavailableError,
+    SourceChangedError,
+    UploadExpiredError,
+)
+from attache.core.models import EntityRef
+from attache.transfers import runners
+from attache.transfers.events import JobEvent, Listener, Listeners
+from attache.transfers.gates import AccountGates
+from attache.transfers.journal import AccountRef, Job, JobState, Journal, NewJob, Slot, Step
+from attache.transfers.policy import RetryPolicy
+from attache.transfers.progress import ProgressBoard
+
+log = logging.getLogger(__name__)
+
+# Called at named points of a job's life ("claimed", "begun", "sending" per chunk, "sent",
+# "linking", "linked"); tests use it to crash a process at an exact point.
+Checkpoint = Callable[[str, Job], None]
+
+# While sending, look at the source file at most this often.
+SOURCE_CHECK_INTERVAL = 0.5
+
+
+class _Stopped(CancelledError):
+    """Raised inside a job to abandon it now (cancel, pause, shutdown)."""
+
+    def __init__(self) -> None:
+        super().__init__("The transfer was stopped.")
+
+
+class _Run:
+    """The controls of one running job, shared between its worker and the public methods."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.reason: str | None = None  # "cancel" or "interrupt"
+        self.source_error: SourceChangedError | None = None
+        self.progressed = False
+
+    def request(self, reason: str) -> None:
+        if self.reason != "cancel":  # a cancel is never downgraded to an interruption
+            self.reason = reason
+        self.stop.set()
+
+    def check(self) -> None:
+        if self.stop.is_set():
+            raise _Stopped()
+
+
+class TransferEngine:
+    def __init__(
+        self,
+        journal: Journal,
+        backend_for: Callable[[AccountRef], Backend],
+        *,
+        workers: int = 4,
+        retry: RetryPolicy | None = None,
+        progress: ProgressBoard | None = None,
+        checkpoint: Checkpoint | None = None,
+        poll_interval: float = 1.0,
+        only_own_jobs: bool = False,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self.journal = journal
+        self.workers = workers
+        self.retry = retry or RetryPolicy()
+        self.progress = progress or ProgressBoard()
+        self._backend_for = backend_for
+        self._checkpoint = checkpoint
+        self._poll_interval = poll_interval
+        self._rand = rand
+        self._listeners = Listeners()
+        self._gates = AccountGates()
+        self._backends: dict[AccountRef, Backend] = {}
+        self._backends_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._runs: dict[int, _Run] = {}
+        self._threads: list[threading.Thread] = []
+        self._paused = False
+        self._stopping = False
+        # None: run every job in the journal. A set: only jobs enqueued (or retried) here, for
+        # `attache upload`, which must not start on what another session left queued.
+        self._scope: set[int] | None = set() if only_own_jobs else None
+        self.runner = runners.new_runner()
+
+    # ---- lifecycle ----
+
+    def start(self, *, paused: bool = False) -> TransferEngine:
+        """Resume what a crashed process left running, then start the workers.
+
+        With `paused`, nothing starts until `resume()` (the user asked to review the queue first).
+        """
+        with self._cond:
+            if self._threads:
+                raise RuntimeError("the engine is already started")
+            self._paused = paused
+        for job_id in self.journal.recover_orphans(runners.is_live):
+            log.info("job %s was left running by a process that is gone: interrupted", job_id)
+            self._emit(JobEvent(job_id, JobState.INTERRUPTED))
+        for index in range(self.workers):
+            thread = threading.Thread(target=self._work, name=f"attache-transfer-{index}", daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        return self
+
+    def shutdown(self, *, timeout: float | None = 30.0) -> None:
+        """Stop the workers: running uploads stop at once and are marked interrupted.
+
+        A link request already on the wire is allowed to finish (it is short, and its
+        answer saves a reconciliation on the next start).
+        """
+        with self._cond:
+            self._stopping = True
+            for run in self._runs.values():
+                run.request("interrupt")
+            self._cond.notify_all()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        stragglers = [thread for thread in self._threads if thread.is_alive()]
+        if stragglers:
+            log.warning("%d transfer workers did not stop in time", len(stragglers))
+        for job_id in self.journal.interrupt_runner(self.runner):
+            self._emit(JobEvent(job_id, JobState.INTERRUPTED))
+        runners.retire_runner(self.runner)
+        with self._backends_lock:
+            backends, self._backends = list(self._backends.values()), {}
+        for backend in backends:
+            try:
+                backend.close()
+            except Exception:
+                log.exception("closing backend %r failed", backend)
+
+    def __enter__(self) -> TransferEngine:
+        return self if self._threads else self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+    # ---- the queue ----
+
+    def enqueue(
+        self,
+        account: AccountRef,
+        target: EntityRef,
+        sources: Iterable[Path | str],
+        *,
+        slot: Slot = Slot.FILES,
+        names: Sequence[str] | None = None,
+    ) -> list[int]:
+        """Journal one job per file and return their ids; nothing is sent before this returns.
+
+        Raises InvalidInputError (naming the file) before journaling anything if a source
+        is missing, not a regular file or unreadable.
+        """
+        paths = [Path(source).expanduser().absolute() for source in sources]
+        if names is not None and len(names) != len(paths):
+            raise ValueError("names must match sources one to one")
+        if slot is Slot.IMAGE and len(paths) != 1:
+            raise InvalidInputError("An image slot takes exactly one file.")
+        new_jobs = []
+        for index, path in enumerate(paths):
+            size, mtime_ns = _inspect_source(path)
+            name = names[index] if names is not None else path.name
+            new_jobs.append(NewJob(account, target, slot, path, name, size, mtime_ns))
+        # Under the condition workers claim under, so "queued" is announced before "running".
+        with self._cond:
+            ids = self.journal.add(new_jobs)
+            if self._scope is not None:
+                self._scope.update(ids)
+            for job_id, job in zip(ids, new_jobs, strict=True):
+                self.progress.track(job_id, job.size)
+                self._emit(JobEvent(job_id, JobState.QUEUED, Step.NEW))
+            self._cond.notify_all()
+        return ids
+
+    def cancel(self, ids: Iterable[int] | None = None) -> list[int]:
+        """Cancel these jobs (or all): waiting ones at once, running ones within a chunk.
+
+        Returns the ids that were waiting and are now cancelled; running ones report
+        "cancelled" through the listeners when their worker lets go (or "done" if their
+        link had already been sent).
+        """
+        wanted = None if ids is None else set(ids)
+        with self._cond:
+            for job_id, run in self._runs.items():
+                if wanted is None or job_id in wanted:
+                    run.request("cancel")
+        cancelled = self.journal.cancel_waiting(wanted)
+        for job_id in cancelled:
+            self.progress.finish(job_id, done=False)
+            self._emit(JobEvent(job_id, JobState.CANCELLED))
+        return cancelled
+
+    def pause(self, *, interrupt_running: bool = False) -> None:
+        """Start no new job. With `interrupt_running`, running uploads stop too and resume later."""
+        with self._cond:
+            self._paused = True
+            if interrupt_running:
+                for run in self._runs.values():
+                    run.request("interrupt")
+
+    def resume(self) -> None:
+        with self._cond:
+            self._paused = False
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def retry_failed(self, ids: Iterable[int] | None = None) -> list[int]:
+        """Queue failed jobs again; they continue from the step they reached."""
+        with self._cond:
+            retried = self.journal.retry_failed(ids)
+            if self._scope is not None:
+                self._scope.update(retried)
+            for job in self.journal.jobs(ids=retried):
+                self.progress.track(job.id, job.size)
+                self._emit(JobEvent(job.id, JobState.QUEUED, job.step))
+            self._cond.notify_all()
+        return retried
+
+    def clear_finished(self, ids: Iterable[int] | None = None) -> list[int]:
+        """Remove done, failed and cancelled jobs from the journal."""
+        cleared = self.journal.clear_finished(ids)
+        for job_id in cleared:
+            self.progress.forget(job_id)
+        return cleared
+
+    def jobs(self, states: Iterable[JobState] | None = None, ids: Iterable[int] | None = None) -> list[Job]:
+        return self.journal.jobs(states, ids)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(JobEvent)` on every state change, from the changing thread."""
+        return self._listeners.subscribe(listener)
+
+    def wait(self, ids: Iterable[int], timeout: float | None = None) -> bool:
+        """Block until these jobs are done, failed or cancelled; False on timeout."""
+        wanted = list(ids)
+        return self._wait_until(lambda: all(job.finished for job in self.journal.jobs(ids=wanted)), timeout)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until no job runs here and none (of ours, with `only_own_jobs`) is queued or
+        interrupted, including those waiting out a back-off; False on timeout."""
+        return self._wait_until(lambda: not self._runs and not self.journal.has_runnable(self._scope), timeout)
+
+    def _wait_until(self, condition: Callable[[], bool], timeout: float | None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not condition():
+                remaining = self._poll_interval if deadline is None else deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                # Polls as well: another process may finish jobs we wait for.
+                self._cond.wait(min(remaining, self._poll_interval))
+            return True
+
+    # ---- workers ----
+
+    def _work(self) -> None:
+        while (job := self._next_job()) is not None:
+            run = self._runs[job.id]
+            try:
+                self._process(job, run)
+            except Exception:
+                # Only a journal failure (disk full, say) gets here; the job stays "running"
+                # and the next start resumes it.
+                log.exception("transfer job %s could not be recorded", job.id)
+            finally:
+                with self._cond:
+                    # Released jobs can be claimed again (by another worker) before we get here.
+                    if self._runs.get(job.id) is run:
+                        del self._runs[job.id]
+                    self._cond.notify_all()
+
+    def _next_job(self) -> Job | None:
+        with self._cond:
+            while True:
+                if self._stopping:
+                    return None
+                if not self._paused:
+                    # Claiming under the condition means cancel/shutdown always find every job we hold.
+                    job = self.journal.claim_next(self.runner, skip_accounts=self._gates.closed(), only_ids=self._scope)
+                    if job is not None:
+                        self._runs[job.id] = _Run()
+                        return job
+                self._cond.wait(self._idle_wait())
+
+    def _idle_wait(self) -> float:
+        waits = [self._poll_interval]
+        if (gate := self._gates.next_reopen()) is not None:
+            waits.append(gate)
+        if (retry_at := self.journal.next_retry_at()) is not None:
+            waits.append(retry_at - time.time())
+        return max(0.01, min(waits))
+
+    def _process(self, job: Job, run: _Run) -> None:
+        self._emit(JobEvent(job.id, JobState.RUNNING, job.step))
+        if self.progress.get(job.id) is None:
+            self.progress.track(job.id, job.size)
+        try:
+            self._hook("claimed", job)
+            if job.slot is Slot.IMAGE:
+                self._set_image(job, run)
+            else:
+                self._attach_file(job, run)
+        except Exception as exc:
+            self._settle_failure(job, run, exc)
+
+    def _attach_file(self, job: Job, run: _Run) -> None:
+        backend = self._backend(job.account)
+        step, state = job.step, dict(job.upload_state)
+        if step in (Step.NEW, Step.BEGUN):
+            _check_source(job)
+        if step is Step.NEW:
+            self._before_request(job, run)
+            state = backend.begin_attach(job.target, job.name, job.size)
+            step = self._record(job, run, Step.BEGUN, upload_state=state)
+        if step is Step.BEGUN:
+            self._before_request(job, run)
+            sender = _SendPass(self, job, run)
+            state = backend.send_content(state, job.source, job.size, on_chunk=sender)
+            sender.verify()
+            step = self._record(
+                job, run, Step.SENT, upload_state=state, sha256=sender.hexdigest, bytes_sent=sender.sent
+            )
+        if step is Step.LINKING:
+            # A link request went out before and its answer was lost: is the file there already?
+            self._before_request(job, run)
+            found = backend.find_attached(job.target, state, job.name, job.size)
+            if found is not None:
+                log.info("job %s: %s was already attached as file %s", job.id, job.name, found.id)
+                self._done(job, file_id=found.id)
+                return
+            step = Step.SENT
+        if step is Step.SENT:
+            if job.step is not Step.LINKING:
+                self._record(job, run, Step.LINKING)
+            self._before_request(job, run)
+            record = backend.finish_attach(job.target, state, job.name)
+            self._hook("linked", job)
+            self._done(job, file_id=record.id)
+
+    def _set_image(self, job: Job, run: _Run) -> None:
+        # Setting an image replaces the previous one, so repeating it is harmless: no reconciliation.
+        backend = self._backend(job.account)
+        _check_source(job)
+        self._before_request(job, run)
+        sender = _SendPass(self, job, run)
+        backend.set_image(job.target, job.source, on_chunk=sender)
+        sender.verify(require_all=False)
+        self._hook("linked", job)
+        self._done(job, sha256=sender.hexdigest if sender.sent == job.size else None)
+
+    def _before_request(self, job: Job, run: _Run) -> None:
+        """Wait for the account's rate-limit gate; leave at once if the job is stopped."""
+        run.check()
+        if not self._gates.wait_open(job.account, run.stop):
+            raise _Stopped()
+
+    def _record(self, job: Job, run: _Run, step: Step, **values: object) -> Step:
+        self.journal.record_step(job.id, step, **values)  # type: ignore[arg-type]
+        run.progressed = True
+        self._hook(step.value, job)
+        self._emit(JobEvent(job.id, JobState.RUNNING, step))
+        return step
+
+    def _done(self, job: Job, *, file_id: str | None = None, sha256: str | None = None) -> None:
+        self.journal.mark_done(job.id, file_id=file_id, sha256=sha256)
+        self.progress.finish(job.id, done=True)
+        self._emit(JobEvent(job.id, JobState.DONE, Step.LINKED))
+
+    def _settle_failure(self, job: Job, run: _Run, exc: Exception) -> None:
+        """Decide what an exception means for the job: cancelled, interrupted, retry or fail."""
+        if run.reason == "cancel":
+            self.journal.mark_cancelled(job.id)
+            self.progress.finish(job.id, done=False)
+            self._emit(JobEvent(job.id, JobState.CANCELLED))
+            return
+        if run.reason == "interrupt":
+            with self._cond:
+                self.journal.release(job.id, JobState.INTERRUPTED)
+                self._emit(JobEvent(job.id, JobState.INTERRUPTED))
+            return
+        if run.source_error is not None:  # seen while sending, whatever the backend made of it
+            exc = run.source_error
+        if isinstance(exc, AttacheError) and exc.transient:
+            self._retry_later(job, run, exc)
+            return
+        if isinstance(exc, AttacheError):
+            message = _naming_file(job, str(exc))
+        else:
+            log.error("job %s: unexpected error", job.id, exc_info=exc)
+            message = _naming_file(job, f"unexpected error: {exc!r}")
+        self._fail(job, message, type(exc).__name__)
+
+    def _retry_later(self, job: Job, run: _Run, exc: AttacheError) -> None:
+        failures = 1 if run.progressed else job.retries + 1
+        if isinstance(exc, UploadExpiredError):
+            self.journal.restart_upload(job.id)  # a fresh upload URL fixes it
+        if failures >= self.retry.max_tries or job.attempts >= self.retry.max_runs:
+            tries = failures if failures >= self.retry.max_tries else job.attempts
+            self._fail(job, _naming_file(job, f"gave up after {tries} tries: {exc}"), type(exc).__name__)
+            return
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after and isinstance(exc, (RateLimitedError, ServiceUnavailableError)):
+            # The server spoke for the whole account: all its jobs hold off, not just this one.
+            self._gates.close_for(job.account, min(retry_after, self.retry.max_retry_after))
+        delay = 0.0 if isinstance(exc, UploadExpiredError) else self.retry.delay(failures, retry_after, self._rand)
+        message = f"{exc} (retrying, try {failures + 1} of {self.retry.max_tries})"
+        log.info("job %s: %s; next try in %.2f s", job.id, exc, delay)
+        self.progress.restart(job.id)
+        with self._cond:
+            self.journal.release(
+                job.id,
+                JobState.QUEUED,
+                retry_at=time.time() + delay,
+                error=message,
+                error_kind=type(exc).__name__,
+                retries=failures,
+            )
+            self._emit(JobEvent(job.id, JobState.QUEUED, message=message))
+
+    def _fail(self, job: Job, message: str, kind: str) -> None:
+        log.warning("job %s failed: %s", job.id, message)
+        self.journal.mark_failed(job.id, message, kind)
+        self.progress.finish(job.id, done=False)
+        self._emit(JobEvent(job.id, JobState.FAILED, message=message))
+
+    # ---- helpers ----
+
+    def _backend(self, account: AccountRef) -> Backend:
+        # One backend (and so one connection pool) per account, shared by every job.
+        with self._backends_lock:
+            backend = self._backends.get(account)
+            if backend is None:
+                backend = self._backends[account] = self._backend_for(account)
+            return backend
+
+    def _hook(self, point: str, job: Job) -> None:
+        if self._checkpoint is not None:
+            self._checkpoint(point, job)
+
+    def _emit(self, event: JobEvent) -> None:
+        self._listeners.emit(event)
+
+
+class _SendPass:
+    """The chunk observer of one pass over a file: progress, sha256, cancel and source checks.
+
+    It sees each chunk the backend sends, as the backend read it: no copy is made.
+    """
+
+    def __init__(self, engine: TransferEngine, job: Job, run: _Run) -> None:
+        self._engine = engine
+        self._job = job
+        self._run = run
+        self._hash = hashlib.sha256()
+        self._next_check = time.monotonic() + SOURCE_CHECK_INTERVAL
+        self.sent = 0
+        engine.progress.restart(job.id, job.size)
+
+    def __call__(self, chunk: bytes) -> None:
+        self._run.check()
+        self._hash.update(chunk)
+        self.sent += len(chunk)
+        self._engine.progress.add(self._job.id, len(chunk))
+        self._engine._hook("sending", self._job)
+        if (now := time.monotonic()) >= self._next_check:
+            self._next_check = now + SOURCE_CHECK_INTERVAL
+            try:
+                _check_source(self._job)
+            except SourceChangedError as exc:
+                self._run.source_error = exc
+                raise
+
+    @property
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+    def verify(self, *, require_all: bool = True) -> None:
+        """After the last byte: the file must still be the one queued, and all of it was sent."""
+        _check_source(self._job)
+        if require_all and self.sent != self._job.size:
+            raise SourceChangedError(
+                f"{self._job.source} changed while it was being sent ({self.sent} of {self._job.size} bytes read)."
+            )
+
+
+def _inspect_source(path: Path) -> tuple[int, int]:
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InvalidInputError(f"{path} does not exist.") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{path} cannot be read: {exc.strerror}.") from exc
+    if not path.is_file():
+        raise InvalidInputError(f"{path} is not a file.")
+    if not os.access(path, os.R_OK):
+        raise InvalidInputError(f"{path} cannot be read: permission denied.")
+    return info.st_size, info.st_mtime_ns
+
+
+def _check_source(job: Job) -> None:
+    """The file must be the one that was queued: same size, same modification time."""
+    try:
+        info = os.stat(job.source)
+    except FileNotFoundError:
+        raise SourceChangedError(f"{job.source} was deleted or moved after it was queued.") from None
+    except OSError as exc:
+        raise SourceChangedError(f"{job.source} can no longer be read: {exc.strerror}.") from exc
+    if info.st_size != job.size:
+        raise SourceChangedError(
+            f"{job.source} was modified after it was queued (now {info.st_size} bytes, was {job.size})."
+        )
+    if info.st_mtime_ns != job.mtime_ns:
+        raise SourceChangedError(f"{job.source} was modified after it was queued.")
+
+
+def _naming_file(job: Job, message: str) -> str:
+    """A failure message must say which file it is about."""
+    if job.name in message or str(job.source) in message:
+        return message
+    return f"{job.name}: {message}"

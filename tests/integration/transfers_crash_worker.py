@@ -1,0 +1,58 @@
+"""A process that runs the transfer queue against the awork sandbox, and can kill itself.
+
+    python transfers_crash_worker.py JOURNAL BASE_URL TOKEN
+
+runs every queued and interrupted job in JOURNAL until none is left, then prints the job
+states as JSON. With ATTACHE_TEST_CRASHPOINT=point:n it sends itself SIGKILL the n-th time
+any job reaches `point` (an engine checkpoint: claimed, begun, sending, sent, linking,
+linked), which is what a power cut or an OOM kill looks like to the journal and the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from attache.backends.awork import AworkBackend
+from attache.transfers import Journal, RetryPolicy, TransferEngine
+
+
+def crash_hook(spec: str):  # type: ignore[no-untyped-def]
+    point, _, nth = spec.partition(":")
+    remaining = [int(nth or 1)]
+    lock = threading.Lock()
+
+    def checkpoint(reached: str, job) -> None:  # type: ignore[no-untyped-def]
+        if reached != point:
+            return
+        with lock:
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
+
+
+def main(journal_path: str, base_url: str, token: str) -> int:
+    spec = os.environ.get("ATTACHE_TEST_CRASHPOINT", "")
+    with Journal(Path(journal_path)) as journal:
+        engine = TransferEngine(
+            journal,
+            lambda account: AworkBackend(base_url, token=token, account=account.account),
+            workers=4,
+            retry=RetryPolicy(base_delay=0.05, max_delay=0.5),
+            checkpoint=crash_hook(spec) if spec else None,
+            poll_interval=0.1,
+        )
+        with engine:
+            engine.wait_idle(timeout=120)
+        print(json.dumps({job.id: job.state.value for job in journal.jobs()}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(*sys.argv[1:4]))
