@@ -77,9 +77,19 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("task_id", metavar="TASK_ID")
     files.add_argument("--json", action="store_true")
 
-    upload = commands.add_parser("upload", parents=[connection], help="attach files to a task")
+    upload = commands.add_parser("upload", parents=[connection],
+                                 help="attach files to a task (through the durable transfer queue)")
     upload.add_argument("task_id", metavar="TASK_ID")
     upload.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    upload.add_argument("--workers", type=int, default=4, help="parallel uploads (default 4)")
+
+    queue = commands.add_parser("queue", parents=[connection], help="show or work the transfer queue")
+    queue_action = queue.add_mutually_exclusive_group()
+    queue_action.add_argument("--run", action="store_true", help="process queued and interrupted jobs until none is left")
+    queue_action.add_argument("--retry-failed", action="store_true", help="queue failed jobs again")
+    queue_action.add_argument("--cancel", type=int, metavar="ID", help="cancel a waiting job")
+    queue_action.add_argument("--clear-finished", action="store_true", help="forget done, failed and cancelled jobs")
+    queue.add_argument("--workers", type=int, default=4, help="with --run: parallel uploads (default 4)")
 
     download = commands.add_parser("download", parents=[connection], help="download a task's file")
     download.add_argument("task_id", metavar="TASK_ID")
@@ -279,19 +289,77 @@ def _files(args: argparse.Namespace) -> int:
 
 
 def _upload(args: argparse.Namespace) -> int:
-    from attache.backends.base import attach_file
     from attache.core.sources import check_source
+    from attache.transfers import Journal, JobState
+    from attache.transfers import cli_support
 
     for path in args.paths:
-        check_source(path)  # every file is checked before the first byte is sent
+        check_source(path)  # every file is checked before anything is queued or sent
+    if args.workers < 1:
+        raise UsageError("--workers is at least 1")
     ref = EntityRef(EntityKind.TASK, args.task_id)
+    account = _account_ref(args)
     with _closing(_backend(args)) as backend:
-        backend.get_entity(ref)  # an unknown task fails before anything is uploaded
-        for path in args.paths:
-            with _progress_line(path.name, path.stat().st_size) as on_chunk:
-                record = attach_file(backend, ref, path, on_chunk=on_chunk)
-            print(f"{record.id}\t{record.name}")
+        backend.get_entity(ref)  # an unknown task fails before anything is queued
+    with Journal() as journal, _queue_progress(args.paths) as on_event:
+        jobs = cli_support.upload(journal, _backend_for(args), account, ref, args.paths,
+                                  workers=args.workers, on_event=on_event)
+    for job in jobs:
+        if job.state is JobState.DONE:
+            print(f"{job.file_id}\t{job.name}")
+        else:
+            print(f"attache: {job.name}: {job.last_error or job.state.value}", file=sys.stderr)
+    return 1 if any(job.state is not JobState.DONE for job in jobs) else 0
+
+
+def _queue(args: argparse.Namespace) -> int:
+    from attache.transfers import Journal
+    from attache.transfers import cli_support
+
+    with Journal() as journal:
+        if args.run:
+            jobs = cli_support.run_queue(journal, _backend_for(args), workers=args.workers)
+            print(cli_support.format_queue(jobs) if jobs else "Nothing to do: no queued or interrupted jobs.")
+            return 1 if cli_support.any_failed(jobs) else 0
+        if args.retry_failed:
+            print(f"Queued {len(cli_support.retry_failed(journal))} failed job(s) again; run 'attache queue --run'")
+        elif args.cancel is not None:
+            job = cli_support.cancel(journal, args.cancel)
+            print(f"Cancelled job {job.id} ({job.name})")
+        elif args.clear_finished:
+            print(f"Cleared {cli_support.clear_finished(journal)} finished job(s)")
+        else:
+            print(cli_support.format_queue(journal.jobs()))
     return 0
+
+
+def _account_ref(args: argparse.Namespace):
+    """What the journal records for the connection: the saved account's name, or the URL."""
+    from attache.transfers import AccountRef
+
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if args.account or (not token and not args.url):
+        return AccountRef("awork", _chosen_account(args.account).name)
+    return AccountRef("awork", args.url or DEFAULT_AWORK_URL)
+
+
+def _backend_for(args: argparse.Namespace):
+    """How the engine opens a job's account: saved accounts by name, URLs with $ATTACHE_TOKEN."""
+    def backend_for(ref):
+        if ref.account.startswith(("http://", "https://")):
+            token = os.environ.get(TOKEN_ENV, "").strip()
+            if not token:
+                raise AttacheError(f"Set {TOKEN_ENV} to upload to {ref.account}")
+            from attache.backends.awork import AworkBackend
+
+            return AworkBackend(ref.account, token=token, account=_account_label(ref.account))
+        from attache.backends.factory import open_backend
+        from attache.core.accounts import AccountStore
+        from attache.credentials import open_secret_store
+
+        return open_backend(AccountStore().get(ref.account), open_secret_store())
+
+    return backend_for
 
 
 def _download(args: argparse.Namespace) -> int:
@@ -340,6 +408,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ls": _ls,
     "files": _files,
     "upload": _upload,
+    "queue": _queue,
     "download": _download,
     "rm-file": _rm_file,
     "image": _image,
@@ -399,6 +468,30 @@ class _closing:
 
     def __exit__(self, *exc) -> None:
         self.backend.close()
+
+
+class _queue_progress:
+    """One line on stderr with the batch's progress while the engine works (terminals only)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.total = max(sum(p.stat().st_size for p in paths), 1)
+        self.count = len(paths)
+        self.enabled = sys.stderr.isatty()
+        self.finished = 0
+
+    def __enter__(self):
+        return self._on_event if self.enabled else None
+
+    def _on_event(self, event) -> None:
+        if event.state is not None and event.state.finished:
+            self.finished += 1
+        sys.stderr.write(f"\r{self.finished}/{self.count} files")
+        sys.stderr.flush()
+
+    def __exit__(self, *exc) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
 
 
 class _progress_line:

@@ -27,10 +27,10 @@ def check_source(path: Path) -> os.stat_result:
 
 
 def human_size(size: int | float) -> str:
-    """'1.5 MB' — decimal units, as file managers and services state their limits."""
+    """'1.5 MB'. Binary steps (1 MB = 1024² bytes), the way services state their upload limits."""
     value = float(size)
-    for unit in ("bytes", "kB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
             return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    return f"{value:.1f} TB"  # pragma: no cover
+        value /= 1024
+    return f"{value:.1f} GB"  # pragma: no cover

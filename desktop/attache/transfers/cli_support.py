@@ -13,6 +13,7 @@ from pathlib import Path
 
 from attache.backends.base import Backend
 from attache.core.errors import InvalidInputError
+from attache.core.sources import human_size
 from attache.core.models import EntityRef
 from attache.transfers import runners
 from attache.transfers.engine import TransferEngine
@@ -120,15 +121,6 @@ def format_job(job: Job) -> str:
         f"{job.id:>5}  {job.state.value:<11}  {job.step.value:<7}  {human_size(job.size):>9}  {job.attempts:>5}  "
         f"{target:<24}  {job.source}"
     )
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
 
 
 def wait_seconds(job: Job) -> float | None:

@@ -1,0 +1,242 @@
+"""The headless CLI against the sandbox over real HTTP, as a user runs it: one process per command."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+
+def run(*args: str, token: str | None, env: dict[str, str] | None = None,
+        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ, **(env or {}))
+    environment.pop("ATTACHE_TOKEN", None)
+    if token is not None:
+        environment["ATTACHE_TOKEN"] = token
+    return subprocess.run([sys.executable, "-m", "attache", *args], env=environment, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("attache: "), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@pytest.fixture(scope="module")
+def project_and_task(awork_sandbox):
+    listed = run("ls", "projects", "--json", "--url", awork_sandbox.base_url, token=awork_sandbox.token)
+    project = json.loads(listed.stdout.splitlines()[0])
+    tasks = run("ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url,
+                token=awork_sandbox.token)
+    return project, json.loads(tasks.stdout.splitlines()[0])
+
+
+def test_ls_lists_the_demo_workspace(awork_sandbox):
+    url, token = awork_sandbox.base_url, awork_sandbox.token
+    projects = run("ls", "projects", "--url", url, token=token)
+    assert projects.returncode == 0, projects.stderr
+    assert len(projects.stdout.splitlines()) >= 12
+    for kind, least in (("tasks", 150), ("companies", 8), ("users", 15), ("project-templates", 3), ("workspace", 1)):
+        listed = run("ls", kind, "--json", "--url", url, token=token)
+        assert listed.returncode == 0, listed.stderr
+        rows = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert len(rows) >= least, kind
+        assert all(row["name"] for row in rows)
+
+
+def test_tasks_of_a_project_belong_to_it(awork_sandbox, project_and_task):
+    project, _ = project_and_task
+    listed = run("ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url,
+                 token=awork_sandbox.token)
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert rows and all(row["parents"]["project"] == project["id"] for row in rows)
+
+
+def test_upload_list_download_and_delete_round_trip(fresh_awork_sandbox, tmp_path):
+    url, token = fresh_awork_sandbox.base_url, fresh_awork_sandbox.token
+    task = json.loads(run("ls", "tasks", "--json", "--url", url, token=token).stdout.splitlines()[0])
+    sources = []
+    for index, size in enumerate((0, 1, 3_000_000)):
+        source = tmp_path / f"report {index}.bin"
+        source.write_bytes(os.urandom(size))
+        sources.append(source)
+
+    uploaded = run("upload", task["id"], *map(str, sources), "--url", url, token=token)
+    assert uploaded.returncode == 0, uploaded.stderr
+    file_ids = [line.split("\t")[0] for line in uploaded.stdout.splitlines()]
+    assert len(file_ids) == 3
+
+    listed = run("files", task["id"], "--json", "--url", url, token=token)
+    records = {r["id"]: r for r in map(json.loads, listed.stdout.splitlines())}
+    assert set(file_ids) <= set(records)
+
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    for file_id, source in zip(file_ids, sources):
+        fetched = run("download", task["id"], file_id, "-o", str(downloads), "--url", url, token=token)
+        assert fetched.returncode == 0, fetched.stderr
+        assert sha256(Path(fetched.stdout.strip())) == sha256(source)
+        assert Path(fetched.stdout.strip()).name == source.name
+
+    queue = run("queue", token=None)
+    assert queue.returncode == 0 and "done" in queue.stdout
+
+    removed = run("rm-file", task["id"], file_ids[0], "--url", url, token=token)
+    assert removed.returncode == 0, removed.stderr
+    listed_after = run("files", task["id"], "--json", "--url", url, token=token)
+    assert file_ids[0] not in listed_after.stdout
+
+
+def test_a_200_mb_upload_keeps_memory_flat(fresh_awork_sandbox, tmp_path):
+    url, token = fresh_awork_sandbox.base_url, fresh_awork_sandbox.token
+    task = json.loads(run("ls", "tasks", "--json", "--url", url, token=token).stdout.splitlines()[0])
+    big = tmp_path / "big.bin"
+    with big.open("wb") as handle:
+        block = os.urandom(1 << 20)
+        for _ in range(200):
+            handle.write(block)
+    environment = dict(os.environ, ATTACHE_TOKEN=token)
+    process = subprocess.Popen([sys.executable, "-m", "attache", "upload", task["id"], str(big), "--url", url],
+                               env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(process.pid, 0)
+    output = process.stdout.read() + process.stderr.read()
+    process.stdout.close()
+    process.stderr.close()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    assert process.returncode == 0, output
+    peak_mb = usage.ru_maxrss / 1024  # Linux reports kilobytes
+    assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB"
+
+    file_id = output.split("\t")[0]
+    fetched = run("download", task["id"], file_id, "-o", str(tmp_path / "back.bin"), "--url", url, token=token)
+    assert fetched.returncode == 0, fetched.stderr
+    assert sha256(tmp_path / "back.bin") == sha256(big)
+
+
+def test_profile_image_set_get_and_remove(fresh_awork_sandbox, tmp_path):
+    from PIL import Image
+
+    url, token = fresh_awork_sandbox.base_url, fresh_awork_sandbox.token
+    user = json.loads(run("ls", "users", "--json", "--url", url, token=token).stdout.splitlines()[0])
+    picture = tmp_path / "me.png"
+    Image.new("RGB", (300, 200), (200, 30, 30)).save(picture)
+    assert run("image", "set", "users", user["id"], str(picture), "--url", url, token=token).returncode == 0
+
+    target = tmp_path / "fetched.png"
+    got = run("image", "get", "users", user["id"], str(target), "--size", "64", "--url", url, token=token)
+    assert got.returncode == 0, got.stderr
+    with Image.open(target) as fetched:
+        assert fetched.size == (64, 64)
+        assert fetched.convert("RGB").getpixel((32, 32))[0] > 150
+
+    assert run("image", "rm", "users", user["id"], "--url", url, token=token).returncode == 0
+    missing = run("image", "get", "users", user["id"], str(tmp_path / "none.png"), "--url", url, token=token)
+    assert "has no profile image" in one_line_error(missing)
+    assert not (tmp_path / "none.png").exists()
+
+
+# ---------------------------------------------------------------- bad input: one line, exit 1
+
+
+def test_an_unknown_task_is_named(awork_sandbox, tmp_path):
+    source = tmp_path / "a.txt"
+    source.write_text("x")
+    result = run("upload", "00000000-0000-0000-0000-000000000000", str(source), "--url", awork_sandbox.base_url,
+                 token=awork_sandbox.token)
+    assert "00000000-0000-0000-0000-000000000000" in one_line_error(result)
+    queue = run("queue", token=None)
+    assert "a.txt" not in queue.stdout  # nothing was queued
+
+
+def test_missing_and_wrong_tokens(awork_sandbox):
+    missing = run("ls", "projects", "--url", awork_sandbox.base_url, token=None)
+    assert "ATTACHE_TOKEN" in one_line_error(missing)
+    wrong = run("ls", "projects", "--url", awork_sandbox.base_url, token="wrong-token")
+    message = one_line_error(wrong)
+    assert "token" in message and "wrong-token" not in message
+
+
+def test_folders_and_special_files_are_refused_before_sending(awork_sandbox, project_and_task, tmp_path):
+    _, task = project_and_task
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    assert "is a folder" in one_line_error(run("upload", task["id"], str(folder), "--url", awork_sandbox.base_url,
+                                               token=awork_sandbox.token))
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert "not a regular file" in one_line_error(run("upload", task["id"], str(fifo), "--url",
+                                                      awork_sandbox.base_url, token=awork_sandbox.token))
+    assert "does not exist" in one_line_error(run("upload", task["id"], str(tmp_path / "nope.txt"), "--url",
+                                                  awork_sandbox.base_url, token=awork_sandbox.token))
+
+
+def test_a_101_mb_image_is_refused_before_sending(awork_sandbox, tmp_path):
+    user = json.loads(run("ls", "users", "--json", "--url", awork_sandbox.base_url,
+                          token=awork_sandbox.token).stdout.splitlines()[0])
+    huge = tmp_path / "huge.png"
+    with huge.open("wb") as handle:
+        handle.truncate(101 * 1024 * 1024)
+    posts_before = sum(1 for r in awork_sandbox.log.records() if r.method == "POST")
+    result = run("image", "set", "users", user["id"], str(huge), "--url", awork_sandbox.base_url,
+                 token=awork_sandbox.token)
+    assert "100 MB" in one_line_error(result)
+    assert sum(1 for r in awork_sandbox.log.records() if r.method == "POST") == posts_before
+
+
+def test_a_server_answering_html_is_named(tmp_path):
+    (tmp_path / "index.html").write_text("<html><body>Welcome to nginx!</body></html>")
+    handler = lambda *a, **k: http.server.SimpleHTTPRequestHandler(*a, directory=str(tmp_path), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.RequestHandlerClass.log_message = lambda *a: None
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        message = one_line_error(run("ls", "projects", "--url", url, token="t"))
+        assert "HTML" in message
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_refused_connection_is_named():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    message = one_line_error(run("ls", "projects", "--url", f"http://127.0.0.1:{port}/api/v1", token="t"))
+    assert "connect" in message.lower() and str(port) in message
+
+
+def test_a_failed_download_leaves_nothing_behind(awork_sandbox, project_and_task, tmp_path):
+    _, task = project_and_task
+    target = tmp_path / "out.bin"
+    result = run("download", task["id"], "00000000-0000-0000-0000-000000000000", "-o", str(target),
+                 "--url", awork_sandbox.base_url, token=awork_sandbox.token)
+    one_line_error(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_usage_errors_exit_2():
+    assert run("ls", token=None).returncode == 2
+    assert run("ls", "gadgets", token=None).returncode == 2
+    assert run("image", "set", "users", "x", token="t").returncode == 2
+    assert run("sandbox", "--faults", "3", token=None).returncode == 2
