@@ -25,6 +25,7 @@ from pathlib import Path
 from attache.backends.base import Backend
 from attache.core.errors import (
     AttacheError,
+    AuthenticationError,
     CancelledError,
     InvalidInputError,
     RateLimitedError,
@@ -88,6 +89,7 @@ class TransferEngine:
         checkpoint: Checkpoint | None = None,
         poll_interval: float = 1.0,
         only_own_jobs: bool = False,
+        hold_on_sign_in: bool = False,
         rand: Callable[[], float] = random.random,
     ) -> None:
         if workers < 1:
@@ -102,6 +104,10 @@ class TransferEngine:
         self._rand = rand
         self._listeners = Listeners()
         self._gates = AccountGates()
+        # A window can ask the user to sign in again, so its engine holds an account's jobs on a
+        # refused sign-in; a one-shot command cannot, so there they fail with the reason.
+        self._hold_on_sign_in = hold_on_sign_in
+        self._sign_in_needed: dict[AccountRef, str] = {}
         self._backends: dict[AccountRef, Backend] = {}
         self._backends_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -419,6 +425,9 @@ class TransferEngine:
         if isinstance(exc, AttacheError) and exc.transient:
             self._retry_later(job, run, exc)
             return
+        if isinstance(exc, AuthenticationError) and self._hold_on_sign_in:
+            self._wait_for_sign_in(job, exc)
+            return
         if isinstance(exc, AttacheError):
             message = _naming_file(job, str(exc))
         else:
@@ -452,6 +461,32 @@ class TransferEngine:
                 retries=failures,
             )
             self._emit(JobEvent(job.id, JobState.QUEUED, message=message))
+
+    def _wait_for_sign_in(self, job: Job, exc: AuthenticationError) -> None:
+        """The account's sign-in was refused even after a refresh: hold all its jobs, lose none."""
+        self._gates.hold(job.account)
+        message = f"Waiting for sign-in: {exc}"
+        with self._cond:
+            self._sign_in_needed[job.account] = str(exc)
+            self.progress.restart(job.id)
+            self.journal.release(job.id, JobState.QUEUED, error=message, error_kind=type(exc).__name__)
+            self._emit(JobEvent(job.id, JobState.QUEUED, message=message))
+
+    def waiting_for_sign_in(self) -> dict[AccountRef, str]:
+        """Accounts whose jobs are held until the user signs in again, with the reason."""
+        with self._cond:
+            return dict(self._sign_in_needed)
+
+    def signed_in(self, account: AccountRef) -> None:
+        """The user signed in again: open a fresh backend for the account and let its jobs go on."""
+        with self._backends_lock:
+            stale = self._backends.pop(account, None)
+        if stale is not None:
+            stale.close()
+        with self._cond:
+            self._sign_in_needed.pop(account, None)
+            self._gates.reopen(account)
+            self._cond.notify_all()
 
     def _fail(self, job: Job, message: str, kind: str) -> None:
         log.warning("job %s failed: %s", job.id, message)

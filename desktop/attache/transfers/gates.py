@@ -7,9 +7,13 @@ accounts' jobs go on.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Hashable
+
+# How often a worker waiting at a held gate looks again: a hold has no end time of its own.
+_RECHECK = 0.25
 
 
 class AccountGates:
@@ -24,6 +28,15 @@ class AccountGates:
         with self._lock:
             if until > self._closed_until.get(account, 0.0):
                 self._closed_until[account] = until
+
+    def hold(self, account: Hashable) -> None:
+        """Close `account` until `reopen` (e.g. while its user signs in again)."""
+        with self._lock:
+            self._closed_until[account] = math.inf
+
+    def reopen(self, account: Hashable) -> None:
+        with self._lock:
+            self._closed_until.pop(account, None)
 
     def remaining(self, account: Hashable) -> float:
         with self._lock:
@@ -46,6 +59,6 @@ class AccountGates:
     def wait_open(self, account: Hashable, stop: threading.Event) -> bool:
         """Block until `account` may send again; False if `stop` was set first."""
         while (remaining := self.remaining(account)) > 0:
-            if stop.wait(remaining):
+            if stop.wait(min(remaining, _RECHECK)):
                 return False
         return not stop.is_set()

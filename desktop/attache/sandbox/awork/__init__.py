@@ -1,0 +1,2 @@
+"""The awork sandbox: an SQLite store, a deterministic demo workspace and a Starlette app that
+answers under /api/v1 the way api.awork.com does (see shared/contracts/awork.md)."""

@@ -1,0 +1,42 @@
+"""The awork sandbox with 100,000 tasks: seeded in seconds, paged in milliseconds."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from attache.sandbox import SandboxServer
+
+
+def test_pages_of_100000_tasks_are_fast(make_awork_sandbox, awork_client):
+    server = make_awork_sandbox(scale=100_000)
+    # The first 100,000-task sandbox of a process seeds; later ones copy its store.
+    assert server.seed_seconds < 12, f"seeding took {server.seed_seconds:.1f} s"
+    assert server.store.scalar("SELECT COUNT(*) FROM tasks") == 100_000
+    api = awork_client(server)
+    timings = []
+    for page in (1, 60, 100):
+        began = time.perf_counter()
+        response = api.get("/me/allavailabletasks", params={"page": page, "pageSize": 1000})
+        timings.append(time.perf_counter() - began)
+        assert response.status_code == 200 and len(response.json()) == 1000
+        assert response.headers["aw-totalitems"] == "100000"
+    assert api.get("/me/allavailabletasks", params={"page": 101, "pageSize": 1000}).json() == []
+    assert max(timings) < 2.0, timings
+
+    began = time.perf_counter()
+    ordered = api.get("/me/allavailabletasks", params={"page": 70, "pageSize": 100, "orderby": "name desc"})
+    filtered = api.get("/me/allavailabletasks", params={"pageSize": 100, "filterby": "substringof('audit', name)"})
+    assert time.perf_counter() - began < 2.0
+    assert len(ordered.json()) == 100 and 0 < int(filtered.headers["aw-totalitems"]) < 100_000
+
+    projects = api.get("/projects", params={"pageSize": 100}).json()
+    assert sum(p["tasksCount"] for p in projects) == 100_000
+    one = api.get(f"/projects/{projects[0]['id']}/projecttasks", params={"page": 3, "pageSize": 500})
+    assert one.headers["aw-totalitems"] == str(projects[0]["tasksCount"])
+
+
+def test_scale_is_bounded():
+    with pytest.raises(ValueError):
+        SandboxServer(scale=100_001)
