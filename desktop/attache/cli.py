@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attaché: browse projects, tasks, companies and users; attach files; set profile images.",
     )
     parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local awork sandbox")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request (secrets redacted)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sandbox = commands.add_parser("sandbox", help="serve a local awork sandbox in the foreground until Ctrl-C")
@@ -138,6 +139,10 @@ def _scale(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command not in (None, "sandbox"):
+        from attache.logs import configure_logging
+
+        configure_logging(verbose=args.verbose)
     if args.command is None:
         return _open_window(sandbox=args.sandbox)
     handler = _COMMANDS[args.command]

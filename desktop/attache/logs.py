@@ -1,0 +1,34 @@
+"""The app's log: a rotating file in the log directory, with every secret redacted.
+
+Redaction is installed before any handler sees a record, so neither the file nor a terminal
+ever shows an Authorization header, a token, an API key, an authorization code or a SAS
+signature (see backends/http.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+
+from attache.backends.http import install_redaction
+from attache.core.paths import app_dirs
+
+LOG_FILE = "attache.log"
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+
+def configure_logging(*, verbose: bool = False) -> logging.Handler:
+    """Log INFO and above to the rotating file (DEBUG with `verbose`); returns its handler."""
+    directory = app_dirs().log
+    directory.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(directory / LOG_FILE, maxBytes=2_000_000, backupCount=3,
+                                                   encoding="utf-8", delay=True)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    install_redaction(handler)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    # httpx logs every request at INFO: useful in the file, noise at the default level.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    return handler
