@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from attache.core.errors import (
+    InvalidInputError,
     NetworkError,
     NotFoundError,
     RateLimitedError,
@@ -295,9 +296,9 @@ def test_image_slot_sets_the_image(journal, tmp_path):
 def test_enqueue_refuses_missing_files_before_journaling_anything(journal, tmp_path):
     [path] = make_files(tmp_path / "src", 1)
     engine = make_engine(journal, FakeBackend())
-    with pytest.raises(Exception, match="nope.bin does not exist"):
+    with pytest.raises(InvalidInputError, match="nope.bin does not exist"):
         engine.enqueue(ACCOUNT, TASK, [path, tmp_path / "nope.bin"])
-    with pytest.raises(Exception, match="is not a file"):
+    with pytest.raises(Exception, match="is a folder"):
         engine.enqueue(ACCOUNT, TASK, [tmp_path])
     assert journal.jobs() == []
 

@@ -45,6 +45,7 @@ from attache.core.errors import (
     UnsupportedError,
     UploadExpiredError,
 )
+from attache.core.sources import check_source
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
 
 DEFAULT_BASE_URL = "https://api.awork.com/api/v1"
@@ -553,14 +554,7 @@ def upload_target(data: Any) -> tuple[str, str]:
 
 
 def local_file_size(source: Path) -> int:
-    try:
-        if source.is_dir():
-            raise InvalidInputError(f"{source.name} is a folder, not a file")
-        return source.stat().st_size
-    except FileNotFoundError:
-        raise InvalidInputError(f"{source} does not exist") from None
-    except PermissionError:
-        raise InvalidInputError(f"{source.name} cannot be read (permission denied)") from None
+    return check_source(source).st_size
 
 
 def image_too_large(name: str, size: int, *, detail: str = "") -> TooLargeError:

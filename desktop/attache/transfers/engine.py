@@ -33,6 +33,7 @@ from attache.core.errors import (
     SourceChangedError,
     UploadExpiredError,
 )
+from attache.core.sources import check_source
 from attache.core.models import EntityRef
 from attache.transfers import runners
 from attache.transfers.events import JobEvent, Listener, Listeners
@@ -555,16 +556,7 @@ class _SendPass:
 
 
 def _inspect_source(path: Path) -> tuple[int, int]:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InvalidInputError(f"{path} does not exist.") from None
-    except OSError as exc:
-        raise InvalidInputError(f"{path} cannot be read: {exc.strerror}.") from exc
-    if not path.is_file():
-        raise InvalidInputError(f"{path} is not a file.")
-    if not os.access(path, os.R_OK):
-        raise InvalidInputError(f"{path} cannot be read: permission denied.")
+    info = check_source(path)
     return info.st_size, info.st_mtime_ns
 
 
