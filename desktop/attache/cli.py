@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -306,9 +307,9 @@ def _upload(args: argparse.Namespace) -> int:
     account = _account_ref(args)
     with _closing(_backend(args)) as backend:
         backend.get_entity(ref)  # an unknown task fails before anything is queued
-    with Journal() as journal, _queue_progress(args.paths) as on_event:
+    with Journal() as journal, _QueueProgressLine() as progress:
         jobs = cli_support.upload(journal, _backend_for(args), account, ref, args.paths,
-                                  workers=args.workers, on_event=on_event)
+                                  workers=args.workers, progress=progress)
     for job in jobs:
         if job.state is JobState.DONE:
             print(f"{job.file_id}\t{job.name}")
@@ -475,26 +476,38 @@ class _closing:
         self.backend.close()
 
 
-class _queue_progress:
-    """One line on stderr with the batch's progress while the engine works (terminals only)."""
+class _QueueProgressLine:
+    """While the engine works, one line on stderr: files done, bytes, speed and time left.
 
-    def __init__(self, paths: Sequence[Path]) -> None:
-        self.total = max(sum(p.stat().st_size for p in paths), 1)
-        self.count = len(paths)
-        self.enabled = sys.stderr.isatty()
-        self.finished = 0
+    Only when stderr is a terminal; it reads the engine's progress numbers four times a second.
+    """
+
+    def __init__(self) -> None:
+        from attache.transfers import ProgressBoard
+
+        self.board = ProgressBoard()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._draw, name="progress-line", daemon=True)
 
     def __enter__(self):
-        return self._on_event if self.enabled else None
+        if sys.stderr.isatty():
+            self._thread.start()
+        return self.board
 
-    def _on_event(self, event) -> None:
-        if event.state is not None and event.state.finished:
-            self.finished += 1
-        sys.stderr.write(f"\r{self.finished}/{self.count} files")
-        sys.stderr.flush()
+    def _draw(self) -> None:
+        from attache.core.sources import human_size
+
+        while not self._stop.wait(0.25):
+            totals = self.board.totals()
+            eta = f", {totals.eta:.0f} s left" if totals.eta is not None else ""
+            sys.stderr.write(f"\r\033[K{totals.finished}/{totals.jobs} files, {human_size(totals.bytes_sent)} of "
+                             f"{human_size(totals.total)} at {human_size(totals.speed)}/s{eta}")
+            sys.stderr.flush()
 
     def __exit__(self, *exc) -> None:
-        if self.enabled:
+        if self._thread.is_alive():
+            self._stop.set()
+            self._thread.join()
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
 

@@ -19,6 +19,7 @@ from attache.transfers import runners
 from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
 from attache.transfers.journal import AccountRef, Job, JobState, Journal, Slot
+from attache.transfers.progress import ProgressBoard
 
 BackendFor = Callable[[AccountRef], Backend]
 
@@ -33,6 +34,7 @@ def upload(
     slot: Slot = Slot.FILES,
     workers: int = 4,
     on_event: Callable[[JobEvent], None] | None = None,
+    progress: ProgressBoard | None = None,
 ) -> list[Job]:
     """Queue the files and return when each is done, failed or cancelled.
 
@@ -40,7 +42,7 @@ def upload(
     On Ctrl+C the running uploads are marked interrupted (resumable) before the exception
     goes on.
     """
-    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True)
+    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True, progress=progress)
     if on_event is not None:
         engine.subscribe(on_event)
     ids = engine.enqueue(account, target, sources, slot=slot)
