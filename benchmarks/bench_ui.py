@@ -1,0 +1,358 @@
+"""The window's speed: start-up, scale (100,000 tasks) and responsiveness under load.
+
+    uv run python benchmarks/bench_ui.py            # all three, a table at the end
+    uv run python benchmarks/bench_ui.py startup    # or: scale, responsive
+    uv run python benchmarks/bench_ui.py --json results.json
+
+Each scenario runs in a fresh process (offscreen Qt) so its start-up time and memory are its
+own. The awork sandbox runs in a separate process too (`attache sandbox`), as a real server
+would: its work does not compete with the window for the interpreter.
+
+- startup: from the process being spawned to the main window's first paint (`attache --sandbox`'s
+  path: imports, QApplication, window; the sandbox itself starts on a worker afterwards).
+- scale: the sandbox seeded with 100,000 tasks; time from choosing Tasks to the first rows
+  painted; then 10,000 rows loaded and a word typed into the search field, one key at a time,
+  each keystroke timed until the list is filtered; peak RSS of the window's process.
+- responsive: 8 uploads of 24 MB running through the transfer engine while 1,000 avatars load;
+  a 5 ms heartbeat timer on the GUI thread records how late each tick fires.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "startup_s": 1.0,
+    "first_rows_ms": 300.0,
+    "keystroke_max_ms": 30.0,
+    "rss_mb": 300.0,
+    "heartbeat_p99_ms": 16.0,
+    "heartbeat_max_ms": 50.0,
+}
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def sandbox_process(*extra: str):
+    """`attache sandbox` on a free port in its own process; yields (base_url, token)."""
+    token = "bench-token"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", token, *extra],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+    )
+    try:
+        base_url = None
+        deadline = time.monotonic() + 300
+        while base_url is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                raise RuntimeError("the sandbox exited before it was ready")
+            if line.startswith("awork sandbox at "):
+                base_url = line.split(" at ", 1)[1].strip()
+        yield base_url, token
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_child(scenario: str, *args: str) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env["ATTACHE_HOME"] = tempfile.mkdtemp(prefix="attache-bench-")
+    env["BENCH_SPAWNED_AT"] = repr(time.time())
+    out = subprocess.run([sys.executable, __file__, "--child", scenario, *args], env=env, cwd=ROOT,
+                         capture_output=True, text=True, timeout=900)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode != 0 or not lines:
+        sys.stderr.write(out.stderr[-4000:])
+        raise RuntimeError(f"the {scenario} scenario failed")
+    return json.loads(lines[-1])
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    k = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+# ------------------------------------------------------------------------------- children
+
+
+def child_startup() -> dict:
+    spawned = float(os.environ["BENCH_SPAWNED_AT"])
+    import attache.cli  # noqa: F401 — what `attache` imports before the window
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from attache.ui import tasks
+    from attache.ui.app import configure_application, create_window
+
+    app = QApplication([sys.argv[0]])
+    configure_application(app)
+    window = create_window(sandbox=True, restore=False)
+    shown = {}
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and "at" not in shown:
+                shown["at"] = time.time()
+                app.quit()
+            return False
+
+    watcher = FirstPaint()
+    window.installEventFilter(watcher)
+    window.show()
+    app.exec()
+    elapsed = shown["at"] - spawned
+    window._quitting = True
+    window.close()
+    tasks.shutdown()
+    return {"startup_s": round(elapsed, 3)}
+
+
+def _app_and_window(base_url: str, token: str):
+    from PySide6.QtWidgets import QApplication
+
+    from attache.ui.app import configure_application
+    from attache.ui.main_window import MainWindow
+    from attache.ui.session import awork_connection
+
+    app = QApplication([sys.argv[0]])
+    configure_application(app)
+    window = MainWindow(restore=False)
+    window.resize(1280, 800)
+    window.show()
+    window.open_connection(awork_connection(base_url, token, label="awork · bench"))
+    return app, window
+
+
+def _spin_until(app, condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def child_scale(base_url: str, token: str) -> dict:
+    from PySide6.QtCore import QEvent, QObject, Qt
+    from PySide6.QtTest import QTest
+
+    from attache.core.models import EntityKind
+    from attache.ui import tasks
+
+    app, window = _app_and_window(base_url, token)
+    _spin_until(app, lambda: window.backend is not None and window.list_model.rowCount() > 0)
+    _spin_until(app, lambda: window.kinds_model.count(EntityKind.TASK) is not None)
+
+    painted = {}
+
+    class Painted(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and window.list_model.kind is EntityKind.TASK \
+                    and window.list_model.rowCount() > 0:
+                painted.setdefault("at", time.perf_counter())
+            return False
+
+    watcher = Painted()
+    window.list_view.viewport().installEventFilter(watcher)
+    started = time.perf_counter()
+    window.kinds_view.setCurrentIndex(window.kinds_model.index(window.kinds_model.row_of(EntityKind.TASK), 0))
+    _spin_until(app, lambda: "at" in painted)
+    first_rows_ms = (painted["at"] - started) * 1000
+
+    model = window.list_model
+    while model.rowCount() < 10_000:
+        model.fetchMore()
+        _spin_until(app, lambda: not model.loading)
+    window.search.setFocus()
+    app.processEvents()
+    word = "review homepage"
+    keystrokes = []
+    for char in word:
+        began = time.perf_counter()
+        QTest.keyClick(window.search, char if char != " " else Qt.Key.Key_Space)
+        app.processEvents()  # the filtered list is laid out and painted
+        keystrokes.append((time.perf_counter() - began) * 1000)
+    shown = window.filter_model.rowCount()
+    result = {
+        "tasks_total": model.total,
+        "first_rows_ms": round(first_rows_ms, 1),
+        "rows_loaded": model.rowCount(),
+        "keystroke_median_ms": round(statistics.median(keystrokes), 2),
+        "keystroke_max_ms": round(max(keystrokes), 2),
+        "rows_matching": shown,
+        "rss_mb": round(peak_rss_mb(), 1),
+    }
+    window._quitting = True
+    window.close()
+    tasks.shutdown()
+    return result
+
+
+def child_responsive(base_url: str, token: str) -> dict:
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt, QTimer
+
+    from attache.core.models import EntityKind
+    from attache.ui import main_window, tasks
+
+    main_window.UPLOAD_WORKERS = 8
+    app, window = _app_and_window(base_url, token)
+    _spin_until(app, lambda: window.backend is not None and window.list_model.rowCount() > 0)
+    window.show_kind(EntityKind.TASK)
+    _spin_until(app, lambda: window.list_model.rowCount() > 0)
+    task = window.list_model.entity(0)
+
+    # the same few users under 1,000 versions: 1,000 distinct avatars to fetch and decode
+    users = []
+    for page in window.backend.iter_pages(EntityKind.USER):
+        users.extend(u for u in page.items if u.has_image)
+    avatars = [replace(users[n % len(users)], version=f"bench-{n}") for n in range(1000)]
+
+    folder = Path(tempfile.mkdtemp(prefix="attache-bench-files-"))
+    paths = []
+    for n in range(8):
+        path = folder / f"upload-{n}.bin"
+        path.write_bytes(os.urandom(24 * 1024 * 1024))
+        paths.append(path)
+
+    ticks: list[float] = []
+    last = [time.perf_counter()]
+
+    stalls: list[tuple[float, float]] = []
+
+    def beat() -> None:
+        now = time.perf_counter()
+        ticks.append((now - last[0]) * 1000)
+        if ticks[-1] > 25:
+            stalls.append((round(now - began, 3), round(ticks[-1], 1)))
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
+    heartbeat.setInterval(5)
+    heartbeat.timeout.connect(beat)
+    app.processEvents()
+    began = time.perf_counter()
+    heartbeat.start()
+    last[0] = time.perf_counter()
+    window.queue.attach(window.backend, task.ref, f"Task “{task.name}”", paths)
+    # as a view scrolling would: 50 newly visible rows every 20 ms, while the cache keeps up
+    pending = list(avatars)
+
+    def scroll() -> None:
+        if len(window.avatars._wanted) > 300:
+            return
+        for entity in pending[:50]:
+            window.avatars.pixmap(entity, 36)
+        del pending[:50]
+        if not pending:
+            scroller.stop()
+
+    scroller = QTimer()
+    scroller.setInterval(20)
+    scroller.timeout.connect(scroll)
+    scroller.start()
+
+    def finished() -> bool:
+        jobs = window.queue.jobs()
+        return len(jobs) == 8 and all(j.finished_state for j in jobs) and window.avatars.loaded_count >= 1000
+
+    app_deadline = time.monotonic() + 120
+    while not finished() and time.monotonic() < app_deadline:
+        app.processEvents()
+        time.sleep(0.0005)
+    heartbeat.stop()
+    elapsed = time.perf_counter() - began
+    jobs = window.queue.jobs()
+    lateness = [max(0.0, t - 5.0) for t in ticks]
+    result = {
+        "uploads_done": sum(1 for j in jobs if j.state == "done"),
+        "avatars_loaded": window.avatars.loaded_count,
+        "seconds": round(elapsed, 2),
+        "ticks": len(ticks),
+        "heartbeat_p99_ms": round(percentile(ticks, 99), 2),
+        "heartbeat_max_ms": round(max(ticks), 2),
+        "late_p99_ms": round(percentile(lateness, 99), 2),
+        "stalls_over_25ms": stalls[:20],
+        "gc_gen2": __import__("gc").get_stats()[2]["collections"],
+        "rss_mb": round(peak_rss_mb(), 1),
+    }
+    window._quitting = True
+    window.close()
+    tasks.shutdown()
+    return result
+
+
+# ------------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenarios", nargs="*", choices=["startup", "scale", "responsive", []], default=[])
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3, help="start-up runs (the median is reported)")
+    args = parser.parse_args(argv)
+
+    if args.child:
+        scenario, *rest = args.child
+        result = {"startup": child_startup, "scale": child_scale, "responsive": child_responsive}[scenario](*rest)
+        print(json.dumps(result), flush=True)
+        return 0
+
+    scenarios = args.scenarios or ["startup", "scale", "responsive"]
+    results: dict[str, dict] = {}
+    if "startup" in scenarios:
+        runs = [run_child("startup")["startup_s"] for _ in range(args.runs)]
+        results["startup"] = {"startup_s": statistics.median(runs), "runs": runs}
+    if "scale" in scenarios:
+        with sandbox_process("--scale", "100000") as (url, token):
+            results["scale"] = run_child("scale", url, token)
+    if "responsive" in scenarios:
+        with sandbox_process() as (url, token):
+            results["responsive"] = run_child("responsive", url, token)
+
+    print(f"\n{'measure':<28}{'result':>12}{'target':>12}")
+    ok = True
+    for scenario, values in results.items():
+        for key, value in values.items():
+            if key not in TARGETS:
+                continue
+            target = TARGETS[key]
+            passed = value <= target
+            ok &= passed
+            print(f"{scenario + ' ' + key:<28}{value:>12}{'≤ ' + str(target):>12}  {'ok' if passed else 'MISSED'}")
+    print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Start the desktop application: `run_app(sandbox)`.
+
+The window is shown first; connecting (or starting the sandbox) happens on a worker, so the
+window appears at once and never freezes while a server is slow.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "Attaché"
+ORGANISATION = "Attaché"
+DESKTOP_FILE = "attache"
+
+
+def configure_application(app) -> None:
+    """Names, icon and look for a QApplication (the tests' one too)."""
+    from attache import __version__
+    from attache.ui import theme
+
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(DESKTOP_FILE)
+    app.setWindowIcon(theme.app_icon())
+    theme.apply(app)
+    # Workers are Python threads: with the default 5 ms switch interval and a dozen of them busy,
+    # the GUI thread can wait several turns for the interpreter. 1 ms keeps every wait short.
+    sys.setswitchinterval(0.001)
+
+
+def create_window(*, sandbox: bool = False, restore: bool = True):
+    """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
+    from attache.ui.main_window import MainWindow, settings
+    from attache.ui.session import connection_from_env, saved_account_connection, saved_accounts
+
+    window = MainWindow(restore=restore)
+    if sandbox:
+        window.open_sandbox()
+        return window
+    connection = connection_from_env()
+    if connection is None:
+        accounts = saved_accounts()
+        last = settings().value("account/last")
+        account = next((a for a in accounts if a.name == last), accounts[0] if accounts else None)
+        if account is not None:
+            connection = saved_account_connection(account)
+    if connection is not None:
+        window.open_connection(connection)
+    return window
+
+
+def run_app(sandbox: bool = False) -> int:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from attache.ui import tasks
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication(sys.argv)
+    configure_application(app)
+    window = create_window(sandbox=sandbox)
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        tasks.shutdown()

@@ -1,0 +1,636 @@
+"""The detail pane: the selected entity's picture (a drop target) and, for tasks, its files."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileIconProvider,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attache.core.capabilities import Capability
+from attache.core.models import Entity, EntityKind, FileRecord
+from attache.ui import theme
+from attache.ui.avatars import ROUND_KINDS, AvatarCache, device_px, paint_initials
+from attache.ui.drops import DropPlan, accepts
+from attache.ui.models import FileRole, FilesModel
+
+
+class ImageSlot(QWidget):
+    """The large picture; a drop target for one image file. Click or Enter opens "Choose…"."""
+
+    dropped = Signal(object)  # DropPlan
+    activated = Signal()
+
+    SIZE = 128
+
+    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ImageSlot")
+        self.setAccessibleName("Picture")
+        self.avatars = avatars
+        self.entity: Entity | None = None
+        self.editable = False
+        self.planner = None  # (entity, mime) -> DropPlan
+        self._hover: DropPlan | None = None
+        self.busy = False
+        self.pictures = True
+        self.setFixedSize(self.SIZE, self.SIZE)
+        self.setAcceptDrops(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        avatars.changed.connect(self._avatar_changed)
+
+    def set_entity(self, entity: Entity | None, editable: bool, tooltip: str, *, pictures: bool = True) -> None:
+        self.entity = entity
+        self.editable = editable
+        self.pictures = pictures  # False: the service has no pictures for this kind at all
+        self.setToolTip(tooltip)
+        self.setCursor(Qt.CursorShape.PointingHandCursor if editable else Qt.CursorShape.ArrowCursor)
+        self.setAccessibleDescription(tooltip)
+        self.update()
+
+    def _avatar_changed(self, ref) -> None:
+        if self.entity is not None and ref == self.entity.ref:
+            self.update()
+
+    def round_shape(self) -> bool:
+        return self.entity is not None and self.entity.kind in ROUND_KINDS
+
+    def current_pixmap(self) -> QPixmap | None:
+        if self.entity is None:
+            return None
+        px = device_px(self.SIZE, self.devicePixelRatioF())
+        return self.avatars.pixmap(self.entity, px, round_mask=self.round_shape())
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        round_shape = self.round_shape()
+        path = QPainterPath()
+        if round_shape:
+            path.addEllipse(rect)
+        else:
+            path.addRoundedRect(rect, 18, 18)
+        entity = self.entity
+        if entity is not None and not self.pictures:
+            painter.fillPath(path, QColor("#e9ecf1"))
+            side = int(rect.width() * 0.4)
+            icon = theme.kind_icon(entity.kind, "#9aa3ad", side)
+            icon.paint(painter, int(rect.center().x() - side / 2), int(rect.center().y() - side / 2), side, side)
+        elif entity is not None:
+            pixmap = self.current_pixmap()
+            if pixmap is not None:
+                if round_shape:
+                    painter.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+                else:
+                    painter.save()
+                    painter.setClipPath(path)
+                    painter.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+                    painter.restore()
+            else:
+                paint_initials(painter, rect, entity.id, entity.name, round_shape=round_shape)
+        else:
+            painter.fillPath(path, QColor("#e5e9ef"))
+        if self._hover is not None:
+            ok = self._hover.ok
+            painter.fillPath(path, QColor(47, 111, 237, 150) if ok else QColor(192, 57, 43, 150))
+            painter.setPen(QPen(QColor("white"), 2, Qt.PenStyle.DashLine))
+            painter.drawPath(path)
+            font = QFont(self.font())
+            font.setWeight(QFont.Weight.DemiBold)
+            painter.setFont(font)
+            painter.setPen(QColor("white"))
+            text = "Drop to set picture" if ok else "Can't use this"
+            painter.drawText(rect.adjusted(14, 0, -14, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        elif self.busy:
+            painter.fillPath(path, QColor(255, 255, 255, 150))
+            painter.setPen(theme.TEXT)
+            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Uploading…")
+        if self.hasFocus():
+            painter.setPen(QPen(theme.ACCENT, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(path)
+        painter.end()
+
+    # ---- input
+
+    def mouseReleaseEvent(self, event) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.editable and self.rect().contains(event.position().toPoint()):
+            self.activated.emit()
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space) and self.editable:
+            self.activated.emit()
+            return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event) -> None:
+        if self.entity is None or not accepts(event.mimeData()):
+            event.ignore()
+            return
+        self._hover = self._make_plan(event)
+        self.setToolTip(self._hover.message)
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.update()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._hover is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._hover = None
+        self.update()
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        plan = self._hover or (self._make_plan(event) if self.entity is not None else None)
+        self._hover = None
+        self.update()
+        if plan is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.dropped.emit(plan)
+
+    def _make_plan(self, event) -> DropPlan:
+        if not self.editable:
+            return DropPlan(False, self.toolTip() or "This item cannot have a picture")
+        if self.planner is None:
+            return DropPlan(False, "Not connected")
+        return self.planner(self.entity, event.mimeData())
+
+
+class FilesView(QTreeView):
+    """A task's files; a drop zone for files to attach. Shows a hint when empty or hovered.
+
+    Keyboard: Enter opens the current file, Delete deletes the selected ones (asking first).
+    """
+
+    dropped = Signal(object)  # DropPlan
+    openRequested = Signal()
+    deleteRequested = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("FilesView")
+        self.setAccessibleName("Attached files")
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDropIndicatorShown(False)
+        self.setIconSize(QSize(20, 20))
+        self.entity: Entity | None = None
+        self.planner = None
+        self._hover: DropPlan | None = None
+        self.empty_text = "No files yet.\nDrop files here to attach them to this task."
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.openRequested.emit()
+            return
+        if event.key() == Qt.Key.Key_Delete and self.selectionModel().hasSelection():
+            self.deleteRequested.emit()
+            return
+        super().keyPressEvent(event)
+
+    def dragEnterEvent(self, event) -> None:
+        if self.entity is None or self.planner is None or not accepts(event.mimeData()):
+            event.ignore()
+            return
+        self._hover = self.planner(self.entity, event.mimeData())
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.viewport().update()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._hover is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._hover = None
+        self.viewport().update()
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        plan = self._hover
+        if plan is None and self.entity is not None and self.planner is not None:
+            plan = self.planner(self.entity, event.mimeData())
+        self._hover = None
+        self.viewport().update()
+        if plan is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.dropped.emit(plan)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        empty = model is None or model.rowCount() == 0
+        if not empty and self._hover is None:
+            return
+        painter = QPainter(self.viewport())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.viewport().rect()).adjusted(10, 10, -10, -10)
+        if self._hover is not None:
+            ok = self._hover.ok
+            painter.setBrush(QColor(232, 240, 254, 230) if ok else QColor(253, 236, 234, 230))
+            painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
+            painter.drawRoundedRect(rect, 10, 10)
+            painter.setPen(theme.ACCENT.darker(120) if ok else theme.DANGER)
+            text = self._hover.message
+        else:
+            painter.setPen(QPen(QColor("#cfd4da"), 1.5, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect, 10, 10)
+            painter.setPen(theme.MUTED)
+            text = self.empty_text
+        painter.drawText(rect.adjusted(16, 8, -16, -8), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+        painter.end()
+
+
+class PictureDropZone(QWidget):
+    """A large dashed area under the header of items that take a picture: drop one here."""
+
+    dropped = Signal(object)  # DropPlan
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("PictureDropZone")
+        self.setAccessibleName("Picture drop zone")
+        self.setAcceptDrops(True)
+        self.setMinimumHeight(140)
+        self.setMaximumHeight(260)
+        self.entity: Entity | None = None
+        self.planner = None
+        self.text = ""
+        self._hover: DropPlan | None = None
+
+    def set_entity(self, entity: Entity | None, text: str) -> None:
+        self.entity, self.text = entity, text
+        self.update()
+
+    def dragEnterEvent(self, event) -> None:
+        if self.entity is None or self.planner is None or not accepts(event.mimeData()):
+            event.ignore()
+            return
+        self._hover = self.planner(self.entity, event.mimeData())
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.update()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._hover is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._hover = None
+        self.update()
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        plan = self._hover
+        self._hover = None
+        self.update()
+        if plan is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.dropped.emit(plan)
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        rect = QRectF(self.rect()).adjusted(1, 1, -1, -1)
+        hover = self._hover
+        if hover is not None:
+            ok = hover.ok
+            painter.setBrush(QColor("#e8f0fe") if ok else QColor("#fdecea"))
+            painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
+            text, colour = hover.message, (theme.ACCENT.darker(120) if ok else theme.DANGER)
+        else:
+            painter.setBrush(QColor("#fbfcfd"))
+            painter.setPen(QPen(QColor("#cfd4da"), 1.5, Qt.PenStyle.DashLine))
+            text, colour = self.text, theme.MUTED
+        painter.drawRoundedRect(rect, 12, 12)
+        icon = theme.svg_icon("image", colour, 40)
+        icon.paint(painter, int(rect.center().x() - 20), int(rect.center().y() - 34), 40, 40)
+        painter.setPen(colour)
+        painter.drawText(rect.adjusted(24, rect.height() / 2 + 12, -24, -8),
+                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
+        painter.end()
+
+
+class DetailPane(QWidget):
+    """What the window shows for the selected entity."""
+
+    chooseImage = Signal()
+    removeImage = Signal()
+    imageDropped = Signal(object)  # DropPlan
+    filesDropped = Signal(object)  # DropPlan
+    addFiles = Signal()
+    downloadFiles = Signal(list)  # [FileRecord]
+    openFile = Signal(object)  # FileRecord
+    deleteFiles = Signal(list)  # [FileRecord]
+    showTasks = Signal(object)  # Entity (a project)
+
+    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("DetailPane")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.entity: Entity | None = None
+        self.backend = None
+        self.files_model = FilesModel(self)
+        self._menu_actions: dict = {}
+        self._icons = QFileIconProvider()
+        self._icon_cache: dict[str, object] = {}
+        self.files_model.set_icon_provider(self._file_icon)
+
+        self.stack = QStackedWidget(self)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        # ---- placeholder
+        self.placeholder = QLabel("Select an item to see its picture and files.", self)
+        self.placeholder.setObjectName("Hint")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.stack.addWidget(self.placeholder)
+
+        # ---- detail page
+        page = QWidget(self)
+        self.stack.addWidget(page)
+        outer = QVBoxLayout(page)
+        outer.setContentsMargins(28, 24, 28, 20)
+        outer.setSpacing(18)
+
+        header = QHBoxLayout()
+        header.setSpacing(22)
+        self.slot = ImageSlot(avatars, page)
+        header.addWidget(self.slot, 0, Qt.AlignmentFlag.AlignTop)
+        info = QVBoxLayout()
+        info.setSpacing(4)
+        self.kind_label = QLabel(page)
+        self.kind_label.setObjectName("DetailKind")
+        self.name_label = QLabel(page)
+        self.name_label.setObjectName("DetailName")
+        self.name_label.setWordWrap(True)
+        self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle_label = QLabel(page)
+        self.subtitle_label.setObjectName("DetailSubtitle")
+        self.subtitle_label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(8)
+        self.choose_button = QPushButton("Choose…", page)
+        self.choose_button.setAccessibleName("Choose picture")
+        self.choose_button.clicked.connect(self.chooseImage)
+        self.remove_button = QPushButton("Remove", page)
+        self.remove_button.setAccessibleName("Remove picture")
+        self.remove_button.setProperty("danger", True)
+        self.remove_button.clicked.connect(self.removeImage)
+        self.tasks_button = QPushButton("Show tasks", page)
+        self.tasks_button.setAccessibleName("Show this project's tasks")
+        self.tasks_button.clicked.connect(lambda: self.entity is not None and self.showTasks.emit(self.entity))
+        buttons.addWidget(self.choose_button)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.tasks_button)
+        buttons.addStretch(1)
+        self.image_hint = QLabel(page)
+        self.image_hint.setObjectName("Hint")
+        self.image_hint.setWordWrap(True)
+        info.addWidget(self.kind_label)
+        info.addWidget(self.name_label)
+        info.addWidget(self.subtitle_label)
+        info.addSpacing(10)
+        info.addLayout(buttons)
+        info.addWidget(self.image_hint)
+        info.addStretch(1)
+        header.addLayout(info, 1)
+        outer.addLayout(header)
+
+        self.files_section = QFrame(page)
+        files_layout = QVBoxLayout(self.files_section)
+        files_layout.setContentsMargins(0, 0, 0, 0)
+        files_layout.setSpacing(8)
+        files_bar = QHBoxLayout()
+        files_bar.setSpacing(6)
+        self.files_title = QLabel("Files", self.files_section)
+        self.files_title.setObjectName("SectionTitle")
+        files_bar.addWidget(self.files_title)
+        files_bar.addStretch(1)
+        self.add_button = QPushButton("Add files…", self.files_section)
+        self.add_button.setProperty("primary", True)
+        self.add_button.clicked.connect(self.addFiles)
+        self.download_button = QPushButton("Download…", self.files_section)
+        self.download_button.clicked.connect(lambda: self.downloadFiles.emit(self.selected_files()))
+        self.open_button = QPushButton("Open", self.files_section)
+        self.open_button.clicked.connect(self._open_current)
+        self.delete_button = QPushButton("Delete", self.files_section)
+        self.delete_button.setProperty("danger", True)
+        self.delete_button.clicked.connect(lambda: self.deleteFiles.emit(self.selected_files()))
+        for button, tip in ((self.add_button, "Attach files from this computer (or drop them on the list)"),
+                            (self.download_button, "Save the selected files on this computer"),
+                            (self.open_button, "Open the selected file with its usual application"),
+                            (self.delete_button, "Delete the selected files from the task")):
+            button.setToolTip(tip)
+            button.setAccessibleName(button.text().rstrip("…"))
+            files_bar.addWidget(button)
+        files_layout.addLayout(files_bar)
+        self.files_view = FilesView(self.files_section)
+        self.files_view.setModel(self.files_model)
+        header_view = self.files_view.header()
+        header_view.setStretchLastSection(False)
+        header_view.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 90), (2, 150), (3, 130)):
+            header_view.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header_view.resizeSection(column, width)
+        self.files_view.doubleClicked.connect(self._open_index)
+        self.files_view.openRequested.connect(self._open_current)
+        self.files_view.deleteRequested.connect(lambda: self.delete_button.isEnabled() and self.delete_button.click())
+        self.files_view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for button in (self.download_button, self.open_button, self.delete_button):
+            action = QAction(button.text(), self.files_view)
+            action.triggered.connect(button.click)
+            self.files_view.addAction(action)
+            self._menu_actions[button] = action
+        self.files_view.selectionModel().selectionChanged.connect(self._update_file_buttons)
+        self.files_model.modelReset.connect(self._files_reset)
+        self.files_model.rowsRemoved.connect(self._files_reset)
+        self.files_view.dropped.connect(self.filesDropped)
+        files_layout.addWidget(self.files_view, 1)
+        outer.addWidget(self.files_section, 1)
+        self.picture_zone = PictureDropZone(page)
+        self.picture_zone.dropped.connect(self.imageDropped)
+        outer.addWidget(self.picture_zone)
+        self.facts = QLabel(page)
+        self.facts.setObjectName("Facts")
+        self.facts.setTextFormat(Qt.TextFormat.RichText)
+        self.facts.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self.facts)
+        self.spacer = QWidget(page)
+        self.spacer.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        outer.addWidget(self.spacer, 1)
+
+        self.slot.activated.connect(self.chooseImage)
+        self.slot.dropped.connect(self.imageDropped)
+        self._update_file_buttons()
+
+    # ------------------------------------------------------------------ content
+
+    def set_backend(self, backend) -> None:
+        self.backend = backend
+        self.set_entity(None)
+
+    def set_entity(self, entity: Entity | None) -> None:
+        changed_target = entity is None or self.entity is None or entity.ref != self.entity.ref
+        self.entity = entity
+        if entity is None or self.backend is None:
+            self.stack.setCurrentIndex(0)
+            self.slot.set_entity(None, False, "")
+            self.files_view.entity = None
+            self.files_model.set_target(None, None)
+            return
+        self.stack.setCurrentIndex(1)
+        caps = self.backend.capabilities(entity.kind)
+        service = self.backend.service
+        can_set = bool(caps & Capability.SET_IMAGE)
+        can_delete = bool(caps & Capability.DELETE_IMAGE)
+        self.kind_label.setText(entity.kind.singular.upper())
+        self.name_label.setText(entity.name)
+        self.subtitle_label.setText(entity.subtitle)
+        self.subtitle_label.setVisible(bool(entity.subtitle))
+        if can_set:
+            tooltip = f"Drop an image here or click to choose one for {entity.name}"
+            rules = self._rules(entity.kind)
+            hint = "Drop an image on the picture, or choose one."
+            if rules is not None:
+                from attache.ui.imaging import describe_types, limit_text
+
+                hint = f"{describe_types(rules.mime_types)} images, up to {limit_text(rules.max_bytes)}."
+        else:
+            tooltip = f"{_service_name(service)} cannot give a {entity.kind.singular} a picture"
+            hint = ""
+        self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
+        self.choose_button.setEnabled(can_set)
+        self.choose_button.setToolTip(tooltip if not can_set else "Choose an image file for the picture")
+        self.remove_button.setEnabled(can_delete and entity.has_image)
+        if not can_delete:
+            self.remove_button.setToolTip(f"{_service_name(service)} cannot remove a {entity.kind.singular}'s picture")
+        elif not entity.has_image:
+            self.remove_button.setToolTip(f"{entity.name} has no picture to remove")
+        else:
+            self.remove_button.setToolTip("Remove the picture (asks first)")
+        self.image_hint.setText(hint)
+        self.image_hint.setVisible(bool(hint))
+        self.tasks_button.setVisible(entity.kind is EntityKind.PROJECT
+                                     and bool(self.backend.capabilities(EntityKind.TASK) & Capability.LIST))
+        has_files = bool(caps & Capability.LIST_FILES)
+        self.files_section.setVisible(has_files)
+        show_zone = can_set and not has_files
+        self.picture_zone.setVisible(show_zone)
+        self.picture_zone.set_entity(entity, f"Drop an image here to make it the picture of {entity.name}")
+        self.facts.setVisible(not has_files)
+        self.facts.setText(self._facts_html(entity, service))
+        self.spacer.setVisible(not has_files)
+        self.files_view.entity = entity if caps & Capability.ATTACH_FILE else None
+        self.add_button.setEnabled(bool(caps & Capability.ATTACH_FILE))
+        if has_files and changed_target:
+            self.files_model.set_target(self.backend, entity.ref)
+        elif not has_files:
+            self.files_model.set_target(None, None)
+        self._update_file_buttons()
+
+    @staticmethod
+    def _facts_html(entity: Entity, service: str) -> str:
+        from html import escape
+
+        picture = "set" if entity.has_image else "none yet"
+        rows = [("Picture", picture), ("Service", _service_name(service)), ("ID", entity.id)]
+        cells = "".join(f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td>"
+                        f"<td>{escape(v)}</td></tr>" for k, v in rows)
+        return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
+
+    def _rules(self, kind: EntityKind):
+        try:
+            return self.backend.image_rules(kind)
+        except Exception:  # noqa: BLE001
+            return None
+
+    def refresh_files(self) -> None:
+        self.files_model.refresh()
+
+    def selected_files(self) -> list[FileRecord]:
+        rows = sorted({i.row() for i in self.files_view.selectionModel().selectedRows()})
+        return [record for row in rows if (record := self.files_model.file(row)) is not None]
+
+    def _open_current(self) -> None:
+        files = self.selected_files()
+        if files:
+            self.openFile.emit(files[0])
+
+    def _open_index(self, index: QModelIndex) -> None:
+        record = index.data(FileRole) or self.files_model.file(index.row())
+        if record is not None:
+            self.openFile.emit(record)
+
+    def _files_reset(self, *args) -> None:
+        count = self.files_model.rowCount()
+        self.files_title.setText(f"Files ({count})" if count else "Files")
+        self._update_file_buttons()
+
+    def _update_file_buttons(self, *args) -> None:
+        caps = self.backend.capabilities(self.entity.kind) if self.backend and self.entity else Capability.NONE
+        selected = len(self.files_view.selectionModel().selectedRows()) if self.files_view.selectionModel() else 0
+        self.download_button.setEnabled(bool(caps & Capability.DOWNLOAD_FILE) and selected > 0)
+        self.open_button.setEnabled(bool(caps & Capability.DOWNLOAD_FILE) and selected == 1)
+        self.delete_button.setEnabled(bool(caps & Capability.DELETE_FILE) and selected > 0)
+        for button, action in self._menu_actions.items():
+            action.setEnabled(button.isEnabled())
+
+    def _file_icon(self, record: FileRecord):
+        suffix = record.name.rsplit(".", 1)[-1].lower() if "." in record.name else ""
+        icon = self._icon_cache.get(suffix)
+        if icon is None:
+            from PySide6.QtCore import QFileInfo
+
+            icon = self._icons.icon(QFileInfo(f"x.{suffix}" if suffix else "x"))
+            if icon.isNull():
+                icon = theme.svg_icon("image" if record.mime_type.startswith("image/") else "file")
+            self._icon_cache[suffix] = icon
+        return icon
+
+
+def _service_name(service: str) -> str:
+    return {"awork": "awork", "onlyoffice": "ONLYOFFICE", "superoffice": "SuperOffice"}.get(service, service)

@@ -1,0 +1,139 @@
+"""What a drop or a paste carries, and what will happen to it on a given target.
+
+The drop handlers only read the mime data and ask `plan_*` for a plan; the plan's `message` is
+what the target shows while hovering and what the message bar says when a drop is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData
+from PySide6.QtGui import QImage
+
+from attache.core.errors import AttacheError
+from attache.core.models import Entity
+from attache.core.sources import check_source
+from attache.core.paths import app_dirs
+
+
+@dataclass
+class Payload:
+    """Local files and/or image data from a drag or the clipboard."""
+
+    paths: list[Path] = field(default_factory=list)
+    remote: list[str] = field(default_factory=list)  # URLs that are not local files
+    image: QImage | None = None  # raw image data (a screenshot on the clipboard)
+
+    @property
+    def empty(self) -> bool:
+        return not self.paths and not self.remote and self.image is None
+
+    @property
+    def count(self) -> int:
+        return len(self.paths) + len(self.remote) + (1 if self.image is not None and not self.paths else 0)
+
+
+def payload_from_mime(mime: QMimeData | None) -> Payload:
+    payload = Payload()
+    if mime is None:
+        return payload
+    if mime.hasUrls():
+        for url in mime.urls():
+            if url.isLocalFile():
+                payload.paths.append(Path(url.toLocalFile()))
+            elif url.isValid() and not url.isEmpty():
+                payload.remote.append(url.toString())
+    if not payload.paths and mime.hasImage():
+        image = mime.imageData()
+        if isinstance(image, QImage) and not image.isNull():
+            payload.image = image
+            payload.remote = []  # a browser drag carries both; the pixels are what we can use
+    return payload
+
+
+def accepts(mime: QMimeData | None) -> bool:
+    """Whether a drag is worth accepting at all (it carries files or an image)."""
+    return mime is not None and (mime.hasUrls() or mime.hasImage())
+
+
+@dataclass
+class DropPlan:
+    ok: bool
+    message: str
+    paths: list[Path] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # messages for files left out
+    image: QImage | None = None
+
+
+def _quoted(entity: Entity) -> str:
+    return f"“{entity.name}”"
+
+
+def _files(count: int) -> str:
+    return "1 file" if count == 1 else f"{count} files"
+
+
+def plan_attach(payload: Payload, entity: Entity, service_label: str = "") -> DropPlan:
+    """Files to attach to a task: folders and unreadable files are left out, with a reason."""
+    if payload.empty:
+        return DropPlan(False, "Nothing to attach: drop files from your file manager")
+    if payload.remote and not payload.paths and payload.image is None:
+        return DropPlan(False, "Only files on this computer can be attached; save the download first")
+    good: list[Path] = []
+    skipped: list[str] = []
+    for path in payload.paths:
+        try:
+            check_source(path)
+        except AttacheError as error:
+            skipped.append(str(error))
+        else:
+            good.append(path)
+    if payload.image is not None and not payload.paths:
+        return DropPlan(True, f"Attach the image to {_quoted(entity)}", image=payload.image)
+    if not good:
+        return DropPlan(False, skipped[0] if len(skipped) == 1 else f"None of the {len(skipped)} items can be attached: {skipped[0]}",
+                        skipped=skipped)
+    message = f"Attach {_files(len(good))} to {_quoted(entity)}"
+    if skipped:
+        message += f" (skipping {len(skipped)}: {skipped[0]})"
+    return DropPlan(True, message, paths=good, skipped=skipped)
+
+
+def plan_image(payload: Payload, entity: Entity, rules=None, service_name: str = "this service") -> DropPlan:
+    """One image for a profile image slot, checked by its header and against the service's limit."""
+    from attache.ui.imaging import quick_image_check
+
+    if payload.empty:
+        return DropPlan(False, "Nothing to use: drop an image file")
+    count = len(payload.paths) + len(payload.remote)
+    if count > 1:
+        return DropPlan(False, f"Drop one image at a time on {_quoted(entity)}; you dropped {count} items")
+    if payload.paths:
+        path = payload.paths[0]
+        try:
+            quick_image_check(path, rules, service_name)
+        except AttacheError as error:
+            return DropPlan(False, str(error))
+        return DropPlan(True, f"Set {path.name} as the picture of {_quoted(entity)}", paths=[path])
+    if payload.image is not None:
+        return DropPlan(True, f"Set the image as the picture of {_quoted(entity)}", image=payload.image)
+    return DropPlan(False, "Only image files on this computer can be used; save the image first")
+
+
+def save_image_data(image: QImage, stem: str = "Pasted image") -> Path:
+    """Raw image data (clipboard, browser drag) → a PNG file to upload. GUI thread (QImage.save is fine)."""
+    folder = app_dirs().cache / "pasted"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')}.png"
+    n = 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')} ({n}).png"
+    if not image.save(str(path), "PNG"):
+        from attache.core.errors import InvalidInputError
+
+        raise InvalidInputError("The pasted image could not be saved for upload")
+    return path

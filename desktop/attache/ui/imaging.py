@@ -1,0 +1,146 @@
+"""Image work done on worker threads: decode bytes with Pillow, orient, crop, round, and hand
+back a QImage that owns its pixels. Also the checks an image-slot drop goes through.
+
+Nothing here touches QPixmap: that happens on the GUI thread only.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from attache.core.errors import InvalidInputError, TooLargeError
+from attache.core.sources import check_source, human_size
+
+# the first bytes of each image format a service may take
+_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"BM", "image/bmp"),
+)
+
+
+def sniff_image_type(head: bytes) -> str | None:
+    """The image MIME type the first bytes announce, or None."""
+    for magic, mime in _SIGNATURES:
+        if head.startswith(magic):
+            return mime
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[4:12] in (b"ftypavif", b"ftypheic", b"ftypmif1"):
+        return "image/avif" if head[8:12] == b"avif" else "image/heic"
+    if head.lstrip()[:5] in (b"<?xml", b"<svg ") or head.lstrip()[:4] == b"<svg":
+        return "image/svg+xml"
+    return None
+
+
+def limit_text(limit: int) -> str:
+    """A service's limit as the service states it: awork's 100 MiB is "100 MB" in its docs."""
+    mib = 1024 * 1024
+    if limit >= mib and limit % mib == 0:
+        return f"{limit // mib} MB"
+    return human_size(limit)
+
+
+def _size_in_units_of(size: int, limit: int) -> str:
+    mib = 1024 * 1024
+    if limit >= mib and limit % mib == 0:
+        return f"{size / mib:.1f} MB"
+    return human_size(size)
+
+
+def describe_types(mime_types) -> str:
+    names = sorted({m.split("/", 1)[-1].upper().replace("SVG+XML", "SVG") for m in mime_types})
+    if not names:
+        return "images"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def quick_image_check(path: Path, rules=None, service_name: str = "this service") -> str:
+    """Cheap checks for hovering: a regular file, an image by its header, within the limit.
+
+    Returns the MIME type; raises InvalidInputError/TooLargeError with the user's message.
+    """
+    info = check_source(path)
+    with open(path, "rb") as handle:
+        head = handle.read(32)
+    mime = sniff_image_type(head)
+    if mime is None:
+        raise InvalidInputError(f"{path.name} is not an image; drop a PNG, JPEG or GIF file here")
+    if rules is not None:
+        if rules.mime_types and mime not in rules.mime_types:
+            raise InvalidInputError(
+                f"{path.name} is a {describe_types([mime])} image; {service_name} accepts "
+                f"{describe_types(rules.mime_types).replace(' or ', ' and ')} images"
+            )
+        if rules.max_bytes and info.st_size > rules.max_bytes:
+            raise TooLargeError(
+                f"{path.name} is {_size_in_units_of(info.st_size, rules.max_bytes)}; {service_name} accepts "
+                f"profile images up to {limit_text(rules.max_bytes)}",
+                limit=rules.max_bytes,
+                size=info.st_size,
+            )
+    return mime
+
+
+def full_image_check(path: Path, rules=None, service_name: str = "this service") -> str:
+    """`quick_image_check`, then decode the file with Pillow to be sure it is a readable image."""
+    mime = quick_image_check(path, rules, service_name)
+    if mime == "image/svg+xml":
+        return mime
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
+        raise InvalidInputError(f"{path.name} looks like an image but cannot be read: {error}") from None
+    return mime
+
+
+def decode_square(data: bytes, px: int, *, round_mask: bool) -> QImage:
+    """Bytes of any image → a `px`×`px` QImage, centre-cropped, optionally a smooth circle."""
+    from PIL import Image, ImageDraw, ImageOps
+
+    with Image.open(io.BytesIO(data)) as source:
+        source.draft("RGB", (px * 2, px * 2))  # JPEG: decode at a reduced size when it can
+        image = ImageOps.exif_transpose(source)
+        image = image.convert("RGBA")
+    image = ImageOps.fit(image, (px, px), method=Image.Resampling.LANCZOS)
+    if round_mask:
+        scale = 4  # supersampled mask for a smooth edge
+        mask = Image.new("L", (px * scale, px * scale), 0)
+        ImageDraw.Draw(mask).ellipse((0, 0, px * scale - 1, px * scale - 1), fill=255)
+        mask = mask.resize((px, px), Image.Resampling.LANCZOS)
+        alpha = image.getchannel("A")
+        from PIL import ImageChops
+
+        image.putalpha(ImageChops.multiply(alpha, mask))
+    return to_qimage(image)
+
+
+def decode_fit(data: bytes, max_px: int) -> QImage:
+    """Bytes → a QImage no larger than `max_px` on its long side, aspect kept."""
+    from PIL import Image, ImageOps
+
+    with Image.open(io.BytesIO(data)) as source:
+        source.draft("RGB", (max_px, max_px))
+        image = ImageOps.exif_transpose(source)
+        image = image.convert("RGBA")
+    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    return to_qimage(image)
+
+
+def to_qimage(image) -> QImage:
+    """A Pillow RGBA image → a QImage that owns a copy of the pixels."""
+    if image.mode != "RGBA":
+        image = image.convert("RGBA")
+    raw = image.tobytes("raw", "RGBA")
+    qimage = QImage(raw, image.width, image.height, image.width * 4, QImage.Format.Format_RGBA8888)
+    return qimage.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)  # a deep copy

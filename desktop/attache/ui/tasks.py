@@ -1,0 +1,236 @@
+"""The one way off the GUI thread and the one way back.
+
+`run_task(fn, on_done, on_error)` runs `fn()` on a QThreadPool worker. Its result, or the
+exception it raised, is posted back to the GUI thread through a signal of a QObject that
+lives there (`_Relay`); the QRunnable only holds a reference to that relay, never owns it.
+Callbacks are dropped when the task was cancelled or when the `owner` QObject is gone, so a
+window closed mid-request never receives a late answer.
+
+Tests call `set_synchronous(True)`: tasks then run at once, in the caller's thread, which
+makes worker logic deterministic. `shutdown()` cancels what is queued and waits for the pools.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+_synchronous = False
+
+
+def set_synchronous(enabled: bool) -> None:
+    """Run tasks at once in the calling thread (tests)."""
+    global _synchronous
+    _synchronous = enabled
+
+
+def is_synchronous() -> bool:
+    return _synchronous
+
+
+class TaskHandle:
+    """What `run_task` returns: `cancel()` drops the callbacks (the work may still finish)."""
+
+    __slots__ = ("id", "cancelled", "_event")
+
+    def __init__(self, task_id: int) -> None:
+        self.id = task_id
+        self.cancelled = threading.Event()
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    @property
+    def done(self) -> bool:
+        return self._event.is_set()
+
+
+class _Relay(QObject):
+    """Lives on the GUI thread; workers emit `finished(task id)`, which Qt queues to the GUI thread.
+
+    Only the id crosses the thread boundary as a signal argument: the result or exception waits
+    in a dict under a lock. (Passing arbitrary Python objects, None above all, through queued
+    `Signal(object)` connections has been a source of reference-count bugs in PySide6.)
+    """
+
+    finished = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._callbacks: dict[int, tuple[TaskHandle, Callable | None, Callable | None, QObject | None]] = {}
+        self._results: dict[int, tuple[bool, object]] = {}
+        self._lock = threading.Lock()
+        self.finished.connect(self._deliver)
+
+    def register(self, handle: TaskHandle, on_done, on_error, owner) -> None:
+        with self._lock:
+            self._callbacks[handle.id] = (handle, on_done, on_error, owner)
+
+    def post(self, task_id: int, ok: bool, payload: object) -> None:  # worker thread
+        with self._lock:
+            self._results[task_id] = (ok, payload)
+        self.finished.emit(task_id)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._callbacks)
+
+    @Slot(int)
+    def _deliver(self, task_id: int) -> None:
+        with self._lock:
+            entry = self._callbacks.pop(task_id, None)
+            ok, payload = self._results.pop(task_id, (False, None))
+        if entry is None:
+            return
+        handle, on_done, on_error, owner = entry
+        handle._event.set()
+        _invoke(handle, on_done, on_error, owner, ok, payload)
+
+
+def _owner_alive(owner: QObject | None) -> bool:
+    if owner is None:
+        return True
+    from shiboken6 import isValid
+
+    return isValid(owner)
+
+
+def _invoke(handle, on_done, on_error, owner, ok: bool, payload: object) -> None:
+    if handle.cancelled.is_set() or not _owner_alive(owner):
+        return
+    if ok:
+        if on_done is not None:
+            on_done(payload)
+    elif on_error is not None:
+        on_error(payload)
+    elif not isinstance(payload, Exception) or not _is_expected(payload):
+        log.error("background task failed", exc_info=payload if isinstance(payload, BaseException) else None)
+
+
+def _is_expected(error: BaseException) -> bool:
+    from attache.core.errors import AttacheError
+
+    return isinstance(error, AttacheError)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._relay = relay
+        self._handle = handle
+        self._fn = fn
+
+    def run(self) -> None:  # worker thread
+        if self._handle.cancelled.is_set():
+            self._relay.post(self._handle.id, False, None)
+            return
+        try:
+            result = self._fn()
+        except BaseException as error:  # noqa: BLE001 — every failure goes back to the GUI
+            if not isinstance(error, Exception):
+                log.exception("background task aborted")
+            self._relay.post(self._handle.id, False, error)
+        else:
+            self._relay.post(self._handle.id, True, result)
+        finally:
+            self._fn = None
+
+
+class TaskRunner:
+    """Owns the relay and the pools. One per application; see `runner()`."""
+
+    def __init__(self) -> None:
+        self._relay = _Relay()
+        self._ids = itertools.count(1)
+        self._pools: dict[str, QThreadPool] = {}
+
+    def pool(self, name: str = "default") -> QThreadPool:
+        pool = self._pools.get(name)
+        if pool is None:
+            pool = QThreadPool()
+            # avatars and images get their own few threads so browsing never waits behind them
+            pool.setMaxThreadCount({"default": 6, "images": 4}.get(name, 4))
+            pool.setExpiryTimeout(30_000)
+            self._pools[name] = pool
+        return pool
+
+    def run(
+        self,
+        fn: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        *,
+        owner: QObject | None = None,
+        pool: str = "default",
+    ) -> TaskHandle:
+        handle = TaskHandle(next(self._ids))
+        if _synchronous:
+            try:
+                result = fn()
+            except Exception as error:  # noqa: BLE001
+                handle._event.set()
+                _invoke(handle, on_done, on_error, owner, False, error)
+            else:
+                handle._event.set()
+                _invoke(handle, on_done, on_error, owner, True, result)
+            return handle
+        self._relay.register(handle, on_done, on_error, owner)
+        self.pool(pool).start(_Runnable(self._relay, handle, fn))
+        return handle
+
+    def pending(self) -> int:
+        """Tasks whose callbacks have not been delivered yet."""
+        return self._relay.pending()
+
+    def wait(self, msecs: int = -1) -> bool:
+        ok = True
+        for pool in self._pools.values():
+            ok = pool.waitForDone(msecs) and ok
+        return ok
+
+    def shutdown(self, msecs: int = 10_000) -> None:
+        """Drop what has not started, then wait for what is running."""
+        for pool in self._pools.values():
+            pool.clear()
+        self.wait(msecs)
+        # deliver nothing late: whatever is still queued for the GUI is dropped
+        with self._relay._lock:
+            for handle, *_ in self._relay._callbacks.values():
+                handle.cancel()
+            self._relay._results.clear()
+
+
+_runner: TaskRunner | None = None
+
+
+def runner() -> TaskRunner:
+    global _runner
+    if _runner is None:
+        _runner = TaskRunner()
+    return _runner
+
+
+def run_task(
+    fn: Callable[[], Any],
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+    *,
+    owner: QObject | None = None,
+    pool: str = "default",
+) -> TaskHandle:
+    """Run `fn()` on a worker; call `on_done(result)` or `on_error(exception)` on the GUI thread."""
+    return runner().run(fn, on_done, on_error, owner=owner, pool=pool)
+
+
+def shutdown(msecs: int = 10_000) -> None:
+    if _runner is not None:
+        _runner.shutdown(msecs)

@@ -1,0 +1,350 @@
+"""The Transfers dock: every job with a progress bar, speed, ETA and state.
+
+Workers only bump byte counters; one timer (4 per second) samples them and emits a single
+dataChanged for all rows, so a thousand transfers never flood the event loop.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attache.core.sources import human_size
+from attache.ui.transfers import (
+    ACTIVE_STATES,
+    CANCELLED,
+    DONE,
+    DOWNLOAD,
+    FAILED,
+    IMAGE,
+    INTERRUPTED,
+    QUEUED,
+    RUNNING,
+    Job,
+    TransferQueue,
+)
+
+JobRole = Qt.ItemDataRole.UserRole + 20
+FractionRole = Qt.ItemDataRole.UserRole + 21
+
+_KIND_LABEL = {IMAGE: "Image", DOWNLOAD: "Download"}
+_STATE_LABEL = {QUEUED: "Queued", RUNNING: "Sending", DONE: "Done", FAILED: "Failed", CANCELLED: "Cancelled",
+                INTERRUPTED: "Interrupted"}
+
+
+def format_speed(speed: float | None) -> str:
+    return f"{human_size(speed)}/s" if speed else ""
+
+
+def format_eta(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    seconds = int(seconds + 0.5)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class TransfersModel(QAbstractTableModel):
+    COLUMNS = ("File", "To", "Progress", "Speed", "Time left", "State")
+    NAME, TARGET, PROGRESS, SPEED, ETA, STATE = range(6)
+
+    activeChanged = Signal(int)  # number of queued or running jobs
+
+    TICK_MS = 250
+
+    def __init__(self, queue: TransferQueue, parent=None) -> None:
+        super().__init__(parent)
+        self._queue = queue
+        self._jobs: list[Job] = queue.jobs()
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.TICK_MS)
+        self._timer.timeout.connect(self.tick)
+        queue.jobAdded.connect(self._on_added)
+        queue.jobChanged.connect(self._on_changed)
+        queue.jobsRemoved.connect(self._on_removed)
+        self._last_active = -1
+
+    # ---- queue → model
+
+    def _on_added(self, job: Job) -> None:
+        row = len(self._jobs)
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._jobs.append(job)
+        self.endInsertRows()
+        self._wake()
+
+    def _on_changed(self, job: Job) -> None:
+        self._dirty = True
+        self._wake()
+
+    def _on_removed(self) -> None:
+        keep = {j.id for j in self._queue.jobs()}
+        for row in range(len(self._jobs) - 1, -1, -1):
+            if self._jobs[row].id not in keep:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._jobs[row]
+                self.endRemoveRows()
+        self._emit_active()
+
+    def _wake(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def tick(self) -> None:
+        """Sample every running job's counters and repaint all rows with one signal."""
+        now = time.monotonic()
+        self._queue.update_engine_progress()
+        running = False
+        for job in self._jobs:
+            if job.state == RUNNING:
+                running = True
+            if job.engine_id is None and (job.state == RUNNING or job.speed is not None):
+                job.sample(now)
+        if self._jobs and (running or self._dirty):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1),
+                                  [Qt.ItemDataRole.DisplayRole, FractionRole, Qt.ItemDataRole.ToolTipRole])
+        self._dirty = False
+        self._emit_active()
+        if not running and not any(j.state in ACTIVE_STATES for j in self._jobs):
+            self._timer.stop()
+
+    def _emit_active(self) -> None:
+        active = sum(1 for j in self._jobs if j.state in ACTIVE_STATES)
+        if active != self._last_active:
+            self._last_active = active
+            self.activeChanged.emit(active)
+
+    # ---- access
+
+    def job(self, row: int) -> Job | None:
+        return self._jobs[row] if 0 <= row < len(self._jobs) else None
+
+    # ---- Qt model API
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._jobs)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._jobs):
+            return None
+        job = self._jobs[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == self.NAME:
+                prefix = _KIND_LABEL.get(job.kind)
+                return f"{job.name}" if prefix is None else f"{job.name} ({prefix.lower()})"
+            if column == self.TARGET:
+                return job.target
+            if column == self.PROGRESS:
+                return self._progress_text(job)
+            if column == self.SPEED:
+                return format_speed(job.speed) if job.state == RUNNING else ""
+            if column == self.ETA:
+                return format_eta(job.eta)
+            if column == self.STATE:
+                if job.state == QUEUED and job.note:
+                    return "Retrying"
+                return _STATE_LABEL.get(job.state, job.state)
+        elif role == FractionRole:
+            return job.fraction
+        elif role == JobRole:
+            return job
+        elif role == Qt.ItemDataRole.ToolTipRole:
+            if job.state == FAILED:
+                return job.error
+            if job.note:
+                return f"{job.name} → {job.target}\n{job.note}"
+            return f"{job.name} → {job.target}"
+        elif role == Qt.ItemDataRole.ForegroundRole and column == self.STATE:
+            if job.state == FAILED:
+                return QColor("#c0392b")
+            if job.state == DONE:
+                return QColor("#2e7d32")
+        elif role == Qt.ItemDataRole.TextAlignmentRole and column in (self.SPEED, self.ETA):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    @staticmethod
+    def _progress_text(job: Job) -> str:
+        if job.state == FAILED:
+            return job.error
+        if job.total_bytes is None:
+            return human_size(job.done_bytes)
+        if job.state == DONE:
+            return human_size(job.total_bytes)
+        return f"{human_size(job.done_bytes)} of {human_size(job.total_bytes)}"
+
+
+class ProgressDelegate(QStyledItemDelegate):
+    """A slim rounded progress bar with the byte count beside it, in the Progress column."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
+        job = index.data(JobRole)
+        if job is None or job.state == FAILED:
+            super().paint(painter, option, index)
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        rect = option.rect.adjusted(6, 0, -6, 0)
+        text = index.data(Qt.ItemDataRole.DisplayRole) or ""
+        metrics = option.fontMetrics
+        text_width = min(metrics.horizontalAdvance("000.0 MB of 000.0 MB") + 8, rect.width() // 2)
+        bar = QRectF(rect.left(), rect.center().y() - 3, max(20, rect.width() - text_width - 8), 6)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#e6e9ee"))
+        painter.drawRoundedRect(bar, 3, 3)
+        fraction = index.data(FractionRole)
+        colour = {DONE: QColor("#43a047"), CANCELLED: QColor("#b0b6bd")}.get(job.state, QColor("#2f6fed"))
+        if fraction:
+            filled = QRectF(bar.left(), bar.top(), max(6.0, bar.width() * fraction), bar.height())
+            painter.setBrush(colour)
+            painter.drawRoundedRect(filled, 3, 3)
+        elif job.state == RUNNING:  # size unknown: a moving segment
+            phase = (time.monotonic() * 0.6) % 1.0
+            segment = QRectF(bar.left() + (bar.width() - bar.width() / 4) * phase, bar.top(), bar.width() / 4,
+                             bar.height())
+            painter.setBrush(colour)
+            painter.drawRoundedRect(segment, 3, 3)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.setPen(option.palette.highlightedText().color() if selected else QColor("#4b5563"))
+        text_rect = QRectF(bar.right() + 8, rect.top(), rect.right() - bar.right() - 8, rect.height())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+        painter.restore()
+
+    def sizeHint(self, option, index) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(max(size.width(), 260), max(size.height(), 24))
+
+
+class TransfersPanel(QWidget):
+    """The dock's contents: a toolbar of actions over the jobs table."""
+
+    def __init__(self, queue: TransferQueue, parent=None) -> None:
+        super().__init__(parent)
+        self.queue = queue
+        self.model = TransfersModel(queue, self)
+        self.setObjectName("TransfersPanel")
+
+        self.view = QTreeView(self)
+        self.view.setObjectName("TransfersView")
+        self.view.setAccessibleName("Transfers")
+        self.view.setModel(self.model)
+        self.view.setRootIsDecorated(False)
+        self.view.setUniformRowHeights(True)
+        self.view.setAlternatingRowColors(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setItemDelegateForColumn(TransfersModel.PROGRESS, ProgressDelegate(self.view))
+        header = self.view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(TransfersModel.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(TransfersModel.TARGET, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(TransfersModel.TARGET, 220)
+        header.resizeSection(TransfersModel.PROGRESS, 300)
+        header.resizeSection(TransfersModel.SPEED, 90)
+        header.resizeSection(TransfersModel.ETA, 90)
+        header.resizeSection(TransfersModel.STATE, 90)
+
+        self.cancel_button = self._button("Cancel", QStyle.StandardPixmap.SP_DialogCancelButton, self.cancel_selected,
+                                          "Cancel the selected transfers")
+        self.retry_button = self._button("Retry", QStyle.StandardPixmap.SP_BrowserReload, self.retry_selected,
+                                         "Try the selected failed transfers again")
+        self.retry_all_button = self._button("Retry all failed", QStyle.StandardPixmap.SP_BrowserReload,
+                                             self.retry_all_failed, "Try every failed transfer again")
+        self.clear_button = self._button("Clear finished", QStyle.StandardPixmap.SP_DialogResetButton,
+                                         self.queue.clear_finished, "Remove finished transfers from the list")
+        self.summary = QLabel(self)
+        self.summary.setObjectName("TransfersSummary")
+
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 4, 8, 4)
+        bar.setSpacing(6)
+        bar.addWidget(self.summary, 1)
+        for button in (self.cancel_button, self.retry_button, self.retry_all_button, self.clear_button):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+
+        self.view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.model.dataChanged.connect(self._update_buttons)
+        self.model.rowsInserted.connect(self._update_buttons)
+        self.model.rowsRemoved.connect(self._update_buttons)
+        self._update_buttons()
+
+    def _button(self, text: str, icon, slot, tip: str) -> QToolButton:
+        button = QToolButton(self)
+        button.setText(text)
+        button.setIcon(self.style().standardIcon(icon))
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        button.setAutoRaise(True)
+        button.clicked.connect(slot)
+        return button
+
+    def selected_jobs(self) -> list[Job]:
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
+        return [job for row in rows if (job := self.model.job(row)) is not None]
+
+    def cancel_selected(self) -> None:
+        for job in self.selected_jobs():
+            self.queue.cancel(job.id)
+
+    def retry_selected(self) -> None:
+        for job in self.selected_jobs():
+            self.queue.retry(job.id)
+
+    def retry_all_failed(self) -> None:
+        self.queue.retry_failed()
+
+    def _update_buttons(self, *args) -> None:
+        jobs = self.queue.jobs()
+        selected = self.selected_jobs()
+        self.cancel_button.setEnabled(any(j.state in ACTIVE_STATES for j in selected))
+        self.retry_button.setEnabled(any(j.retryable for j in selected))
+        failed = sum(1 for j in jobs if j.state == FAILED)
+        self.retry_all_button.setEnabled(failed > 0)
+        self.clear_button.setEnabled(any(j.finished_state for j in jobs))
+        active = sum(1 for j in jobs if j.state in ACTIVE_STATES)
+        parts = []
+        if active:
+            parts.append(f"{active} in progress")
+        if failed:
+            parts.append(f"{failed} failed")
+        done = sum(1 for j in jobs if j.state == DONE)
+        if done:
+            parts.append(f"{done} done")
+        self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
+

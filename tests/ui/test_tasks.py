@@ -1,0 +1,88 @@
+"""run_task: the one way off the GUI thread and back."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QObject, QThread
+
+from attache.core.errors import NotFoundError
+from attache.ui import tasks
+
+
+def test_result_comes_back_on_the_gui_thread(qtbot):
+    gui = threading.get_ident()
+    seen = {}
+
+    def work():
+        seen["worker"] = threading.get_ident()
+        return 42
+
+    def done(value):
+        seen["done"] = (value, threading.get_ident(), QThread.currentThread().isMainThread())
+
+    tasks.run_task(work, done)
+    qtbot.waitUntil(lambda: "done" in seen, timeout=5000)
+    assert seen["worker"] != gui
+    assert seen["done"] == (42, gui, True)
+
+
+def test_exception_goes_to_on_error(qtbot):
+    errors = []
+
+    def work():
+        raise NotFoundError("awork has no task 7")
+
+    tasks.run_task(work, lambda _: pytest.fail("on_done called"), errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], NotFoundError)
+    assert str(errors[0]) == "awork has no task 7"
+
+
+def test_cancelled_and_orphaned_tasks_deliver_nothing(qtbot):
+    calls = []
+    gate = threading.Event()
+    handle = tasks.run_task(lambda: gate.wait(5), calls.append)
+    handle.cancel()
+    owner = QObject()
+    tasks.run_task(lambda: gate.wait(5), calls.append, owner=owner)
+    owner.deleteLater()
+    qtbot.wait(20)
+    gate.set()
+    tasks.runner().wait(5000)
+    qtbot.wait(50)
+    assert calls == []
+
+
+def test_synchronous_mode_runs_at_once(synchronous):
+    calls = []
+    tasks.run_task(lambda: threading.get_ident(), calls.append)
+    assert calls == [threading.get_ident()]
+
+
+def test_many_signals_do_not_exhaust_the_singletons():
+    """PySide6 6.12.0 on Python 3.11 drops a reference to True per emit() and to None per
+    QModelIndex.data() answered with None, and the interpreter aborts: pyproject.toml keeps it out."""
+    import subprocess
+    import sys
+
+    script = """
+import attache.ui
+from PySide6.QtCore import QAbstractListModel, QCoreApplication, QModelIndex, QObject, Qt, Signal
+app = QCoreApplication([])
+class O(QObject):
+    s = Signal(object)
+class M(QAbstractListModel):
+    def rowCount(self, parent=QModelIndex()): return 1
+    def data(self, index, role=0): return None
+o, m = O(), M()
+index = m.index(0, 0)
+for _ in range(50_000):
+    o.s.emit(None)
+    index.data(Qt.ItemDataRole.UserRole)
+print("ok")
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "ok"
