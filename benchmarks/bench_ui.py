@@ -266,10 +266,10 @@ def child_responsive(base_url: str, token: str) -> dict:
     pending = list(avatars)
 
     def scroll() -> None:
-        if len(window.avatars._wanted) > 300:
+        if window.avatars.queued > 300:
             return
         for entity in pending[:50]:
-            window.avatars.pixmap(entity, 36)
+            window.avatars.image(entity, 36)
         del pending[:50]
         if not pending:
             scroller.stop()

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ui_fakes import png_bytes
-from ui_helpers import drag_and_drop, row_centre
+from ui_helpers import accept_crop, drag_and_drop, row_centre
 
 from attache.core.models import EntityKind
 from attache.ui.messagebar import ERROR
@@ -76,6 +76,7 @@ def test_an_image_dropped_on_a_user_changes_the_avatar(window, qtbot, tmp_path: 
     image = tmp_path / "portrait.png"
     image.write_bytes(png_bytes((230, 30, 40), 300))
     drag_and_drop(slot, QPointF(slot.rect().center()), [image])
+    accept_crop(window, qtbot)
 
     def shows_red() -> bool:
         picture = slot.grab().toImage()

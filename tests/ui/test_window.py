@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QMimeData, QPointF, QUrl
 from PySide6.QtGui import QGuiApplication
 from ui_fakes import FakeBackend, png_bytes
-from ui_helpers import drag_and_drop, drag_enter, drag_leave, file_mime, row_centre
+from ui_helpers import accept_crop, drag_and_drop, drag_enter, drag_leave, file_mime, row_centre
 
 from attache.core.errors import ServerError
 from attache.core.models import EntityKind, EntityRef
@@ -168,19 +168,26 @@ def test_an_image_dropped_on_a_user_changes_the_picture(window, qtbot, backend, 
     _choose(window, qtbot, EntityKind.USER, 4)
     _select(window, qtbot, "u0")
     slot = window.detail.slot
-    qtbot.waitUntil(lambda: slot.current_pixmap() is not None, timeout=5000)
+    qtbot.waitUntil(lambda: slot.current_image() is not None, timeout=5000)
     before = _centre_colour(slot)
     assert (before.red(), before.green(), before.blue()) == (0, 128, 0)
     image = tmp_path / "red.png"
     image.write_bytes(png_bytes((220, 20, 20), 256))
     drag_and_drop(slot, QPointF(slot.rect().center()), [image])
+    accept_crop(window, qtbot)
 
     def red_now():
         colour = _centre_colour(slot)
         return colour.red() > 200 and colour.green() < 40
 
     qtbot.waitUntil(red_now, timeout=5000)
-    assert backend.images[EntityRef(EntityKind.USER, "u0")] == image.read_bytes()
+    uploaded = backend.images[EntityRef(EntityKind.USER, "u0")]
+    assert uploaded[:3] == b"\xff\xd8\xff"  # the crop, as a JPEG of the square
+    from PIL import Image
+    import io
+
+    with Image.open(io.BytesIO(uploaded)) as picture:
+        assert picture.size == (256, 256)
 
 
 def test_a_server_error_shows_in_the_message_bar(make_window, qtbot):
@@ -228,6 +235,7 @@ def test_paste_an_image_onto_a_user(window, qtbot, backend):
     image.fill(QColor("blue"))
     QGuiApplication.clipboard().setImage(image)
     window.paste_action.trigger()
+    accept_crop(window, qtbot)
     ref = EntityRef(EntityKind.USER, "u2")
     qtbot.waitUntil(lambda: ref in backend.images, timeout=5000)
 
@@ -264,7 +272,7 @@ def test_menus_and_shortcuts(window):
     titles = [action.text() for action in bar.actions()]
     assert titles == ["&File", "&Edit", "&View", "&Help"]
     file_items = [a.text() for a in bar.actions()[0].menu().actions() if a.text()]
-    assert file_items == ["&Add account…", "&Sign out", "&Quit"]
+    assert file_items == ["&Add account…", "&Sign out", "&Remove account…", "&Quit"]
     assert window.refresh_action.shortcut().toString() == "F5"
     assert window.transfers_action.text() == "&Transfers"
     assert window.search.accessibleName() == "Search"
@@ -323,6 +331,8 @@ def test_an_image_dropped_on_a_user_row_sets_the_picture(window, qtbot, backend,
     from ui_helpers import drop
 
     drop(view.viewport(), row_centre(view, 2), mime)
+    dialog = accept_crop(window, qtbot)
+    assert dialog.title.text() == "Picture of Alan Turing"
     ref = EntityRef(EntityKind.USER, "u2")
-    qtbot.waitUntil(lambda: backend.images.get(ref) == image.read_bytes(), timeout=5000)
+    qtbot.waitUntil(lambda: ref in backend.images, timeout=5000)
     qtbot.waitUntil(lambda: window.list_model.entity(2).has_image, timeout=5000)

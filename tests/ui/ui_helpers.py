@@ -59,3 +59,24 @@ def drag_and_drop(widget, pos: QPointF, paths: list[Path]) -> tuple[bool, bool]:
 def row_centre(view, row: int) -> QPointF:
     index = view.model().index(row, 0)
     return QPointF(view.visualRect(index).center())
+
+
+def accept_crop(window, qtbot, key=None):
+    """Wait for the crop dialog an image drop opens and press Enter (or `key` first)."""
+    from PySide6.QtCore import Qt
+
+    from attache.ui.crop_dialog import CropDialog
+
+    dialogs = []
+
+    def opened() -> bool:
+        dialogs[:] = [d for d in window.findChildren(CropDialog) if d.isVisible()]
+        return bool(dialogs)
+
+    qtbot.waitUntil(opened, timeout=10_000)
+    dialog = dialogs[0]
+    qtbot.waitUntil(dialog.canvas.has_image, timeout=10_000)
+    if key is not None:
+        qtbot.keyClick(dialog.canvas, key)
+    qtbot.keyClick(dialog.canvas, Qt.Key.Key_Return)
+    return dialog

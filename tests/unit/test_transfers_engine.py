@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from attache.core.errors import (
+    AuthenticationError,
     InvalidInputError,
     NetworkError,
     NotFoundError,
@@ -344,3 +345,105 @@ def test_progress_is_readable_while_sending(journal, tmp_path):
     sent = [p.bytes_sent for p in seen]
     assert sent == sorted(sent) and 0 < max(sent)
     assert any(p.speed > 0 and p.eta is not None for p in seen)
+
+
+# ---- a new sign-in while uploads of the account are held or under way
+
+
+class SignInSession:
+    """One sign-in's view of a shared FakeBackend: `refuse(op, name)` says what awork refuses with it,
+    `hooks[(op, name)]` run before a request (to line threads up), and a closed one cannot be used."""
+
+    service = "fake"
+    account = "acct"
+
+    def __init__(self, store: FakeBackend, refuse=lambda op, name: False, hooks=None) -> None:
+        self.store, self.refuse, self.hooks = store, refuse, dict(hooks or {})
+        self.closed = False
+
+    def _call(self, op: str, name: str) -> None:
+        if self.closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        if (hook := self.hooks.get((op, name))) is not None:
+            hook()
+        if self.refuse(op, name):
+            raise AuthenticationError("awork rejected the token: sign in again", account=self.account)
+
+    def begin_attach(self, ref, name, size):
+        self._call("begin", name)
+        return self.store.begin_attach(ref, name, size)
+
+    def send_content(self, state, source, size, *, on_chunk=None):
+        self._call("send", state["name"])
+        return self.store.send_content(state, source, size, on_chunk=on_chunk)
+
+    def finish_attach(self, ref, state, name):
+        self._call("finish", name)
+        return self.store.finish_attach(ref, state, name)
+
+    def find_attached(self, ref, state, name, size):
+        self._call("find", name)
+        return self.store.find_attached(ref, state, name, size)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def _until(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_job_waiting_at_the_held_gate_goes_on_with_the_new_sign_in(journal, tmp_path):
+    store = FakeBackend()
+    paths = make_files(tmp_path / "src", 2, size=5000)
+    engine_box: list[TransferEngine] = []
+    second_sending = threading.Event()
+
+    def send_until_held() -> None:
+        second_sending.set()
+        _until(lambda: engine_box[0].waiting_for_sign_in())
+
+    # file-000 is refused while file-001 is sending; file-001 reaches its link after the hold
+    old = SignInSession(store, refuse=lambda op, name: (op, name) == ("begin", "file-000.bin") or op == "finish",
+                        hooks={("begin", "file-000.bin"): lambda: second_sending.wait(10),
+                               ("send", "file-001.bin"): send_until_held})
+    sessions = [old]
+    engine = TransferEngine(journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05,
+                            hold_on_sign_in=True)
+    engine_box.append(engine)
+    with engine:
+        ids = engine.enqueue(ACCOUNT, TASK, paths)
+        _until(lambda: journal.get(ids[1]).step is Step.LINKING)  # sent, and waiting at the gate to link
+        assert ACCOUNT in engine.waiting_for_sign_in()
+        sessions.append(SignInSession(store))
+        engine.signed_in(ACCOUNT)
+        assert engine.wait(ids, timeout=10)
+        assert not old.closed  # replaced, not closed under a running upload
+        assert engine.waiting_for_sign_in() == {}
+    assert [job.state for job in journal.jobs(ids=ids)] == [JobState.DONE, JobState.DONE]
+    assert old.closed  # closed at shutdown
+    assert len(store.all_files()) == 2
+
+
+def test_a_refusal_of_the_old_sign_in_after_the_new_one_is_retried_not_held_again(journal, tmp_path):
+    store = FakeBackend()
+    paths = make_files(tmp_path / "src", 2, size=5000)
+    second_in_flight, signed_in_again = threading.Event(), threading.Event()
+    old = SignInSession(store, refuse=lambda op, name: op == "begin", hooks={
+        ("begin", "file-000.bin"): lambda: second_in_flight.wait(10),
+        ("begin", "file-001.bin"): lambda: (second_in_flight.set(), signed_in_again.wait(10)),
+    })
+    sessions = [old]
+    with TransferEngine(journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05,
+                        hold_on_sign_in=True) as engine:
+        ids = engine.enqueue(ACCOUNT, TASK, paths)
+        _until(lambda: ACCOUNT in engine.waiting_for_sign_in())
+        sessions.append(SignInSession(store))
+        engine.signed_in(ACCOUNT)
+        signed_in_again.set()  # file-001's request with the old sign-in is refused only now
+        assert engine.wait(ids, timeout=10)
+        assert engine.waiting_for_sign_in() == {}
+    assert [job.state for job in journal.jobs(ids=ids)] == [JobState.DONE, JobState.DONE]

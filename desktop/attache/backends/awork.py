@@ -55,6 +55,7 @@ MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 CHUNK_SIZE = 1024 * 1024
+THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
 
@@ -254,6 +255,37 @@ class AworkBackend:
         except httpx.HTTPError as exc:
             raise error_for_exception(exc, service=SERVICE) from exc
         return target
+
+    def file_thumbnail(
+        self, ref: EntityRef, file_id: str, size: int, *, max_bytes: int = THUMBNAIL_MAX_BYTES
+    ) -> bytes | None:
+        """A task file's picture fitted in size × size pixels, resized by awork.
+
+        awork.md §5.1: the download of an image file takes `width` and `height` and resizes it.
+        None when the answer is larger than `max_bytes`: awork did not resize it (not a picture,
+        or one it cannot scale), and a file icon is better than downloading the whole file.
+        """
+        task_id = self._task_id(ref)
+        url = self._url(f"tasks/{task_id}/files/{file_id}/download")
+        params = {"width": int(size), "height": int(size)}
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            with self._client.stream("GET", url, params=params, extensions={STREAMED: True}) as response:
+                if response.is_error:
+                    response.read()
+                    raise self._error(response, not_found=f"awork has no file {file_id} on task {task_id}")
+                length = _int_header(response, "content-length")
+                if length is not None and length > max_bytes:
+                    return None
+                for chunk in response.iter_bytes(CHUNK_SIZE):
+                    received += len(chunk)
+                    if received > max_bytes:
+                        return None
+                    chunks.append(chunk)
+        except httpx.HTTPError as exc:
+            raise error_for_exception(exc, service=SERVICE) from exc
+        return b"".join(chunks)
 
     def _download_target(self, ref: EntityRef, file_id: str, dest: Path, response: httpx.Response) -> Path:
         if not dest.is_dir():

@@ -67,6 +67,7 @@ class _Run:
         self.reason: str | None = None  # "cancel" or "interrupt"
         self.source_error: SourceChangedError | None = None
         self.progressed = False
+        self.backend: Backend | None = None  # the account's backend for the request now out
 
     def request(self, reason: str) -> None:
         if self.reason != "cancel":  # a cancel is never downgraded to an interruption
@@ -110,6 +111,7 @@ class TransferEngine:
         self._hold_on_sign_in = hold_on_sign_in
         self._sign_in_needed: dict[AccountRef, str] = {}
         self._backends: dict[AccountRef, Backend] = {}
+        self._retired: list[Backend] = []  # replaced by a new sign-in; a request may still use one
         self._backends_lock = threading.Lock()
         self._cond = threading.Condition()
         self._runs: dict[int, _Run] = {}
@@ -162,7 +164,8 @@ class TransferEngine:
             self._emit(JobEvent(job_id, JobState.INTERRUPTED))
         runners.retire_runner(self.runner)
         with self._backends_lock:
-            backends, self._backends = list(self._backends.values()), {}
+            backends, self._backends = [*self._backends.values(), *self._retired], {}
+            self._retired = []
         for backend in backends:
             try:
                 backend.close()
@@ -347,16 +350,15 @@ class TransferEngine:
             self._settle_failure(job, run, exc)
 
     def _attach_file(self, job: Job, run: _Run) -> None:
-        backend = self._backend(job.account)
         step, state = job.step, dict(job.upload_state)
         if step in (Step.NEW, Step.BEGUN):
             _check_source(job)
         if step is Step.NEW:
-            self._before_request(job, run)
+            backend = self._before_request(job, run)
             state = backend.begin_attach(job.target, job.name, job.size)
             step = self._record(job, run, Step.BEGUN, upload_state=state)
         if step is Step.BEGUN:
-            self._before_request(job, run)
+            backend = self._before_request(job, run)
             sender = _SendPass(self, job, run)
             state = backend.send_content(state, job.source, job.size, on_chunk=sender)
             sender.verify()
@@ -365,7 +367,7 @@ class TransferEngine:
             )
         if step is Step.LINKING:
             # A link request went out before and its answer was lost: is the file there already?
-            self._before_request(job, run)
+            backend = self._before_request(job, run)
             found = backend.find_attached(job.target, state, job.name, job.size)
             if found is not None:
                 log.info("job %s: %s was already attached as file %s", job.id, job.name, found.id)
@@ -375,27 +377,32 @@ class TransferEngine:
         if step is Step.SENT:
             if job.step is not Step.LINKING:
                 self._record(job, run, Step.LINKING)
-            self._before_request(job, run)
+            backend = self._before_request(job, run)
             record = backend.finish_attach(job.target, state, job.name)
             self._hook("linked", job)
             self._done(job, file_id=record.id)
 
     def _set_image(self, job: Job, run: _Run) -> None:
         # Setting an image replaces the previous one, so repeating it is harmless: no reconciliation.
-        backend = self._backend(job.account)
         _check_source(job)
-        self._before_request(job, run)
+        backend = self._before_request(job, run)
         sender = _SendPass(self, job, run)
         backend.set_image(job.target, job.source, on_chunk=sender)
         sender.verify(require_all=False)
         self._hook("linked", job)
         self._done(job, sha256=sender.hexdigest if sender.sent == job.size else None)
 
-    def _before_request(self, job: Job, run: _Run) -> None:
-        """Wait for the account's rate-limit gate; leave at once if the job is stopped."""
+    def _before_request(self, job: Job, run: _Run) -> Backend:
+        """Wait for the account's gate (rate limit, or sign-in); leave at once if the job is stopped.
+
+        Returns the account's backend as it is *after* the wait: a job that waited at a gate held
+        for sign-in goes on with the new sign-in, not the refused one.
+        """
         run.check()
         if not self._gates.wait_open(job.account, run.stop):
             raise _Stopped()
+        run.backend = self._backend(job.account)
+        return run.backend
 
     def _record(self, job: Job, run: _Run, step: Step, **values: object) -> Step:
         self.journal.record_step(job.id, step, **values)  # type: ignore[arg-type]
@@ -427,7 +434,10 @@ class TransferEngine:
             self._retry_later(job, run, exc)
             return
         if isinstance(exc, AuthenticationError) and self._hold_on_sign_in:
-            self._wait_for_sign_in(job, exc)
+            if self._replaced(job, run):
+                self._retry_with_new_sign_in(job)
+            else:
+                self._wait_for_sign_in(job, exc)
             return
         if isinstance(exc, AttacheError):
             message = _naming_file(job, str(exc))
@@ -473,17 +483,33 @@ class TransferEngine:
             self.journal.release(job.id, JobState.QUEUED, error=message, error_kind=type(exc).__name__)
             self._emit(JobEvent(job.id, JobState.QUEUED, message=message))
 
+    def _replaced(self, job: Job, run: _Run) -> bool:
+        """The request was refused on a backend that a new sign-in has replaced since."""
+        with self._backends_lock:
+            return run.backend is not None and run.backend is not self._backends.get(job.account)
+
+    def _retry_with_new_sign_in(self, job: Job) -> None:
+        log.info("job %s: refused with the old sign-in of %s; trying again with the new one", job.id, job.account)
+        with self._cond:
+            self.progress.restart(job.id)
+            self.journal.release(job.id, JobState.QUEUED, error="", error_kind="")
+            self._emit(JobEvent(job.id, JobState.QUEUED))
+
     def waiting_for_sign_in(self) -> dict[AccountRef, str]:
         """Accounts whose jobs are held until the user signs in again, with the reason."""
         with self._cond:
             return dict(self._sign_in_needed)
 
     def signed_in(self, account: AccountRef) -> None:
-        """The user signed in again: open a fresh backend for the account and let its jobs go on."""
+        """The user signed in again: open a fresh backend for the account and let its jobs go on.
+
+        The old backend is closed at shutdown, not now: an upload of the account may still be
+        sending with it (to blob storage, which needs no sign-in); its next request takes the new one.
+        """
         with self._backends_lock:
             stale = self._backends.pop(account, None)
-        if stale is not None:
-            stale.close()
+            if stale is not None:
+                self._retired.append(stale)
         with self._cond:
             self._sign_in_needed.pop(account, None)
             self._gates.reopen(account)

@@ -1,21 +1,33 @@
-"""Profile images for list rows and the detail pane, loaded on worker threads through a cache.
+"""Profile images for list rows and the detail pane: memory, then disk, then the service.
 
-A delegate asks `pixmap(entity, size, dpr)` while painting, so only visible rows ever ask. A miss
-queues a load (most recent request first, a few at a time on the "images" pool); the worker
-fetches the bytes and decodes them into a QImage; back on the GUI thread the QImage becomes a
-QPixmap, goes into an LRU cache and `changed` tells the views to repaint. Entities without an
-image get initials on a colour derived from their id, drawn directly.
+A delegate asks `image(entity, px)` while painting, so only visible rows ever ask. Three tiers:
+
+- memory: decoded QImages in a bounded `DecodedCache` (bytes of pixels, least recently used out),
+  one entry per entity, size and shape, remembering which version of the picture it shows;
+- disk: `attache.images.AvatarCache` (the fetched bytes, keyed by account, entity, version and
+  size, across launches);
+- the service: `backend.get_image(ref, width=px, height=px, crop=True)`.
+
+A miss in memory queues a disk read (most recently painted first, a few at a time on the
+"images" pool). The read uses `get_any`: whatever version is on disk is decoded and painted at
+once, so a second launch shows every avatar before the network has answered anything. Only
+when the disk's version differs from the entity's (or there is none) is the service asked, on
+its own "avatar-fetch" pool so slow answers never hold up disk reads; until it answers, the old
+picture stays. A failed fetch keeps the old picture too. Decoding is always on workers; the GUI
+thread only paints QImages. Entities without an image get initials, drawn directly.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from attache.core.models import Entity, EntityKind, EntityRef
+from attache.images.cache import AvatarKey, DecodedCache
 from attache.ui import tasks
 
 # pleasant, readable-with-white-text colours for initials
@@ -58,150 +70,251 @@ def paint_initials(painter: QPainter, rect: QRectF, entity_id: str, name: str, *
     painter.restore()
 
 
-def _key(ref: EntityRef, version: str, px: int, round_mask: bool) -> tuple:
-    return (ref.kind, ref.id, version, px, round_mask)
+@dataclass(slots=True)
+class _Entry:
+    """What memory holds for one (entity, size, shape): a picture (or None: the entity has none)."""
+
+    image: QImage | None
+    version: str  # the entity version this picture belongs to
+    checked: int  # the generation in which it was confirmed current; -1 while only a guess
+    nbytes: int = 0
+
+    def __post_init__(self) -> None:
+        self.nbytes = self.image.sizeInBytes() if self.image is not None else 64
 
 
 class AvatarCache(QObject):
-    """Entity images by (entity, version, pixel size), loaded on demand, kept in an LRU."""
+    """Entity images by (entity, version, pixel size, shape), loaded on demand through three tiers."""
 
     changed = Signal(object)  # EntityRef whose image is now available (or known absent)
 
-    MAX_ENTRIES = 3000
-    MAX_IN_FLIGHT = 4
+    MEMORY_BYTES = 48 * 1024 * 1024  # ~2,300 avatars at 72 px (36 px on a 2× screen)
+    MAX_READS = 2  # disk reads + decodes at once (a few ms each; more threads only contend)
+    MAX_FETCHES = 4  # requests to the service at once
+    MAX_WANTED = 400  # rows scrolled far away are not worth loading
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, memory_bytes: int | None = None) -> None:
         super().__init__(parent)
         self._backend = None
-        self._pixmaps: OrderedDict[tuple, QPixmap | None] = OrderedDict()
-        self._wanted: OrderedDict[tuple, tuple[EntityRef, int, bool]] = OrderedDict()
-        self._in_flight: set[tuple] = set()
-        self._generation = 0
         self._disk = None
         self._account = ""
+        self.memory = DecodedCache(memory_bytes or self.MEMORY_BYTES)
+        self._generation = 0  # a new one on every account switch or refresh
+        self._epochs: dict[tuple, int] = {}  # per entity: bumped when its picture changed
+        self._to_read: OrderedDict[tuple, tuple] = OrderedDict()
+        self._to_fetch: OrderedDict[tuple, tuple] = OrderedDict()
+        self._reading: set[tuple] = set()
+        self._fetching: set[tuple] = set()
         self._sizes_used: set[int] = set()
         self._pump_timer = QTimer(self)
         self._pump_timer.setSingleShot(True)
         self._pump_timer.setInterval(0)
         self._pump_timer.timeout.connect(self._pump)
-        self.loaded_count = 0
+        self.loaded_count = 0  # pictures settled (from disk or the service), for benchmarks
+        self.fetch_count = 0  # requests sent to the service
 
     def set_backend(self, backend, *, disk=None) -> None:
         """Use this backend; `disk` (attache.images.AvatarCache) keeps fetched bytes across runs."""
         self._backend = backend
         self._disk = disk
         self._account = f"{backend.service}:{backend.account}" if backend is not None else ""
+        self.memory.clear()
         self.clear()
+        if backend is not None:
+            # The first decode in a process pays for plugin imports and a new thread (~50 ms);
+            # pay it now, while the first page of the list is still on its way.
+            tasks.run_task(_warm_up, owner=self, pool="images")
+
+    @property
+    def queued(self) -> int:
+        """Pictures waiting for a disk read or a fetch (not yet started)."""
+        return len(self._to_read) + len(self._to_fetch)
+
+    @property
+    def disk(self):
+        """The disk cache in use (shared with file thumbnails), or None."""
+        return self._disk
 
     def clear(self) -> None:
+        """Check every picture again (Refresh). What is in memory is still shown meanwhile."""
         self._generation += 1
-        self._pixmaps.clear()
-        self._wanted.clear()
-        self._in_flight.clear()
+        self._to_read.clear()
+        self._to_fetch.clear()
 
     def invalidate(self, ref: EntityRef) -> None:
         """Forget every size and version of one entity's image (after it changed)."""
-        for key in [k for k in self._pixmaps if k[0] == ref.kind and k[1] == ref.id]:
-            del self._pixmaps[key]
-        for key in [k for k in self._wanted if k[0] == ref.kind and k[1] == ref.id]:
-            del self._wanted[key]
-        self._generation += 1  # answers already on their way may be stale
-        self._in_flight.clear()
+        slot = (ref.kind, ref.id)
+        self._epochs[slot] = self._epochs.get(slot, 0) + 1  # answers already on their way are stale
+        for px in self._sizes_used:
+            for round_mask in (True, False):
+                self.memory.discard((ref.kind, ref.id, px, round_mask))
+        for queue in (self._to_read, self._to_fetch):
+            for key in [k for k in queue if k[2:4] == slot]:
+                del queue[key]
         disk = self._disk
         if disk is not None:
-            from attache.images.cache import AvatarKey
-
             for px in self._sizes_used:
                 disk.discard(AvatarKey(self._account, ref.kind.value, ref.id, "", px))
         self.changed.emit(ref)
 
     # ------------------------------------------------------------------ asking
 
-    def lookup(self, entity: Entity, px: int, *, round_mask: bool = True) -> tuple[bool, QPixmap | None]:
-        """(known, pixmap): known is False while the image is loading or not yet asked for."""
+    def lookup(self, entity: Entity, px: int, *, round_mask: bool = True) -> tuple[bool, QImage | None]:
+        """(known, image): known is False while the picture is loading or may be out of date;
+        image is what to paint meanwhile (an older version, or None for initials)."""
         if not entity.has_image or self._backend is None:
             return True, None
-        key = _key(entity.ref, entity.version, px, round_mask)
-        if key in self._pixmaps:
-            self._pixmaps.move_to_end(key)
-            return True, self._pixmaps[key]
-        return False, None
+        entry = self.memory.get((entity.kind, entity.id, px, round_mask))
+        if entry is None:
+            return False, None
+        known = entry.checked == self._generation and entry.version == entity.version
+        return known, entry.image
 
-    def pixmap(self, entity: Entity, px: int, *, round_mask: bool = True) -> QPixmap | None:
-        """The cached pixmap or None; a miss queues a load and `changed` fires when it lands."""
-        known, pixmap = self.lookup(entity, px, round_mask=round_mask)
-        if known:
-            return pixmap
-        key = _key(entity.ref, entity.version, px, round_mask)
-        if key not in self._in_flight:
-            self._wanted[key] = (entity.ref, px, round_mask)
-            self._wanted.move_to_end(key)  # most recently painted first
-            while len(self._wanted) > 400:  # rows scrolled far away are not worth loading
-                self._wanted.popitem(last=False)
-            if not self._pump_timer.isActive():
-                self._pump_timer.start()
-        return None
+    def image(self, entity: Entity, px: int, *, round_mask: bool = True) -> QImage | None:
+        """The picture to paint now, or None; when it may be missing or stale a load is queued and
+        `changed` fires when it lands."""
+        known, image = self.lookup(entity, px, round_mask=round_mask)
+        if not known:
+            self._want(entity, px, round_mask)
+        return image
+
+    def _want(self, entity: Entity, px: int, round_mask: bool) -> None:
+        slot = (entity.kind, entity.id)
+        key = (self._generation, self._epochs.get(slot, 0), entity.kind, entity.id, entity.version, px, round_mask)
+        if key in self._reading or key in self._fetching or key in self._to_fetch:
+            return
+        queue = self._to_read if self._disk is not None else self._to_fetch
+        queue[key] = (entity.ref, px, round_mask)
+        queue.move_to_end(key)  # most recently painted first
+        while len(queue) > self.MAX_WANTED:
+            queue.popitem(last=False)
+        if not self._pump_timer.isActive():
+            self._pump_timer.start()
 
     # ------------------------------------------------------------------ loading
 
+    def _current(self, key: tuple) -> bool:
+        return key[0] == self._generation and key[1] == self._epochs.get((key[2], key[3]), 0)
+
     def _pump(self) -> None:
-        backend = self._backend
-        while self._wanted and len(self._in_flight) < self.MAX_IN_FLIGHT and backend is not None:
-            key, (ref, px, round_mask) = self._wanted.popitem(last=True)
-            if key in self._pixmaps:
-                continue
-            self._in_flight.add(key)
+        backend, disk, account = self._backend, self._disk, self._account
+        if backend is None:
+            return
+        while self._to_read and len(self._reading) < self.MAX_READS:
+            key, (ref, px, round_mask) = self._to_read.popitem(last=True)
+            self._reading.add(key)
             self._sizes_used.add(px)
-            generation = self._generation
-            disk, account, version = self._disk, self._account, key[2]
+            disk_key = AvatarKey(account, ref.kind.value, ref.id, key[4], px)
+            # An older version is only worth decoding when nothing is shown for this slot yet.
+            stale_too = self.memory.get((ref.kind, ref.id, px, round_mask)) is None
             tasks.run_task(
-                lambda ref=ref, px=px, round_mask=round_mask, version=version, disk=disk, account=account: _load(
-                    backend, ref, px, round_mask, disk=disk, account=account, version=version),
-                lambda image, key=key, ref=ref, g=generation: self._landed(key, ref, image, g),
-                lambda error, key=key, ref=ref, g=generation: self._landed(key, ref, None, g),
+                lambda disk_key=disk_key, px=px, round_mask=round_mask, stale_too=stale_too: _read_disk(
+                    disk, disk_key, px, round_mask, stale_too=stale_too),
+                lambda result, key=key: self._read(key, result),
+                lambda error, key=key: self._read(key, None),
                 owner=self,
                 pool="images",
             )
+        while self._to_fetch and len(self._fetching) < self.MAX_FETCHES:
+            key, (ref, px, round_mask) = self._to_fetch.popitem(last=True)
+            self._fetching.add(key)
+            self._sizes_used.add(px)
+            self.fetch_count += 1
+            disk_key = AvatarKey(account, ref.kind.value, ref.id, key[4], px) if disk is not None else None
+            tasks.run_task(
+                lambda ref=ref, px=px, round_mask=round_mask, disk_key=disk_key: _fetch(
+                    backend, ref, px, round_mask, disk, disk_key),
+                lambda image, key=key: self._fetched(key, image, ok=True),
+                lambda error, key=key: self._fetched(key, None, ok=False),
+                owner=self,
+                pool="avatar-fetch",
+            )
 
-    def _landed(self, key: tuple, ref: EntityRef, image: QImage | None, generation: int) -> None:
-        self._in_flight.discard(key)
-        if generation == self._generation:
-            pixmap = None
-            if image is not None and not image.isNull():
-                pixmap = QPixmap.fromImage(image)
-            self._pixmaps[key] = pixmap
+    def _read(self, key: tuple, result: tuple[QImage, str] | None) -> None:
+        """A disk read landed: paint what it found; ask the service unless it was current."""
+        self._reading.discard(key)
+        if self._current(key):
+            _, _, kind, entity_id, version, px, round_mask = key
+            ref = EntityRef(kind, entity_id)
+            fresh = result is not None and bool(version) and result[1] == version
+            if result is not None:
+                self.memory.put((kind, entity_id, px, round_mask),
+                                _Entry(result[0], result[1], self._generation if fresh else -1))
+                self.changed.emit(ref)
+            if fresh:
+                self.loaded_count += 1
+            else:
+                self._to_fetch[key] = (ref, px, round_mask)
+        self._schedule()
+
+    def _fetched(self, key: tuple, image: QImage | None, *, ok: bool) -> None:
+        self._fetching.discard(key)
+        if self._current(key):
+            _, _, kind, entity_id, version, px, round_mask = key
+            slot = (kind, entity_id, px, round_mask)
+            old = self.memory.get(slot)
+            if ok:
+                entry = _Entry(image, version, self._generation)
+            else:  # unreachable, or refused: keep an older picture if there is one, and stop asking
+                entry = _Entry(old.image if old is not None else None, version, self._generation)
+            self.memory.put(slot, entry)
             self.loaded_count += 1
-            while len(self._pixmaps) > self.MAX_ENTRIES:
-                self._pixmaps.popitem(last=False)
-            self.changed.emit(ref)
-        if self._wanted and not self._pump_timer.isActive():
+            self.changed.emit(EntityRef(kind, entity_id))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if (self._to_read or self._to_fetch) and not self._pump_timer.isActive():
             self._pump_timer.start()
 
 
-def _load(backend, ref: EntityRef, px: int, round_mask: bool, *, disk=None, account: str = "",
-          version: str = "") -> QImage | None:
-    """Worker thread: the disk cache or the service, then decode; None when there is no image."""
+def _warm_up() -> None:
+    """Worker: decode a tiny JPEG and PNG, as the first avatars will be."""
+    import io
+
+    from PIL import Image
+
     from attache.ui.imaging import decode_square
 
-    key = None
-    data = None
-    if disk is not None and version:
-        from attache.images.cache import AvatarKey
+    for fmt in ("JPEG", "PNG"):
+        buffer = io.BytesIO()
+        Image.new("RGB", (16, 16), (128, 128, 128)).save(buffer, fmt)
+        decode_square(buffer.getvalue(), 8, round_mask=True)
 
-        key = AvatarKey(account, ref.kind.value, ref.id, version, px)
-        data = disk.get(key)
-    if data is None:
-        data = backend.get_image(ref, width=px, height=px, crop=True)
-        if data and key is not None:
-            disk.put(key, data)
-    if not data:
+
+def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bool = True
+               ) -> tuple[QImage, str] | None:
+    """Worker: the version the disk holds for this entity and size, decoded; an older version
+    than the key's only when `stale_too` (something to show until the service answers)."""
+    from attache.ui.imaging import decode_square
+
+    cached = disk.get_any(key)
+    if cached is None or (not stale_too and not (key.version and cached.version == key.version)):
         return None
     try:
-        return decode_square(data, px, round_mask=round_mask)
-    except Exception:  # noqa: BLE001 — an unreadable image shows initials instead
-        if key is not None:
+        return decode_square(cached.data, px, round_mask=round_mask), cached.version
+    except Exception:  # noqa: BLE001 — a file that does not decode is dropped and fetched again
+        disk.discard(key)
+        return None
+
+
+def _fetch(backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None) -> QImage | None:
+    """Worker: the service's picture at this size, kept on disk, decoded; None when it has none."""
+    from attache.ui.imaging import decode_square
+
+    data = backend.get_image(ref, width=px, height=px, crop=True)
+    if not data:
+        if disk is not None and key is not None:
+            disk.discard(key)  # whatever was cached is no longer the entity's picture
+        return None
+    try:
+        image = decode_square(data, px, round_mask=round_mask)
+    except Exception:  # noqa: BLE001 — an unreadable picture shows initials instead
+        if disk is not None and key is not None:
             disk.discard(key)
         return None
+    if disk is not None and key is not None:
+        disk.put(key, data)
+    return image
 
 
 def device_px(logical: int | float, dpr: float) -> int:

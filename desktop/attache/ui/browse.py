@@ -132,9 +132,9 @@ class EntityDelegate(QStyledItemDelegate):
         avatar_rect = QRectF(rect.left() + 16, rect.center().y() - size / 2 + 1, size, size)
         widget = option.widget
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
-        pixmap = self.avatars.pixmap(entity, device_px(size, dpr))
-        if pixmap is not None:
-            painter.drawPixmap(avatar_rect, pixmap, QRectF(pixmap.rect()))
+        image = self.avatars.image(entity, device_px(size, dpr))
+        if image is not None:
+            painter.drawImage(avatar_rect, image, QRectF(image.rect()))
         else:
             paint_initials(painter, avatar_rect, entity.id, entity.name)
 
@@ -196,14 +196,26 @@ class EntityListView(QListView):
         self._plans: dict[str, object] = {}
         self._hover_row = -1
         avatars.changed.connect(self._avatar_changed)
+        # The first avatar after a quiet spell repaints at once; a burst after it repaints at
+        # most every 30 ms.
         self._repaint = QTimer(self)
         self._repaint.setSingleShot(True)
         self._repaint.setInterval(30)
-        self._repaint.timeout.connect(self.viewport().update)
+        self._repaint.timeout.connect(self._repaint_due)
+        self._repaint_pending = False
 
     def _avatar_changed(self, ref) -> None:
-        if not self._repaint.isActive():
-            self._repaint.start()  # one repaint for a burst of avatars
+        if self._repaint.isActive():
+            self._repaint_pending = True
+            return
+        self.viewport().update()
+        self._repaint.start()
+
+    def _repaint_due(self) -> None:
+        if self._repaint_pending:
+            self._repaint_pending = False
+            self.viewport().update()
+            self._repaint.start()
 
     # ---- drag and drop
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileIconProvider,
@@ -25,6 +25,7 @@ from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarCache, device_px, paint_initials
 from attache.ui.drops import DropPlan, accepts
 from attache.ui.models import FileRole, FilesModel
+from attache.ui.thumbnails import FileThumbnails
 
 
 class ImageSlot(QWidget):
@@ -68,11 +69,11 @@ class ImageSlot(QWidget):
     def round_shape(self) -> bool:
         return self.entity is not None and self.entity.kind in ROUND_KINDS
 
-    def current_pixmap(self) -> QPixmap | None:
+    def current_image(self) -> QImage | None:
         if self.entity is None:
             return None
-        px = device_px(self.SIZE, self.devicePixelRatioF())
-        return self.avatars.pixmap(self.entity, px, round_mask=self.round_shape())
+        px = device_px(self.SIZE - 2, self.devicePixelRatioF())  # the painted rect, pixel for pixel
+        return self.avatars.image(self.entity, px, round_mask=self.round_shape())
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -92,14 +93,14 @@ class ImageSlot(QWidget):
             icon = theme.kind_icon(entity.kind, "#9aa3ad", side)
             icon.paint(painter, int(rect.center().x() - side / 2), int(rect.center().y() - side / 2), side, side)
         elif entity is not None:
-            pixmap = self.current_pixmap()
-            if pixmap is not None:
+            image = self.current_image()
+            if image is not None:
                 if round_shape:
-                    painter.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+                    painter.drawImage(rect, image, QRectF(image.rect()))
                 else:
                     painter.save()
                     painter.setClipPath(path)
-                    painter.drawPixmap(rect, pixmap, QRectF(pixmap.rect()))
+                    painter.drawImage(rect, image, QRectF(image.rect()))
                     painter.restore()
             else:
                 paint_initials(painter, rect, entity.id, entity.name, round_shape=round_shape)
@@ -138,6 +139,25 @@ class ImageSlot(QWidget):
             self.activated.emit()
             return
         super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        """Choose a picture, and whether pictures are cropped before they are uploaded."""
+        if not self.editable:
+            event.ignore()
+            return
+        from PySide6.QtWidgets import QMenu
+
+        from attache.ui.crop_dialog import crop_skipped, set_crop_skipped
+
+        menu = QMenu(self)
+        menu.addAction("Choose picture…", self.activated.emit)
+        menu.addSeparator()
+        crop = menu.addAction("Crop pictures before uploading")
+        crop.setCheckable(True)
+        crop.setChecked(not crop_skipped())
+        crop.toggled.connect(lambda checked: set_crop_skipped(not checked))
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def dragEnterEvent(self, event) -> None:
         if self.entity is None or not accepts(event.mimeData()):
@@ -201,7 +221,7 @@ class FilesView(QTreeView):
         self.setAcceptDrops(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
         self.setDropIndicatorShown(False)
-        self.setIconSize(QSize(20, 20))
+        self.setIconSize(QSize(28, 28))  # room for a picture's thumbnail
         self.entity: Entity | None = None
         self.planner = None
         self._hover: DropPlan | None = None
@@ -376,6 +396,9 @@ class DetailPane(QWidget):
         self._icons = QFileIconProvider()
         self._icon_cache: dict[str, object] = {}
         self.files_model.set_icon_provider(self._file_icon)
+        self.avatars = avatars
+        self.thumbnails = FileThumbnails(self)
+        self.thumbnails.changed.connect(self.files_model.decoration_changed)
 
         self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
@@ -511,6 +534,7 @@ class DetailPane(QWidget):
 
     def set_backend(self, backend) -> None:
         self.backend = backend
+        self.thumbnails.set_backend(backend, disk=self.avatars.disk if backend is not None else None)
         self.set_entity(None)
 
     def set_entity(self, entity: Entity | None) -> None:
@@ -620,6 +644,12 @@ class DetailPane(QWidget):
             action.setEnabled(button.isEnabled())
 
     def _file_icon(self, record: FileRecord):
+        ref = self.files_model.ref
+        if ref is not None and self.thumbnails.available:
+            size = self.files_view.iconSize().width()
+            thumbnail = self.thumbnails.icon(ref, record, device_px(size, self.files_view.devicePixelRatioF()))
+            if thumbnail is not None:
+                return thumbnail
         suffix = record.name.rsplit(".", 1)[-1].lower() if "." in record.name else ""
         icon = self._icon_cache.get(suffix)
         if icon is None:
@@ -627,7 +657,9 @@ class DetailPane(QWidget):
 
             icon = self._icons.icon(QFileInfo(f"x.{suffix}" if suffix else "x"))
             if icon.isNull():
-                icon = theme.svg_icon("image" if record.mime_type.startswith("image/") else "file")
+                # as large as a thumbnail, so every name starts at the same place
+                icon = theme.svg_icon("image" if record.mime_type.startswith("image/") else "file",
+                                      size=self.files_view.iconSize().width())
             self._icon_cache[suffix] = icon
         return icon
 

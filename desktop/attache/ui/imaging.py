@@ -6,7 +6,7 @@ Nothing here touches QPixmap: that happens on the GUI thread only.
 
 from __future__ import annotations
 
-import io
+from functools import lru_cache
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -105,36 +105,51 @@ def full_image_check(path: Path, rules=None, service_name: str = "this service")
 
 
 def decode_square(data: bytes, px: int, *, round_mask: bool) -> QImage:
-    """Bytes of any image → a `px`×`px` QImage, centre-cropped, optionally a smooth circle."""
-    from PIL import Image, ImageDraw, ImageOps
+    """Bytes of any picture → a `px`×`px` QImage, centre-cropped, optionally a smooth circle.
 
-    with Image.open(io.BytesIO(data)) as source:
-        source.draft("RGB", (px * 2, px * 2))  # JPEG: decode at a reduced size when it can
-        image = ImageOps.exif_transpose(source)
-        image = image.convert("RGBA")
-    image = ImageOps.fit(image, (px, px), method=Image.Resampling.LANCZOS)
-    if round_mask:
-        scale = 4  # supersampled mask for a smooth edge
-        mask = Image.new("L", (px * scale, px * scale), 0)
-        ImageDraw.Draw(mask).ellipse((0, 0, px * scale - 1, px * scale - 1), fill=255)
-        mask = mask.resize((px, px), Image.Resampling.LANCZOS)
-        alpha = image.getchannel("A")
-        from PIL import ImageChops
-
-        image.putalpha(ImageChops.multiply(alpha, mask))
-    return to_qimage(image)
-
-
-def decode_fit(data: bytes, max_px: int) -> QImage:
-    """Bytes → a QImage no larger than `max_px` on its long side, aspect kept."""
+    Worker threads. Decoding goes through attache.images (size limits, EXIF orientation, sRGB,
+    JPEG draft), so a hostile or broken file raises InvalidInputError instead of hanging.
+    """
     from PIL import Image, ImageOps
 
-    with Image.open(io.BytesIO(data)) as source:
-        source.draft("RGB", (max_px, max_px))
-        image = ImageOps.exif_transpose(source)
-        image = image.convert("RGBA")
-    image.thumbnail((max_px, max_px), Image.Resampling.LANCZOS)
+    from attache.images.decode import load_image
+
+    # Twice the target: a non-square picture still has `px` pixels along its short side.
+    image = load_image(data, max_size=px * 2, name="The picture").image
+    image = ImageOps.fit(image.convert("RGBA"), (px, px), method=Image.Resampling.LANCZOS)
+    if round_mask:
+        image.putalpha(_multiply(image.getchannel("A"), circle_mask(px)))
     return to_qimage(image)
+
+
+def decode_fit(data: bytes, max_px: int, *, name: str = "The picture") -> QImage:
+    """Bytes → a QImage no larger than `max_px` on its long side, aspect kept, never enlarged."""
+    from attache.images.decode import decode_preview
+
+    return preview_to_qimage(decode_preview(data, max_size=max_px, name=name))
+
+
+def preview_to_qimage(preview) -> QImage:
+    """An attache.images Preview (RGBA8888, tightly packed) → a QImage owning its pixels."""
+    image = QImage(preview.rgba, preview.width, preview.height, preview.width * 4, QImage.Format.Format_RGBA8888)
+    return image.convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)  # a deep copy
+
+
+@lru_cache(maxsize=16)
+def circle_mask(px: int):
+    """An antialiased disc as an 'L' image, supersampled 4× for a smooth edge (shared: read only)."""
+    from PIL import Image, ImageDraw
+
+    scale = 4
+    mask = Image.new("L", (px * scale, px * scale), 0)
+    ImageDraw.Draw(mask).ellipse((0, 0, px * scale - 1, px * scale - 1), fill=255)
+    return mask.resize((px, px), Image.Resampling.LANCZOS)
+
+
+def _multiply(a, b):
+    from PIL import ImageChops
+
+    return ImageChops.multiply(a, b)
 
 
 def to_qimage(image) -> QImage:

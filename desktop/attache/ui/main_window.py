@@ -10,11 +10,8 @@ from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettin
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
-    QDialogButtonBox,
     QDockWidget,
     QFileDialog,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -94,6 +91,9 @@ class EmptyState(QWidget):
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.sandbox_button)
         buttons.addStretch(1)
+        self._buttons = buttons
+        self._extra: list[QPushButton] = []
+        self._extra_visible = False
         layout = QVBoxLayout(self)
         layout.addStretch(2)
         layout.addWidget(icon)
@@ -114,45 +114,35 @@ class EmptyState(QWidget):
         self.text.setText(
             "Attaché shows your projects, tasks, companies and people with their pictures and files, "
             "and uploads what you drop on them.<br><br>"
-            "Add an account with its API URL and an API key (awork: <i>Settings › Integrations</i>), "
-            "or start Attaché with <code>ATTACHE_URL</code> and <code>ATTACHE_TOKEN</code> set. "
+            "Add an account: sign in with awork in your browser, or paste an API key "
+            "(awork: <i>Settings › Integrations</i>). You can also start Attaché with "
+            "<code>ATTACHE_URL</code> and <code>ATTACHE_TOKEN</code> set. "
             "To look around first, try the built-in sandbox."
         )
         for button in (getattr(self, "add_button", None), getattr(self, "sandbox_button", None)):
             if button is not None:
                 button.setVisible(True)
+        for button in getattr(self, "_extra", ()):
+            button.setVisible(self._extra_visible)
+
+    def add_extra_button(self, button: QPushButton) -> None:
+        """Another way out of the empty state (the accounts controller's "Open an account")."""
+        self._extra.append(button)
+        self._buttons.insertWidget(self._buttons.count() - 1, button)
+        button.setVisible(self._extra_visible and self.add_button.isVisibleTo(self))
+
+    def set_extra_visible(self, visible: bool) -> None:
+        self._extra_visible = visible
+        for button in self._extra:
+            button.setVisible(visible and self.add_button.isVisibleTo(self))
 
     def set_busy(self, title: str, text: str = "") -> None:
         self.title.setText(title)
         self.text.setText(text)
         self.add_button.setVisible(False)
         self.sandbox_button.setVisible(False)
-
-
-class AccountDialog(QDialog):
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Add account")
-        self.url = QLineEdit("https://api.awork.com/api/v1", self)
-        self.url.setAccessibleName("API URL")
-        self.token = QLineEdit(self)
-        self.token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token.setAccessibleName("API key")
-        self.token.setPlaceholderText("awork API key")
-        form = QFormLayout()
-        form.addRow("API &URL:", self.url)
-        form.addRow("API &key:", self.token)
-        note = QLabel("The key stays in memory for this session.", self)
-        note.setObjectName("Hint")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Connect")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(note)
-        layout.addWidget(buttons)
-        self.resize(460, self.sizeHint().height())
+        for button in self._extra:
+            button.setVisible(False)
 
 
 class MainWindow(QMainWindow):
@@ -184,6 +174,9 @@ class MainWindow(QMainWindow):
 
         self._build_ui()
         self._build_menus()
+        from attache.ui.accounts import AccountsController
+
+        self.accounts = AccountsController(self)  # switcher, add, sign out, remove, "sign in again"
         self.resize(1280, 800)
         if restore:
             self._restore_settings()
@@ -420,6 +413,7 @@ class MainWindow(QMainWindow):
         self.empty.set_idle()
         self._show_empty()
         self.show_error(error, action=("Try again", lambda: self.open_connection(connection)))
+        self.accounts.open_failed(connection, error)
 
     def _opened(self, result) -> None:
         self._opening = None
@@ -493,24 +487,10 @@ class MainWindow(QMainWindow):
             threading.Thread(target=close, name="attache-close-account", daemon=True).start()
 
     def add_account(self) -> None:
-        dialog = AccountDialog(self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        token = dialog.token.text().strip()
-        if not token:
-            self.show_message("An API key is needed to connect.", WARNING)
-            return
-        from attache.ui.session import awork_connection
-
-        self.open_connection(awork_connection(dialog.url.text(), token))
+        self.accounts.add_account()
 
     def sign_out(self) -> None:
-        if self.backend is None:
-            return
-        if self.queue.active_count() and not self._confirm_stop_transfers("Sign out"):
-            return
-        self.set_backend(None)
-        self.show_message("Signed out.", INFO)
+        self.accounts.sign_out()
 
     def _rebuild_kind_actions(self, kinds: list[EntityKind]) -> None:
         self.kinds_menu.clear()
@@ -750,17 +730,29 @@ class MainWindow(QMainWindow):
 
             return validate_for_slot(path, rules, service_name=service)
 
-        def queue(_mime) -> None:
+        def queue(source: Path) -> None:
             if backend is not self.backend:
                 return
-            self.queue.set_image(backend, entity.ref, target, path)
+            self.queue.set_image(backend, entity.ref, target, source)
             if self.detail.entity is not None and self.detail.entity.ref == entity.ref:
                 self.detail.slot.busy = True
                 self.detail.slot.update()
             self.status.showMessage(f"Setting the picture of {target}", 4000)
 
-        tasks.run_task(lambda: full_image_check(path, rules), queue,
-                       lambda error: self.message_bar.show_message(error_text(error), ERROR), owner=self)
+        def failed(error) -> None:
+            self.message_bar.show_message(error_text(error), ERROR)
+
+        def crop(_checked) -> None:
+            if backend is not self.backend:
+                return
+            from attache.ui.avatars import ROUND_KINDS
+            from attache.ui.crop_dialog import crop_before_upload
+
+            crop_before_upload(self, path, name=entity.name, round_shape=entity.kind in ROUND_KINDS,
+                               mime_types=rules.mime_types if rules is not None else None,
+                               on_ready=queue, on_error=failed)
+
+        tasks.run_task(lambda: full_image_check(path, rules), crop, failed, owner=self)
 
     def paste(self) -> None:
         entity = self.detail.entity
@@ -1088,7 +1080,8 @@ def _make_engine(connection: Connection, backend):
         raise AuthenticationError(f"Sign in to {account.service} account {account.account} to continue this upload",
                                   account=account.account)
 
-    return TransferEngine(journal, backend_for, workers=UPLOAD_WORKERS)
+    # A refused sign-in holds the account's uploads until the user signs in again (ui/accounts.py)
+    return TransferEngine(journal, backend_for, workers=UPLOAD_WORKERS, hold_on_sign_in=True)
 
 
 def _warm_up_imports() -> None:

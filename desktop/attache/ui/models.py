@@ -603,6 +603,14 @@ class FilesModel(QAbstractTableModel):
     def file(self, row: int) -> FileRecord | None:
         return self._files[row] if 0 <= row < len(self._files) else None
 
+    def decoration_changed(self, file_id: str) -> None:
+        """A file's icon changed (its thumbnail arrived): repaint that row's icon."""
+        for row, record in enumerate(self._files):
+            if record.id == file_id:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+                return
+
     def files(self) -> list[FileRecord]:
         return list(self._files)
 

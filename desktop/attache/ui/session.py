@@ -31,6 +31,7 @@ class Connection:
     journal_path: Path | None = None  # None: the user's own queue (app data)
     label: str = ""  # shown in the window: "awork · sandbox"
     closers: list[Callable[[], None]] = field(default_factory=list)
+    saved_account: object = None  # the attache.core.accounts.Account this connection opens, if any
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -103,22 +104,41 @@ def saved_accounts() -> list:
 
 
 def saved_account_connection(account) -> Connection:
-    """A saved account; its secret is read from the keyring on the worker that connects."""
+    """A saved account; its secret is read (keyring or this session's memory) on the worker that connects."""
 
     def make():
-        from attache.backends.factory import open_backend
-        from attache.credentials import open_secret_store
-
-        return open_backend(account, open_secret_store())
+        return open_saved(account)
 
     label = f"{account.service} · {account.workspace or account.name}"
-    return Connection(account.service, account.name, make, label=label)
+    return Connection(account.service, account.name, make, label=label, saved_account=account)
+
+
+def open_saved(account):
+    """Worker: the account's backend with its secret from where it is kept (see ui.sign_in.AppSecrets).
+
+    A keyring that cannot be used counts as "sign in again": the sign-in dialog then offers to keep
+    the secret for this session only, and held uploads wait instead of failing.
+    """
+    from attache.backends.factory import open_backend
+    from attache.core.errors import AuthenticationError
+    from attache.credentials import KeyringUnavailableError
+    from attache.ui.sign_in import app_secrets
+
+    try:
+        store = app_secrets().store_for(account.name)
+    except KeyringUnavailableError as error:
+        raise AuthenticationError(f"The sign-in for {account.name} cannot be read: {error}",
+                                  account=account.name) from None
+    return open_backend(account, store)
 
 
 def backend_for_saved(account_ref):
     """The engine's way to resume jobs of another saved account (queued by the CLI, say)."""
-    from attache.backends.factory import open_backend
     from attache.core.accounts import AccountStore
-    from attache.credentials import open_secret_store
+    from attache.core.errors import AuthenticationError, NotFoundError
 
-    return open_backend(AccountStore().get(account_ref.account), open_secret_store())
+    try:
+        account = AccountStore().get(account_ref.account)
+    except NotFoundError as error:
+        raise AuthenticationError(str(error), account=account_ref.account) from None
+    return open_saved(account)

@@ -74,6 +74,8 @@ QSplitter::handle:vertical { height: 1px; }
 #Hint { color: #6b7280; }
 #FilesView { border: 1px solid #e3e6ea; border-radius: 8px; background: #ffffff; }
 
+#CropTitle { color: #1f2329; font-size: 13pt; font-weight: 600; }
+
 #EmptyState { background: #ffffff; }
 #EmptyTitle { color: #1f2329; font-size: 17pt; font-weight: 600; }
 #EmptyText { color: #4b5563; }
@@ -134,6 +136,10 @@ _SVG = {
              '<path d="M4 18l5-5 4 4 3-3 4 4"/>',
     "file": '<path d="M14 3.5H7a2 2 0 0 0-2 2v13a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8.5z"/><path d="M14 3.5v5h5"/>',
     "search": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5"/>',
+    "rotate-left": '<path d="M4.5 13a7.5 7.5 0 1 0 2.2-5.3L4 10.4"/><path d="M4 5.5v4.9h4.9"/>',
+    "rotate-right": '<path d="M19.5 13a7.5 7.5 0 1 1-2.2-5.3l2.7 2.7"/><path d="M20 5.5v4.9h-4.9"/>',
+    "zoom-in": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5M8 10.5h5M10.5 8v5"/>',
+    "zoom-out": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5M8 10.5h5"/>',
     "app": '<path d="M7 7V5.5A1.5 1.5 0 0 1 8.5 4h7A1.5 1.5 0 0 1 17 5.5V7"/><rect x="3" y="7" width="18" height="13" rx="2.5"/>'
            '<path d="M3 12.5h18"/>',
 }

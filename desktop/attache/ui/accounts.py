@@ -1,0 +1,595 @@
+"""The window's accounts: the switcher in the sidebar header, adding, signing out, removing, and
+the "sign in again" prompt when the transfer engine holds an account's uploads.
+
+All keyring and network work runs on workers (`tasks.run_task`); the account list is a small
+local file read where it is shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, QRectF, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSizePolicy, QStyle, QStyleOptionToolButton, QToolButton
+
+from attache.core.accounts import Account, AccountStore
+from attache.core.errors import AttacheError, AuthenticationError
+from attache.ui import tasks, theme
+from attache.ui.accounts_dialog import AccountDialog
+from attache.ui.messagebar import INFO, SUCCESS, WARNING
+from attache.ui.sign_in import SERVICE_NAMES, AppSecrets, SignInResult, app_secrets, default_url, sign_out
+
+log = logging.getLogger(__name__)
+
+WAITING_FOR_SIGN_IN = "Waiting for sign-in"
+ACTIVE_JOB_STATES = ("queued", "running", "interrupted")
+
+# Tiles in the switcher: one colour per workspace, picked from its name.
+_TILE_COLOURS = ("#2f6fed", "#0f9d8a", "#8e44ad", "#d35400", "#c2185b", "#2e7d32", "#5d4037", "#00838f")
+
+
+def _tile_colour(name: str) -> QColor:
+    return QColor(_TILE_COLOURS[sum(map(ord, name)) % len(_TILE_COLOURS)])
+
+
+def _account_label(account: Account) -> str:
+    if account.workspace and account.workspace != account.name:
+        return f"{account.name} — {account.workspace}"
+    return account.name
+
+
+class AccountSwitcher(QToolButton):
+    """The sidebar header: the workspace and the account; a click opens the accounts menu."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AccountSwitcher")
+        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setAttribute(Qt.WidgetAttribute.WA_Hover, True)
+        self.title = "Attaché"
+        self.subtitle = ""
+        self.attention = False  # a sign-in is needed somewhere: a dot on the tile
+        self.set_account("Attaché", "")
+
+    def set_account(self, title: str, subtitle: str, *, attention: bool = False, note: str = "") -> None:
+        self.title, self.subtitle, self.attention = title, subtitle, attention
+        self.setAccessibleName(f"Account: {title}" + (f", {subtitle}" if subtitle else ""))
+        self.setAccessibleDescription("Switch, add or sign out of accounts")
+        lines = [title, subtitle, note, "A sign-in is needed: open this menu to sign in again" if attention else "",
+                 "Click to switch, add or sign out of accounts"]
+        self.setToolTip("\n".join(line for line in lines if line))
+        self.update()
+
+    def sizeHint(self) -> QSize:
+        metrics = QFontMetrics(self.font())
+        return QSize(180, max(52, metrics.height() * 2 + 24))
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(120, self.sizeHint().height())
+
+    def paintEvent(self, event) -> None:
+        option = QStyleOptionToolButton()
+        self.initStyleOption(option)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = QRectF(self.rect()).adjusted(6, 5, -6, -5)
+        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        pressed = self.isDown() or bool(option.state & QStyle.StateFlag.State_Sunken)
+        if pressed or hovered:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#dfe4eb" if pressed else "#e6eaf0"))
+            painter.drawRoundedRect(area, 8, 8)
+        if self.hasFocus() and option.state & QStyle.StateFlag.State_HasFocus:
+            painter.setPen(QPen(theme.ACCENT, 1.5))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(area.adjusted(0.75, 0.75, -0.75, -0.75), 8, 8)
+        # the tile: the workspace's initial on its colour
+        tile = QRectF(area.left() + 8, area.center().y() - 16, 32, 32)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_tile_colour(self.title))
+        painter.drawRoundedRect(tile, 8, 8)
+        initial = (self.title.strip()[:1] or "A").upper()
+        tile_font = QFont(self.font())
+        tile_font.setBold(True)
+        tile_font.setPointSizeF(self.font().pointSizeF() * 1.15)
+        painter.setFont(tile_font)
+        painter.setPen(QColor("#ffffff"))
+        painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, initial)
+        if self.attention:
+            painter.setPen(QPen(QColor("#eef1f5"), 2))
+            painter.setBrush(QColor("#d97706"))
+            painter.drawEllipse(QRectF(tile.right() - 8, tile.top() - 3, 11, 11))
+        # the chevron
+        chevron_x = area.right() - 14
+        path = QPainterPath()
+        path.moveTo(chevron_x - 4, area.center().y() - 2)
+        path.lineTo(chevron_x, area.center().y() + 2)
+        path.lineTo(chevron_x + 4, area.center().y() - 2)
+        painter.setPen(QPen(theme.MUTED, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(path)
+        # two lines of text, elided
+        left = tile.right() + 10
+        width = max(10.0, chevron_x - 10 - left)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        small = QFont(self.font())
+        small.setPointSizeF(self.font().pointSizeF() * 0.9)
+        bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
+        if self.subtitle:
+            top = area.center().y() - (bold_metrics.height() + small_metrics.height() + 2) / 2
+        else:
+            top = area.center().y() - bold_metrics.height() / 2
+        painter.setFont(bold)
+        painter.setPen(theme.TEXT)
+        painter.drawText(QRectF(left, top, width, bold_metrics.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                         bold_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, int(width)))
+        if self.subtitle:
+            painter.setFont(small)
+            painter.setPen(theme.MUTED)
+            painter.drawText(QRectF(left, top + bold_metrics.height() + 2, width, small_metrics.height()),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             small_metrics.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, int(width)))
+        painter.end()
+
+
+class AccountsController(QObject):
+    """Everything about accounts in one window. Created by the window after its menus."""
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        self.dialog: AccountDialog | None = None
+        self._prompted: set = set()  # AccountRefs whose "sign in again" bar was shown for this hold
+        self._signed_out: set[str] = set()  # account names signed out in this run
+
+        # the sidebar header
+        self.menu = QMenu(window)
+        self.menu.setObjectName("AccountsMenu")
+        self.menu.aboutToShow.connect(self._fill_menu)
+        self.switcher = AccountSwitcher(window)
+        self.switcher.setMenu(self.menu)
+        side = window.workspace_label.parentWidget().layout()
+        side.insertWidget(0, self.switcher)
+        side.insertSpacing(1, 4)
+        window.workspace_label.hide()
+        window.account_label.hide()
+
+        # the empty state: open one of the saved accounts
+        self.empty_button = QPushButton("Open an account", window.empty)
+        self.empty_button.setAccessibleName("Open a saved account")
+        self.empty_button.setMenu(self.menu)
+        window.empty.add_extra_button(self.empty_button)
+
+        # File menu: Remove account…, beside Sign out
+        self.remove_action = QAction("&Remove account…", window)
+        self.remove_action.setStatusTip("Forget this account and delete its sign-in")
+        self.remove_action.triggered.connect(lambda checked=False: self.remove_account())
+        file_menu = _menu_of(window.sign_out_action)
+        if file_menu is not None:
+            actions = file_menu.actions()
+            after = actions.index(window.sign_out_action) + 1
+            file_menu.insertAction(actions[after] if after < len(actions) else None, self.remove_action)
+            file_menu.aboutToShow.connect(self._update_actions)
+        window.addAction(self.remove_action)
+
+        window.connected.connect(self._connected)
+        window.queue.jobChanged.connect(self._job_changed)
+        window.list_model.failed.connect(self._browse_failed)  # after the window's own handler: this one wins
+        self._update_actions()
+        self.refresh_empty_state()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def secrets(self) -> AppSecrets:
+        return app_secrets()
+
+    def current_account(self) -> Account | None:
+        connection = self.window.connection
+        return getattr(connection, "saved_account", None) if connection is not None else None
+
+    def accounts(self) -> list[Account]:
+        try:
+            return AccountStore().list()
+        except AttacheError as error:
+            log.warning("%s", error)
+            return []
+
+    def _update_actions(self) -> None:
+        self.remove_action.setEnabled(self.current_account() is not None)
+
+    def refresh_empty_state(self) -> None:
+        self.window.empty.set_extra_visible(bool(self.accounts()))
+
+    def _held_accounts(self) -> dict:
+        engine = self.window.engine
+        return engine.waiting_for_sign_in() if engine is not None else {}
+
+    def _update_switcher(self) -> None:
+        window = self.window
+        connection = window.connection
+        account = self.current_account()
+        held = self._held_accounts()
+        backend = window.backend
+        if backend is None:
+            self.switcher.set_account("Attaché", "Not signed in", attention=bool(held))
+            return
+        workspace = window.workspace.name if window.workspace is not None else ""
+        if connection is None:
+            self.switcher.set_account(workspace or backend.account, SERVICE_NAMES.get(backend.service, backend.service),
+                                      attention=bool(held))
+            return
+        if account is not None:
+            service = SERVICE_NAMES.get(account.service, account.service)
+            title = workspace or account.workspace or account.name
+            subtitle = f"{account.name} · {service}" if account.name != title else service
+            note = ("Signed in for this session only (no password manager)"
+                    if self.secrets.is_session_only(account.name) else account.base_url)
+        else:
+            title = workspace or connection.account
+            subtitle = connection.label or connection.service
+            note = ""
+        self.switcher.set_account(title, subtitle, attention=bool(held), note=note)
+
+    # ------------------------------------------------------------------ the menu
+
+    def _fill_menu(self) -> None:
+        menu = self.menu
+        menu.clear()
+        current = self.current_account()
+        connection = self.window.connection
+        held = {ref.account for ref in self._held_accounts()}
+        accounts = self.accounts()
+        if accounts or connection is not None:
+            menu.addSection("Accounts")
+        if connection is not None and current is None and self.window.backend is not None:
+            action = menu.addAction(connection.label or connection.account)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.setEnabled(False)
+        for account in accounts:
+            label = _account_label(account)
+            if account.name in held or account.name in self._signed_out:
+                label += "  — sign in again…"
+            action = menu.addAction(label)
+            action.setCheckable(True)
+            action.setChecked(current is not None and current.name == account.name)
+            action.setStatusTip(f"{SERVICE_NAMES.get(account.service, account.service)} · {account.base_url}")
+            action.triggered.connect(lambda checked=False, account=account: self._menu_chose(account))
+        menu.addSeparator()
+        menu.addAction("Add account…", self.add_account)
+        if current is not None:
+            menu.addAction(f"Sign out of “{current.name}”", self.sign_out)
+            menu.addAction(f"Remove “{current.name}”…", self.remove_account)
+
+    def _menu_chose(self, account: Account) -> None:
+        current = self.current_account()
+        needs_sign_in = (account.name in self._signed_out
+                         or account.name in {ref.account for ref in self._held_accounts()})
+        if current is not None and current.name == account.name:
+            if needs_sign_in:
+                self.sign_in_again(account.name)
+            return
+        if account.name in self._signed_out:  # its secret is gone: sign in, then open it
+            self.sign_in_again(account.name, reopen=True)
+            return
+        self.switch_to(account)
+
+    # ------------------------------------------------------------------ switching
+
+    def switch_to(self, account: Account) -> None:
+        """Open this account's backend on a worker and show its workspace (the window does the rest)."""
+        from attache.ui.session import saved_account_connection
+
+        connection = saved_account_connection(account)
+        self._carry_sandbox(connection)
+        self.window.open_connection(connection)
+
+    def _carry_sandbox(self, connection) -> None:
+        """An account on the built-in sandbox keeps the sandbox running when the window switches to it."""
+        current = self.window.connection
+        sandbox = getattr(current, "sandbox", None)
+        account = connection.saved_account
+        if sandbox is None or account is None or account.base_url.rstrip("/") != sandbox.base_url.rstrip("/"):
+            return
+        connection.closers, current.closers = current.closers, []
+        connection.sandbox = sandbox
+
+    def _connected(self) -> None:
+        self._prompted.clear()
+        account = self.current_account()
+        if account is not None:
+            self._signed_out.discard(account.name)
+            from attache.ui.main_window import settings
+
+            store = settings()
+            store.setValue("account/last", account.name)
+            store.sync()
+        self._update_switcher()
+        self._update_actions()
+        self._check_held()
+
+    def open_failed(self, connection, error: BaseException) -> None:
+        """The window could not open a connection: for a saved account's sign-in, offer a new one."""
+        account = getattr(connection, "saved_account", None)
+        self.refresh_empty_state()
+        if account is None or not isinstance(error, AuthenticationError):
+            return
+        self.window.show_message(f"Could not open “{account.name}”: {error}", WARNING,
+                                 action=("Sign in again", lambda: self.sign_in_again(account.name, reopen=True)))
+
+    # ------------------------------------------------------------------ adding
+
+    def add_account(self) -> None:
+        if self._raise_dialog():
+            return
+        dialog = AccountDialog(self.secrets, self.window, url=self._default_url())
+        dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
+        self.dialog = dialog
+        dialog.open()
+
+    def _default_url(self) -> str:
+        sandbox = getattr(self.window.connection, "sandbox", None)
+        return sandbox.base_url if sandbox is not None else default_url("awork")
+
+    def _added(self, dialog: AccountDialog) -> None:
+        result = dialog.result_value
+        self._forget_dialog(dialog)
+        if result is None:
+            return
+        self.refresh_empty_state()
+        self.window.show_message(f"Added “{result.account.name}”: signed in to {result.workspace}. "
+                                 f"{_kept_in(result)}", SUCCESS)
+        self.switch_to(result.account)
+
+    def _raise_dialog(self) -> bool:
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            self.dialog.activateWindow()
+            return True
+        return False
+
+    def _forget_dialog(self, dialog: AccountDialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()
+
+    # ------------------------------------------------------------------ signing in again
+
+    def sign_in_again(self, name: str, *, reopen: bool = False, reason: str = "") -> None:
+        if self._raise_dialog():
+            return
+        try:
+            account = AccountStore().get(name)
+        except AttacheError as error:
+            self.window.show_error(error)
+            return
+        dialog = AccountDialog(self.secrets, self.window, account=account, reason=reason)
+        dialog.finished.connect(lambda _code, dialog=dialog: self._signed_in_again(dialog, reopen))
+        self.dialog = dialog
+        dialog.open()
+
+    def _signed_in_again(self, dialog: AccountDialog, reopen: bool) -> None:
+        result = dialog.result_value
+        self._forget_dialog(dialog)
+        if result is None:
+            return
+        from attache.transfers import AccountRef
+
+        account = result.account
+        ref = AccountRef(account.service, account.name)
+        self._signed_out.discard(account.name)
+        self._prompted.discard(ref)
+        engine = self.window.engine
+        held = engine is not None and ref in engine.waiting_for_sign_in()
+        if engine is not None:
+            engine.signed_in(ref)  # its next requests use the new secret; held uploads go on
+        current = self.current_account()
+        if current is not None and current.name == account.name:
+            self.window.connection.saved_account = account
+            self._renew_browse_backend()
+        elif reopen:
+            self.switch_to(account)
+        note = " Its uploads continue." if held else ""
+        self.window.show_message(f"Signed in to {result.workspace} as “{account.name}” again.{note}", SUCCESS)
+        self._update_switcher()
+
+    def _renew_browse_backend(self) -> None:
+        """The window's own backend still holds the old sign-in: open a new one, keep the view."""
+        window = self.window
+        connection = window.connection
+
+        def open_new():
+            backend = connection.make_backend()
+            try:
+                return backend, backend.workspace()
+            except BaseException:
+                backend.close()
+                raise
+
+        def opened(result) -> None:
+            backend, workspace = result
+            if window.connection is not connection:
+                backend.close()
+                return
+            old = window.backend
+            from attache.ui.main_window import _disk_avatar_cache
+
+            window.backend, window.workspace = backend, workspace
+            window.avatars.set_backend(backend, disk=_disk_avatar_cache())
+            window.detail.backend = backend
+            window.refresh()
+            self._update_switcher()
+            if old is not None and old is not backend:
+                _close_later(old)
+
+        tasks.run_task(open_new, opened, window.show_error, owner=self)
+
+    # ------------------------------------------------------------------ held uploads
+
+    def _job_changed(self, job) -> None:
+        if job.state == "queued" and job.note.startswith(WAITING_FOR_SIGN_IN):
+            self._check_held()
+
+    def _check_held(self) -> None:
+        held = self._held_accounts()
+        self._update_switcher()
+        for ref, reason in held.items():
+            if ref in self._prompted:
+                continue
+            self._prompted.add(ref)
+            self._prompt(ref, reason)
+
+    def _prompt(self, ref, reason: str) -> None:
+        name = ref.account
+        known = any(account.name == name for account in self.accounts())
+        connection = self.window.connection
+        if not known and connection is not None and connection.saved_account is None and connection.account == name:
+            self.window.show_message(f"{connection.label or name} refused the token Attaché was started with; its "
+                                     "uploads are waiting. Restart Attaché with a valid ATTACHE_TOKEN, or add an "
+                                     "account to sign in.", WARNING, action=("Add account…", self.add_account))
+            return
+        if not known:
+            self.window.show_message(f"Uploads for “{name}” are waiting for a sign-in, but there is no account of "
+                                     f"that name. Add it under the same name to continue them.", WARNING,
+                                     action=("Add account…", self.add_account))
+            return
+        if name in self._signed_out:
+            text = f"You signed out of “{name}”: its uploads wait until you sign in again."
+        else:
+            text = f"The sign-in for “{name}” has expired. Its uploads are waiting; nothing is lost."
+        self.window.show_message(text, WARNING, action=("Sign in again", lambda: self.sign_in_again(name)))
+
+    def _browse_failed(self, error: BaseException) -> None:
+        account = self.current_account()
+        if account is None or not isinstance(error, AuthenticationError):
+            return
+        self.window.show_message(f"The sign-in for “{account.name}” has expired.", WARNING,
+                                 action=("Sign in again", lambda: self.sign_in_again(account.name)))
+
+    # ------------------------------------------------------------------ signing out and removing
+
+    def _active_jobs(self, account: Account) -> list[int]:
+        engine = self.window.engine
+        if engine is None:
+            return []
+        from attache.transfers import JobState
+
+        states = [JobState(state) for state in ACTIVE_JOB_STATES]
+        try:
+            jobs = engine.jobs(states=states)
+        except AttacheError:
+            return []
+        return [job.id for job in jobs if job.account.service == account.service and job.account.account == account.name]
+
+    def confirm(self, title: str, text: str, detail: str, verb: str) -> bool:
+        """Ask before something that cannot be undone; tests replace this."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self.window)
+        box.setInformativeText(detail)
+        accept = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.exec()
+        return box.clickedButton() is accept
+
+    def sign_out(self) -> None:
+        window = self.window
+        account = self.current_account()
+        if account is None:  # the sandbox or ATTACHE_TOKEN: nothing is stored, just disconnect
+            if window.backend is None:
+                return
+            if window.queue.active_count() and not window._confirm_stop_transfers("Sign out"):
+                return
+            window.set_backend(None)
+            window.show_message("Signed out.", INFO)
+            return
+        active = self._active_jobs(account)
+        where = "this session's memory" if self.secrets.is_session_only(account.name) else "your password manager"
+        detail = (f"Its sign-in is deleted from {where}. The account stays in the list: "
+                  "sign in again at any time.")
+        if active:
+            detail = (f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
+                      f"or running. {'It stops' if len(active) == 1 else 'They stop'} now and "
+                      f"continue{'s' if len(active) == 1 else ''} when you sign in again.\n\n" + detail)
+        if not self.confirm("Sign out", f"Sign out of “{account.name}”?", detail, "Sign out"):
+            return
+        self._signed_out.add(account.name)
+        window.set_backend(None)
+        self._update_switcher()
+        self._update_actions()
+        self.refresh_empty_state()
+        secrets = self.secrets
+        tasks.run_task(lambda: sign_out(secrets, account.name),
+                       lambda _: window.show_message(f"Signed out of “{account.name}”.", INFO),
+                       lambda error: window.show_error(
+                           f"Signed out of “{account.name}”, but its sign-in could not be deleted: {error}"),
+                       owner=self)
+
+    def remove_account(self, account: Account | None = None) -> None:
+        window = self.window
+        account = account or self.current_account()
+        if account is None:
+            return
+        active = self._active_jobs(account)
+        detail = ("Its sign-in is deleted and it disappears from Attaché. Nothing changes in "
+                  f"{SERVICE_NAMES.get(account.service, account.service)}.")
+        if active:
+            detail = (f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
+                      f"or running and will be cancelled.\n\n" + detail)
+        if not self.confirm("Remove account", f"Remove “{account.name}”?", detail, "Remove"):
+            return
+        if active and window.engine is not None:
+            window.engine.cancel(active)
+        current = self.current_account()
+        if current is not None and current.name == account.name:
+            window.set_backend(None)
+        self._signed_out.discard(account.name)
+        secrets = self.secrets
+
+        def removed(_) -> None:
+            self.refresh_empty_state()
+            self._update_switcher()
+            self._update_actions()
+            window.show_message(f"Removed “{account.name}” and deleted its sign-in.", INFO)
+
+        tasks.run_task(lambda: sign_out(secrets, account.name, remove=True), removed,
+                       lambda error: window.show_error(f"Could not remove “{account.name}”: {error}"), owner=self)
+
+
+def _menu_of(action: QAction) -> QMenu | None:
+    for owner in action.associatedObjects():
+        if isinstance(owner, QMenu):
+            return owner
+    return None
+
+
+def _uploads(count: int) -> str:
+    return f"{count} upload{'s' if count != 1 else ''}"
+
+
+def _kept_in(result: SignInResult) -> str:
+    if result.session_only:
+        return "The sign-in is kept for this session only."
+    return f"The sign-in is kept in {result.where}."
+
+
+def _close_later(backend) -> None:
+    """Close a replaced backend once the requests it has in flight are done."""
+
+    def close() -> None:
+        tasks.runner().wait(10_000)
+        try:
+            backend.close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing a replaced backend failed")
+
+    if tasks.is_synchronous():
+        close()
+    else:
+        threading.Thread(target=close, name="attache-close-backend", daemon=True).start()

@@ -1,0 +1,541 @@
+"""The "Add account" dialog, which is also the "Sign in again" dialog of a saved account.
+
+Two ways in: "Sign in with awork" (OAuth in the system browser, on a worker that a Cancel stops)
+or an API key, checked with GET /me before anything is saved. The keyring is probed once per app
+run on a worker; when it cannot be used the dialog says so and offers to keep the sign-in for
+this session only (in memory), never in a file. Errors are sentences in the dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from attache.core.accounts import Account
+from attache.credentials import KeyringUnavailableError
+from attache.ui import tasks
+from attache.ui.sign_in import (
+    AVAILABLE_SERVICES,
+    SERVICE_NAMES,
+    AppSecrets,
+    SignInResult,
+    default_url,
+    plain_error,
+    sign_in,
+)
+
+log = logging.getLogger(__name__)
+
+BROWSER_TIMEOUT = 300.0  # seconds the browser has to come back
+
+STYLE = """
+#DialogTitle { color: #1f2329; font-size: 14pt; font-weight: 600; }
+#DialogSubtitle { color: #6b7280; }
+#Hint { color: #6b7280; }
+#KeyringNotice { background: #fff6e0; border: 1px solid #f3dfa8; border-radius: 8px; }
+#KeyringNotice[chosen="true"] { background: #eef4ff; border: 1px solid #c9d8f5; }
+#KeyringText { color: #1f2329; }
+#OrLine { color: #6b7280; }
+#Rule { background: #e3e6ea; max-height: 1px; min-height: 1px; border: none; }
+#SignInStatus[level="error"] { color: #b42318; }
+#SignInStatus[level="busy"] { color: #4b5563; }
+#SignInStatus[level="info"] { color: #4b5563; }
+#BrowserButton { padding: 8px 14px; font-weight: 600; }
+#BusyBar { border: none; background: #e3e6ea; border-radius: 2px; }
+#BusyBar::chunk { background: #2f6fed; border-radius: 2px; }
+"""
+
+
+def open_in_browser(url: str) -> bool:
+    """The system browser (GUI thread). Tests replace this with a fake browser."""
+    return QDesktopServices.openUrl(QUrl(url))
+
+
+class AccountDialog(QDialog):
+    """Add an account (`account=None`) or sign a saved account in again.
+
+    When it closes with Accepted, `result_value` holds the SignInResult: the secret and the
+    account are saved already.
+    """
+
+    _openRequested = Signal(str)  # a worker asks the GUI thread to open the browser
+
+    def __init__(self, secrets: AppSecrets, parent: QWidget | None = None, *, account: Account | None = None,
+                 url: str | None = None, reason: str = "") -> None:
+        super().__init__(parent)
+        self.secrets = secrets
+        self.account = account
+        self.result_value: SignInResult | None = None
+        self.session_only = bool(account is not None and secrets.is_session_only(account.name))
+        self.keyring_usable: bool | None = None
+        self._busy: str | None = None  # "browser" or "key" while a sign-in runs
+        self._cancel = threading.Event()
+        # Set when the dialog goes away in any way (even destroyed with its window, say at quit):
+        # a browser sign-in waiting on a worker stops within a fraction of a second.
+        self._gone = threading.Event()
+        self.destroyed.connect(self._gone.set)
+        self._task = None
+        self._browser_url = ""
+        self._openRequested.connect(self._open_browser)
+        self.setObjectName("AccountDialog")
+        self.setStyleSheet(STYLE)
+        self.setWindowTitle("Sign in again" if account else "Add account")
+        self.setModal(True)
+        self._build(url or default_url("awork"), reason)
+        self._probe()
+
+    # ------------------------------------------------------------------ building
+
+    def _build(self, url: str, reason: str) -> None:
+        account = self.account
+        title = QLabel(f"Sign in to “{account.name}” again" if account else "Add an account", self)
+        title.setObjectName("DialogTitle")
+        if account:
+            where = " · ".join(x for x in (SERVICE_NAMES.get(account.service, account.service), account.workspace) if x)
+            subtitle_text = f"{where} — {account.base_url}"
+            if reason:
+                subtitle_text = f"{reason}\n{subtitle_text}"
+        else:
+            subtitle_text = "Attaché keeps the sign-in in your password manager, never in a file."
+        subtitle = self.subtitle = QLabel(subtitle_text, self)
+        subtitle.setObjectName("DialogSubtitle")
+        subtitle.setWordWrap(True)
+
+        # ---- which account (adding only)
+        self.service = QComboBox(self)
+        self.service.setAccessibleName("Service")
+        model = QStandardItemModel(self.service)
+        self.service.setModel(model)
+        for key, label in SERVICE_NAMES.items():
+            self.service.addItem(label if key in AVAILABLE_SERVICES else f"{label} — coming soon", key)
+            if key not in AVAILABLE_SERVICES:
+                item = model.item(self.service.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"{label} accounts are coming in a later version.")
+        self.name = QLineEdit(self)
+        self.name.setAccessibleName("Account name")
+        self.name.setPlaceholderText("Optional — the workspace's name if left empty")
+        self.name.setToolTip("How this account is called in Attaché and on the command line (--account NAME)")
+        self.url = QLineEdit(url, self)
+        self.url.setAccessibleName("API URL")
+        self.url.setToolTip("The address of awork's API. Change it only for a test or private server.")
+        labels = [QLabel(text, self) for text in ("&Service:", "&Name:", "API &URL:", "API &key:")]
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        form.setHorizontalSpacing(14)
+        form.setVerticalSpacing(8)
+        for label, field in zip(labels, (self.service, self.name, self.url), strict=False):
+            label.setBuddy(field)
+            form.addRow(label, field)
+        self.form = QWidget(self)
+        self.form.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.form.setVisible(account is None)
+
+        # ---- the keyring's state
+        self.keyring_notice = QFrame(self)
+        self.keyring_notice.setObjectName("KeyringNotice")
+        self.keyring_notice.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        notice_icon = QLabel(self.keyring_notice)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        notice_icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
+        notice_icon.setFixedWidth(size + 2)
+        self._notice_icon = notice_icon
+        self.keyring_text = QLabel(self.keyring_notice)
+        self.keyring_text.setObjectName("KeyringText")
+        self.keyring_text.setWordWrap(True)
+        self.keyring_text.setAccessibleName("Password manager")
+        self.session_button = QPushButton("Keep for this session only", self.keyring_notice)
+        self.session_button.setAccessibleName("Keep the sign-in for this session only")
+        self.session_button.setToolTip("The sign-in stays in memory until you quit Attaché; nothing is written to disk.")
+        self.session_button.clicked.connect(self.choose_session_only)
+        notice = QHBoxLayout(self.keyring_notice)
+        notice.setContentsMargins(12, 10, 12, 10)
+        notice.setSpacing(10)
+        notice.addWidget(notice_icon, 0, Qt.AlignmentFlag.AlignTop)
+        text_column = QVBoxLayout()
+        text_column.setSpacing(8)
+        text_column.addWidget(self.keyring_text)
+        button_row = QHBoxLayout()
+        button_row.addStretch(1)
+        button_row.addWidget(self.session_button)
+        text_column.addLayout(button_row)
+        notice.addLayout(text_column, 1)
+        self.keyring_notice.hide()
+
+        # ---- way 1: the browser
+        self.browser_button = QPushButton("Sign in with awork", self)
+        self.browser_button.setObjectName("BrowserButton")
+        self.browser_button.setProperty("primary", True)
+        self.browser_button.setAutoDefault(False)
+        self.browser_button.setAccessibleName("Sign in with awork in the browser")
+        self.browser_button.clicked.connect(self.start_browser_sign_in)
+        browser_hint = QLabel("Opens awork in your browser. Allow access there, then come back here.", self)
+        browser_hint.setObjectName("Hint")
+        browser_hint.setWordWrap(True)
+
+        # ---- way 2: an API key
+        self.api_key = QLineEdit(self)
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setAccessibleName("API key")
+        self.api_key.setPlaceholderText("Paste an awork API key")
+        self.api_key.textChanged.connect(self._update_buttons)
+        key_hint = QLabel("Find or create one in awork under Settings › Integrations.", self)
+        key_hint.setObjectName("Hint")
+        key_hint.setWordWrap(True)
+        or_row = QHBoxLayout()
+        or_row.setSpacing(10)
+        for part in (self._rule(), self._or_label(), self._rule()):
+            or_row.addWidget(part, 0 if isinstance(part, QLabel) else 1)
+
+        # ---- what is happening
+        self.status = QLabel(self)
+        self.status.setObjectName("SignInStatus")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.setAccessibleName("Sign-in status")
+        self.status.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.copy_link = QPushButton("Copy link", self)
+        self.copy_link.setToolTip("Copy the sign-in page's address, to open it in another browser")
+        self.copy_link.setAutoDefault(False)
+        self.copy_link.clicked.connect(self._copy_link)
+        self.copy_link.hide()
+        self.status.hide()
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setObjectName("BusyBar")
+        self.busy_bar.setRange(0, 0)  # busy, no percentage
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setFixedHeight(4)
+        self.busy_bar.setAccessibleName("Signing in")
+        self.busy_bar.hide()
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.status, 1)
+        status_row.addWidget(self.copy_link, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.buttons = QDialogButtonBox(self)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.key_button = self.buttons.addButton("Sign in with API key" if self.account else "Add with API key",
+                                                 QDialogButtonBox.ButtonRole.AcceptRole)
+        self.key_button.setAccessibleName("Check the API key and save it")
+        self.key_button.setDefault(True)
+        self.buttons.accepted.connect(self.start_key_sign_in)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(22, 20, 22, 16)
+        layout.setSpacing(0)
+        layout.addWidget(title)
+        layout.addSpacing(4)
+        layout.addWidget(subtitle)
+        layout.addSpacing(16)
+        if account is None:
+            layout.addWidget(self.form)
+            layout.addSpacing(16)
+        layout.addWidget(self.keyring_notice)
+        self._notice_gap = layout.count()
+        layout.addSpacing(0)
+        layout.addWidget(self.browser_button)
+        layout.addSpacing(6)
+        layout.addWidget(browser_hint)
+        layout.addSpacing(14)
+        layout.addLayout(or_row)
+        layout.addSpacing(10)
+        key_form = QFormLayout()
+        key_form.setContentsMargins(0, 0, 0, 0)
+        key_form.setHorizontalSpacing(14)
+        labels[3].setBuddy(self.api_key)
+        key_form.addRow(labels[3], self.api_key)
+        # both forms' fields start at the same x
+        label_width = max(label.sizeHint().width() for label in labels)
+        for label in labels:
+            label.setMinimumWidth(label_width)
+        layout.addLayout(key_form)
+        layout.addSpacing(6)
+        layout.addWidget(key_hint)
+        layout.addSpacing(14)
+        layout.addLayout(status_row)
+        layout.addSpacing(6)
+        layout.addWidget(self.busy_bar)
+        layout.addSpacing(10)
+        layout.addStretch(1)
+        layout.addWidget(self.buttons)
+        self._layout = layout
+        if account is not None and account.auth == "api_key":
+            self.api_key.setFocus()
+        self.setMinimumWidth(480)
+        self.resize(540, 10)
+        self._update_buttons()
+
+    def _rule(self) -> QFrame:
+        rule = QFrame(self)
+        rule.setObjectName("Rule")
+        rule.setFrameShape(QFrame.Shape.NoFrame)
+        rule.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        rule.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        return rule
+
+    def _or_label(self) -> QLabel:
+        label = QLabel("or use an API key", self)
+        label.setObjectName("OrLine")
+        return label
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), 540), hint.height())
+
+    def _fit(self) -> None:
+        """As tall as the content at the current width: no empty band, nothing cut off."""
+        layout = self.layout()
+        layout.activate()
+        width = max(self.width(), self.minimumWidth())
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        self.resize(width, max(height, layout.totalMinimumSize().height()))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._fit()
+
+    # ------------------------------------------------------------------ the keyring
+
+    def _probe(self) -> None:
+        status = self.secrets.known_status()
+        if status is not None:
+            self._keyring_known(status)
+            return
+        self._set_status("Checking your password manager…", "busy")
+        tasks.run_task(self.secrets.status, self._keyring_known, self._probe_failed, owner=self)
+
+    def _probe_failed(self, error: BaseException) -> None:
+        from attache.credentials import KeyringStatus
+
+        self._keyring_known(KeyringStatus(False, type(error).__name__, plain_error(error)))
+
+    def _keyring_known(self, status) -> None:
+        self.keyring_usable = status.usable
+        if self._busy is None and self.status.property("level") == "busy":
+            self._set_status("", "info")
+        if status.usable:
+            self.session_only = False
+            self.keyring_notice.hide()
+        else:
+            if self.account is None:
+                self.subtitle.setText("Sign-ins are never written to a file.")
+            self._show_keyring_problem(status.message)
+        self._update_buttons()
+
+    def _show_keyring_problem(self, message: str) -> None:
+        self.keyring_usable = False
+        if self.session_only:
+            self._show_session_note()
+            return
+        self.keyring_notice.setProperty("chosen", False)
+        self._repolish(self.keyring_notice)
+        self._notice_icon.show()
+        self.keyring_text.setText(f"{message} You can keep the sign-in in memory until you quit Attaché, "
+                                  "or cancel.")
+        self.session_button.show()
+        self._show_notice()
+
+    def _show_session_note(self) -> None:
+        self.keyring_notice.setProperty("chosen", True)
+        self._repolish(self.keyring_notice)
+        self._notice_icon.hide()
+        self.keyring_text.setText("The sign-in will be kept in memory for this session only: you will sign in "
+                                  "again after you quit Attaché. Nothing is written to disk.")
+        self.session_button.hide()
+        self._show_notice()
+
+    def _show_notice(self) -> None:
+        if self.keyring_notice.isHidden():
+            self.keyring_notice.show()
+            spacer = self._layout.itemAt(self._notice_gap).spacerItem()
+            if spacer is not None:
+                spacer.changeSize(0, 16)
+                self._layout.invalidate()
+        self._fit()
+
+    def choose_session_only(self) -> None:
+        self.session_only = True
+        self._show_session_note()
+        if self.status.property("level") == "error":
+            self._set_status("", "info")
+        self._update_buttons()
+
+    # ------------------------------------------------------------------ signing in
+
+    def _ready(self) -> bool:
+        """Signing in is possible: the keyring works, or the user chose this session only."""
+        return self._busy is None and (self.keyring_usable is True or self.session_only)
+
+    def _update_buttons(self) -> None:
+        busy = self._busy is not None
+        self.busy_bar.setVisible(busy)
+        self.cancel_button.setText("Cancel sign-in" if busy else "Cancel")
+        self.browser_button.setText("Waiting for the browser…" if self._busy == "browser" else "Sign in with awork")
+        ready = self._ready()
+        self.browser_button.setEnabled(ready)
+        self.key_button.setEnabled(ready and bool(self.api_key.text().strip()))
+        for field in (self.service, self.name, self.url, self.api_key):
+            field.setEnabled(self._busy is None)
+        self.session_button.setEnabled(self._busy is None)
+
+    def start_key_sign_in(self) -> None:
+        if not self._ready():
+            return
+        key = self.api_key.text().strip()
+        if not key:
+            self._set_status("Paste an API key, or sign in with awork in the browser.", "error")
+            return
+        self._start("key", api_key=key)
+
+    def start_browser_sign_in(self) -> None:
+        if self._ready():
+            self._start("browser")
+
+    def _start(self, mode: str, *, api_key: str | None = None) -> None:
+        account = self.account
+        name = account.name if account else self.name.text()
+        service = account.service if account else (self.service.currentData() or "awork")
+        base_url = account.base_url if account else self.url.text()
+        self._busy = mode
+        self._cancel = cancel = threading.Event()
+        self._browser_url = ""
+        self.copy_link.hide()
+        self._set_status("Checking the API key with awork…" if mode == "key"
+                         else "Opening awork in your browser…", "busy")
+        self._update_buttons()
+        secrets, session_only, gone = self.secrets, self.session_only, self._gone
+        browser = None if mode == "key" else self._request_browser
+
+        def cancelled() -> bool:
+            return cancel.is_set() or gone.is_set()
+
+        def work():
+            return sign_in(secrets, name=name, service=service, base_url=base_url, session_only=session_only,
+                           api_key=api_key, browser=browser, cancelled=cancelled, existing=account,
+                           timeout=BROWSER_TIMEOUT)
+
+        self._task = tasks.run_task(work, self._succeeded, lambda error: self._failed(error, mode, base_url),
+                                    owner=self)
+
+    def _request_browser(self, url: str) -> None:  # worker thread
+        if self._cancel.is_set() or self._gone.is_set():
+            return
+        try:
+            self._openRequested.emit(url)
+        except RuntimeError:  # the dialog is gone
+            pass
+
+    def _open_browser(self, url: str) -> None:
+        if self._busy != "browser":
+            return
+        self._browser_url = url
+        self.copy_link.show()
+        if open_in_browser(url):
+            self._set_status("Waiting for you to allow access in your browser…", "busy")
+        else:
+            self._set_status("Your browser could not be opened. Copy the link and open it in a browser.", "error")
+
+    def _copy_link(self) -> None:
+        if self._browser_url:
+            QGuiApplication.clipboard().setText(self._browser_url)
+            self._set_status("Link copied. Open it in your browser and allow access.", "busy")
+
+    def _succeeded(self, result: SignInResult) -> None:
+        self._busy = None
+        self._task = None
+        self.result_value = result
+        self._set_status(f"Signed in to {result.workspace}.", "info")
+        self.accept()
+
+    def _failed(self, error: BaseException, mode: str, base_url: str) -> None:
+        self._busy = None
+        self._task = None
+        self.copy_link.hide()
+        if isinstance(error, KeyringUnavailableError):
+            self.session_only = False
+            self._show_keyring_problem(str(error))
+            self._set_status("The sign-in worked, but it could not be saved.", "error")
+        else:
+            from attache.core.errors import CancelledError
+
+            self._set_status(plain_error(error, with_key=mode == "key", base_url=base_url),
+                             "info" if isinstance(error, CancelledError) else "error")
+        self._update_buttons()
+        if mode == "key" and not isinstance(error, KeyringUnavailableError):
+            self.api_key.setFocus()
+            self.api_key.selectAll()
+
+    def cancel_sign_in(self) -> None:
+        """Stop the running sign-in: the browser wait ends, a key check's answer is ignored."""
+        if self._busy is None:
+            return
+        self._cancel.set()
+        if self._task is not None:
+            self._task.cancel()
+        mode = self._busy
+        self._busy = None
+        self._task = None
+        self.copy_link.hide()
+        self._set_status("Sign-in was cancelled." if mode == "browser" else "", "info")
+        self._update_buttons()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy is not None
+
+    # ------------------------------------------------------------------ closing
+
+    def reject(self) -> None:
+        if self._busy is not None:  # Cancel (or Esc) while signing in stops the sign-in first
+            self.cancel_sign_in()
+            return
+        super().reject()
+
+    def done(self, code: int) -> None:
+        self._cancel.set()
+        self._gone.set()
+        if self._task is not None:
+            self._task.cancel()
+        super().done(code)
+
+    def closeEvent(self, event) -> None:
+        self.cancel_sign_in()
+        super().closeEvent(event)
+
+    # ------------------------------------------------------------------ helpers
+
+    def status_text(self) -> str:
+        return self.status.text()
+
+    def _set_status(self, text: str, level: str) -> None:
+        shown = not self.status.isHidden()
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+        self.status.setProperty("level", level)
+        self._repolish(self.status)
+        if bool(text) != shown and self.isVisible():
+            self._fit()
+
+    def _repolish(self, widget: QWidget) -> None:
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)
