@@ -359,6 +359,14 @@ class MainWindow(QMainWindow):
         self.transfers_action.setText("&Transfers")
         self.transfers_action.setShortcut(QKeySequence("Ctrl+T"))
         view_menu.addAction(self.transfers_action)
+        self.resume_on_start_action = QAction("Resume &Uploads on Start", self)
+        self.resume_on_start_action.setCheckable(True)
+        self.resume_on_start_action.setChecked(settings().value("transfers/resume_on_start", True, type=bool))
+        self.resume_on_start_action.setStatusTip("Continue interrupted uploads as soon as Attaché starts; "
+                                                 "otherwise they wait until you press Resume")
+        self.resume_on_start_action.toggled.connect(
+            lambda on: settings().setValue("transfers/resume_on_start", on))
+        view_menu.addAction(self.resume_on_start_action)
         view_menu.addSeparator()
         self.kind_actions: list[QAction] = []
         self.kinds_menu = view_menu.addMenu("&Go to")
@@ -439,7 +447,10 @@ class MainWindow(QMainWindow):
             from attache.transfers import AccountRef
 
             self.queue.set_engine(engine, AccountRef(backend.service, backend.account), backend=backend)
-            engine.start()
+            # Interrupted uploads go on by themselves, unless the user asked to resume them by hand.
+            start_paused = not self.resume_on_start_action.isChecked()
+            engine.start(paused=start_paused)
+            self.queue.pausedChanged.emit(start_paused)
         from attache.core.capabilities import kinds_for
 
         kinds = kinds_for(backend.service)

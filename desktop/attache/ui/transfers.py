@@ -140,6 +140,7 @@ class TransferQueue(QObject):
     batchFinished = Signal(int, int)  # done, failed: the queue has become idle
     jobsRemoved = Signal()
     failed = Signal(object)  # an error before any job existed (e.g. the engine refused a file)
+    pausedChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None, *, max_parallel: int = 4) -> None:
         super().__init__(parent)
@@ -188,6 +189,20 @@ class TransferQueue(QObject):
                 changed = True
         if changed and self._jobs:
             self.jobChanged.emit(self._jobs[0])
+
+    @property
+    def paused(self) -> bool:
+        return self.engine is not None and self.engine.paused
+
+    def set_paused(self, paused: bool) -> None:
+        """Pause: no new upload starts and running ones stop where they are (they resume later)."""
+        if self.engine is None or paused == self.engine.paused:
+            return
+        if paused:
+            self.engine.pause(interrupt_running=True)
+        else:
+            self.engine.resume()
+        self.pausedChanged.emit(paused)
 
     def detach_engine(self) -> None:
         if self._unsubscribe is not None:

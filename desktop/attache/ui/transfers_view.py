@@ -280,6 +280,8 @@ class TransfersPanel(QWidget):
                                          "Try the selected failed transfers again")
         self.retry_all_button = self._button("Retry all failed", QStyle.StandardPixmap.SP_BrowserReload,
                                              self.retry_all_failed, "Try every failed transfer again")
+        self.pause_button = self._button("Pause", QStyle.StandardPixmap.SP_MediaPause, self.toggle_paused,
+                                         "Pause all uploads; they continue from where they stopped")
         self.clear_button = self._button("Clear finished", QStyle.StandardPixmap.SP_DialogResetButton,
                                          self.queue.clear_finished, "Remove finished transfers from the list")
         self.summary = QLabel(self)
@@ -289,7 +291,8 @@ class TransfersPanel(QWidget):
         bar.setContentsMargins(8, 4, 8, 4)
         bar.setSpacing(6)
         bar.addWidget(self.summary, 1)
-        for button in (self.cancel_button, self.retry_button, self.retry_all_button, self.clear_button):
+        for button in (self.pause_button, self.cancel_button, self.retry_button, self.retry_all_button,
+                       self.clear_button):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -297,6 +300,7 @@ class TransfersPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
 
+        self.queue.pausedChanged.connect(self._update_buttons)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.dataChanged.connect(self._update_buttons)
         self.model.rowsInserted.connect(self._update_buttons)
@@ -329,6 +333,9 @@ class TransfersPanel(QWidget):
     def retry_all_failed(self) -> None:
         self.queue.retry_failed()
 
+    def toggle_paused(self) -> None:
+        self.queue.set_paused(not self.queue.paused)
+
     def _update_buttons(self, *args) -> None:
         jobs = self.queue.jobs()
         selected = self.selected_jobs()
@@ -337,8 +344,14 @@ class TransfersPanel(QWidget):
         failed = sum(1 for j in jobs if j.state == FAILED)
         self.retry_all_button.setEnabled(failed > 0)
         self.clear_button.setEnabled(any(j.finished_state for j in jobs))
+        paused = self.queue.paused
+        self.pause_button.setEnabled(self.queue.engine is not None)
+        self.pause_button.setText("Resume" if paused else "Pause")
+        self.pause_button.setAccessibleName(self.pause_button.text())
+        self.pause_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
         active = sum(1 for j in jobs if j.state in ACTIVE_STATES)
-        parts = []
+        parts = ["Paused"] if paused else []
         if active:
             parts.append(f"{active} in progress")
         if failed:

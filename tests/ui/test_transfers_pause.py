@@ -1,0 +1,60 @@
+"""Pausing the transfer queue, and interrupted uploads waiting for the user after a restart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ui_helpers import drag_and_drop, row_centre
+
+from attache.core.models import EntityKind
+from attache.ui.session import awork_connection
+from attache.ui.transfers import DONE, QUEUED
+
+
+def _open(make_window, qtbot, server):
+    window = make_window()
+    window.show()
+    window.open_connection(awork_connection(server.base_url, server.token, label="awork · sandbox"))
+    qtbot.waitUntil(lambda: window.backend is not None and window.engine is not None, timeout=15_000)
+    window.show_kind(EntityKind.TASK)
+    qtbot.waitUntil(lambda: window.list_model.rowCount() > 3 and not window.list_model.loading, timeout=10_000)
+    return window
+
+
+def _files(tmp_path: Path, count: int) -> list[Path]:
+    paths = []
+    for index in range(count):
+        path = tmp_path / f"draft-{index}.txt"
+        path.write_text(f"draft {index}\n" * 500)
+        paths.append(path)
+    return paths
+
+
+def test_paused_uploads_wait_and_resume_finishes_them(make_window, qtbot, fresh_awork_sandbox, tmp_path):
+    window = _open(make_window, qtbot, fresh_awork_sandbox)
+    panel = window.transfers
+    assert panel.pause_button.text() == "Pause"
+    panel.pause_button.click()
+    assert window.engine.paused and panel.pause_button.text() == "Resume"
+    assert panel.summary.text().startswith("Paused")
+
+    view = window.list_view
+    assert drag_and_drop(view.viewport(), row_centre(view, 2), _files(tmp_path, 2)) == (True, True)
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 2, timeout=10_000)
+    qtbot.wait(300)
+    assert all(job.state == QUEUED for job in window.queue.jobs())
+    assert not any(r.path.endswith("/byuploadid") for r in fresh_awork_sandbox.requests)
+
+    panel.pause_button.click()
+    assert not window.engine.paused and panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: all(job.state == DONE for job in window.queue.jobs()), timeout=20_000)
+
+
+def test_with_resume_on_start_off_the_queue_starts_paused(make_window, qtbot, fresh_awork_sandbox):
+    first = make_window()
+    first.resume_on_start_action.setChecked(False)  # remembered in the settings
+    window = _open(make_window, qtbot, fresh_awork_sandbox)
+    assert not window.resume_on_start_action.isChecked()
+    assert window.engine.paused
+    assert window.transfers.pause_button.text() == "Resume"
+    first.resume_on_start_action.setChecked(True)
