@@ -23,12 +23,12 @@ from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, FileRecord
 from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarCache, device_px, paint_initials
-from attache.ui.drops import DropPlan, accepts
+from attache.ui.drops import DropPlan, DropTarget
 from attache.ui.models import FileRole, FilesModel
 from attache.ui.thumbnails import FileThumbnails
 
 
-class ImageSlot(QWidget):
+class ImageSlot(DropTarget, QWidget):
     """The large picture; a drop target for one image file. Click or Enter opens "Choose…"."""
 
     dropped = Signal(object)  # DropPlan
@@ -159,48 +159,23 @@ class ImageSlot(QWidget):
         menu.exec(event.globalPos())
         menu.deleteLater()
 
-    def dragEnterEvent(self, event) -> None:
-        if self.entity is None or not accepts(event.mimeData()):
-            event.ignore()
-            return
-        self._hover = self._make_plan(event)
-        self.setToolTip(self._hover.message)
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.update()
-
-    def dragMoveEvent(self, event) -> None:
-        if self._hover is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-
-    def dragLeaveEvent(self, event) -> None:
-        self._hover = None
-        self.update()
-        event.accept()
-
-    def dropEvent(self, event) -> None:
-        plan = self._hover or (self._make_plan(event) if self.entity is not None else None)
-        self._hover = None
-        self.update()
-        if plan is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.dropped.emit(plan)
-
-    def _make_plan(self, event) -> DropPlan:
+    def plan_drop(self, mime) -> DropPlan | None:
+        # A slot that cannot take a picture still says why, rather than refusing silently.
+        if self.entity is None:
+            return None
         if not self.editable:
             return DropPlan(False, self.toolTip() or "This item cannot have a picture")
         if self.planner is None:
             return DropPlan(False, "Not connected")
-        return self.planner(self.entity, event.mimeData())
+        return self.planner(self.entity, mime)
+
+    def refresh_highlight(self) -> None:
+        if self._hover is not None:
+            self.setToolTip(self._hover.message)
+        self.update()
 
 
-class FilesView(QTreeView):
+class FilesView(DropTarget, QTreeView):
     """A task's files; a drop zone for files to attach. Shows a hint when empty or hovered.
 
     Keyboard: Enter opens the current file, Delete deletes the selected ones (asking first).
@@ -227,6 +202,9 @@ class FilesView(QTreeView):
         self._hover: DropPlan | None = None
         self.empty_text = "No files yet.\nDrop files here to attach them to this task."
 
+    def refresh_highlight(self) -> None:
+        self.viewport().update()
+
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.openRequested.emit()
@@ -235,40 +213,6 @@ class FilesView(QTreeView):
             self.deleteRequested.emit()
             return
         super().keyPressEvent(event)
-
-    def dragEnterEvent(self, event) -> None:
-        if self.entity is None or self.planner is None or not accepts(event.mimeData()):
-            event.ignore()
-            return
-        self._hover = self.planner(self.entity, event.mimeData())
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.viewport().update()
-
-    def dragMoveEvent(self, event) -> None:
-        if self._hover is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-
-    def dragLeaveEvent(self, event) -> None:
-        self._hover = None
-        self.viewport().update()
-        event.accept()
-
-    def dropEvent(self, event) -> None:
-        plan = self._hover
-        if plan is None and self.entity is not None and self.planner is not None:
-            plan = self.planner(self.entity, event.mimeData())
-        self._hover = None
-        self.viewport().update()
-        if plan is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.dropped.emit(plan)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
@@ -296,7 +240,7 @@ class FilesView(QTreeView):
         painter.end()
 
 
-class PictureDropZone(QWidget):
+class PictureDropZone(DropTarget, QWidget):
     """A large dashed area under the header of items that take a picture: drop one here."""
 
     dropped = Signal(object)  # DropPlan
@@ -316,38 +260,6 @@ class PictureDropZone(QWidget):
     def set_entity(self, entity: Entity | None, text: str) -> None:
         self.entity, self.text = entity, text
         self.update()
-
-    def dragEnterEvent(self, event) -> None:
-        if self.entity is None or self.planner is None or not accepts(event.mimeData()):
-            event.ignore()
-            return
-        self._hover = self.planner(self.entity, event.mimeData())
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.update()
-
-    def dragMoveEvent(self, event) -> None:
-        if self._hover is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-
-    def dragLeaveEvent(self, event) -> None:
-        self._hover = None
-        self.update()
-        event.accept()
-
-    def dropEvent(self, event) -> None:
-        plan = self._hover
-        self._hover = None
-        self.update()
-        if plan is None:
-            event.ignore()
-            return
-        event.setDropAction(Qt.DropAction.CopyAction)
-        event.accept()
-        self.dropped.emit(plan)
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage
 
 from attache.core.errors import AttacheError
@@ -66,6 +66,59 @@ class DropPlan:
     paths: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # messages for files left out
     image: QImage | None = None
+
+
+class DropTarget:
+    """Drag handling shared by the detail pane's drop targets (mixed in before the Qt base class).
+
+    On enter, the target asks `plan_drop(mime)` what a drop would do and highlights with that plan
+    (`_hover`, painted by the widget); on drop it emits the plan through its `dropped` signal. A
+    target says "no" to a drag only when there is nothing to plan (no entity, not connected); a
+    plan that refuses the drop is still shown, so the user reads why.
+    """
+
+    _hover: DropPlan | None = None
+
+    def plan_drop(self, mime: QMimeData) -> DropPlan | None:
+        if self.entity is None or self.planner is None:
+            return None
+        return self.planner(self.entity, mime)
+
+    def refresh_highlight(self) -> None:
+        self.update()
+
+    def dragEnterEvent(self, event) -> None:
+        plan = self.plan_drop(event.mimeData()) if accepts(event.mimeData()) else None
+        if plan is None:
+            event.ignore()
+            return
+        self._hover = plan
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.refresh_highlight()
+
+    def dragMoveEvent(self, event) -> None:
+        if self._hover is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+
+    def dragLeaveEvent(self, event) -> None:
+        self._hover = None
+        self.refresh_highlight()
+        event.accept()
+
+    def dropEvent(self, event) -> None:
+        plan = self._hover or (self.plan_drop(event.mimeData()) if accepts(event.mimeData()) else None)
+        self._hover = None
+        self.refresh_highlight()
+        if plan is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.dropped.emit(plan)
 
 
 def _quoted(entity: Entity) -> str:
