@@ -58,3 +58,38 @@ def make_window(app, qtbot):
     for window in windows:
         window.deleteLater()
     qtbot.wait(10)
+
+
+@pytest.fixture
+def make_backend():
+    """Real AworkBackends on awork sandboxes, closed after the test once the workers that may still
+    use them have finished (a window closes its own as well; closing twice is harmless).
+
+    `retries=False`: one attempt per request, so a fault the sandbox injects reaches the caller
+    at once. `transport`: an httpx transport under the backend's API client, for the rare reply a
+    real server cannot be made to send (the blob client stays on the network)."""
+    from attache.backends.awork import AworkBackend
+    from attache.backends.http import default_retry, make_client
+    from attache.ui import tasks
+
+    backends, clients = [], []
+
+    def make(server, *, retries: bool = True, transport=None, account: str = "Sandbox"):
+        retry = default_retry(sleeper=lambda seconds: None)  # retries without the back-off pauses
+        if not retries:
+            retry = retry.copy_with(total=0)
+        client = None
+        if transport is not None:
+            client = make_client(server.base_url, token_provider=lambda: server.token, transport=transport,
+                                 retry=retry)
+            clients.append(client)
+        backend = AworkBackend(server.base_url, token=server.token, account=account, retry=retry, client=client)
+        backends.append(backend)
+        return backend
+
+    yield make
+    tasks.runner().wait(15_000)
+    for backend in backends:
+        backend.close()
+    for client in clients:
+        client.close()

@@ -207,22 +207,26 @@ def test_companies_get_a_rounded_square(open_crop, qtbot, picture):
 
 
 @pytest.mark.qt_log_ignore("does not support grabbing the keyboard")  # a popup menu, offscreen
-def test_the_pictures_context_menu_turns_cropping_back_on(make_window, qtbot):
+def test_the_pictures_context_menu_turns_cropping_back_on(awork_sandbox, make_backend, make_window, qtbot):
     from PySide6.QtCore import QPoint, QTimer
     from PySide6.QtGui import QContextMenuEvent
     from PySide6.QtWidgets import QApplication
-    from ui_fakes import FakeBackend
+    from ui_helpers import store_count
 
     from attache.core.models import EntityKind
 
-    backend = FakeBackend(users=2)
+    backend = make_backend(awork_sandbox)
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
     window.show_kind(EntityKind.USER)
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == 2, timeout=5000)
-    assert window.select_entity("u1")
+    users = store_count(awork_sandbox, "users", "is_archived = 0")
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == users, timeout=5000)
+    user = window.list_model.entity(1)
+    assert window.select_entity(user.id)
+    qtbot.waitUntil(lambda: window.detail.entity is not None and window.detail.entity.id == user.id, timeout=2000)
     slot = window.detail.slot
+    assert slot.editable
     set_crop_skipped(True)
     seen = []
 

@@ -1,4 +1,5 @@
-"""Every model passes qtmodeltester; the list pages lazily; the search filters."""
+"""Every model passes qtmodeltester; the list pages lazily; the search filters — on the awork
+sandbox over real HTTP."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex
+from ui_helpers import store_count, stored_files, task_without_files
 
 from attache.core.models import EntityKind, EntityRef
 from attache.ui.models import EntityFilterModel, EntityListModel, FilesModel, KindsModel
 from attache.ui.transfers import TransferQueue
 from attache.ui.transfers_view import TransfersModel
 
-from ui_fakes import FakeBackend
+TASK_LIST = "/api/v1/me/allavailabletasks"
 
 
 def test_kinds_model(qtmodeltester, app):
@@ -23,12 +25,13 @@ def test_kinds_model(qtmodeltester, app):
     assert model.data(model.index(1, 0)) == "Tasks"
 
 
-def test_entity_model_pages_lazily(qtmodeltester, app, synchronous):
-    backend = FakeBackend(tasks=450)
+def test_entity_model_pages_lazily(qtmodeltester, app, synchronous, make_awork_sandbox, make_backend):
+    server = make_awork_sandbox(scale=450)
     model = EntityListModel()
     model.PAGE_SIZE = 200
-    model.set_source(backend, EntityKind.TASK)
+    model.set_source(make_backend(server), EntityKind.TASK)
     assert model.rowCount() == 0 and model.canFetchMore(QModelIndex())
+    assert [r for r in server.requests if r.path == TASK_LIST] == []  # nothing asked before the view wants rows
     model.fetchMore(QModelIndex())
     assert model.rowCount() == 200
     assert model.total == 450
@@ -37,56 +40,93 @@ def test_entity_model_pages_lazily(qtmodeltester, app, synchronous):
         model.fetchMore(QModelIndex())
     assert model.rowCount() == 450
     assert not model.canFetchMore(QModelIndex())
+    pages = [r.query for r in server.requests if r.path == TASK_LIST]
+    assert pages == [f"page={n}&pageSize=200" for n in (1, 2, 3)]  # one request per page, each once
+    ids = [row["id"] for row in server.store.read("SELECT id FROM tasks ORDER BY rowid")]
+    assert [e.id for e in model.entities()] == ids
 
 
-def test_entity_model_async_does_not_block(qtbot, app):
-    backend = FakeBackend(tasks=50)
+def test_entity_model_async_does_not_block(qtbot, app, awork_sandbox, make_backend):
     model = EntityListModel()
-    model.set_source(backend, EntityKind.TASK)
+    model.set_source(make_backend(awork_sandbox), EntityKind.TASK)
     model.fetchMore(QModelIndex())
-    assert model.loading
-    qtbot.waitUntil(lambda: model.rowCount() == 50, timeout=5000)
+    assert model.loading and model.rowCount() == 0
+    tasks = store_count(awork_sandbox, "tasks")
+    qtbot.waitUntil(lambda: model.rowCount() == tasks, timeout=5000)
     assert not model.loading
 
 
-def test_filter_model_and_search(qtmodeltester, app, synchronous):
-    backend = FakeBackend(tasks=30)
+def _matching(server, query: str) -> list[str]:
+    """Task names whose "name subtitle" (project · status) holds every word of `query`, in any case."""
+    words = query.split()
+    haystack = "(t.name || ' ' || COALESCE(p.name, '') || ' · ' || s.name)"
+    where = " AND ".join(f"{haystack} LIKE ?" for _ in words)
+    return [row["name"] for row in server.store.read(
+        "SELECT t.name FROM tasks t LEFT JOIN projects p ON p.id = t.project_id "
+        f"JOIN task_statuses s ON s.id = t.status_id WHERE {where} ORDER BY t.rowid",
+        [f"%{word}%" for word in words])]
+
+
+def test_filter_model_and_search(qtmodeltester, app, synchronous, awork_sandbox, make_backend):
+    server = awork_sandbox
     model = EntityListModel()
-    model.set_source(backend, EntityKind.TASK)
+    model.set_source(make_backend(server), EntityKind.TASK)
     model.fetchMore(QModelIndex())
+    tasks = store_count(server, "tasks")
+    assert model.rowCount() == tasks
     proxy = EntityFilterModel()
     proxy.setSourceModel(model)
-    proxy.set_query("TASK number 17")
-    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == ["Task number 17"]
-    proxy.set_query("open")  # the subtitle counts too
-    assert proxy.rowCount() == 30
-    proxy.set_query("project 3 NUMBER 23")
-    assert [proxy.index(r, 0).data() for r in range(proxy.rowCount())] == ["Task number 23"]
+
+    def shown() -> list[str]:
+        return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+
+    # one task by its name, in another case
+    name = next(row["name"] for row in server.store.read("SELECT name FROM tasks ORDER BY rowid")
+                if _matching(server, row["name"]) == [row["name"]])
+    proxy.set_query(name.upper())
+    assert shown() == [name]
+    # the subtitle counts too: a project's name finds its tasks
+    project_id, project = server.store.read_one("SELECT id, name FROM projects ORDER BY rowid LIMIT 1")
+    proxy.set_query(project.lower())
+    assert len(shown()) == store_count(server, "tasks", "project_id = ?", (project_id,)) > 0
+    # every word, each in the name or the subtitle
+    word = model.entities()[0].name.split()[0]  # the first task's first word, its action
+    query = f"{project.split()[-1]} {word.upper()}"
+    proxy.set_query(query)
+    assert shown() == _matching(server, query) and 0 < len(shown()) < tasks
+    assert all(word.casefold() in f"{e}".casefold() for e in shown())
     proxy.set_query("")
-    assert proxy.rowCount() == 30
+    assert proxy.rowCount() == tasks
     qtmodeltester.check(proxy)
 
 
-def test_files_model(qtmodeltester, app, synchronous, tmp_path: Path):
-    backend = FakeBackend()
-    ref = EntityRef(EntityKind.TASK, "t1")
+def test_files_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_backend, tmp_path: Path):
     from attache.backends.base import attach_file
+    from attache.core.sources import human_size
 
+    server = fresh_awork_sandbox
+    backend = make_backend(server)
+    ref = EntityRef(EntityKind.TASK, task_without_files(server))
     for name in ("a.txt", "b.pdf"):
         (tmp_path / name).write_bytes(b"x" * 1500)
         attach_file(backend, ref, tmp_path / name)
+    assert stored_files(server, ref.id) == {"a.txt": b"x" * 1500, "b.pdf": b"x" * 1500}
     model = FilesModel()
     model.set_target(backend, ref)
     assert model.rowCount() == 2
-    from attache.core.sources import human_size
-
+    assert {model.file(r).name for r in range(2)} == {"a.txt", "b.pdf"}
     assert model.index(0, 1).data() == human_size(1500)
-    assert model.index(0, 2).data() == "Tester"
+    people = {user.id: user.name for page in backend.iter_pages(EntityKind.USER) for user in page.items}
+    model.set_people(people)
+    me = server.store.read_one("SELECT first_name || ' ' || last_name AS name FROM users WHERE id=?",
+                               (server.me_id,))["name"]
+    assert model.index(0, 2).data() == me  # the token's owner added them
     qtmodeltester.check(model)
 
 
-def test_transfers_model(qtmodeltester, app, synchronous, tmp_path: Path):
-    backend = FakeBackend()
+def test_transfers_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_backend, tmp_path: Path):
+    server = fresh_awork_sandbox
+    task_id = task_without_files(server)
     queue = TransferQueue()
     model = TransfersModel(queue)
     paths = []
@@ -94,10 +134,11 @@ def test_transfers_model(qtmodeltester, app, synchronous, tmp_path: Path):
         path = tmp_path / f"f{i}.bin"
         path.write_bytes(b"y" * 100_000)
         paths.append(path)
-    queue.attach(backend, EntityRef(EntityKind.TASK, "t0"), "Task “Task number 0”", paths)
+    queue.attach(make_backend(server), EntityRef(EntityKind.TASK, task_id), "Task “First”", paths)
     assert model.rowCount() == 3
     model.tick()
     assert [model.index(r, TransfersModel.STATE).data() for r in range(3)] == ["Done"] * 3
+    assert stored_files(server, task_id) == {path.name: b"y" * 100_000 for path in paths}
     qtmodeltester.check(model)
     queue.clear_finished()
     assert model.rowCount() == 0

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-from ui_fakes import png_bytes
-from ui_helpers import accept_crop, drag_and_drop, row_centre
+from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.core.models import EntityKind
 from attache.ui.messagebar import ERROR

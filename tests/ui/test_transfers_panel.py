@@ -1,16 +1,28 @@
-"""The Transfers dock: progress, cancel, retry, retry all failed, clear finished; notifications."""
+"""The Transfers dock: progress, cancel, retry, retry all failed, clear finished; notifications — the
+uploads go to the awork sandbox over real HTTP."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ui_fakes import FakeBackend
+import pytest
+from ui_helpers import store_count, stored_files, task_without_files
 
 from attache.core.models import EntityKind, EntityRef
+from attache.sandbox.faults import FaultPlan
 from attache.ui.transfers import CANCELLED, DONE, FAILED, QUEUED, TransferQueue
 from attache.ui.transfers_view import TransfersModel, TransfersPanel, format_eta
 
-TASK = EntityRef(EntityKind.TASK, "t1")
+
+@pytest.fixture
+def server(fresh_awork_sandbox):
+    return fresh_awork_sandbox
+
+
+@pytest.fixture
+def task(server) -> EntityRef:
+    """A demo task without files, so what the test uploads is all it holds."""
+    return EntityRef(EntityKind.TASK, task_without_files(server))
 
 
 def _files(tmp_path: Path, count: int, size: int = 10_000) -> list[Path]:
@@ -22,18 +34,22 @@ def _files(tmp_path: Path, count: int, size: int = 10_000) -> list[Path]:
     return paths
 
 
-def test_failed_uploads_can_be_retried_and_cleared(app, qtbot, qtmodeltester, tmp_path: Path):
-    backend = FakeBackend()
-    backend.fail_uploads = 2
+def test_failed_uploads_can_be_retried_and_cleared(app, qtbot, qtmodeltester, make_awork_sandbox, make_backend,
+                                                    tmp_path: Path):
+    # awork's file storage answers the first two uploads with 503
+    server = make_awork_sandbox(faults=FaultPlan(rate=1.0, kinds=("503",), match=r"^PUT /blob/", max_faults=2))
+    task = EntityRef(EntityKind.TASK, task_without_files(server))
     queue = TransferQueue(max_parallel=1)
     panel = TransfersPanel(queue)
     qtbot.addWidget(panel)
-    queue.attach(backend, TASK, "Task “One”", _files(tmp_path, 3))
+    paths = _files(tmp_path, 3)
+    queue.attach(make_backend(server, retries=False), task, "Task “One”", paths)
     qtbot.waitUntil(lambda: all(j.finished_state for j in queue.jobs()), timeout=5000)
-    states = sorted(j.state for j in queue.jobs())
-    assert states == [DONE, FAILED, FAILED]
-    failed = next(j for j in queue.jobs() if j.state == FAILED)
-    assert failed.error == f"awork refused {failed.name}: the storage quota is used up"
+    assert [j.state for j in queue.jobs()] == [FAILED, FAILED, DONE]  # one at a time, in order
+    for failed in queue.jobs()[:2]:
+        assert failed.error == (f"awork's file storage is not available right now (127.0.0.1:{server.port} "
+                                "answered 503); try again later")
+    assert set(stored_files(server, task.id)) == {"doc-2.txt"}
     panel.model.tick()
     assert panel.retry_all_button.isEnabled() and panel.clear_button.isEnabled()
     assert "2 failed" in panel.summary.text()
@@ -41,44 +57,48 @@ def test_failed_uploads_can_be_retried_and_cleared(app, qtbot, qtmodeltester, tm
 
     panel.retry_all_button.click()
     qtbot.waitUntil(lambda: all(j.state == DONE for j in queue.jobs()), timeout=5000)
-    assert len(backend.files[TASK]) == 3
+    assert stored_files(server, task.id) == {path.name: path.read_bytes() for path in paths}
     panel.clear_button.click()
     assert panel.model.rowCount() == 0 and queue.jobs() == []
 
 
-def test_cancel_a_queued_upload(app, qtbot, tmp_path: Path):
+def test_cancel_a_queued_upload(app, qtbot, server, task, make_backend, tmp_path: Path):
     from attache.ui import tasks
 
-    backend = FakeBackend()
     queue = TransferQueue(max_parallel=1)
     panel = TransfersPanel(queue)
     qtbot.addWidget(panel)
     tasks.set_synchronous(False)
-    queue.attach(backend, TASK, "Task “One”", _files(tmp_path, 4, 200_000))
+    paths = _files(tmp_path, 4, 200_000)
+    queue.attach(make_backend(server), task, "Task “One”", paths)
     last = queue.jobs()[-1]
-    if last.state == QUEUED:
-        row = queue.jobs().index(last)
-        panel.view.selectionModel().select(panel.model.index(row, 0),
-                                           panel.view.selectionModel().SelectionFlag.Select
-                                           | panel.view.selectionModel().SelectionFlag.Rows)
-        panel.cancel_button.click()
-        assert last.state == CANCELLED
+    assert last.state == QUEUED  # one upload at a time, over HTTP: the fourth waits
+    row = queue.jobs().index(last)
+    panel.view.selectionModel().select(panel.model.index(row, 0),
+                                       panel.view.selectionModel().SelectionFlag.Select
+                                       | panel.view.selectionModel().SelectionFlag.Rows)
+    panel.cancel_button.click()
+    assert last.state == CANCELLED
     qtbot.waitUntil(lambda: all(j.finished_state for j in queue.jobs()), timeout=5000)
     assert queue.active_count() == 0
+    assert [j.state for j in queue.jobs()] == [DONE, DONE, DONE, CANCELLED]
+    assert set(stored_files(server, task.id)) == {path.name for path in paths[:3]}  # the fourth never went
 
 
-def test_progress_is_sampled_by_one_timer(app, qtbot, tmp_path: Path):
+def test_progress_is_sampled_by_one_timer(app, qtbot, server, task, make_backend, tmp_path: Path):
     queue = TransferQueue()
     model = TransfersModel(queue)
-    changes = []
+    changes, ticks = [], []
     model.dataChanged.connect(lambda *args: changes.append(args))
-    queue.attach(FakeBackend(), TASK, "Task “One”", _files(tmp_path, 5))
+    model._timer.timeout.connect(lambda: ticks.append(1))
+    queue.attach(make_backend(server), task, "Task “One”", _files(tmp_path, 5))
     qtbot.waitUntil(lambda: all(j.finished_state for j in queue.jobs()), timeout=5000)
     qtbot.wait(TransfersModel.TICK_MS + 50)
+    assert [j.state for j in queue.jobs()] == [DONE] * 5
     # one signal per tick for all rows, not one per chunk or per job
-    assert 1 <= len(changes) <= 4
-    top, bottom = changes[-1][0], changes[-1][1]
-    assert (top.row(), bottom.row()) == (0, 4)
+    assert 1 <= len(changes) <= len(ticks) and len(changes) <= 4
+    for top, bottom, _roles in changes:
+        assert (top.row(), top.column(), bottom.row(), bottom.column()) == (0, 0, 4, len(TransfersModel.COLUMNS) - 1)
 
 
 def test_eta_text():
@@ -88,15 +108,19 @@ def test_eta_text():
     assert format_eta(7300) == "2 h 01 min"
 
 
-def test_a_batch_finishing_in_the_background_notifies(make_window, qtbot, tmp_path: Path):
-    backend = FakeBackend()
+def test_a_batch_finishing_in_the_background_notifies(server, task, make_backend, make_window, qtbot,
+                                                     tmp_path: Path):
+    backend = make_backend(server)
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
-    qtbot.waitUntil(lambda: window.list_model.rowCount() > 0, timeout=5000)
+    projects = store_count(server, "projects")
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == projects, timeout=5000)
     notes = []
     window.notify = lambda title, text: notes.append((title, text))
     window.isActiveWindow = lambda: False
-    window.queue.attach(backend, TASK, "Task “One”", _files(tmp_path, 2))
+    paths = _files(tmp_path, 2)
+    window.queue.attach(backend, task, "Task “One”", paths)
     qtbot.waitUntil(lambda: bool(notes), timeout=5000)
     assert notes == [("Transfers finished", "2 transfers finished.")]
+    assert set(stored_files(server, task.id)) == {path.name for path in paths}

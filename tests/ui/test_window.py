@@ -1,37 +1,85 @@
-"""The window on an in-memory backend: browse, search, drops, pastes, errors, settings."""
+"""The window on the awork sandbox over real HTTP, without the transfer engine: browse, search,
+drops, pastes, errors, settings."""
 
 from __future__ import annotations
 
+import io
+import time
+from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
+from PIL import Image
 from PySide6.QtCore import QMimeData, QPointF, QUrl
 from PySide6.QtGui import QGuiApplication
-from ui_fakes import FakeBackend, png_bytes
-from ui_helpers import accept_crop, drag_and_drop, drag_enter, drag_leave, file_mime, row_centre
+from ui_helpers import (
+    accept_crop,
+    drag_and_drop,
+    drag_enter,
+    drag_leave,
+    drop,
+    file_mime,
+    image_requests,
+    png_bytes,
+    put_picture,
+    row_centre,
+    store_count,
+    stored_files,
+    stored_picture,
+)
 
-from attache.core.errors import ServerError
-from attache.core.models import EntityKind, EntityRef
+from attache.core.models import EntityKind
+from attache.sandbox.faults import FaultPlan
 from attache.ui.messagebar import ERROR
 
-
-@pytest.fixture
-def backend():
-    return FakeBackend(tasks=40, projects=4, users=4)
+ACTIVE_USERS = "is_archived = 0"
 
 
 @pytest.fixture
-def window(make_window, backend, qtbot):
+def server(awork_sandbox):
+    """The session's sandbox, for tests that only read (refused drops change nothing either)."""
+    return awork_sandbox
+
+
+@pytest.fixture
+def own_server(fresh_awork_sandbox):
+    """A sandbox of its own, for a test that changes data."""
+    return fresh_awork_sandbox
+
+
+def _open(server, make_backend, make_window, qtbot):
+    backend = make_backend(server)
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == 4, timeout=5000)
+    projects = store_count(server, "projects")
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == projects, timeout=5000)
     return window
+
+
+@pytest.fixture
+def window(server, make_backend, make_window, qtbot):
+    return _open(server, make_backend, make_window, qtbot)
+
+
+@pytest.fixture
+def own_window(own_server, make_backend, make_window, qtbot):
+    return _open(own_server, make_backend, make_window, qtbot)
 
 
 def _choose(window, qtbot, kind: EntityKind, rows: int) -> None:
     window.show_kind(kind)
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == rows, timeout=5000)
+    qtbot.waitUntil(lambda: window.list_model.kind is kind and window.list_model.rowCount() == rows
+                    and not window.list_model.loading, timeout=5000)
+
+
+def _tasks(window, qtbot, server) -> None:
+    _choose(window, qtbot, EntityKind.TASK, store_count(server, "tasks"))
+
+
+def _users(window, qtbot, server) -> None:
+    _choose(window, qtbot, EntityKind.USER, store_count(server, "users", ACTIVE_USERS))
 
 
 def _select(window, qtbot, entity_id: str) -> None:
@@ -39,57 +87,94 @@ def _select(window, qtbot, entity_id: str) -> None:
     qtbot.waitUntil(lambda: window.detail.entity is not None and window.detail.entity.id == entity_id, timeout=2000)
 
 
-def test_sidebar_lists_kinds_with_counts(window, qtbot):
+def _shown(window) -> list[str]:
+    return [window.filter_model.index(r, 0).data() for r in range(window.filter_model.rowCount())]
+
+
+def _colour(image) -> tuple[int, int, int]:
+    colour = image.pixelColor(image.width() // 2, image.height() // 2)
+    return colour.red(), colour.green(), colour.blue()
+
+
+def _centre_colour(slot) -> tuple[int, int, int]:
+    return _colour(slot.grab().toImage())
+
+
+def _decoded(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data))
+    picture.load()
+    return picture
+
+
+def test_sidebar_lists_kinds_with_counts(window, qtbot, server):
     model = window.kinds_model
     labels = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert labels == ["Projects", "Tasks", "Companies", "Users", "Project templates", "Workspace"]
-    qtbot.waitUntil(lambda: model.count(EntityKind.TASK) == 40, timeout=5000)
-    assert model.count(EntityKind.USER) == 4
-    assert window.windowTitle() == "Fake Workspace — Attaché"
+    expected = {EntityKind.PROJECT: store_count(server, "projects"), EntityKind.TASK: store_count(server, "tasks"),
+                EntityKind.COMPANY: store_count(server, "companies"),
+                EntityKind.USER: store_count(server, "users", ACTIVE_USERS),
+                EntityKind.PROJECT_TEMPLATE: store_count(server, "project_templates"), EntityKind.WORKSPACE: 1}
+    assert expected[EntityKind.TASK] > 100 and expected[EntityKind.USER] < store_count(server, "users")
+    qtbot.waitUntil(lambda: {kind: model.count(kind) for kind in expected} == expected, timeout=5000)
+    workspace = server.store.scalar("SELECT name FROM workspaces")
+    assert window.windowTitle() == f"{workspace} — Attaché"
 
 
-def test_search_filters_as_you_type(window, qtbot):
-    _choose(window, qtbot, EntityKind.TASK, 40)
-    qtbot.keyClicks(window.search, "number 3")
-    visible = {window.filter_model.index(r, 0).data() for r in range(window.filter_model.rowCount())}
-    assert "Task number 3" in visible and "Task number 33" in visible
-    assert "Task number 4" not in visible
+def test_search_filters_as_you_type(window, qtbot, server):
+    _tasks(window, qtbot, server)
+    total = window.filter_model.rowCount()
+    qtbot.keyClicks(window.search, "colour PAL")  # every word, in any case, anywhere in the row
+    expected = [row["name"] for row in server.store.read(
+        "SELECT name FROM tasks WHERE name LIKE '%colour%' AND name LIKE '%pal%'")]
+    visible = _shown(window)
+    assert Counter(visible) == Counter(expected) and 0 < len(visible) < total
+    assert all("colour" in name and "palette" in name for name in visible)
     assert "match" in window.list_count.text()
     window.search.clear()
-    assert window.filter_model.rowCount() == 40
+    assert window.filter_model.rowCount() == total
 
 
-def test_tasks_of_a_project(window, qtbot):
+def test_tasks_of_a_project(window, qtbot, server):
     project = window.list_model.entity(1)
+    expected = {row["id"] for row in server.store.read("SELECT id FROM tasks WHERE project_id=?", (project.id,))}
+    assert 0 < len(expected) < store_count(server, "tasks")
     window.show_kind(EntityKind.TASK, project)
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == 10, timeout=5000)
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == len(expected) and window.list_model.exhausted,
+                    timeout=5000)
+    assert {e.id for e in window.list_model.entities()} == expected
     assert all(e.parent_id(EntityKind.PROJECT) == project.id for e in window.list_model.entities())
     assert window.scope_row.isVisibleTo(window) and project.name in window.scope_chip.text()
     window.scope_clear.click()
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == 40, timeout=5000)
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == store_count(server, "tasks"), timeout=5000)
 
 
-def test_three_files_dropped_on_a_task_row_are_uploaded(window, qtbot, backend, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.TASK, 40)
+def test_three_files_dropped_on_a_task_row_are_uploaded(own_window, own_server, qtbot, tmp_path: Path):
+    window, server = own_window, own_server
+    _tasks(window, qtbot, server)
+    task = window.list_model.entity(2)
+    before = stored_files(server, task.id)
+    contents = {}
     paths = []
     for i in range(3):
         path = tmp_path / f"report-{i}.txt"
         path.write_bytes(b"hello " * (i + 1))
+        contents[path.name] = path.read_bytes()
         paths.append(path)
     view = window.list_view
     accepted_enter, accepted_drop = drag_and_drop(view.viewport(), row_centre(view, 2), paths)
     assert accepted_enter and accepted_drop
-    ref = EntityRef(EntityKind.TASK, "t2")
-    qtbot.waitUntil(lambda: len(backend.files.get(ref, [])) == 3, timeout=5000)
+    qtbot.waitUntil(lambda: stored_files(server, task.id) == {**before, **contents}, timeout=5000)
     assert len(window.queue.jobs()) == 3
-    _select(window, qtbot, "t2")
-    qtbot.waitUntil(lambda: window.detail.files_model.rowCount() == 3, timeout=5000)
-    names = {window.detail.files_model.file(r).name for r in range(3)}
-    assert names == {"report-0.txt", "report-1.txt", "report-2.txt"}
+    _select(window, qtbot, task.id)
+    files = window.detail.files_model
+    qtbot.waitUntil(lambda: not files.loading and files.rowCount() == len(before) + 3, timeout=5000)
+    names = {files.file(r).name for r in range(files.rowCount())}
+    assert names == set(before) | {"report-0.txt", "report-1.txt", "report-2.txt"}
 
 
-def test_hovering_a_row_says_what_will_happen(window, qtbot, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.TASK, 40)
+def test_hovering_a_row_says_what_will_happen(window, qtbot, server, tmp_path: Path):
+    _tasks(window, qtbot, server)
+    task = window.list_model.entity(0)
     a, b = tmp_path / "a.txt", tmp_path / "b.txt"
     a.write_text("a")
     b.write_text("b")
@@ -98,14 +183,14 @@ def test_hovering_a_row_says_what_will_happen(window, qtbot, tmp_path: Path):
     event = drag_enter(view.viewport(), row_centre(view, 0), mime)
     assert event.isAccepted()
     assert window.list_model.drop_row == 0
-    assert window.list_model.drop_hint == "Attach 2 files to “Task number 0”"
-    assert window.status.currentMessage() == "Attach 2 files to “Task number 0”"
+    assert window.list_model.drop_hint == f"Attach 2 files to “{task.name}”"
+    assert window.status.currentMessage() == f"Attach 2 files to “{task.name}”"
     drag_leave(view.viewport())
     assert window.list_model.drop_row == -1
 
 
-def test_a_folder_is_refused_with_a_message(window, qtbot, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.TASK, 40)
+def test_a_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Path):
+    _tasks(window, qtbot, server)
     folder = tmp_path / "photos"
     folder.mkdir()
     view = window.list_view
@@ -115,9 +200,9 @@ def test_a_folder_is_refused_with_a_message(window, qtbot, tmp_path: Path):
     assert window.queue.jobs() == []
 
 
-def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u1")
+def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, server, tmp_path: Path):
+    _users(window, qtbot, server)
+    _select(window, qtbot, window.list_model.entity(1).id)
     text = tmp_path / "notes.png"  # the name says PNG; the content does not
     text.write_text("not a picture")
     slot = window.detail.slot
@@ -127,19 +212,25 @@ def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, tmp_path: Path)
     assert window.queue.jobs() == []
 
 
-def test_an_image_over_the_limit_is_refused(window, qtbot, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u1")
+def test_an_image_over_the_limit_is_refused(window, qtbot, server, tmp_path: Path):
+    _users(window, qtbot, server)
+    _select(window, qtbot, window.list_model.entity(1).id)
     big = tmp_path / "huge.png"
-    big.write_bytes(png_bytes((1, 2, 3)) + b"\0" * 1_200_000)
+    with open(big, "wb") as out:  # a PNG header, then a hole up to 100.5 MB (sparse: nothing written)
+        out.write(png_bytes((1, 2, 3)))
+        out.truncate(100 * 1024 * 1024 + 512 * 1024)
     slot = window.detail.slot
+    began = time.monotonic()
     drag_and_drop(slot, QPointF(slot.rect().center()), [big])
-    assert window.message_bar.text() == "huge.png is 1.1 MB; awork accepts profile images up to 1 MB"
+    assert window.message_bar.text() == "huge.png is 100.5 MB; awork accepts profile images up to 100 MB"
+    assert window.queue.jobs() == []
+    assert image_requests(server, "POST", since=began) == []
 
 
-def test_several_images_on_one_slot_are_refused(window, qtbot, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u1")
+def test_several_images_on_one_slot_are_refused(window, qtbot, server, tmp_path: Path):
+    _users(window, qtbot, server)
+    user = window.list_model.entity(1)
+    _select(window, qtbot, user.id)
     paths = []
     for i in range(2):
         path = tmp_path / f"p{i}.png"
@@ -147,73 +238,90 @@ def test_several_images_on_one_slot_are_refused(window, qtbot, tmp_path: Path):
         paths.append(path)
     slot = window.detail.slot
     drag_and_drop(slot, QPointF(slot.rect().center()), paths)
-    assert window.message_bar.text() == "Drop one image at a time on “Grace Hopper”; you dropped 2 items"
+    assert window.message_bar.text() == f"Drop one image at a time on “{user.name}”; you dropped 2 items"
 
 
-def test_tasks_cannot_take_a_picture(window, qtbot):
-    _choose(window, qtbot, EntityKind.TASK, 40)
-    _select(window, qtbot, "t0")
+def test_tasks_cannot_take_a_picture(window, qtbot, server):
+    _tasks(window, qtbot, server)
+    _select(window, qtbot, window.list_model.entity(0).id)
     detail = window.detail
     assert not detail.choose_button.isEnabled()
     assert detail.choose_button.toolTip() == "awork cannot give a task a picture"
     assert not detail.slot.editable
 
 
-def _centre_colour(slot):
-    image = slot.grab().toImage()
-    return image.pixelColor(image.width() // 2, image.height() // 2)
-
-
-def test_an_image_dropped_on_a_user_changes_the_picture(window, qtbot, backend, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u0")
+def test_an_image_dropped_on_a_user_changes_the_picture(own_window, own_server, qtbot, tmp_path: Path):
+    window, server = own_window, own_server
+    user_id = server.store.scalar("SELECT id FROM users WHERE is_archived=0 ORDER BY rowid LIMIT 1")
+    put_picture(server, "users", user_id, (0, 128, 0))
+    _users(window, qtbot, server)
+    _select(window, qtbot, user_id)
     slot = window.detail.slot
     qtbot.waitUntil(lambda: slot.current_image() is not None, timeout=5000)
-    before = _centre_colour(slot)
-    assert (before.red(), before.green(), before.blue()) == (0, 128, 0)
+    assert _centre_colour(slot) == (0, 128, 0)
     image = tmp_path / "red.png"
     image.write_bytes(png_bytes((220, 20, 20), 256))
     drag_and_drop(slot, QPointF(slot.rect().center()), [image])
     accept_crop(window, qtbot)
 
     def red_now():
-        colour = _centre_colour(slot)
-        return colour.red() > 200 and colour.green() < 40
+        red, green, _ = _centre_colour(slot)
+        return red > 200 and green < 40
 
     qtbot.waitUntil(red_now, timeout=5000)
-    uploaded = backend.images[EntityRef(EntityKind.USER, "u0")]
+    uploaded = stored_picture(server, "users", user_id)
     assert uploaded[:3] == b"\xff\xd8\xff"  # the crop, as a JPEG of the square
-    from PIL import Image
-    import io
+    picture = _decoded(uploaded)
+    assert picture.size == (256, 256)
+    red, green, blue = picture.convert("RGB").getpixel((128, 128))
+    assert red > 200 and green < 40 and blue < 40
 
-    with Image.open(io.BytesIO(uploaded)) as picture:
-        assert picture.size == (256, 256)
 
-
-def test_a_server_error_shows_in_the_message_bar(make_window, qtbot):
-    backend = FakeBackend(fail_lists=ServerError("awork refused the request: the workspace is locked (423)"))
+def test_a_server_error_shows_in_the_message_bar(make_awork_sandbox, make_backend, make_window, qtbot):
+    server = make_awork_sandbox(faults=FaultPlan(rate=1.0, kinds=("503",), match=r"^GET /api/v1/projects$"))
+    backend = make_backend(server, retries=False)
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     assert window.message_bar.level == ERROR
-    assert window.message_bar.text() == "awork refused the request: the workspace is locked (423)"
+    assert window.message_bar.text() == (f"awork is not available right now (127.0.0.1:{server.port} answered 503); "
+                                         "try again later")
     assert window.list_count.text() == "Could not load"
+    assert any(r.path == "/api/v1/projects" and r.fault == "503" for r in server.requests)
 
 
-def test_an_unexpected_exception_is_not_a_traceback(make_window, qtbot):
-    backend = FakeBackend(fail_lists=KeyError("projectId"))
+class _ProjectsWithoutIds(httpx.HTTPTransport):
+    """The network, except that the project list holds a project without an id: a reply the
+    sandbox (like awork) never sends, so it is made up here, under the real backend."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == "/api/v1/projects":
+            return httpx.Response(200, json=[{"name": "Website relaunch"}], headers={"aw-totalitems": "1"})
+        return super().handle_request(request)
+
+
+def test_an_unexpected_exception_is_not_a_traceback(server, make_backend, make_window, qtbot):
+    backend = make_backend(server, transport=_ProjectsWithoutIds())
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     text = window.message_bar.text()
     assert text.startswith("Something went wrong (KeyError") and "Traceback" not in text
+    assert window.message_bar.level == ERROR
+    assert window.list_count.text() == "Could not load"
 
 
-def test_paste_files_onto_the_selected_task(window, qtbot, backend, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.TASK, 40)
-    _select(window, qtbot, "t5")
+def test_paste_files_onto_the_selected_task(own_window, own_server, qtbot, tmp_path: Path):
+    window, server = own_window, own_server
+    _tasks(window, qtbot, server)
+    task = window.list_model.entity(5)
+    _select(window, qtbot, task.id)
+    files = window.detail.files_model
+    qtbot.waitUntil(lambda: not files.loading, timeout=5000)
+    before = stored_files(server, task.id)
+    assert files.rowCount() == len(before)
     path = tmp_path / "pasted.txt"
     path.write_text("from the clipboard")
     mime = QMimeData()
@@ -221,26 +329,35 @@ def test_paste_files_onto_the_selected_task(window, qtbot, backend, tmp_path: Pa
     QGuiApplication.clipboard().setMimeData(mime)
     window.list_view.setFocus()
     window.paste_action.trigger()
-    ref = EntityRef(EntityKind.TASK, "t5")
-    qtbot.waitUntil(lambda: len(backend.files.get(ref, [])) == 1, timeout=5000)
-    qtbot.waitUntil(lambda: window.detail.files_model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: stored_files(server, task.id) == {**before, "pasted.txt": b"from the clipboard"},
+                    timeout=5000)
+    qtbot.waitUntil(lambda: files.rowCount() == len(before) + 1, timeout=5000)
 
 
-def test_paste_an_image_onto_a_user(window, qtbot, backend):
+def test_paste_an_image_onto_a_user(own_window, own_server, qtbot):
+    window, server = own_window, own_server
     from PySide6.QtGui import QColor, QImage
 
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u2")
+    _users(window, qtbot, server)
+    user = window.list_model.entity(2)
+    before = stored_picture(server, "users", user.id)
+    _select(window, qtbot, user.id)
     image = QImage(40, 40, QImage.Format.Format_RGB32)
     image.fill(QColor("blue"))
     QGuiApplication.clipboard().setImage(image)
     window.paste_action.trigger()
     accept_crop(window, qtbot)
-    ref = EntityRef(EntityKind.USER, "u2")
-    qtbot.waitUntil(lambda: ref in backend.images, timeout=5000)
+    qtbot.waitUntil(lambda: stored_picture(server, "users", user.id) not in (None, before), timeout=5000)
+    from attache.images.crop import MIN_OUTPUT_SIZE
+
+    picture = _decoded(stored_picture(server, "users", user.id))
+    assert picture.format == "JPEG" and picture.size == (MIN_OUTPUT_SIZE, MIN_OUTPUT_SIZE)  # small ones grow
+    red, green, blue = picture.convert("RGB").getpixel((MIN_OUTPUT_SIZE // 2, MIN_OUTPUT_SIZE // 2))
+    assert blue > 200 and red < 40 and green < 40
 
 
-def test_geometry_and_splitter_are_remembered(make_window, qtbot, backend):
+def test_geometry_and_splitter_are_remembered(server, make_backend, make_window, qtbot):
+    backend = make_backend(server)
     window = make_window()
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
@@ -250,9 +367,10 @@ def test_geometry_and_splitter_are_remembered(make_window, qtbot, backend):
     from attache.core.paths import app_dirs
 
     assert (app_dirs().config / "window.ini").exists()
+    again_backend = make_backend(server)
     again = make_window(restore=True)
     again.show()
-    again.set_backend(backend, workspace=backend.workspace())
+    again.set_backend(again_backend, workspace=again_backend.workspace())
     assert again.splitter.sizes() == sizes
 
 
@@ -287,52 +405,66 @@ def test_empty_state_without_an_account(make_window, qtbot):
     assert not window.sign_out_action.isEnabled()
 
 
-def test_keyboard_can_switch_kinds(window, qtbot):
+def test_keyboard_can_switch_kinds(window, qtbot, server):
+    users = store_count(server, "users", ACTIVE_USERS)
     window.kind_actions[3].trigger()  # Ctrl+4: Users
-    qtbot.waitUntil(lambda: window.list_model.kind is EntityKind.USER and window.list_model.rowCount() == 4,
+    qtbot.waitUntil(lambda: window.list_model.kind is EntityKind.USER and window.list_model.rowCount() == users,
                     timeout=5000)
     assert window.kinds_view.currentIndex().row() == 3
 
 
-def test_a_broken_image_is_refused_after_decoding(window, qtbot, backend, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
-    _select(window, qtbot, "u1")
+def test_a_broken_image_is_refused_after_decoding(window, qtbot, server, tmp_path: Path):
+    _users(window, qtbot, server)
+    user = window.list_model.entity(1)
+    before = stored_picture(server, "users", user.id)
+    _select(window, qtbot, user.id)
     broken = tmp_path / "broken.png"
     broken.write_bytes(png_bytes((9, 9, 9))[:60] + b"\0" * 400)  # a PNG header, then garbage
     slot = window.detail.slot
+    began = time.monotonic()
     drag_and_drop(slot, QPointF(slot.rect().center()), [broken])
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     assert window.message_bar.level == ERROR
     assert window.message_bar.text().startswith("broken.png")
-    assert EntityRef(EntityKind.USER, "u1") not in backend.images
     assert window.queue.jobs() == []
+    assert image_requests(server, "POST", since=began) == []  # the file never left the machine
+    assert stored_picture(server, "users", user.id) == before
 
 
-def test_filter_model_keeps_up_with_pages_and_selection(window, qtbot, qtmodeltester):
-    _choose(window, qtbot, EntityKind.TASK, 40)
-    _select(window, qtbot, "t13")
-    qtbot.keyClicks(window.search, "1")
-    assert window.detail.entity.id == "t13"  # the selection survives filtering
-    assert window.list_view.currentIndex().data() == "Task number 13"
+def test_filter_model_keeps_up_with_pages_and_selection(window, qtbot, server, qtmodeltester):
+    _tasks(window, qtbot, server)
+    task = window.list_model.entity(13)
+    _select(window, qtbot, task.id)
+    word = max(task.name.split(), key=len)
+    qtbot.keyClicks(window.search, word)
+    assert 0 < window.filter_model.rowCount() < window.list_model.rowCount()
+    assert window.detail.entity.id == task.id  # the selection survives filtering
+    assert window.list_view.currentIndex().data() == task.name
     qtmodeltester.check(window.filter_model)
     window.search.setText("")
-    assert window.list_view.currentIndex().data() == "Task number 13"
+    assert window.list_view.currentIndex().data() == task.name
+    assert window.detail.entity.id == task.id
 
 
-def test_an_image_dropped_on_a_user_row_sets_the_picture(window, qtbot, backend, tmp_path: Path):
-    _choose(window, qtbot, EntityKind.USER, 4)
+def test_an_image_dropped_on_a_user_row_sets_the_picture(own_window, own_server, qtbot, tmp_path: Path):
+    window, server = own_window, own_server
+    user_id = server.store.scalar("SELECT id FROM users WHERE is_archived=0 ORDER BY rowid LIMIT 1 OFFSET 2")
+    server.store.delete_image("users", user_id, None)  # a person without a picture yet
+    _users(window, qtbot, server)
+    assert window.list_model.row_of(user_id) == 2
+    user = window.list_model.entity(2)
+    assert not user.has_image
     image = tmp_path / "face.png"
     image.write_bytes(png_bytes((10, 200, 10), 120))
     view = window.list_view
     mime = file_mime([image])
     enter = drag_enter(view.viewport(), row_centre(view, 2), mime)
     assert enter.isAccepted()
-    assert window.list_model.drop_hint == "Set face.png as the picture of “Alan Turing”"
-    from ui_helpers import drop
-
+    assert window.list_model.drop_hint == f"Set face.png as the picture of “{user.name}”"
     drop(view.viewport(), row_centre(view, 2), mime)
     dialog = accept_crop(window, qtbot)
-    assert dialog.title.text() == "Picture of Alan Turing"
-    ref = EntityRef(EntityKind.USER, "u2")
-    qtbot.waitUntil(lambda: ref in backend.images, timeout=5000)
+    assert dialog.title.text() == f"Picture of {user.name}"
+    qtbot.waitUntil(lambda: stored_picture(server, "users", user_id) is not None, timeout=5000)
     qtbot.waitUntil(lambda: window.list_model.entity(2).has_image, timeout=5000)
+    red, green, blue = _decoded(stored_picture(server, "users", user_id)).convert("RGB").getpixel((60, 60))
+    assert green > 180 and red < 40 and blue < 40

@@ -80,3 +80,58 @@ def accept_crop(window, qtbot, key=None):
         qtbot.keyClick(dialog.canvas, key)
     qtbot.keyClick(dialog.canvas, Qt.Key.Key_Return)
     return dialog
+
+
+# ---------------------------------------------------------------------------- the awork sandbox
+# The window and the models talk HTTP to a real awork sandbox (tests/conftest.py); test data is
+# arranged in the sandbox's store, the way an awork admin would have left the workspace.
+
+
+def png_bytes(colour: tuple[int, int, int], size: int = 64) -> bytes:
+    """A square PNG of one colour."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (size, size), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def put_picture(server, entity_name: str, entity_id: str, colour: tuple[int, int, int], size: int = 64) -> bytes:
+    """Give an entity ("users", "companies", …) a one-colour PNG in the sandbox's store; its
+    resourceVersion goes up like after an upload. Returns the stored bytes."""
+    data = png_bytes(colour, size)
+    store = server.store
+    store.set_image(entity_name, entity_id, store.write_blob(data), file_name=f"{entity_id}.png",
+                    mime_type="image/png", size=len(data), width=size, height=size, user_id=None)
+    return data
+
+
+def stored_picture(server, entity_name: str, entity_id: str) -> bytes | None:
+    """The original picture the sandbox keeps for an entity, or None."""
+    row = server.store.get_image(entity_name, entity_id)
+    return None if row is None else server.store.blob_path(row["blob"]).read_bytes()
+
+
+def stored_files(server, task_id: str) -> dict[str, bytes]:
+    """The files on a task in the sandbox's store: name → content of the latest version."""
+    store = server.store
+    rows = store.read("SELECT f.id, f.name FROM files f WHERE f.task_id=?", (task_id,))
+    return {row["name"]: store.blob_path(store.latest_version(row["id"])["blob"]).read_bytes() for row in rows}
+
+
+def task_without_files(server) -> str:
+    """The id of a demo task that has no files yet."""
+    return server.store.scalar("SELECT id FROM tasks WHERE id NOT IN (SELECT task_id FROM files) "
+                               "ORDER BY rowid LIMIT 1")
+
+
+def image_requests(server, method: str = "GET", *, since: float = 0.0) -> list:
+    """The sandbox's log of profile image requests (begun at `since`, time.monotonic(), or later)."""
+    return [r for r in server.requests if r.method == method and "/files/images/" in r.path and r.start >= since]
+
+
+def store_count(server, table: str, where: str = "", params: tuple = ()) -> int:
+    """How many rows a table of the sandbox's store holds (that match `where`)."""
+    return server.store.scalar(f"SELECT COUNT(*) FROM {table}" + (f" WHERE {where}" if where else ""), params)
