@@ -2,6 +2,10 @@
 
 It follows the protocol's upload plan (begin → send → finish, find_attached, set_image)
 and counts what the engine does to it: calls, concurrency, files linked per task.
+It exists for what a server cannot be made to do on cue: a given fault at an exact step of an
+exact job, in a fixed order, so state transitions and retry arithmetic are checked
+deterministically. Every behaviour that matters to users runs again over real HTTP against the
+sandbox with its fault injection in tests/integration/test_transfers_*.py.
 """
 
 from __future__ import annotations
