@@ -13,6 +13,7 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,8 +423,7 @@ class TransferQueue(QObject):
         if job is None or job.finished_state:
             return
         if job.engine_id is not None:
-            if self.engine is not None:
-                self.engine.cancel([job.engine_id])
+            self._in_engine(lambda engine: engine.cancel([job.engine_id]))
             return
         job._cancel.set()
         if job.state == QUEUED:
@@ -433,8 +433,7 @@ class TransferQueue(QObject):
             self._check_idle()
 
     def cancel_all(self) -> None:
-        if self.engine is not None:
-            self.engine.cancel()
+        self._in_engine(lambda engine: engine.cancel())
         for job in list(self._jobs):
             if job.engine_id is None:
                 self.cancel(job.id)
@@ -444,8 +443,7 @@ class TransferQueue(QObject):
         if job is None or not job.retryable:
             return
         if job.engine_id is not None:
-            if self.engine is not None:
-                self.engine.retry_failed([job.engine_id])
+            self._in_engine(lambda engine: engine.retry_failed([job.engine_id]))
             return
         job.state, job.error, job.done_bytes, job.finished = QUEUED, "", 0, None
         self._waiting.append(job)
@@ -454,8 +452,9 @@ class TransferQueue(QObject):
 
     def retry_failed(self) -> int:
         failed = [j for j in self._jobs if j.state == FAILED]
-        if self.engine is not None and any(j.engine_id is not None for j in failed):
-            self.engine.retry_failed([j.engine_id for j in failed if j.engine_id is not None])
+        engine_ids = [j.engine_id for j in failed if j.engine_id is not None]
+        if engine_ids:
+            self._in_engine(lambda engine: engine.retry_failed(engine_ids))
         for job in failed:
             if job.engine_id is None:
                 self.retry(job.id)
@@ -466,13 +465,20 @@ class TransferQueue(QObject):
         if not finished:
             return
         engine_ids = [j.engine_id for j in finished if j.engine_id is not None]
-        if engine_ids and self.engine is not None:
-            self.engine.clear_finished(engine_ids)
+        if engine_ids:
+            self._in_engine(lambda engine: engine.clear_finished(engine_ids))
         for job in finished:
             if job.engine_id is not None:
                 self._by_engine_id.pop(job.engine_id, None)
         self._jobs = [j for j in self._jobs if not j.finished_state]
         self.jobsRemoved.emit()
+
+    def _in_engine(self, change: Callable) -> None:
+        """Change the engine's jobs on a worker: each change is a journal write with fsync, which can
+        wait behind another process holding the journal's lock. Their events update the rows."""
+        engine = self.engine
+        if engine is not None:
+            tasks.run_task(lambda: change(engine), None, self.failed.emit, owner=self, pool="transfers")
 
     def shutdown(self) -> None:
         """Stop local jobs (downloads); the engine is shut down by its owner."""
