@@ -55,20 +55,20 @@ def default_crop(rotation: float = 0.0) -> Crop:
 
 
 def rotated_size(width: float, height: float, rotation: float) -> tuple[float, float]:
-    cos, sin = _cos_sin(rotation)
+    cos, sin = cos_sin(rotation)
     return width * abs(cos) + height * abs(sin), width * abs(sin) + height * abs(cos)
 
 
 def largest_side(width: float, height: float, rotation: float) -> float:
     """The largest axis-aligned square inside the picture turned by `rotation`, centred."""
-    cos, sin = _cos_sin(rotation)
+    cos, sin = cos_sin(rotation)
     return min(width, height) / (abs(cos) + abs(sin))
 
 
 def clamp_crop(crop: Crop, width: float, height: float) -> Crop:
     """Zoom within [1, MAX_ZOOM] and the square moved (least) back inside the picture."""
     zoom = min(max(crop.zoom, 1.0), MAX_ZOOM)
-    cos, sin = _cos_sin(crop.rotation)
+    cos, sin = cos_sin(crop.rotation)
     view_width, view_height = rotated_size(width, height, crop.rotation)
     side = largest_side(width, height, crop.rotation) / zoom
     # The square's corners reach this far along the picture's own axes from its centre.
@@ -186,7 +186,7 @@ def _render_any_angle(image: Image.Image, crop: Crop, square: tuple[float, float
         )
     scale_x, scale_y = region.width / (x1 - x0), region.height / (y1 - y0)
     # Output point (x, y) → view point → picture point → region point, all affine.
-    cos, sin = _cos_sin(crop.rotation)
+    cos, sin = cos_sin(crop.rotation)
     step = side / size
     lx, ty = left - view[0] / 2, top - view[1] / 2
     cx, cy = image.width / 2, image.height / 2
@@ -204,12 +204,12 @@ def _render_any_angle(image: Image.Image, crop: Crop, square: tuple[float, float
 def _view_to_source(
     x: float, y: float, rotation: float, view: tuple[float, float], source: tuple[float, float]
 ) -> tuple[float, float]:
-    cos, sin = _cos_sin(rotation)
+    cos, sin = cos_sin(rotation)
     dx, dy = x - view[0] / 2, y - view[1] / 2
     return source[0] / 2 + cos * dx + sin * dy, source[1] / 2 - sin * dx + cos * dy
 
 
-def _cos_sin(degrees: float) -> tuple[float, float]:
+def cos_sin(degrees: float) -> tuple[float, float]:
     """Exact for quarter turns, so 90° crops land on whole pixels."""
     quarter_turns = degrees / 90
     if abs(quarter_turns - round(quarter_turns)) < 1e-9:

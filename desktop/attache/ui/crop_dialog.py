@@ -41,7 +41,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attache.images.crop import MAX_ZOOM, WORKING_SIZE, Crop, clamp_crop, crop_square, default_crop, rotated_size
+from attache.images.crop import (
+    MAX_ZOOM,
+    WORKING_SIZE,
+    Crop,
+    clamp_crop,
+    cos_sin,
+    crop_square,
+    default_crop,
+    rotated_size,
+)
 from attache.ui import tasks, theme
 
 SETTING_SKIP = "images/upload_without_cropping"
@@ -75,14 +84,6 @@ def set_crop_skipped(skip: bool) -> None:
 
 
 # ---------------------------------------------------------------------- the canvas
-
-
-def _cos_sin(degrees: float) -> tuple[float, float]:
-    quarter_turns = degrees / 90
-    if abs(quarter_turns - round(quarter_turns)) < 1e-9:
-        return ((1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0))[round(quarter_turns) % 4]
-    radians = math.radians(degrees)
-    return math.cos(radians), math.sin(radians)
 
 
 class CropCanvas(QWidget):
@@ -176,10 +177,10 @@ class CropCanvas(QWidget):
         width, height = self._image.width(), self._image.height()
         view_width, view_height = rotated_size(width, height, crop.rotation)
         dx, dy = crop.centre[0] * view_width - view_width / 2, crop.centre[1] * view_height - view_height / 2
-        cos, sin = _cos_sin(crop.rotation)
+        cos, sin = cos_sin(crop.rotation)
         u, v = cos * dx + sin * dy, -sin * dx + cos * dy  # from the picture's centre, in its own axes
         rotation = (crop.rotation + degrees) % 360
-        cos, sin = _cos_sin(rotation)
+        cos, sin = cos_sin(rotation)
         dx, dy = cos * u - sin * v, sin * u + cos * v
         view_width, view_height = rotated_size(width, height, rotation)
         self.set_crop(Crop(((view_width / 2 + dx) / view_width, (view_height / 2 + dy) / view_height),
