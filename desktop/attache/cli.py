@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--data", type=Path, help="keep the sandbox's data in DIR (default: temporary)")
     sandbox.add_argument("--token", help="the Bearer token to accept (default: a random one, printed)")
     sandbox.add_argument("--scale", type=_scale, help="seed N tasks (up to 100,000) for benchmarks")
+    sandbox.add_argument("--people", type=_people, default=0, metavar="N",
+                         help="add N colleagues with pictures (up to 10,000) for benchmarks")
     sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject awork-like faults into RATE of requests (0–1)")
 
     connection = argparse.ArgumentParser(add_help=False)
@@ -134,6 +136,13 @@ def _scale(text: str) -> int:
     return value
 
 
+def _people(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("N is between 0 and 10,000")
+    return value
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -173,7 +182,7 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     from attache.sandbox.server import serve_forever
 
     serve_forever(host=args.host, port=args.port, data_dir=args.data, token=args.token,
-                  scale=args.scale, faults_rate=args.faults)
+                  scale=args.scale, people=args.people, faults_rate=args.faults)
     return 0
 
 

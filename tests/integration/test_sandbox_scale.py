@@ -40,3 +40,25 @@ def test_pages_of_100000_tasks_are_fast(make_awork_sandbox, awork_client):
 def test_scale_is_bounded():
     with pytest.raises(ValueError):
         SandboxServer(scale=100_001)
+
+
+def test_people_each_with_a_picture_of_their_own(make_awork_sandbox, awork_client):
+    server = make_awork_sandbox(people=250)
+    api = awork_client(server)
+    demo = server.store.scalar("SELECT COUNT(*) FROM users WHERE is_archived = 0") - 250
+    listed = []
+    for page in (1, 2, 3):
+        response = api.get("/users", params={"page": page, "pageSize": 100})
+        listed.extend(response.json())
+    assert response.headers["aw-totalitems"] == str(demo + 250)
+    added = [user for user in listed if user["lastName"].rsplit(" ", 1)[-1].isdigit()]
+    assert len(added) == 250 and all(user["hasImage"] for user in added)
+    # each person's picture is a stored image of its own: fetched apart, as an app would
+    assert server.store.scalar("SELECT COUNT(DISTINCT blob) FROM images WHERE entity_name = 'users'") >= 250
+    first = api.get(f"/files/images/users/{added[0]['id']}")
+    assert first.status_code == 200 and first.headers["content-type"] == "image/jpeg" and len(first.content) > 1000
+
+
+def test_people_are_bounded():
+    with pytest.raises(ValueError):
+        SandboxServer(people=10_001)

@@ -38,6 +38,7 @@ class SandboxServer:
         data_dir: Path | str | None = None,
         token: str | None = None,
         scale: int | None = None,
+        people: int = 0,
         faults: FaultPlan | None = None,
         blob_backend: BlobBackend | None = None,
         seed: int = 1,
@@ -45,12 +46,11 @@ class SandboxServer:
         port: int = 0,
         upload_url_ttl: float = 3600.0,
     ) -> None:
-        if scale is not None and not 0 <= scale <= seeding.MAX_SCALE:
-            raise ValueError(f"scale must be between 0 and {seeding.MAX_SCALE:,}")
+        seeding.check_sizes(scale, people)
         self._data_dir_arg = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._data_dir_arg  # the temporary folder once started without one
         self._token = token or secrets.token_urlsafe(24)
-        self.scale, self.seed, self.host = scale, seed, host
+        self.scale, self.people, self.seed, self.host = scale, people, seed, host
         self._port_arg = port
         self.blobs: BlobBackend = blob_backend or OwnBlobs(url_ttl=upload_url_ttl)
         self.log = RequestLog()
@@ -78,7 +78,7 @@ class SandboxServer:
         try:
             began = time.perf_counter()
             if not (data_dir / STORE_FILE).exists():  # a data_dir keeps its data across restarts
-                seeding.clone_seeded(data_dir, seed=self.seed, scale=self.scale)
+                seeding.clone_seeded(data_dir, seed=self.seed, scale=self.scale, people=self.people)
                 self.seed_seconds = time.perf_counter() - began
             self._store = Store(data_dir)
             self.blobs.bind(self._store)

@@ -28,7 +28,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.images.cache import AvatarKey, DecodedCache
-from attache.ui import tasks
+from attache.ui import imaging, tasks
 
 # pleasant, readable-with-white-text colours for initials
 _PALETTE = (
@@ -129,6 +129,11 @@ class AvatarCache(QObject):
     def queued(self) -> int:
         """Pictures waiting for a disk read or a fetch (not yet started)."""
         return len(self._to_read) + len(self._to_fetch)
+
+    @property
+    def busy(self) -> bool:
+        """A disk read or a fetch is under way."""
+        return bool(self._reading or self._fetching)
 
     @property
     def disk(self):
@@ -273,25 +278,21 @@ def _warm_up() -> None:
 
     from PIL import Image
 
-    from attache.ui.imaging import decode_square
-
     for fmt in ("JPEG", "PNG"):
         buffer = io.BytesIO()
         Image.new("RGB", (16, 16), (128, 128, 128)).save(buffer, fmt)
-        decode_square(buffer.getvalue(), 8, round_mask=True)
+        imaging.decode_square(buffer.getvalue(), 8, round_mask=True)
 
 
 def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bool = True
                ) -> tuple[QImage, str] | None:
     """Worker: the version the disk holds for this entity and size, decoded; an older version
     than the key's only when `stale_too` (something to show until the service answers)."""
-    from attache.ui.imaging import decode_square
-
     cached = disk.get_any(key)
     if cached is None or (not stale_too and not (key.version and cached.version == key.version)):
         return None
     try:
-        return decode_square(cached.data, px, round_mask=round_mask), cached.version
+        return imaging.decode_square(cached.data, px, round_mask=round_mask), cached.version
     except Exception:  # noqa: BLE001 — a file that does not decode is dropped and fetched again
         disk.discard(key)
         return None
@@ -299,15 +300,13 @@ def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bo
 
 def _fetch(backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None) -> QImage | None:
     """Worker: the service's picture at this size, kept on disk, decoded; None when it has none."""
-    from attache.ui.imaging import decode_square
-
     data = backend.get_image(ref, width=px, height=px, crop=True)
     if not data:
         if disk is not None and key is not None:
             disk.discard(key)  # whatever was cached is no longer the entity's picture
         return None
     try:
-        image = decode_square(data, px, round_mask=round_mask)
+        image = imaging.decode_square(data, px, round_mask=round_mask)
     except Exception:  # noqa: BLE001 — an unreadable picture shows initials instead
         if disk is not None and key is not None:
             disk.discard(key)

@@ -132,6 +132,8 @@ class EntityDelegate(QStyledItemDelegate):
         avatar_rect = QRectF(rect.left() + 16, rect.center().y() - size / 2 + 1, size, size)
         widget = option.widget
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
+        if widget is not None and hasattr(widget, "painted_refs"):
+            widget.painted_refs[entity.ref] = index.row()
         image = self.avatars.image(entity, device_px(size, dpr))
         if image is not None:
             painter.drawImage(avatar_rect, image, QRectF(image.rect()))
@@ -195,27 +197,58 @@ class EntityListView(QListView):
         self.planner = None  # set by the window
         self._plans: dict[str, object] = {}
         self._hover_row = -1
+        # The rows painted since the last full repaint (the delegate notes each entity's row): an
+        # avatar landing repaints only its own row, and nothing when its entity is not on screen.
+        self.painted_refs: dict = {}
+        self._dirty_rows: dict[int, object] = {}  # row → the EntityRef whose avatar landed
         avatars.changed.connect(self._avatar_changed)
-        # The first avatar after a quiet spell repaints at once; a burst after it repaints at
-        # most every 30 ms.
+        # Rows whose avatars landed repaint together, at most every 30 ms: a burst of pictures
+        # costs a few small paints, not one per picture.
         self._repaint = QTimer(self)
         self._repaint.setSingleShot(True)
         self._repaint.setInterval(30)
         self._repaint.timeout.connect(self._repaint_due)
-        self._repaint_pending = False
+
+    def _make_viewport_opaque(self) -> None:
+        # An opaque viewport lets Qt scroll by moving pixels and paint only the rows that come
+        # into view; with the style sheet's background alone every scroll step repaints them all.
+        # (The style sheet turns auto-fill off each time it polishes the viewport.)
+        viewport = self.viewport()
+        if not viewport.autoFillBackground():
+            viewport.setAutoFillBackground(True)
+
+    def showEvent(self, event) -> None:
+        self._make_viewport_opaque()
+        super().showEvent(event)
+
+    def paintEvent(self, event) -> None:
+        if event.rect().contains(self.viewport().rect()):
+            self.painted_refs.clear()
+        super().paintEvent(event)
 
     def _avatar_changed(self, ref) -> None:
-        if self._repaint.isActive():
-            self._repaint_pending = True
+        row = self.painted_refs.get(ref)
+        if row is None:
             return
-        self.viewport().update()
-        self._repaint.start()
+        self._dirty_rows[row] = ref
+        if not self._repaint.isActive():
+            self._repaint.start()
 
     def _repaint_due(self) -> None:
-        if self._repaint_pending:
-            self._repaint_pending = False
-            self.viewport().update()
-            self._repaint.start()
+        rows, self._dirty_rows = self._dirty_rows, {}
+        model, viewport = self.model(), self.viewport()
+        if model is None:
+            return
+        bounds = viewport.rect()
+        for row, ref in rows.items():
+            index = model.index(row, 0)
+            entity = index.data(EntityRole)
+            if entity is None or entity.ref != ref:  # the rows moved since: repaint them all
+                viewport.update()
+                return
+            rect = self.visualRect(index)
+            if rect.intersects(bounds):
+                viewport.update(rect)
 
     # ---- drag and drop
 
@@ -300,4 +333,6 @@ class EntityListView(QListView):
     def event(self, event) -> bool:
         if event.type() == QEvent.Type.Leave:
             self.hoverHint.emit("")
+        elif event.type() == QEvent.Type.StyleChange:
+            self._make_viewport_opaque()
         return super().event(event)

@@ -19,6 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import isValid
+
+from attache.core.errors import AttacheError
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +99,7 @@ class _Relay(QObject):
 
 
 def _owner_alive(owner: QObject | None) -> bool:
-    if owner is None:
-        return True
-    from shiboken6 import isValid
-
-    return isValid(owner)
+    return owner is None or isValid(owner)
 
 
 def _invoke(handle, on_done, on_error, owner, ok: bool, payload: object) -> None:
@@ -116,8 +115,6 @@ def _invoke(handle, on_done, on_error, owner, ok: bool, payload: object) -> None
 
 
 def _is_expected(error: BaseException) -> bool:
-    from attache.core.errors import AttacheError
-
     return isinstance(error, AttacheError)
 
 

@@ -2,7 +2,8 @@
 
 Deterministic: the same seed gives the same ids, names, dates and pictures, so tests and
 screenshots are stable. `scale=N` replaces the demo's tasks by N generated ones, inserted in
-bulk (100,000 in a couple of seconds) for paging and speed tests.
+bulk (100,000 in a couple of seconds) for paging and speed tests; `people=N` adds N generated
+colleagues, each with a picture of their own, for scrolling through avatars.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from attache.sandbox.awork.store import Store, iso, ticks
 
 SEED_VERSION = "1"
 MAX_SCALE = 100_000
+MAX_PEOPLE = 10_000
 BASE_TIME = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # "now" of the demo story
 
 WORKSPACE = ("Northwind Studio", "A small design and development agency in Hamburg.", "northwind-studio")
@@ -112,36 +114,46 @@ def is_seeded(store: Store) -> bool:
 
 # Seeded stores kept as templates for the life of the process: a new sandbox copies one
 # (a few milliseconds) instead of seeding again — tests start many sandboxes.
-_templates: dict[tuple[int, int | None], Path] = {}
+_templates: dict[tuple[int, int | None, int], Path] = {}
 _templates_lock = threading.Lock()
 
 
-def clone_seeded(data_dir: Path, *, seed: int = 1, scale: int | None = None) -> None:
-    """Fill an empty data directory with the seeded workspace for (seed, scale)."""
+def clone_seeded(data_dir: Path, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
+    """Fill an empty data directory with the seeded workspace for (seed, scale, people)."""
     with _templates_lock:
-        template = _templates.get((seed, scale))
+        template = _templates.get((seed, scale, people))
         if template is None:
             template = Path(tempfile.mkdtemp(prefix="attache-awork-template-"))
             atexit.register(shutil.rmtree, template, True)
             store = Store(template)
             try:
-                seed_store(store, seed=seed, scale=scale)
+                seed_store(store, seed=seed, scale=scale, people=people)
             finally:
                 store.close()  # the last connection checkpoints the WAL into the database file
-            _templates[(seed, scale)] = template
+            _templates[(seed, scale, people)] = template
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
 
 
-def seed_store(store: Store, *, seed: int = 1, scale: int | None = None) -> None:
-    """Fill an empty store with the demo workspace (and `scale` tasks instead of the demo's)."""
-    if scale is not None and not 0 <= scale <= MAX_SCALE:
-        raise ValueError(f"scale must be between 0 and {MAX_SCALE:,}")
+def seed_store(store: Store, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
+    """Fill an empty store with the demo workspace (`scale` tasks instead of the demo's, and
+    `people` more users with pictures)."""
+    check_sizes(scale, people)
     rng = random.Random(seed)
     ids = _Ids(rng)
     with store.transaction() as db:
-        _Seeder(store, db, rng, ids).run(scale)
+        seeder = _Seeder(store, db, rng, ids)
+        seeder.run(scale)
+        if people:
+            seeder.more_people(people)
         store.set_meta(db, "seed_version", SEED_VERSION)
         store.set_meta(db, "seed", str(seed))
+
+
+def check_sizes(scale: int | None, people: int) -> None:
+    if scale is not None and not 0 <= scale <= MAX_SCALE:
+        raise ValueError(f"scale must be between 0 and {MAX_SCALE:,}")
+    if not 0 <= people <= MAX_PEOPLE:
+        raise ValueError(f"people must be between 0 and {MAX_PEOPLE:,}")
 
 
 class _Seeder:
@@ -261,6 +273,31 @@ class _Seeder:
             self.demo_files()
         else:
             self.bulk_tasks(scale)
+
+    def more_people(self, count: int) -> None:
+        """`count` generated colleagues after the demo's, every one with a picture of their own
+        (a few dozen drawings, each stored as a separate image so every user is fetched apart)."""
+        rng = self.rng
+        drawings = []
+        for n in range(24):
+            first, last, _ = PEOPLE[n % len(PEOPLE)]
+            drawings.append(avatars.render(rng, f"{first} {last}", style="person", size=256, fmt="JPEG"))
+        positions = sorted({position for _, _, position in PEOPLE})
+        for index in range(count):
+            uid = self.id()
+            first = PEOPLE[index % len(PEOPLE)][0]
+            last = PEOPLE[(index * 7 + 3) % len(PEOPLE)][1]
+            data, mime, width, height = drawings[index % len(drawings)]
+            created = iso(BASE_TIME - timedelta(days=rng.randint(1, 300)))
+            self.db.execute(
+                "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                ("users", uid, self.id(), self.id(), "user.jpg", mime, len(data), width, height,
+                 self.store.write_blob(data), uuid.UUID(int=rng.getrandbits(128)).hex, created, self.me),
+            )
+            c, u, rv = self.stamp(rng.uniform(30, 800))
+            self.db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                            (uid, first, f"{last} {index + 1}", positions[index % len(positions)], None, None,
+                             "en-GB", 0, 1, c, self.me, u, self.me, rv))
 
     # ---- tasks ----
     def _task_rows(self, count: int, per_project: list[int] | None = None):
