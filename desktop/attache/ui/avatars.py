@@ -91,6 +91,8 @@ class AvatarCache(QObject):
     MEMORY_BYTES = 48 * 1024 * 1024  # ~2,300 avatars at 72 px (36 px on a 2× screen)
     MAX_READS = 2  # disk reads + decodes at once (a few ms each; more threads only contend)
     MAX_FETCHES = 4  # requests to the service at once
+    READ_BATCH = 8  # at most this many pictures per worker task, when many wait
+    FETCH_BATCH = 3
     MAX_WANTED = 400  # rows scrolled far away are not worth loading
 
     def __init__(self, parent: QObject | None = None, *, memory_bytes: int | None = None) -> None:
@@ -105,6 +107,8 @@ class AvatarCache(QObject):
         self._to_fetch: OrderedDict[tuple, tuple] = OrderedDict()
         self._reading: set[tuple] = set()
         self._fetching: set[tuple] = set()
+        self._read_tasks = 0  # worker tasks under way, each with a batch of keys
+        self._fetch_tasks = 0
         self._sizes_used: set[int] = set()
         self._pump_timer = QTimer(self)
         self._pump_timer.setSingleShot(True)
@@ -201,44 +205,65 @@ class AvatarCache(QObject):
     def _current(self, key: tuple) -> bool:
         return key[0] == self._generation and key[1] == self._epochs.get((key[2], key[3]), 0)
 
+    def _batch(self, queue: OrderedDict, in_flight: set, limit: int, tasks_running: int, biggest: int) -> list:
+        """The most recently wanted keys for one worker task: one at a time while few wait (the
+        quickest answer), up to `biggest` in a storm (fewer hand-offs between threads)."""
+        size = max(1, min(biggest, len(queue) // max(1, limit - tasks_running)))
+        batch = []
+        while queue and len(batch) < size:
+            key, (ref, px, round_mask) = queue.popitem(last=True)
+            in_flight.add(key)
+            self._sizes_used.add(px)
+            batch.append((key, ref, px, round_mask))
+        return batch
+
     def _pump(self) -> None:
         backend, disk, account = self._backend, self._disk, self._account
         if backend is None:
             return
-        while self._to_read and len(self._reading) < self.MAX_READS:
-            key, (ref, px, round_mask) = self._to_read.popitem(last=True)
-            self._reading.add(key)
-            self._sizes_used.add(px)
-            disk_key = AvatarKey(account, ref.kind.value, ref.id, key[4], px)
-            # An older version is only worth decoding when nothing is shown for this slot yet.
-            stale_too = self.memory.get((ref.kind, ref.id, px, round_mask)) is None
+        while self._to_read and self._read_tasks < self.MAX_READS:
+            batch = self._batch(self._to_read, self._reading, self.MAX_READS, self._read_tasks, self.READ_BATCH)
+            work = []
+            for key, ref, px, round_mask in batch:
+                disk_key = AvatarKey(account, ref.kind.value, ref.id, key[4], px)
+                # An older version is only worth decoding when nothing is shown for this slot yet.
+                stale_too = self.memory.get((ref.kind, ref.id, px, round_mask)) is None
+                work.append((key, disk_key, px, round_mask, stale_too))
+            self._read_tasks += 1
+            keys = [item[0] for item in work]
             tasks.run_task(
-                lambda disk_key=disk_key, px=px, round_mask=round_mask, stale_too=stale_too: _read_disk(
-                    disk, disk_key, px, round_mask, stale_too=stale_too),
-                lambda result, key=key: self._read(key, result),
-                lambda error, key=key: self._read(key, None),
+                lambda work=work: [(key, _read_disk(disk, disk_key, px, round_mask, stale_too=stale_too))
+                                   for key, disk_key, px, round_mask, stale_too in work],
+                self._read,
+                lambda error, keys=keys: self._read([(key, None) for key in keys]),
                 owner=self,
                 pool="images",
             )
-        while self._to_fetch and len(self._fetching) < self.MAX_FETCHES:
-            key, (ref, px, round_mask) = self._to_fetch.popitem(last=True)
-            self._fetching.add(key)
-            self._sizes_used.add(px)
-            self.fetch_count += 1
-            disk_key = AvatarKey(account, ref.kind.value, ref.id, key[4], px) if disk is not None else None
+        while self._to_fetch and self._fetch_tasks < self.MAX_FETCHES:
+            batch = self._batch(self._to_fetch, self._fetching, self.MAX_FETCHES, self._fetch_tasks,
+                                self.FETCH_BATCH)
+            self.fetch_count += len(batch)
+            work = [(key, ref, px, round_mask,
+                     AvatarKey(account, ref.kind.value, ref.id, key[4], px) if disk is not None else None)
+                    for key, ref, px, round_mask in batch]
+            self._fetch_tasks += 1
+            keys = [item[0] for item in work]
             tasks.run_task(
-                lambda ref=ref, px=px, round_mask=round_mask, disk_key=disk_key: _fetch(
-                    backend, ref, px, round_mask, disk, disk_key),
-                lambda image, key=key: self._fetched(key, image, ok=True),
-                lambda error, key=key: self._fetched(key, None, ok=False),
+                lambda work=work: [(key, *_fetch_safely(backend, ref, px, round_mask, disk, disk_key))
+                                   for key, ref, px, round_mask, disk_key in work],
+                self._fetched,
+                lambda error, keys=keys: self._fetched([(key, False, None) for key in keys]),
                 owner=self,
                 pool="avatar-fetch",
             )
 
-    def _read(self, key: tuple, result: tuple[QImage, str] | None) -> None:
-        """A disk read landed: paint what it found; ask the service unless it was current."""
-        self._reading.discard(key)
-        if self._current(key):
+    def _read(self, results: list[tuple[tuple, tuple[QImage, str] | None]]) -> None:
+        """Disk reads landed: paint what they found; ask the service unless it was current."""
+        self._read_tasks -= 1
+        for key, result in results:
+            self._reading.discard(key)
+            if not self._current(key):
+                continue
             _, _, kind, entity_id, version, px, round_mask = key
             ref = EntityRef(kind, entity_id)
             fresh = result is not None and bool(version) and result[1] == version
@@ -252,9 +277,12 @@ class AvatarCache(QObject):
                 self._to_fetch[key] = (ref, px, round_mask)
         self._schedule()
 
-    def _fetched(self, key: tuple, image: QImage | None, *, ok: bool) -> None:
-        self._fetching.discard(key)
-        if self._current(key):
+    def _fetched(self, results: list[tuple[tuple, bool, QImage | None]]) -> None:
+        self._fetch_tasks -= 1
+        for key, ok, image in results:
+            self._fetching.discard(key)
+            if not self._current(key):
+                continue
             _, _, kind, entity_id, version, px, round_mask = key
             slot = (kind, entity_id, px, round_mask)
             old = self.memory.get(slot)
@@ -296,6 +324,16 @@ def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bo
     except Exception:  # noqa: BLE001 — a file that does not decode is dropped and fetched again
         disk.discard(key)
         return None
+
+
+def _fetch_safely(backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None
+                  ) -> tuple[bool, QImage | None]:
+    """Worker: (True, picture or None) or, when the service could not be asked, (False, None);
+    one failure in a batch leaves the others' answers intact."""
+    try:
+        return True, _fetch(backend, ref, px, round_mask, disk, key)
+    except Exception:  # noqa: BLE001 — reported as "keep the old picture", as one fetch was
+        return False, None
 
 
 def _fetch(backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None) -> QImage | None:

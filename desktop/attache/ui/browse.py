@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -15,7 +17,7 @@ from PySide6.QtWidgets import (
 from attache.core.models import Entity
 from attache.ui import theme
 from attache.ui.avatars import AvatarCache, device_px, paint_initials
-from attache.ui.models import CountRole, DropHintRole, EntityRole, SubtitleRole
+from attache.ui.models import CountRole, DropHintRole, EntityRole
 
 
 class KindDelegate(QStyledItemDelegate):
@@ -85,86 +87,135 @@ class KindsView(QListView):
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
 
 
+_DROP_OK_FILL, _DROP_REFUSED_FILL = QColor("#e8f0fe"), QColor("#fdecea")
+_SELECTED_FILL, _HOVER_FILL = QColor("#e3ebfd"), QColor("#f3f5f8")
+
+
+class _RowFonts:
+    """The fonts and metrics a row needs, worked out once per base font."""
+
+    def __init__(self, base: QFont) -> None:
+        self.name = QFont(base)
+        self.name.setWeight(QFont.Weight.Medium)
+        self.name_selected = QFont(base)
+        self.name_selected.setWeight(QFont.Weight.DemiBold)
+        self.sub = QFont(base)
+        self.sub.setPointSizeF(max(7.0, base.pointSizeF() - 0.5))
+        self.name_metrics = QFontMetrics(self.name)
+        self.name_selected_metrics = QFontMetrics(self.name_selected)
+        self.sub_metrics = QFontMetrics(self.sub)
+        self.name_height = self.name_metrics.height()
+        self.sub_height = self.sub_metrics.height()
+
+
 class EntityDelegate(QStyledItemDelegate):
-    """A list row: round avatar (image or initials), name, subtitle; a drop hint while hovering."""
+    """A list row: round avatar (image or initials), name, subtitle; a drop hint while hovering.
+
+    Rows paint while the list scrolls, with workers busy: every call into Qt from Python is a
+    chance to wait for the interpreter, so a row makes few of them — fonts and metrics are
+    worked out once, initials are drawn once into a picture and reused.
+    """
 
     ROW_HEIGHT = 56
     AVATAR = 36
+    INITIALS_KEPT = 2048  # pictures of initials (~5 KB each at 36 px)
 
     def __init__(self, avatars: AvatarCache, parent=None) -> None:
         super().__init__(parent)
         self.avatars = avatars
+        self._fonts: dict[str, _RowFonts] = {}
+        self._initials: OrderedDict[tuple, QImage] = OrderedDict()
 
     def sizeHint(self, option, index) -> QSize:
         return QSize(260, self.ROW_HEIGHT)
+
+    def _row_fonts(self, font: QFont) -> _RowFonts:
+        key = font.key()
+        fonts = self._fonts.get(key)
+        if fonts is None:
+            fonts = self._fonts[key] = _RowFonts(font)
+        return fonts
+
+    def _initials_image(self, entity: Entity, px: int, dpr: float) -> QImage:
+        key = (entity.id, entity.name, px)
+        image = self._initials.get(key)
+        if image is None:
+            image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            paint_initials(painter, QRectF(0, 0, px, px), entity.id, entity.name)
+            painter.end()
+            image.setDevicePixelRatio(dpr)
+            self._initials[key] = image
+            if len(self._initials) > self.INITIALS_KEPT:
+                self._initials.popitem(last=False)
+        else:
+            self._initials.move_to_end(key)
+        return image
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         entity: Entity | None = index.data(EntityRole)
         if entity is None:
             return
+        widget = option.widget
+        state = option.state
+        rect = option.rect
+        left, top, width, height = rect.x(), rect.y(), rect.width(), rect.height()
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        source = getattr(widget, "drop_source", None)
+        drop = index.data(DropHintRole) if source is None or source.drop_row >= 0 else None
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        rect = option.rect
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        drop = index.data(DropHintRole)
-        back = QRectF(rect).adjusted(6, 2, -6, -2)
+        back = QRectF(left + 6, top + 2, width - 12, height - 4)
         if drop is not None:
             ok = drop[1]
             painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
-            painter.setBrush(QColor("#e8f0fe") if ok else QColor("#fdecea"))
+            painter.setBrush(_DROP_OK_FILL if ok else _DROP_REFUSED_FILL)
             painter.drawRoundedRect(back, 8, 8)
-        elif selected:
+        elif selected or state & QStyle.StateFlag.State_MouseOver:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#e3ebfd"))
+            painter.setBrush(_SELECTED_FILL if selected else _HOVER_FILL)
             painter.drawRoundedRect(back, 8, 8)
-        elif hovered:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#f3f5f8"))
-            painter.drawRoundedRect(back, 8, 8)
-        if option.state & QStyle.StateFlag.State_HasFocus and option.widget is not None and option.widget.hasFocus():
+        if state & QStyle.StateFlag.State_HasFocus and widget is not None and widget.hasFocus():
             painter.setPen(QPen(theme.ACCENT, 1.2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(back.adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
 
         size = self.AVATAR
-        avatar_rect = QRectF(rect.left() + 16, rect.center().y() - size / 2 + 1, size, size)
-        widget = option.widget
+        avatar_rect = QRectF(left + 16, top + (height - 1) // 2 - size / 2 + 1, size, size)
         dpr = widget.devicePixelRatioF() if widget is not None else 1.0
-        if widget is not None and hasattr(widget, "painted_refs"):
-            widget.painted_refs[entity.ref] = index.row()
-        image = self.avatars.image(entity, device_px(size, dpr))
-        if image is not None:
-            painter.drawImage(avatar_rect, image, QRectF(image.rect()))
-        else:
-            paint_initials(painter, avatar_rect, entity.id, entity.name)
+        px = device_px(size, dpr)
+        refs = getattr(widget, "painted_refs", None)
+        if refs is not None:
+            refs[entity.ref] = index.row()
+        image = self.avatars.image(entity, px)
+        if image is None:
+            image = self._initials_image(entity, px, dpr)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(avatar_rect, image)
 
-        text_left = int(avatar_rect.right()) + 12
-        text_width = rect.right() - text_left - 14
-        name_font = QFont(option.font)
-        name_font.setWeight(QFont.Weight.DemiBold if selected else QFont.Weight.Medium)
-        sub_font = QFont(option.font)
-        sub_font.setPointSizeF(max(7.0, option.font.pointSizeF() - 0.5))
-        name_metrics, sub_metrics = QFontMetrics(name_font), QFontMetrics(sub_font)
-        subtitle = index.data(SubtitleRole) or ""
+        fonts = self._row_fonts(option.font)
+        text_left = left + 16 + size + 12
+        text_width = left + width - 1 - text_left - 14
+        name_font, name_metrics = ((fonts.name_selected, fonts.name_selected_metrics) if selected
+                                   else (fonts.name, fonts.name_metrics))
+        subtitle = entity.subtitle or ""
         sub_colour = theme.MUTED
         if drop is not None:
             subtitle = drop[0]
             sub_colour = theme.ACCENT if drop[1] else theme.DANGER
-        total = name_metrics.height() + (sub_metrics.height() + 2 if subtitle else 0)
-        top = rect.center().y() - total // 2 + 1
+        total = fonts.name_height + (fonts.sub_height + 2 if subtitle else 0)
+        text_top = top + (height - 1) // 2 - total // 2 + 1
         painter.setFont(name_font)
         painter.setPen(theme.TEXT)
-        painter.drawText(QRect(text_left, top, text_width, name_metrics.height()),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(QRect(text_left, text_top, text_width, fonts.name_height), align,
                          name_metrics.elidedText(entity.name, Qt.TextElideMode.ElideRight, text_width))
         if subtitle:
-            painter.setFont(sub_font)
+            painter.setFont(fonts.sub)
             painter.setPen(sub_colour)
-            painter.drawText(QRect(text_left, top + name_metrics.height() + 2, text_width, sub_metrics.height()),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             sub_metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, text_width))
+            painter.drawText(QRect(text_left, text_top + fonts.name_height + 2, text_width, fonts.sub_height), align,
+                             fonts.sub_metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, text_width))
         painter.restore()
 
 
@@ -255,6 +306,11 @@ class EntityListView(QListView):
     def _source_model(self):
         model = self.model()
         return model.sourceModel() if hasattr(model, "sourceModel") else model
+
+    @property
+    def drop_source(self):
+        """The model that knows which row a drag hovers (`drop_row`), for the delegate."""
+        return self._source_model()
 
     def _entity_at(self, pos: QPoint) -> tuple[QModelIndex, Entity | None]:
         index = self.indexAt(pos)

@@ -276,18 +276,18 @@ class _Seeder:
 
     def more_people(self, count: int) -> None:
         """`count` generated colleagues after the demo's, every one with a picture of their own
-        (a few dozen drawings, each stored as a separate image so every user is fetched apart)."""
+        (the names, and so the drawings, repeat every 18 people; each person's picture is stored
+        apart, so an app fetches every one)."""
         rng = self.rng
-        drawings = []
-        for n in range(24):
-            first, last, _ = PEOPLE[n % len(PEOPLE)]
-            drawings.append(avatars.render(rng, f"{first} {last}", style="person", size=256, fmt="JPEG"))
         positions = sorted({position for _, _, position in PEOPLE})
+        drawings: dict[int, tuple] = {}
         for index in range(count):
             uid = self.id()
-            first = PEOPLE[index % len(PEOPLE)][0]
-            last = PEOPLE[(index * 7 + 3) % len(PEOPLE)][1]
-            data, mime, width, height = drawings[index % len(drawings)]
+            cycle = index % len(PEOPLE)
+            first, last = PEOPLE[cycle][0], PEOPLE[(cycle * 7 + 3) % len(PEOPLE)][1]
+            if cycle not in drawings:
+                drawings[cycle] = avatars.render(rng, f"{first} {last}", style="person", size=256, fmt="JPEG")
+            data, mime, width, height = drawings[cycle]
             created = iso(BASE_TIME - timedelta(days=rng.randint(1, 300)))
             self.db.execute(
                 "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
