@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from PySide6.QtCore import QObject, QThread
+from PySide6.QtCore import QObject, QThread, QTimer
 
 from attache.core.errors import NotFoundError
 from attache.ui import tasks
@@ -53,6 +54,30 @@ def test_cancelled_and_orphaned_tasks_deliver_nothing(qtbot):
     tasks.runner().wait(5000)
     qtbot.wait(50)
     assert calls == []
+
+
+def test_a_burst_of_results_leaves_the_window_its_turns(qtbot):
+    """200 results ready at once, each taking the GUI thread a millisecond: they all arrive, in
+    the order they finished, and timers (paints, input) run between slices of them."""
+    gate = threading.Event()
+    delivered = []
+
+    def done(n):
+        delivered.append(n)
+        time.sleep(0.001)
+
+    for n in range(200):
+        tasks.run_task(lambda n=n: (gate.wait(5), n)[1], done)
+    gate.set()
+    tasks.runner().wait(5000)  # every result waits for the GUI thread now
+    turns = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: turns.append(len(delivered)))
+    timer.start(0)
+    qtbot.waitUntil(lambda: len(delivered) == 200, timeout=5000)
+    timer.stop()
+    assert sorted(delivered) == list(range(200))
+    assert any(0 < seen < 200 for seen in turns), turns
 
 
 def test_synchronous_mode_runs_at_once(synchronous):

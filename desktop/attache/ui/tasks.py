@@ -15,10 +15,12 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from shiboken6 import isValid
 
 from attache.core.errors import AttacheError
@@ -57,21 +59,26 @@ class TaskHandle:
 
 
 class _Relay(QObject):
-    """Lives on the GUI thread; workers emit `finished(task id)`, which Qt queues to the GUI thread.
+    """Lives on the GUI thread; workers `post` results here and Qt wakes the GUI thread to deliver them.
 
-    Only the id crosses the thread boundary as a signal argument: the result or exception waits
-    in a dict under a lock. (Passing arbitrary Python objects, None above all, through queued
-    `Signal(object)` connections has been a source of reference-count bugs in PySide6.)
+    Results wait in a queue under a lock, and only a no-argument signal crosses the thread
+    boundary (passing arbitrary Python objects, None above all, through queued `Signal(object)`
+    connections has been a source of reference-count bugs in PySide6). A burst of results wakes
+    the GUI once; it delivers them a few milliseconds' worth at a time, so paints and input get
+    their turn between slices.
     """
 
-    finished = Signal(int)
+    arrived = Signal()
+    SLICE_S = 0.004
 
     def __init__(self) -> None:
         super().__init__()
         self._callbacks: dict[int, tuple[TaskHandle, Callable | None, Callable | None, QObject | None]] = {}
-        self._results: dict[int, tuple[bool, object]] = {}
+        self._ready: deque[tuple[int, bool, object]] = deque()
+        self._signalled = False
         self._lock = threading.Lock()
-        self.finished.connect(self._deliver)
+        # queued even from the GUI thread: a slice that leaves work re-arms itself for a later turn
+        self.arrived.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def register(self, handle: TaskHandle, on_done, on_error, owner) -> None:
         with self._lock:
@@ -79,23 +86,41 @@ class _Relay(QObject):
 
     def post(self, task_id: int, ok: bool, payload: object) -> None:  # worker thread
         with self._lock:
-            self._results[task_id] = (ok, payload)
-        self.finished.emit(task_id)
+            self._ready.append((task_id, ok, payload))
+            if self._signalled:
+                return
+            self._signalled = True
+        self.arrived.emit()
 
     def pending(self) -> int:
         with self._lock:
             return len(self._callbacks)
 
-    @Slot(int)
-    def _deliver(self, task_id: int) -> None:
+    def drop_all(self) -> None:
+        """Deliver nothing late: whatever waits is cancelled."""
         with self._lock:
-            entry = self._callbacks.pop(task_id, None)
-            ok, payload = self._results.pop(task_id, (False, None))
-        if entry is None:
-            return
-        handle, on_done, on_error, owner = entry
-        handle._event.set()
-        _invoke(handle, on_done, on_error, owner, ok, payload)
+            for handle, *_ in self._callbacks.values():
+                handle.cancel()
+            self._ready.clear()
+
+    @Slot()
+    def _deliver(self) -> None:
+        deadline = time.perf_counter() + self.SLICE_S
+        while True:
+            with self._lock:
+                if not self._ready:
+                    self._signalled = False
+                    return
+                if time.perf_counter() > deadline:  # the rest in the next turn of the event loop
+                    break
+                task_id, ok, payload = self._ready.popleft()
+                entry = self._callbacks.pop(task_id, None)
+            if entry is None:
+                continue
+            handle, on_done, on_error, owner = entry
+            handle._event.set()
+            _invoke(handle, on_done, on_error, owner, ok, payload)
+        self.arrived.emit()  # still signalled: one more queued wake-up for what is left
 
 
 def _owner_alive(owner: QObject | None) -> bool:
@@ -199,11 +224,7 @@ class TaskRunner:
         for pool in self._pools.values():
             pool.clear()
         self.wait(msecs)
-        # deliver nothing late: whatever is still queued for the GUI is dropped
-        with self._relay._lock:
-            for handle, *_ in self._relay._callbacks.values():
-                handle.cancel()
-            self._relay._results.clear()
+        self._relay.drop_all()
 
 
 _runner: TaskRunner | None = None
