@@ -3,9 +3,9 @@
     uv run python benchmarks/bench_avatars.py            # prints a table and a README row
     uv run python benchmarks/bench_avatars.py --runs 5 --json results.json
 
-Set-up: the awork sandbox is seeded, then given 1,000 more people, each with their own profile
-picture (256 px JPEGs, generated), and served from its own process (`attache sandbox --data`),
-as a real server would be: its work does not compete with the window for the interpreter.
+Set-up: the awork sandbox with 1,000 more people, each with their own profile picture (256 px
+JPEGs, generated), served from its own process (`attache sandbox --people 1000`), as a real
+server would be: its work does not compete with the window for the interpreter.
 
 1. warm: a first window (fresh ATTACHE_HOME) lists the people, loads all 1,000 avatars (which
    fills the disk cache) and is closed on the People list, as a user quitting would.
@@ -40,40 +40,6 @@ TOKEN = "bench-token"
 
 
 # ------------------------------------------------------------------------------- set-up
-
-
-def seed_people(data_dir: Path, count: int = PEOPLE) -> None:
-    """The demo workspace plus `count` people with pictures, written into `data_dir`."""
-    import random
-
-    from attache.sandbox import SandboxServer
-    from attache.sandbox.awork import avatars
-    from attache.sandbox.awork.store import iso, new_id, ticks
-    from datetime import UTC, datetime, timedelta
-
-    rng = random.Random(7)
-    first = ["Ada", "Ben", "Chloé", "Dev", "Elif", "Finn", "Greta", "Hugo", "Ines", "Jon", "Kira", "Lars",
-             "Mara", "Nils", "Olga", "Paul", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wim", "Yara"]
-    last = ["Adler", "Berg", "Costa", "Dahl", "Eriksen", "Fischer", "Graf", "Haas", "Ivanova", "Jansen",
-            "Keller", "Lund", "Meyer", "Novak", "Ortiz", "Petrov", "Quist", "Roth", "Stein", "Thiel"]
-    with SandboxServer(data_dir=data_dir, token=TOKEN) as server:
-        store = server.store
-        me = server.me_id
-        base = datetime(2026, 1, 1, tzinfo=UTC)
-        rows = []
-        for n in range(count):
-            name = (rng.choice(first), f"{rng.choice(last)} {n:04}")
-            updated = base - timedelta(minutes=n)
-            data, mime, width, height = avatars.render(rng, " ".join(name), style="person", size=256, fmt="JPEG")
-            rows.append((new_id(), name, updated, store.write_blob(data), mime, len(data), width, height))
-        with store.transaction() as db:
-            for user_id, (first_name, last_name), updated, blob, mime, size, width, height in rows:
-                db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           (user_id, first_name, last_name, "Benchmark", None, None, "en-GB", 0, 1,
-                            iso(updated), me, iso(updated), me, ticks(updated)))
-                db.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                           ("users", user_id, new_id(), new_id(), "user.jpg", mime, size, width, height, blob,
-                            new_id().replace("-", ""), iso(updated), me))
 
 
 def run_child(scenario: str, home: Path, url: str) -> dict:
@@ -253,10 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="attache-bench-avatars-"))
     try:
         data, home = work / "sandbox", work / "home"
-        began = time.perf_counter()
-        seed_people(data)
-        print(f"seeded {PEOPLE:,} people with pictures in {time.perf_counter() - began:.1f} s", flush=True)
-        with sandbox_process("--data", str(data)) as (url, _token):
+        with sandbox_process("--data", str(data), "--people", str(PEOPLE)) as (url, _token):
             warm = run_child("warm", home, url)
             print(f"warm-up: {warm}", flush=True)
             starts = [run_child("start", home, url) for _ in range(args.runs)]

@@ -85,8 +85,11 @@ def run_child(scenario: str, *args: str) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env["ATTACHE_HOME"] = tempfile.mkdtemp(prefix="attache-bench-")
     env["BENCH_SPAWNED_AT"] = repr(time.time())
-    out = subprocess.run([sys.executable, __file__, "--child", scenario, *args], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=900)
+    try:
+        out = subprocess.run([sys.executable, __file__, "--child", scenario, *args], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=900)
+    finally:
+        shutil.rmtree(env["ATTACHE_HOME"], ignore_errors=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
         sys.stderr.write(out.stderr[-4000:])

@@ -247,3 +247,22 @@ def test_usage_errors_exit_2():
     assert run("ls", "gadgets", token=None).returncode == 2
     assert run("image", "set", "users", "x", token="t").returncode == 2
     assert run("sandbox", "--faults", "3", token=None).returncode == 2
+
+
+def test_a_stopped_sandbox_leaves_no_data_behind(tmp_path):
+    """`attache sandbox` stopped with SIGTERM (as scripts and benchmarks stop it) removes its
+    temporary store, where every upload it received lies."""
+    import signal
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(private_tmp))
+    process = subprocess.Popen([sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", "t"],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("awork sandbox at ")
+        assert any(private_tmp.iterdir())  # the store and its template are there while it runs
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=20)  # closes the pipes too
+    assert list(private_tmp.iterdir()) == [], errors

@@ -209,10 +209,12 @@ def serve_forever(
     faults_rate: float | None = None,
     **server_options: Any,
 ) -> None:
-    """Serve until Ctrl-C (`attache sandbox`). `server_options` are SandboxServer's;
-    `faults_rate` is a shortcut for `faults=FaultPlan(faults_rate)` (every kind of fault)."""
+    """Serve until Ctrl-C or SIGTERM (`attache sandbox`), then remove the temporary data.
+    `server_options` are SandboxServer's; `faults_rate` is a shortcut for
+    `faults=FaultPlan(faults_rate)` (every kind of fault)."""
     if faults_rate:
         server_options["faults"] = FaultPlan(faults_rate)
+    _stop_on_sigterm()
     server = SandboxServer(**server_options)
     with server:
         (on_ready or _announce)(server)
@@ -221,6 +223,18 @@ def serve_forever(
                 time.sleep(3600)
         except KeyboardInterrupt:
             pass
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (as a script or a benchmark stops the sandbox) ends it like Ctrl-C: without this the
+    process dies on the spot and leaves its temporary store, uploads and all, behind."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _announce(server: SandboxServer) -> None:
