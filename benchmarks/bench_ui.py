@@ -354,9 +354,14 @@ def child_responsive(base_url: str, token: str) -> dict:
         import cProfile
         profiler = cProfile.Profile()
         profiler.enable()
-    while not finished() and time.monotonic() < app_deadline:
+    checked = 0.0
+    while time.monotonic() < app_deadline:
         app.processEvents()
         time.sleep(0.0005)
+        if time.monotonic() - checked > 0.05:  # the check itself is GUI-thread work: not too often
+            if finished():
+                break
+            checked = time.monotonic()
     heartbeat.stop()
     if profiler is not None:
         import pstats

@@ -1,8 +1,8 @@
 """The one way off the GUI thread and the one way back.
 
-`run_task(fn, on_done, on_error)` runs `fn()` on a QThreadPool worker. Its result, or the
-exception it raised, is posted back to the GUI thread through a signal of a QObject that
-lives there (`_Relay`); the QRunnable only holds a reference to that relay, never owns it.
+`run_task(fn, on_done, on_error)` runs `fn()` on a worker thread of a named pool. Its result,
+or the exception it raised, is posted back to the GUI thread through a QObject that lives
+there (`_Relay`), which delivers a burst of results a slice at a time.
 Callbacks are dropped when the task was cancelled or when the `owner` QObject is gone, so a
 window closed mid-request never receives a late answer.
 
@@ -17,10 +17,12 @@ import logging
 import threading
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from shiboken6 import isValid
 
 from attache.core.errors import AttacheError
@@ -143,46 +145,72 @@ def _is_expected(error: BaseException) -> bool:
     return isinstance(error, AttacheError)
 
 
-class _Runnable(QRunnable):
-    def __init__(self, relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> None:
-        super().__init__()
-        self.setAutoDelete(True)
-        self._relay = relay
-        self._handle = handle
-        self._fn = fn
+def _run_and_post(relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> None:  # worker thread
+    if handle.cancelled.is_set():
+        relay.post(handle.id, False, None)
+        return
+    try:
+        result = fn()
+    except BaseException as error:  # noqa: BLE001 — every failure goes back to the GUI
+        if not isinstance(error, Exception):
+            log.exception("background task aborted")
+        relay.post(handle.id, False, error)
+    else:
+        relay.post(handle.id, True, result)
 
-    def run(self) -> None:  # worker thread
-        if self._handle.cancelled.is_set():
-            self._relay.post(self._handle.id, False, None)
-            return
-        try:
-            result = self._fn()
-        except BaseException as error:  # noqa: BLE001 — every failure goes back to the GUI
-            if not isinstance(error, Exception):
-                log.exception("background task aborted")
-            self._relay.post(self._handle.id, False, error)
-        else:
-            self._relay.post(self._handle.id, True, result)
-        finally:
-            self._fn = None
+
+class _WorkerPool:
+    """A few Python worker threads with a queue, under a name.
+
+    Not QThreadPool: handing it a task from Python releases and re-takes the interpreter lock,
+    and with workers busy, taking it back can cost the GUI thread up to a switch interval per
+    task. Putting work on this queue never lets go of the lock.
+    """
+
+    def __init__(self, name: str, threads: int) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"attache-{name}")
+        self._futures: set[Future] = set()
+        self._lock = threading.Lock()
+
+    def start(self, fn: Callable[[], None]) -> None:
+        future = self._executor.submit(fn)
+        with self._lock:
+            self._futures.add(future)
+        future.add_done_callback(self._forget)
+
+    def _forget(self, future: Future) -> None:
+        with self._lock:
+            self._futures.discard(future)
+
+    def clear(self) -> None:
+        """Drop the tasks that have not started."""
+        with self._lock:
+            futures = list(self._futures)
+        for future in futures:
+            future.cancel()
+
+    def wait(self, msecs: int = -1) -> bool:
+        with self._lock:
+            futures = list(self._futures)
+        _, not_done = wait_futures(futures, timeout=None if msecs < 0 else msecs / 1000)
+        return not not_done
 
 
 class TaskRunner:
     """Owns the relay and the pools. One per application; see `runner()`."""
 
+    # avatars and images get their own few threads so browsing never waits behind them
+    THREADS = {"default": 6, "images": 4}
+
     def __init__(self) -> None:
         self._relay = _Relay()
         self._ids = itertools.count(1)
-        self._pools: dict[str, QThreadPool] = {}
+        self._pools: dict[str, _WorkerPool] = {}
 
-    def pool(self, name: str = "default") -> QThreadPool:
+    def pool(self, name: str = "default") -> _WorkerPool:
         pool = self._pools.get(name)
         if pool is None:
-            pool = QThreadPool()
-            # avatars and images get their own few threads so browsing never waits behind them
-            pool.setMaxThreadCount({"default": 6, "images": 4}.get(name, 4))
-            pool.setExpiryTimeout(30_000)
-            self._pools[name] = pool
+            pool = self._pools[name] = _WorkerPool(name, self.THREADS.get(name, 4))
         return pool
 
     def run(
@@ -206,7 +234,8 @@ class TaskRunner:
                 _invoke(handle, on_done, on_error, owner, True, result)
             return handle
         self._relay.register(handle, on_done, on_error, owner)
-        self.pool(pool).start(_Runnable(self._relay, handle, fn))
+        relay = self._relay
+        self.pool(pool).start(lambda: _run_and_post(relay, handle, fn))
         return handle
 
     def pending(self) -> int:
@@ -215,8 +244,8 @@ class TaskRunner:
 
     def wait(self, msecs: int = -1) -> bool:
         ok = True
-        for pool in self._pools.values():
-            ok = pool.waitForDone(msecs) and ok
+        for pool in list(self._pools.values()):
+            ok = pool.wait(msecs) and ok
         return ok
 
     def shutdown(self, msecs: int = 10_000) -> None:
