@@ -40,8 +40,12 @@ def window(crowded_sandbox, make_backend, make_window, qtbot):
     window.show()
     window.set_backend(backend, workspace=backend.workspace())
     window.show_kind(EntityKind.USER)
-    qtbot.waitUntil(lambda: window.list_model.kind is EntityKind.USER and window.list_model.rowCount() > 0
-                    and not window.list_model.loading, timeout=5000)
+    model = window.list_model
+    qtbot.waitUntil(lambda: model.kind is EntityKind.USER and model.rowCount() > 0 and not model.loading,
+                    timeout=5000)
+    while model.canFetchMore():  # every page in: no rows arrive (and relayout the list) mid-test
+        model.fetchMore()
+        qtbot.waitUntil(lambda: not model.loading, timeout=5000)
     delegate = CountingDelegate(window.avatars, window.list_view)
     window.list_view.setItemDelegate(delegate)
     window.list_view.viewport().update()
