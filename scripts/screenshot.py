@@ -88,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
     samples = Path(home.name) / "samples"
     samples.mkdir()
     paths = []
-    for name, size in (("Kick-off notes.pdf", 420_000), ("Wireframes v3.png", 1_800_000), ("Budget 2025.xlsx", 96_000)):
+    for name, size in (("Kick-off notes.pdf", 420_000), ("Wireframes v3.png", 0), ("Budget 2025.xlsx", 96_000)):
         path = samples / name
-        path.write_bytes(os.urandom(size))
+        path.write_bytes(_wireframe_png() if name.endswith(".png") else os.urandom(size))
         paths.append(path)
     before = files.rowCount()
     window.queue.attach(window.backend, entity.ref, f"Task “{entity.name}”", paths)
@@ -116,6 +116,27 @@ def main(argv: list[str] | None = None) -> int:
     tasks.shutdown()
     home.cleanup()
     return 0
+
+
+def _wireframe_png() -> bytes:
+    """A picture worth a thumbnail: a page wireframe in the demo's colours."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 1000), "#f4f6fb")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, 1600, 110), fill="#4f6bed")
+    draw.rectangle((90, 190, 930, 640), fill="#dfe6fb", outline="#4f6bed", width=6)
+    for row in range(4):
+        draw.rectangle((1010, 200 + row * 110, 1510, 250 + row * 110), fill="#c9d2e3")
+    for column in range(3):
+        left = 90 + column * 480
+        draw.rounded_rectangle((left, 720, left + 420, 930), radius=24, fill="#ffffff", outline="#c9d2e3", width=4)
+        draw.ellipse((left + 30, 750, left + 130, 850), fill=("#2f9e8f", "#e08a1e", "#c2407b")[column])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 if __name__ == "__main__":
