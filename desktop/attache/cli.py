@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     queue_action = queue.add_mutually_exclusive_group()
     queue_action.add_argument("--run", action="store_true", help="process queued and interrupted jobs until none is left")
     queue_action.add_argument("--retry-failed", action="store_true", help="queue failed jobs again")
+    queue_action.add_argument("--retry", type=int, metavar="ID", help="queue a failed or cancelled job again")
     queue_action.add_argument("--cancel", type=int, metavar="ID", help="cancel a waiting job")
     queue_action.add_argument("--clear-finished", action="store_true", help="forget done, failed and cancelled jobs")
     queue.add_argument("--workers", type=int, default=4, help="with --run: parallel uploads (default 4)")
@@ -338,6 +339,9 @@ def _queue(args: argparse.Namespace) -> int:
             return 1 if cli_support.any_failed(jobs) else 0
         if args.retry_failed:
             print(f"Queued {len(cli_support.retry_failed(journal))} failed job(s) again; run 'attache queue --run'")
+        elif args.retry is not None:
+            job = cli_support.retry(journal, args.retry)
+            print(f"Queued job {job.id} ({job.name}) again; run 'attache queue --run'")
         elif args.cancel is not None:
             job = cli_support.cancel(journal, args.cancel)
             print(f"Cancelled job {job.id} ({job.name})")

@@ -7,6 +7,7 @@ from pathlib import Path
 from ui_helpers import drag_and_drop, row_centre
 
 from attache.core.models import EntityKind
+from attache.ui.models import EntityRole
 from attache.ui.session import awork_connection
 from attache.ui.transfers import DONE, QUEUED
 
@@ -58,3 +59,36 @@ def test_with_resume_on_start_off_the_queue_starts_paused(make_window, qtbot, fr
     assert window.engine.paused
     assert window.transfers.pause_button.text() == "Resume"
     first.resume_on_start_action.setChecked(True)
+
+
+def test_a_cancelled_upload_can_be_retried(make_window, qtbot, fresh_awork_sandbox, tmp_path):
+    """Cancel while paused, change one's mind: Retry queues the same journal job again and the file
+    arrives once."""
+    from ui_helpers import stored_files
+
+    from attache.ui.transfers import CANCELLED
+
+    window = _open(make_window, qtbot, fresh_awork_sandbox)
+    panel = window.transfers
+    panel.pause_button.click()
+    view = window.list_view
+    task = view.model().index(2, 0).data(EntityRole)
+    [path] = _files(tmp_path, 1)
+    assert drag_and_drop(view.viewport(), row_centre(view, 2), [path]) == (True, True)
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 1, timeout=10_000)
+    [job] = window.queue.jobs()
+    engine_id = job.engine_id
+
+    panel.view.setCurrentIndex(panel.model.index(0, 0))
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: job.state == CANCELLED, timeout=10_000)
+    panel.pause_button.click()  # resumed: a cancelled job stays cancelled
+    qtbot.wait(200)
+    assert job.state == CANCELLED and path.name not in stored_files(fresh_awork_sandbox, task.id)
+
+    panel.view.setCurrentIndex(panel.model.index(0, 0))
+    assert panel.retry_button.isEnabled()
+    panel.retry_button.click()
+    qtbot.waitUntil(lambda: job.state == DONE, timeout=20_000)
+    assert job.engine_id == engine_id and len(window.queue.jobs()) == 1
+    assert stored_files(fresh_awork_sandbox, task.id)[path.name] == path.read_bytes()

@@ -64,6 +64,17 @@ def test_cancel_explains_what_it_cannot_do(journal, tmp_path):
         cli_support.cancel(journal, 99)
 
 
+def test_a_cancelled_job_can_be_queued_again(journal, tmp_path):
+    [path] = files(tmp_path, 1)
+    [job_id] = journal.add([cli_support_new_job(path)])
+    with pytest.raises(InvalidInputError, match=f"Job {job_id} is queued; only failed or cancelled"):
+        cli_support.retry(journal, job_id)
+    cli_support.cancel(journal, job_id)
+    assert cli_support.retry(journal, job_id).state is JobState.QUEUED
+    with pytest.raises(InvalidInputError, match="There is no transfer job 99"):
+        cli_support.retry(journal, 99)
+
+
 def cli_support_new_job(path: Path):
     from attache.transfers.journal import NewJob, Slot
 

@@ -186,8 +186,15 @@ def test_cancel_retry_and_clear(journal, tmp_path):
     journal.retry_failed([a])
     assert journal.get(a).size == len(b"longer content now")
 
-    assert sorted(journal.clear_finished()) == [b, c]
-    assert [job.id for job in journal.jobs()] == [a]
+    # "Retry all failed" leaves cancelled jobs alone; retrying one by id queues it again
+    journal.claim_next("r")
+    journal.mark_failed(a, "gone", "NotFoundError")
+    assert journal.retry_failed() == [a] and journal.get(b).state is JobState.CANCELLED
+    assert journal.requeue([b]) == [b] and journal.get(b).state is JobState.QUEUED
+    assert journal.cancel_waiting([a, b]) == [a, b]
+
+    assert sorted(journal.clear_finished()) == [a, b, c]
+    assert journal.jobs() == []
 
 
 def test_orphans_of_dead_runners_become_interrupted(journal, tmp_path):

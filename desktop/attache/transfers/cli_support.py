@@ -1,7 +1,7 @@
 """What the headless commands need from the engine, in one call each.
 
 `attache upload` → `upload`; `attache queue` → `format_queue`; `attache queue --run` →
-`run_queue`; `--retry-failed`, `--cancel ID`, `--clear-finished` → the functions below.
+`run_queue`; `--retry-failed`, `--retry ID`, `--cancel ID`, `--clear-finished` → the functions below.
 Each returns plain data; the CLI prints and chooses the exit status.
 """
 
@@ -76,6 +76,17 @@ def any_failed(jobs: Iterable[Job]) -> bool:
 
 def retry_failed(journal: Journal, ids: Iterable[int] | None = None) -> list[int]:
     return journal.retry_failed(ids)
+
+
+def retry(journal: Journal, job_id: int) -> Job:
+    """Queue one failed or cancelled job again. Raises InvalidInputError for any other."""
+    job = journal.get(job_id)
+    if job is None:
+        raise InvalidInputError(f"There is no transfer job {job_id}.")
+    if job.state not in (JobState.FAILED, JobState.CANCELLED):
+        raise InvalidInputError(f"Job {job_id} is {job.state.value}; only failed or cancelled jobs can be retried.")
+    journal.requeue([job_id])
+    return journal.get(job_id)  # type: ignore[return-value]
 
 
 def cancel(journal: Journal, job_id: int) -> Job:

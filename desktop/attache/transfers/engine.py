@@ -252,8 +252,15 @@ class TransferEngine:
 
     def retry_failed(self, ids: Iterable[int] | None = None) -> list[int]:
         """Queue failed jobs again; they continue from the step they reached."""
+        return self._requeue(ids, (JobState.FAILED,))
+
+    def requeue(self, ids: Iterable[int]) -> list[int]:
+        """Queue these failed or cancelled jobs again (the user changed their mind)."""
+        return self._requeue(list(ids), (JobState.FAILED, JobState.CANCELLED))
+
+    def _requeue(self, ids: Iterable[int] | None, states: tuple[JobState, ...]) -> list[int]:
         with self._cond:
-            retried = self.journal.retry_failed(ids)
+            retried = self.journal.requeue(ids, states=states)
             if self._scope is not None:
                 self._scope.update(retried)
             for job in self.journal.jobs(ids=retried):

@@ -448,13 +448,23 @@ class Journal:
     def retry_failed(
         self, ids: Iterable[int] | None = None, *, stat: Callable[[Path], object] | None = None
     ) -> list[int]:
-        """Queue failed jobs again, resuming from the step they reached.
+        """Queue failed jobs again, resuming from the step they reached."""
+        return self.requeue(ids, states=(JobState.FAILED,), stat=stat)
+
+    def requeue(
+        self,
+        ids: Iterable[int] | None = None,
+        *,
+        states: Iterable[JobState] = (JobState.FAILED, JobState.CANCELLED),
+        stat: Callable[[Path], object] | None = None,
+    ) -> list[int]:
+        """Queue failed (or cancelled) jobs again, resuming from the step they reached.
 
         A job whose bytes were not sent yet takes the file as it is now: the user retrying
         after editing the file wants the edited content.
         """
         stat = stat or (lambda path: path.stat())
-        where, params = _filters(("failed",), ids)
+        where, params = _filters([JobState(state).value for state in states], ids)
         now = self._clock()
         retried = []
         with self._transaction() as conn:

@@ -64,7 +64,7 @@ class Job:
 
     @property
     def retryable(self) -> bool:
-        return self.state == FAILED or (self.state == CANCELLED and self.engine_id is None)
+        return self.state in (FAILED, CANCELLED)
 
     @property
     def fraction(self) -> float | None:
@@ -443,7 +443,7 @@ class TransferQueue(QObject):
         if job is None or not job.retryable:
             return
         if job.engine_id is not None:
-            self._in_engine(lambda engine: engine.retry_failed([job.engine_id]))
+            self._in_engine(lambda engine: engine.requeue([job.engine_id]))
             return
         job.state, job.error, job.done_bytes, job.finished = QUEUED, "", 0, None
         self._waiting.append(job)
