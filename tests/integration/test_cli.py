@@ -266,3 +266,29 @@ def test_a_stopped_sandbox_leaves_no_data_behind(tmp_path):
         process.send_signal(signal.SIGTERM)
         _, errors = process.communicate(timeout=20)  # closes the pipes too
     assert list(private_tmp.iterdir()) == [], errors
+
+
+def test_the_window_closes_cleanly_on_sigterm(tmp_path):
+    """`attache --sandbox` asked to stop by SIGTERM (a logout, `kill`) quits as File › Quit does:
+    exit status 0, window settings saved, and the sandbox's temporary data removed."""
+    import signal
+    import time
+
+    private_tmp, home = tmp_path / "tmp", tmp_path / "home"
+    private_tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(private_tmp), ATTACHE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
+    process = subprocess.Popen([sys.executable, "-m", "attache", "--sandbox"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not any(p.name.startswith("attache-awork-sandbox-") for p in private_tmp.iterdir()):
+            assert process.poll() is None and time.monotonic() < deadline, "the sandbox never started"
+            time.sleep(0.1)
+        time.sleep(1.0)  # connected and listing
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, errors = process.communicate(timeout=30)
+    assert process.returncode == 0, errors
+    assert "closing" in errors and "Traceback" not in errors
+    assert list(private_tmp.iterdir()) == [], errors
+    assert any(path.suffix in (".conf", ".ini") for path in home.rglob("*")), list(home.rglob("*"))

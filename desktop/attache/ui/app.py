@@ -67,7 +67,46 @@ def run_app(sandbox: bool = False) -> int:
     configure_application(app)
     window = create_window(sandbox=sandbox)
     window.show()
+    stop_watching = _quit_on_terminate(app, window)
     try:
         return app.exec()
     finally:
+        stop_watching()
         tasks.shutdown()
+
+
+def _quit_on_terminate(app, window):
+    """SIGTERM (a logout, `kill`) closes the window as Quit does, without asking: the queue is
+    durable and resumes next time. Python runs signal handlers only between bytecodes, and Qt's
+    loop runs none while idle, so the signal also writes to a socket Qt watches."""
+    import signal
+    import socket
+
+    from PySide6.QtCore import QSocketNotifier
+
+    if not hasattr(signal, "SIGTERM") or not hasattr(socket, "socketpair"):
+        return lambda: None
+    receiver, sender = socket.socketpair()
+    receiver.setblocking(False)
+    sender.setblocking(False)
+
+    def terminate(signum, frame) -> None:
+        log.info("asked to stop (signal %s): closing", signum)
+        window._quitting = True
+        window.close()
+        app.quit()
+
+    previous_fd = signal.set_wakeup_fd(sender.fileno())
+    previous_handler = signal.signal(signal.SIGTERM, terminate)
+    notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
+    # the handler itself has run by the time this slot does; only the wake-up byte is left
+    notifier.activated.connect(lambda: receiver.recv(64))
+
+    def stop() -> None:
+        notifier.setEnabled(False)
+        signal.signal(signal.SIGTERM, previous_handler)
+        signal.set_wakeup_fd(previous_fd)
+        receiver.close()
+        sender.close()
+
+    return stop
