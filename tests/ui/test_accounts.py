@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -352,6 +353,46 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     assert window.accounts.current_account().name == "Demo"
     assert window.connection.sandbox is server  # switching to it did not stop the sandbox
     assert httpx.get(f"{server.base_url}/me", headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
+
+
+def test_an_account_on_the_sandbox_lasts_as_long_as_the_sandbox(make_window, qtbot, secret_service):
+    """Even with a working password manager, an account added on the built-in sandbox keeps its
+    key in memory only, and is forgotten when the sandbox stops: next time its URL would be dead."""
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    qtbot.waitUntil(lambda: window.backend is not None, timeout=20_000)
+    server = window.connection.sandbox
+    dialog = open_add_dialog(window, qtbot)
+    assert "built-in sandbox lasts until you quit" in dialog.subtitle.text()
+    dialog.name.setText("Demo")
+    dialog.api_key.setText(server.token)
+    qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.accounts.current_account() is not None and window.backend is not None
+                    and window.list_model.rowCount() > 0, timeout=20_000)
+    [account] = AccountStore().list()
+    assert account.name == "Demo" and account.sandbox_pid == os.getpid()
+    assert server.token not in stored_secrets(secret_service)  # not in the keyring
+    assert app_secrets().memory.load("Demo") == {"type": "api_key", "api_key": server.token}
+
+    window._quitting = True
+    window.close()  # the sandbox stops, and its accounts go
+    qtbot.waitUntil(lambda: AccountStore().list() == [], timeout=15_000)
+
+
+def test_a_crashed_sandboxs_accounts_are_forgotten(tmp_path):
+    """The process that ran the sandbox died without cleaning up: its accounts are not listed and
+    the next window start removes them; accounts of a live sandbox (another window) stay."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = AccountStore()
+    store.add(Account("Real", "awork", "https://api.awork.com/api/v1"))
+    store.add(Account("Ghost", "awork", "http://127.0.0.1:41234/api/v1", sandbox_pid=dead.pid))
+    store.add(Account("Alive", "awork", "http://127.0.0.1:41235/api/v1", sandbox_pid=os.getpid()))
+    assert [a.name for a in store.list()] == ["Real", "Alive"]
+    assert [a.name for a in store.forget_sandbox_accounts()] == ["Ghost"]
+    assert [a.name for a in store.forget_sandbox_accounts(os.getpid())] == ["Alive"]
+    assert "Ghost" not in store.path.read_text() and [a.name for a in store.list()] == ["Real"]
 
 
 def test_an_account_that_cannot_open_offers_to_sign_in_again(make_window, qtbot, fresh_awork_sandbox):

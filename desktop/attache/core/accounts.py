@@ -1,6 +1,9 @@
 """The user's accounts: display name, service and base URL, in the config directory.
 
 This file never holds a secret; each account's secret is in the keyring under its name.
+An account added on the window's built-in sandbox lives as long as that sandbox: its secret
+stays in memory, and the account is forgotten when the sandbox stops (or, after a crash, once
+its process is gone).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.paths import app_dirs
+from attache.core.processes import pid_alive
 
 SERVICES = {
     "awork": "https://api.awork.com/api/v1",
@@ -28,6 +32,11 @@ class Account:
     base_url: str
     auth: str = "api_key"  # "api_key" or "oauth"
     workspace: str = ""  # the workspace's name, as the service reported it at sign-in
+    sandbox_pid: int = 0  # on the built-in sandbox of this process: gone when it stops
+
+    @property
+    def on_sandbox(self) -> bool:
+        return self.sandbox_pid != 0
 
     @property
     def reference(self) -> str:
@@ -40,6 +49,10 @@ class AccountStore:
         self.path = path or app_dirs().config / "accounts.json"
 
     def list(self) -> list[Account]:
+        """The accounts, without those of a built-in sandbox that is no longer running."""
+        return [a for a in self._read() if not a.on_sandbox or pid_alive(a.sandbox_pid)]
+
+    def _read(self) -> list[Account]:
         try:
             raw = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
@@ -47,6 +60,16 @@ class AccountStore:
         except ValueError as error:
             raise InvalidInputError(f"{self.path} is damaged ({error}); fix or remove it") from None
         return [Account(**entry) for entry in raw.get("accounts", [])]
+
+    def forget_sandbox_accounts(self, pid: int | None = None) -> list[Account]:
+        """Remove the accounts of the built-in sandbox of `pid` (stopping now), or with no pid, of
+        every sandbox whose process is gone. Returns them."""
+        accounts = self._read()
+        gone = [a for a in accounts if a.on_sandbox and (a.sandbox_pid == pid if pid is not None
+                                                         else not pid_alive(a.sandbox_pid))]
+        if gone:
+            self._write([a for a in accounts if a not in gone])
+        return gone
 
     def get(self, name: str) -> Account:
         for account in self.list():
@@ -60,12 +83,12 @@ class AccountStore:
             raise InvalidInputError(f"Unknown service {account.service!r}; choose one of {', '.join(SERVICES)}")
         if not account.name.strip():
             raise InvalidInputError("An account needs a name")
-        accounts = [a for a in self.list() if a.name != account.name]
+        accounts = [a for a in self._read() if a.name != account.name]
         self._write([*accounts, account])
 
     def remove(self, name: str) -> Account:
         account = self.get(name)
-        self._write([a for a in self.list() if a.name != name])
+        self._write([a for a in self._read() if a.name != name])
         return account
 
     def _write(self, accounts: list[Account]) -> None:

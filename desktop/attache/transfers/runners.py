@@ -8,9 +8,10 @@ alone. The token is "pid:random"; engines of this process register theirs here.
 from __future__ import annotations
 
 import os
-import sys
 import threading
 import uuid
+
+from attache.core.processes import pid_alive
 
 _lock = threading.Lock()
 _live_here: set[str] = set()
@@ -38,31 +39,3 @@ def is_live(token: str) -> bool:
         with _lock:
             return token in _live_here
     return pid_alive(pid)
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    if sys.platform == "win32":  # os.kill(pid, 0) would send CTRL_C_EVENT there
-        return _windows_pid_alive(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True
-
-
-def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - exercised on Windows only
-    import ctypes
-
-    synchronize, wait_timeout = 0x00100000, 0x102
-    kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-    handle = kernel32.OpenProcess(synchronize, False, pid)
-    if not handle:
-        return False
-    try:
-        return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
-    finally:
-        kernel32.CloseHandle(handle)

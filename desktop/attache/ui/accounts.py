@@ -329,7 +329,9 @@ class AccountsController(QObject):
     def add_account(self) -> None:
         if self._raise_dialog():
             return
-        dialog = AccountDialog(self.secrets, self.window, url=self._default_url())
+        sandbox = getattr(self.window.connection, "sandbox", None)
+        dialog = AccountDialog(self.secrets, self.window, url=self._default_url(),
+                               sandbox_url=sandbox.base_url if sandbox is not None else "")
         dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
         self.dialog = dialog
         dialog.open()

@@ -80,10 +80,11 @@ class AccountDialog(QDialog):
     _openRequested = Signal(str)  # a worker asks the GUI thread to open the browser
 
     def __init__(self, secrets: AppSecrets, parent: QWidget | None = None, *, account: Account | None = None,
-                 url: str | None = None, reason: str = "") -> None:
+                 url: str | None = None, reason: str = "", sandbox_url: str = "") -> None:
         super().__init__(parent)
         self.secrets = secrets
         self.account = account
+        self.sandbox_url = sandbox_url.strip().rstrip("/")  # the window's built-in sandbox, if running
         self.result_value: SignInResult | None = None
         self.session_only = bool(account is not None and secrets.is_session_only(account.name))
         self.keyring_usable: bool | None = None
@@ -114,6 +115,9 @@ class AccountDialog(QDialog):
             subtitle_text = f"{where} — {account.base_url}"
             if reason:
                 subtitle_text = f"{reason}\n{subtitle_text}"
+        elif self._on_sandbox(url):
+            subtitle_text = ("An account on the built-in sandbox lasts until you quit Attaché: its sign-in stays "
+                             "in memory.")
         else:
             subtitle_text = "Attaché keeps the sign-in in your password manager, never in a file."
         subtitle = self.subtitle = QLabel(subtitle_text, self)
@@ -199,6 +203,7 @@ class AccountDialog(QDialog):
         self.api_key.setAccessibleName("API key")
         self.api_key.setPlaceholderText("Paste an awork API key")
         self.api_key.textChanged.connect(self._update_buttons)
+        self.url.textChanged.connect(self._update_buttons)
         key_hint = QLabel("Find or create one in awork under Settings › Integrations.", self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
@@ -382,9 +387,16 @@ class AccountDialog(QDialog):
 
     # ------------------------------------------------------------------ signing in
 
+    def _on_sandbox(self, url: str | None) -> bool:
+        if self.account is not None:
+            return self.account.on_sandbox
+        return bool(self.sandbox_url) and (url or "").strip().rstrip("/") == self.sandbox_url
+
     def _ready(self) -> bool:
-        """Signing in is possible: the keyring works, or the user chose this session only."""
-        return self._busy is None and (self.keyring_usable is True or self.session_only)
+        """Signing in is possible: the keyring works, the user chose this session only, or the
+        account is on the built-in sandbox (its sign-in is kept in memory anyway)."""
+        return self._busy is None and (self.keyring_usable is True or self.session_only
+                                       or self._on_sandbox(self.url.text()))
 
     def _update_buttons(self) -> None:
         busy = self._busy is not None
@@ -424,6 +436,7 @@ class AccountDialog(QDialog):
                          else "Opening awork in your browser…", "busy")
         self._update_buttons()
         secrets, session_only, gone = self.secrets, self.session_only, self._gone
+        on_sandbox = self._on_sandbox(base_url)
         browser = None if mode == "key" else self._request_browser
 
         def cancelled() -> bool:
@@ -431,7 +444,7 @@ class AccountDialog(QDialog):
 
         def work():
             return sign_in(secrets, name=name, service=service, base_url=base_url, session_only=session_only,
-                           api_key=api_key, browser=browser, cancelled=cancelled, existing=account,
+                           on_sandbox=on_sandbox, api_key=api_key, browser=browser, cancelled=cancelled, existing=account,
                            timeout=BROWSER_TIMEOUT)
 
         self._task = tasks.run_task(work, self._succeeded, lambda error: self._failed(error, mode, base_url),

@@ -36,12 +36,18 @@ def configure_application(app) -> None:
 def create_window(*, sandbox: bool = False, restore: bool = True):
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
     from attache.ui.main_window import MainWindow, settings
-    from attache.ui.session import connection_from_env, saved_account_connection, saved_accounts
+    from attache.ui.session import (
+        connection_from_env,
+        forget_dead_sandbox_accounts,
+        saved_account_connection,
+        saved_accounts,
+    )
 
     window = MainWindow(restore=restore)
     if sandbox:
         window.open_sandbox()
         return window
+    forget_dead_sandbox_accounts()
     connection = connection_from_env()
     if connection is None:
         accounts = saved_accounts()

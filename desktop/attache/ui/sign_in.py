@@ -9,6 +9,7 @@ written to a file here.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -159,6 +160,7 @@ def sign_in(
     service: str,
     base_url: str,
     session_only: bool,
+    on_sandbox: bool = False,
     api_key: str | None = None,
     browser: Callable[[str], object] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
@@ -167,7 +169,9 @@ def sign_in(
     timeout: float = 300.0,
 ) -> SignInResult:
     """Worker: sign in with an API key (checked with GET /me first) or through the browser, then
-    save the secret and the account. With `existing`, this is that account signing in again."""
+    save the secret and the account. With `existing`, this is that account signing in again.
+    `on_sandbox`: the URL is the window's built-in sandbox, so the secret stays in memory and the
+    account is forgotten when the sandbox stops."""
     store = store or AccountStore()
     if service not in AVAILABLE_SERVICES:
         raise InvalidInputError(f"{SERVICE_NAMES.get(service, service)} accounts are coming soon.")
@@ -195,12 +199,14 @@ def sign_in(
         raise CancelledError("Sign-in was cancelled.")
     if existing is None and not name:
         name = _unique_name(workspace.name or urlsplit(base_url).netloc, store)
-    target = secrets.store_for_new(session_only)
+    on_sandbox = on_sandbox or (existing is not None and existing.on_sandbox)
+    target = secrets.memory if on_sandbox else secrets.store_for_new(session_only)
     target.save(name, secret)
     if target is not secrets.memory:
         secrets.memory.delete(name)  # a keyring entry now: no stale session copy shadows it
     account = (replace(existing, auth=auth, workspace=workspace.name) if existing is not None
-               else Account(name, service, base_url, auth=auth, workspace=workspace.name))
+               else Account(name, service, base_url, auth=auth, workspace=workspace.name,
+                            sandbox_pid=os.getpid() if on_sandbox else 0))
     store.add(account)
     return SignInResult(account, workspace.name, target.description, not target.persistent)
 
