@@ -111,3 +111,27 @@ print("ok")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "ok"
+
+
+def test_quitting_does_not_wait_for_a_stuck_task():
+    """A request hanging on a slow server must not keep the app from exiting once `shutdown`'s
+    grace period is over."""
+    import subprocess
+    import sys
+    import time as clock
+
+    script = """
+import time
+from PySide6.QtCore import QCoreApplication
+from attache.ui import tasks
+app = QCoreApplication([])
+tasks.run_task(lambda: time.sleep(60))
+tasks.run_task(lambda: time.sleep(60), pool="images")
+time.sleep(0.2)
+tasks.shutdown(300)
+print("shut down", flush=True)
+"""
+    began = clock.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "shut down" in result.stdout, result.stderr
+    assert clock.monotonic() - began < 15

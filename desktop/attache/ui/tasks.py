@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import itertools
 import logging
+import queue
 import threading
 import time
 from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_futures
 from collections.abc import Callable
 from typing import Any
 
@@ -164,36 +163,63 @@ class _WorkerPool:
 
     Not QThreadPool: handing it a task from Python releases and re-takes the interpreter lock,
     and with workers busy, taking it back can cost the GUI thread up to a switch interval per
-    task. Putting work on this queue never lets go of the lock.
+    task. Putting work on this queue never lets go of the lock. Daemon threads: quitting waits
+    for running work only as long as `shutdown` says, never for a request stuck on a slow server.
     """
 
     def __init__(self, name: str, threads: int) -> None:
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix=f"attache-{name}")
-        self._futures: set[Future] = set()
+        self.name, self.max_threads = name, threads
+        self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._lock = threading.Lock()
+        self._idle_or_done = threading.Condition(self._lock)
+        self._threads = 0
+        self._idle = 0  # workers waiting for a task
+        self._unfinished = 0  # queued or running
 
     def start(self, fn: Callable[[], None]) -> None:
-        future = self._executor.submit(fn)
         with self._lock:
-            self._futures.add(future)
-        future.add_done_callback(self._forget)
+            self._unfinished += 1
+            self._queue.put(fn)
+            spawn = self._queue.qsize() > self._idle and self._threads < self.max_threads
+            if spawn:
+                self._threads += 1
+        if spawn:
+            threading.Thread(target=self._work, name=f"attache-{self.name}-{self._threads}", daemon=True).start()
 
-    def _forget(self, future: Future) -> None:
-        with self._lock:
-            self._futures.discard(future)
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            fn = self._queue.get()
+            with self._lock:
+                self._idle -= 1
+            try:
+                fn()
+            except BaseException:  # noqa: BLE001 — the task reports its own failures; a worker never dies
+                log.exception("worker task escaped its handler")
+            finally:
+                with self._lock:
+                    self._unfinished -= 1
+                    if self._unfinished == 0:
+                        self._idle_or_done.notify_all()
 
     def clear(self) -> None:
         """Drop the tasks that have not started."""
         with self._lock:
-            futures = list(self._futures)
-        for future in futures:
-            future.cancel()
+            while True:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                self._unfinished -= 1
+            if self._unfinished == 0:
+                self._idle_or_done.notify_all()
 
     def wait(self, msecs: int = -1) -> bool:
+        """Until every task queued so far has finished; False on timeout."""
         with self._lock:
-            futures = list(self._futures)
-        _, not_done = wait_futures(futures, timeout=None if msecs < 0 else msecs / 1000)
-        return not not_done
+            return self._idle_or_done.wait_for(lambda: self._unfinished == 0,
+                                               timeout=None if msecs < 0 else msecs / 1000)
 
 
 class TaskRunner:
