@@ -335,14 +335,18 @@ def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, f
     assert {source.name for source in sources} <= names
 
 
-def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(make_window, qtbot):
-    reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
+def add_dialog_on_the_sandbox(make_window, qtbot):
+    """A window on the built-in sandbox, with Add account open: (window, sandbox server, dialog)."""
     window = make_window()
     window.show()
     window.open_sandbox()
     qtbot.waitUntil(lambda: window.backend is not None, timeout=20_000)
-    server = window.connection.sandbox
-    dialog = open_add_dialog(window, qtbot)
+    return window, window.connection.sandbox, open_add_dialog(window, qtbot)
+
+
+def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(make_window, qtbot):
+    reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
+    window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
     assert dialog.url.text() == server.base_url
     dialog.name.setText("Demo")
     dialog.api_key.setText(server.token)
@@ -358,12 +362,7 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
 def test_an_account_on_the_sandbox_lasts_as_long_as_the_sandbox(make_window, qtbot, secret_service):
     """Even with a working password manager, an account added on the built-in sandbox keeps its
     key in memory only, and is forgotten when the sandbox stops: next time its URL would be dead."""
-    window = make_window()
-    window.show()
-    window.open_sandbox()
-    qtbot.waitUntil(lambda: window.backend is not None, timeout=20_000)
-    server = window.connection.sandbox
-    dialog = open_add_dialog(window, qtbot)
+    window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
     assert "built-in sandbox lasts until you quit" in dialog.subtitle.text()
     dialog.name.setText("Demo")
     dialog.api_key.setText(server.token)

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialog, QWidget
+from ui_helpers import shown_window
 
 from attache.ui.crop_dialog import CropDialog, crop_before_upload, crop_skipped, set_crop_skipped
 
@@ -216,9 +217,7 @@ def test_the_pictures_context_menu_turns_cropping_back_on(awork_sandbox, make_ba
     from attache.core.models import EntityKind
 
     backend = make_backend(awork_sandbox)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     window.show_kind(EntityKind.USER)
     users = store_count(awork_sandbox, "users", "is_archived = 0")
     qtbot.waitUntil(lambda: window.list_model.rowCount() == users, timeout=5000)

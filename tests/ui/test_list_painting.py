@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from ui_helpers import shown_window
+
 from attache.core.models import EntityKind
 from attache.ui.browse import EntityDelegate
 from attache.ui.models import EntityRole
@@ -36,9 +38,7 @@ def crowded_sandbox():
 @pytest.fixture
 def window(crowded_sandbox, make_backend, make_window, qtbot):
     backend = make_backend(crowded_sandbox)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     window.show_kind(EntityKind.USER)
     model = window.list_model
     qtbot.waitUntil(lambda: model.kind is EntityKind.USER and model.rowCount() > 0 and not model.loading,

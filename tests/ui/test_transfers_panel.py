@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ui_helpers import store_count, stored_files, task_without_files
+from ui_helpers import shown_window, store_count, stored_files, task_without_files
 
 from attache.core.models import EntityKind, EntityRef
 from attache.sandbox.faults import FaultPlan
@@ -111,9 +111,7 @@ def test_eta_text():
 def test_a_batch_finishing_in_the_background_notifies(server, task, make_backend, make_window, qtbot,
                                                      tmp_path: Path):
     backend = make_backend(server)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     projects = store_count(server, "projects")
     qtbot.waitUntil(lambda: window.list_model.rowCount() == projects, timeout=5000)
     notes = []

@@ -24,6 +24,7 @@ from ui_helpers import (
     png_bytes,
     put_picture,
     row_centre,
+    shown_window,
     store_count,
     stored_files,
     stored_picture,
@@ -50,9 +51,7 @@ def own_server(fresh_awork_sandbox):
 
 def _open(server, make_backend, make_window, qtbot):
     backend = make_backend(server)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     projects = store_count(server, "projects")
     qtbot.waitUntil(lambda: window.list_model.rowCount() == projects, timeout=5000)
     return window
@@ -280,9 +279,7 @@ def test_an_image_dropped_on_a_user_changes_the_picture(own_window, own_server, 
 def test_a_server_error_shows_in_the_message_bar(make_awork_sandbox, make_backend, make_window, qtbot):
     server = make_awork_sandbox(faults=FaultPlan(rate=1.0, kinds=("503",), match=r"^GET /api/v1/projects$"))
     backend = make_backend(server, retries=False)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     assert window.message_bar.level == ERROR
     assert window.message_bar.text() == (f"awork is not available right now (127.0.0.1:{server.port} answered 503); "
@@ -303,9 +300,7 @@ class _ProjectsWithoutIds(httpx.HTTPTransport):
 
 def test_an_unexpected_exception_is_not_a_traceback(server, make_backend, make_window, qtbot):
     backend = make_backend(server, transport=_ProjectsWithoutIds())
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     text = window.message_bar.text()
     assert text.startswith("Something went wrong (KeyError") and "Traceback" not in text
@@ -358,9 +353,7 @@ def test_paste_an_image_onto_a_user(own_window, own_server, qtbot):
 
 def test_geometry_and_splitter_are_remembered(server, make_backend, make_window, qtbot):
     backend = make_backend(server)
-    window = make_window()
-    window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window = shown_window(make_window, backend)
     window.splitter.setSizes([250, 380, 570])
     sizes = window.splitter.sizes()
     window._save_settings()

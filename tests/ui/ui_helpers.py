@@ -56,6 +56,14 @@ def drag_and_drop(widget, pos: QPointF, paths: list[Path]) -> tuple[bool, bool]:
     return accepted_enter, dropped.isAccepted()
 
 
+def shown_window(make_window, backend):
+    """A window, shown, on this backend and its workspace (the app looks it up on a worker)."""
+    window = make_window()
+    window.show()
+    window.set_backend(backend, workspace=backend.workspace())
+    return window
+
+
 def row_centre(view, row: int) -> QPointF:
     index = view.model().index(row, 0)
     return QPointF(view.visualRect(index).center())
