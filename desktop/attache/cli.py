@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     upload.add_argument("task_id", metavar="TASK_ID")
     upload.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     upload.add_argument("--workers", type=int, default=4, help="parallel uploads (default 4)")
+    upload.add_argument("--limit-rate", type=_speed, metavar="RATE",
+                        help="keep all uploads together under RATE bytes/s, e.g. 500K or 2M")
 
     queue = commands.add_parser("queue", parents=[connection], help="show or work the transfer queue")
     queue_action = queue.add_mutually_exclusive_group()
@@ -95,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     queue_action.add_argument("--cancel", type=int, metavar="ID", help="cancel a waiting job")
     queue_action.add_argument("--clear-finished", action="store_true", help="forget done, failed and cancelled jobs")
     queue.add_argument("--workers", type=int, default=4, help="with --run: parallel uploads (default 4)")
+    queue.add_argument("--limit-rate", type=_speed, metavar="RATE",
+                       help="with --run: keep all uploads together under RATE bytes/s, e.g. 500K or 2M")
 
     download = commands.add_parser("download", parents=[connection], help="download a task's file")
     download.add_argument("task_id", metavar="TASK_ID")
@@ -135,6 +139,16 @@ def _scale(text: str) -> int:
     if not 0 < value <= 100_000:
         raise argparse.ArgumentTypeError("N is between 1 and 100,000")
     return value
+
+
+def _speed(text: str) -> float | None:
+    from attache.core.errors import InvalidInputError
+    from attache.transfers.throttle import parse_rate
+
+    try:
+        return parse_rate(text)
+    except InvalidInputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _people(text: str) -> int:
@@ -319,7 +333,7 @@ def _upload(args: argparse.Namespace) -> int:
         backend.get_entity(ref)  # an unknown task fails before anything is queued
     with Journal() as journal, _QueueProgressLine() as progress:
         jobs = cli_support.upload(journal, _backend_for(args), account, ref, args.paths,
-                                  workers=args.workers, progress=progress)
+                                  workers=args.workers, progress=progress, limit=args.limit_rate)
     for job in jobs:
         if job.state is JobState.DONE:
             print(f"{job.file_id}\t{job.name}")
@@ -334,7 +348,7 @@ def _queue(args: argparse.Namespace) -> int:
 
     with Journal() as journal:
         if args.run:
-            jobs = cli_support.run_queue(journal, _backend_for(args), workers=args.workers)
+            jobs = cli_support.run_queue(journal, _backend_for(args), workers=args.workers, limit=args.limit_rate)
             print(cli_support.format_queue(jobs) if jobs else "Nothing to do: no queued or interrupted jobs.")
             return 1 if cli_support.any_failed(jobs) else 0
         if args.retry_failed:

@@ -292,3 +292,11 @@ def test_the_window_closes_cleanly_on_sigterm(tmp_path):
     assert "closing" in errors and "Traceback" not in errors
     assert list(private_tmp.iterdir()) == [], errors
     assert any(path.suffix in (".conf", ".ini") for path in home.rglob("*")), list(home.rglob("*"))
+
+
+def test_an_unreadable_speed_limit_is_a_usage_error(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("a")
+    result = run("upload", "some-task", str(path), "--limit-rate", "fast", token="t")
+    assert result.returncode == 2
+    assert "Cannot read 'fast' as a speed; write it like 500K or 2M" in result.stderr

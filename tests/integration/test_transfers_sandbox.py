@@ -9,7 +9,7 @@ import time
 
 from attache.backends.awork import AworkBackend
 from attache.core.models import EntityKind, EntityRef
-from attache.transfers import JobState, Journal, Slot, cli_support
+from attache.transfers import JobState, Journal, Slot, Throttle, cli_support
 from PIL import Image
 from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, sha256_of, task_refs, write_files
 
@@ -124,3 +124,33 @@ def test_an_expired_upload_url_starts_the_upload_again(make_awork_sandbox, tmp_p
     puts = [r.status for r in server.requests if r.method == "PUT"]
     assert puts == [403, 201]  # refused as expired, then sent again to a fresh URL
     assert sum(1 for r in server.requests if r.path.endswith("/generateuploadurl")) == 2
+
+
+def test_an_upload_speed_limit_holds_for_all_uploads_together_and_can_change(fresh_awork_sandbox, tmp_path):
+    """Four files of 1 MiB with four workers under 1 MiB/s take about four seconds together (a
+    fraction of a second without the limit). Lowered to 32 KiB/s, a second file would wait half a
+    minute; cancelling it ends the wait at once."""
+    server = fresh_awork_sandbox
+    [task] = task_refs(server, 1)
+    paths = write_files(tmp_path / "src", [1024 * 1024] * 6, prefix="limited")
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        engine = make_engine(server, journal, workers=4, throttle=Throttle(1024 * 1024))
+        with engine:
+            began = time.monotonic()
+            limited = engine.enqueue(ACCOUNT, task, paths[:4])
+            assert engine.wait(limited, timeout=30)
+            elapsed = time.monotonic() - began
+            assert elapsed >= 2.5, elapsed  # 4 MiB at 1 MiB/s: the first goes at once, then one a second
+
+            engine.throttle.set_rate(32 * 1024)  # 32 s a file: the first goes, the second waits
+            later = engine.enqueue(ACCOUNT, task, paths[4:])
+            time.sleep(1.0)
+            cancelled_at = time.monotonic()
+            engine.cancel(later)
+            assert engine.wait(later, timeout=5)
+            assert time.monotonic() - cancelled_at < 2
+            states = sorted(job.state.value for job in journal.jobs(ids=later))
+        jobs = journal.jobs(ids=limited)
+    assert states == ["cancelled", "done"]
+    assert all(job.state is JobState.DONE for job in jobs)
+    assert_each_uploaded_exactly_once(server, jobs, [task])

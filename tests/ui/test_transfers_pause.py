@@ -92,3 +92,28 @@ def test_a_cancelled_upload_can_be_retried(make_window, qtbot, fresh_awork_sandb
     qtbot.waitUntil(lambda: job.state == DONE, timeout=20_000)
     assert job.engine_id == engine_id and len(window.queue.jobs()) == 1
     assert stored_files(fresh_awork_sandbox, task.id)[path.name] == path.read_bytes()
+
+
+def test_an_upload_speed_limit_is_chosen_applied_and_kept(make_window, qtbot, fresh_awork_sandbox):
+    from PySide6.QtWidgets import QDialog
+
+    window = _open(make_window, qtbot, fresh_awork_sandbox)
+    assert window.engine.throttle.rate is None
+    window.speed_limit_action.trigger()
+    dialog = window.speed_limit_dialog
+    assert not dialog.enabled.isChecked() and not dialog.speed.isEnabled()
+    dialog.enabled.setChecked(True)
+    dialog.speed.setValue(1.5)
+    dialog.done(QDialog.DialogCode.Accepted)
+    assert window.engine.throttle.rate == 1.5 * 1024 * 1024  # the running engine, at once
+    assert "limited to 1.5 MB/s" in window.transfers.summary.text()
+
+    later = _open(make_window, qtbot, fresh_awork_sandbox)  # next start: the same limit
+    assert later.engine.throttle.rate == 1.5 * 1024 * 1024
+    later.speed_limit_action.trigger()
+    dialog = later.speed_limit_dialog
+    assert dialog.enabled.isChecked() and dialog.speed.value() == 1.5
+    dialog.enabled.setChecked(False)
+    dialog.done(QDialog.DialogCode.Accepted)
+    assert later.engine.throttle.rate is None
+    assert "limited" not in later.transfers.summary.text()

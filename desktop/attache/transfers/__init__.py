@@ -8,6 +8,7 @@ from attache.transfers.events import JobEvent
 from attache.transfers.journal import AccountRef, Job, JobState, Journal, JournalError, Slot, Step, default_journal_path
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import JobProgress, ProgressBoard, QueueTotals
+from attache.transfers.throttle import Throttle, parse_rate
 
 __all__ = [
     "AccountRef",
@@ -22,6 +23,8 @@ __all__ = [
     "RetryPolicy",
     "Slot",
     "Step",
+    "Throttle",
     "TransferEngine",
     "default_journal_path",
+    "parse_rate",
 ]

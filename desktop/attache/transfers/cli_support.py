@@ -20,6 +20,7 @@ from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
 from attache.transfers.journal import AccountRef, Job, JobState, Journal, Slot
 from attache.transfers.progress import ProgressBoard
+from attache.transfers.throttle import Throttle
 
 BackendFor = Callable[[AccountRef], Backend]
 
@@ -35,6 +36,7 @@ def upload(
     workers: int = 4,
     on_event: Callable[[JobEvent], None] | None = None,
     progress: ProgressBoard | None = None,
+    limit: float | None = None,
 ) -> list[Job]:
     """Queue the files and return when each is done, failed or cancelled.
 
@@ -42,7 +44,8 @@ def upload(
     On Ctrl+C the running uploads are marked interrupted (resumable) before the exception
     goes on.
     """
-    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True, progress=progress)
+    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True, progress=progress,
+                            throttle=Throttle(limit))
     if on_event is not None:
         engine.subscribe(on_event)
     ids = engine.enqueue(account, target, sources, slot=slot)
@@ -57,9 +60,11 @@ def run_queue(
     *,
     workers: int = 4,
     on_event: Callable[[JobEvent], None] | None = None,
+    limit: float | None = None,
 ) -> list[Job]:
-    """Process every queued and interrupted job until none is left; return the jobs it ran."""
-    engine = TransferEngine(journal, backend_for, workers=workers)
+    """Process every queued and interrupted job until none is left; return the jobs it ran.
+    `limit`: bytes per second for all uploads together (None: no limit)."""
+    engine = TransferEngine(journal, backend_for, workers=workers, throttle=Throttle(limit))
     touched: set[int] = set()
     engine.subscribe(lambda event: touched.add(event.job_id))
     if on_event is not None:

@@ -41,6 +41,7 @@ from attache.transfers.gates import AccountGates
 from attache.transfers.journal import AccountRef, Job, JobState, Journal, NewJob, Slot, Step
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import ProgressBoard
+from attache.transfers.throttle import Throttle
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class TransferEngine:
         poll_interval: float = 1.0,
         only_own_jobs: bool = False,
         hold_on_sign_in: bool = False,
+        throttle: Throttle | None = None,
         rand: Callable[[], float] = random.random,
     ) -> None:
         if workers < 1:
@@ -100,6 +102,7 @@ class TransferEngine:
         self.workers = workers
         self.retry = retry or RetryPolicy()
         self.progress = progress or ProgressBoard()
+        self.throttle = throttle or Throttle()  # the upload speed limit, for all workers together
         self._backend_for = backend_for
         self._checkpoint = checkpoint
         self._poll_interval = poll_interval
@@ -547,7 +550,8 @@ class TransferEngine:
 
 
 class _SendPass:
-    """The chunk observer of one pass over a file: progress, sha256, cancel and source checks.
+    """The chunk observer of one pass over a file: speed limit, progress, sha256, cancel and
+    source checks.
 
     It sees each chunk the backend sends, as the backend read it: no copy is made.
     """
@@ -563,6 +567,9 @@ class _SendPass:
 
     def __call__(self, chunk: bytes) -> None:
         self._run.check()
+        wait = self._engine.throttle.reserve(len(chunk))
+        if wait > 0 and self._run.stop.wait(wait):  # a pause or cancel ends the wait at once
+            raise _Stopped()
         self._hash.update(chunk)
         self.sent += len(chunk)
         self._engine.progress.add(self._job.id, len(chunk))

@@ -10,6 +10,7 @@ from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettin
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError
 from attache.core.models import Entity, EntityKind, EntityRef
+from attache.core.sources import human_size
 from attache.ui import tasks, theme
 from attache.ui.avatars import AvatarCache
 from attache.ui.browse import EntityListView, KindsView
@@ -37,6 +39,7 @@ from attache.ui.drops import DropPlan, Payload, payload_from_mime, plan_attach, 
 from attache.ui.messagebar import ERROR, INFO, SUCCESS, WARNING, MessageBar, error_text
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
 from attache.ui.session import Connection
+from attache.ui.speed_limit import SpeedLimitDialog, save_limit, saved_limit
 from attache.ui.transfers import DONE, DOWNLOAD, FAILED, IMAGE, UPLOAD, Job, TransferQueue
 from attache.ui.transfers_view import TransfersPanel
 
@@ -164,6 +167,7 @@ class MainWindow(QMainWindow):
         self._splitter_state: QByteArray | None = None
         self._quitting = False
         self._tray = None
+        self.speed_limit_dialog: SpeedLimitDialog | None = None
         self.people: dict[str, str] = {}
 
         self.avatars = AvatarCache(self)
@@ -367,6 +371,8 @@ class MainWindow(QMainWindow):
         self.resume_on_start_action.toggled.connect(
             lambda on: settings().setValue("transfers/resume_on_start", on))
         view_menu.addAction(self.resume_on_start_action)
+        self.speed_limit_action = self._action("Limit Upload &Speed…", self.choose_upload_limit, view_menu)
+        self.speed_limit_action.setStatusTip("Keep all uploads together under a speed you choose")
         view_menu.addSeparator()
         self.kind_actions: list[QAction] = []
         self.kinds_menu = view_menu.addMenu("&Go to")
@@ -447,6 +453,7 @@ class MainWindow(QMainWindow):
             from attache.transfers import AccountRef
 
             self.queue.set_engine(engine, AccountRef(backend.service, backend.account), backend=backend)
+            engine.throttle.set_rate(saved_limit(settings()))
             # Interrupted uploads go on by themselves, unless the user asked to resume them by hand.
             start_paused = not self.resume_on_start_action.isChecked()
             engine.start(paused=start_paused)
@@ -496,6 +503,27 @@ class MainWindow(QMainWindow):
             close()
         else:
             threading.Thread(target=close, name="attache-close-account", daemon=True).start()
+
+    def choose_upload_limit(self) -> None:
+        """View › Limit Upload Speed…: applies to running uploads at once, and is kept for next time."""
+        dialog = SpeedLimitDialog(saved_limit(settings()), self)
+        self.speed_limit_dialog = dialog
+
+        def chosen(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted:
+                self.set_upload_limit(dialog.rate())
+            dialog.deleteLater()
+            self.speed_limit_dialog = None
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+
+    def set_upload_limit(self, rate: float | None) -> None:
+        save_limit(settings(), rate)
+        if self.engine is not None:
+            self.engine.throttle.set_rate(rate)
+        self.transfers.refresh_summary()
+        self.status.showMessage(f"Uploads limited to {human_size(rate)}/s" if rate else "Uploads not limited", 4000)
 
     def add_account(self) -> None:
         self.accounts.add_account()

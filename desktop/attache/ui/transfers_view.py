@@ -336,6 +336,10 @@ class TransfersPanel(QWidget):
     def toggle_paused(self) -> None:
         self.queue.set_paused(not self.queue.paused)
 
+    def refresh_summary(self) -> None:
+        """After a change the jobs do not signal (the speed limit)."""
+        self._update_buttons()
+
     def _update_buttons(self, *args) -> None:
         jobs = self.queue.jobs()
         selected = self.selected_jobs()
@@ -359,5 +363,11 @@ class TransfersPanel(QWidget):
         done = sum(1 for j in jobs if j.state == DONE)
         if done:
             parts.append(f"{done} done")
+        engine = self.queue.engine
+        limit = engine.throttle.rate if engine is not None else None
+        if limit:
+            parts.append(f"uploads limited to {format_speed(limit)}")
+        if parts:
+            parts[0] = parts[0][:1].upper() + parts[0][1:]
         self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
 
