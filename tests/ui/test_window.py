@@ -461,3 +461,19 @@ def test_an_image_dropped_on_a_user_row_sets_the_picture(own_window, own_server,
     qtbot.waitUntil(lambda: window.list_model.entity(2).has_image, timeout=5000)
     red, green, blue = _decoded(stored_picture(server, "users", user_id)).convert("RGB").getpixel((60, 60))
     assert green > 180 and red < 40 and blue < 40
+
+
+def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(make_window):
+    from PySide6.QtCore import QSize
+
+    from attache.ui.main_window import default_size
+
+    assert default_size(QSize(2560, 1440)) == QSize(1280, 800)
+    assert default_size(QSize(1066, 666)) == QSize(959, 599)  # 1600 × 1000 at 150 %
+    assert default_size(QSize(1066, 666), QSize(990, 500)) == QSize(990, 599)  # the panes' minimum first
+    assert default_size(QSize(800, 600), QSize(990, 500)) == QSize(800, 540)  # but never off the screen
+
+    window = make_window()
+    minimum = window.minimumSizeHint()
+    assert window.detail.minimumSizeHint().width() >= window.detail.tasks_button.sizeHint().width()
+    assert default_size(QSize(1066, 666), minimum).width() >= minimum.width()

@@ -127,7 +127,9 @@ class EntityDelegate(QStyledItemDelegate):
         self._initials: OrderedDict[tuple, QImage] = OrderedDict()
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(260, self.ROW_HEIGHT)
+        # narrow on purpose: the list stretches rows to its width, and a narrow list elides
+        # the text instead of scrolling sideways
+        return QSize(160, self.ROW_HEIGHT)
 
     def _row_fonts(self, font: QFont) -> _RowFonts:
         key = font.key()
@@ -242,6 +244,7 @@ class EntityListView(QListView):
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAcceptDrops(True)
         self.setDropIndicatorShown(False)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)

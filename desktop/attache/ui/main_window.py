@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         from attache.ui.accounts import AccountsController
 
         self.accounts = AccountsController(self)  # switcher, add, sign out, remove, "sign in again"
-        self.resize(1280, 800)
+        self.resize(default_size(self.screen().availableGeometry().size(), self.minimumSizeHint()))
         if restore:
             self._restore_settings()
         self._show_empty()
@@ -310,7 +310,8 @@ class MainWindow(QMainWindow):
         self.detail.deleteFiles.connect(self.delete_files)
         self.detail.showTasks.connect(lambda project: self.show_kind(EntityKind.TASK, project))
         self.detail.files_model.failed.connect(self.show_error)
-        self.detail.setMinimumWidth(360)
+        # never narrower than its picture and buttons need: a clipped "Show tasks" reads as a bug
+        self.detail.setMinimumWidth(max(360, self.detail.minimumSizeHint().width()))
 
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(list_pane)
@@ -1121,6 +1122,14 @@ def _make_engine(connection: Connection, backend):
 
     # A refused sign-in holds the account's uploads until the user signs in again (ui/accounts.py)
     return TransferEngine(journal, backend_for, workers=UPLOAD_WORKERS, hold_on_sign_in=True)
+
+
+def default_size(available: QSize, minimum: QSize = QSize(0, 0)) -> QSize:
+    """A first window of 1280 × 800, or nine tenths of a smaller screen (a laptop at 150 %), but
+    never below what the panes need to show their buttons whole."""
+    width = max(minimum.width(), min(1280, int(available.width() * 0.9)))
+    height = max(minimum.height(), min(800, int(available.height() * 0.9)))
+    return QSize(min(width, available.width()), min(height, available.height()))
 
 
 def _warm_up_imports() -> None:
