@@ -463,7 +463,7 @@ def test_an_image_dropped_on_a_user_row_sets_the_picture(own_window, own_server,
     assert green > 180 and red < 40 and blue < 40
 
 
-def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(make_window):
+def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(window, qtbot):
     from PySide6.QtCore import QSize
 
     from attache.ui.main_window import default_size
@@ -473,7 +473,10 @@ def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(make_win
     assert default_size(QSize(1066, 666), QSize(990, 500)) == QSize(990, 599)  # the panes' minimum first
     assert default_size(QSize(800, 600), QSize(990, 500)) == QSize(800, 540)  # but never off the screen
 
-    window = make_window()
-    minimum = window.minimumSizeHint()
-    assert window.detail.minimumSizeHint().width() >= window.detail.tasks_button.sizeHint().width()
-    assert default_size(QSize(1066, 666), minimum).width() >= minimum.width()
+    window.resize(default_size(QSize(1066, 666), window.minimumSizeHint()))
+    assert window.select_entity(window.list_model.entity(0).id)  # a project: Choose…, Remove, Show tasks
+    qtbot.waitUntil(lambda: window.detail.entity is not None, timeout=2000)
+    qtbot.wait(50)
+    for button in (window.detail.choose_button, window.detail.remove_button, window.detail.tasks_button):
+        assert button.width() >= button.sizeHint().width(), button.text()  # whole, not clipped
+    assert not window.list_view.horizontalScrollBar().isVisible()  # long names are elided instead
