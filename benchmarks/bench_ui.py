@@ -239,6 +239,7 @@ class _StallSampler:
         self._last = last
         self._main = threading.main_thread().ident
         self.counts: Counter = Counter()
+        self.long: list = []  # (ms late, stack) samples in stalls over 35 ms
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="stall-sampler")
         self._thread.start()
@@ -253,14 +254,18 @@ class _StallSampler:
             if frame is None:
                 continue
             stack = traceback.extract_stack(frame)[-6:]
-            self.counts[" < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))] += 1
+            text = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+            self.counts[text] += 1
+            late = time.perf_counter() - self._last[0]
+            if late > 0.035:
+                self.long.append((round(late * 1000, 1), text))
 
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
     def report(self) -> list:
-        return [[n, stack] for stack, n in self.counts.most_common(25)]
+        return [[n, stack] for stack, n in self.counts.most_common(25)] + [["long", *self.long[-40:]]]
 
 
 def child_responsive(base_url: str, token: str) -> dict:
@@ -301,6 +306,17 @@ def child_responsive(base_url: str, token: str) -> dict:
         last[0] = now
 
     sampler = _StallSampler(last) if os.environ.get("BENCH_STALLS") else None
+    gc_pauses: list[tuple[int, float]] = []  # (generation, ms) of every collection during the run
+    gc_started = [0.0]
+
+    def gc_callback(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            gc_pauses.append((info["generation"], (time.perf_counter() - gc_started[0]) * 1000))
+
+    import gc
+    gc.callbacks.append(gc_callback)
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
     heartbeat.setInterval(5)
@@ -395,7 +411,9 @@ def child_responsive(base_url: str, token: str) -> dict:
         "heartbeat_max_ms": round(max(ticks), 2),
         "late_p99_ms": round(percentile(lateness, 99), 2),
         "stalls_over_25ms": stalls[:20],
-        "gc_gen2": __import__("gc").get_stats()[2]["collections"],
+        "gc_longest_ms": {gen: round(max((ms for g, ms in gc_pauses if g == gen), default=0.0), 1)
+                          for gen in (0, 1, 2)},
+        "gc_collections": {gen: sum(1 for g, _ in gc_pauses if g == gen) for gen in (0, 1, 2)},
         **({"stall_stacks": sampler.report()} if sampler is not None else {}),
         "rss_mb": round(peak_rss_mb(), 1),
     }
