@@ -39,8 +39,7 @@ class Throttle:
         return self._rate
 
     def set_rate(self, rate: float | None) -> None:
-        if rate is not None and rate < MIN_RATE:
-            raise InvalidInputError(f"An upload limit must be at least {MIN_RATE // 1024} KiB/s")
+        _check(rate)
         with self._lock:
             self._rate = rate
             self._free_at = self._clock()  # a new limit starts from now, with no debt and no credit
@@ -65,9 +64,11 @@ def parse_rate(text: str) -> float | None:
     match = _RATE.match(text)
     if match is None:
         raise InvalidInputError(f"Cannot read {text!r} as a speed; write it like 500K or 2M (bytes per second)")
-    rate = float(match.group(1)) * _UNITS[match.group(2).lower()]
-    if rate == 0:
-        return None
-    if rate < MIN_RATE:
-        raise InvalidInputError(f"An upload limit must be at least {MIN_RATE // 1024} KiB/s")
+    rate = float(match.group(1)) * _UNITS[match.group(2).lower()] or None
+    _check(rate)
     return rate
+
+
+def _check(rate: float | None) -> None:
+    if rate is not None and rate < MIN_RATE:
+        raise InvalidInputError(f"An upload limit must be at least {MIN_RATE // 1024} KiB/s")

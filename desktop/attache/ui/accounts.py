@@ -329,16 +329,17 @@ class AccountsController(QObject):
     def add_account(self) -> None:
         if self._raise_dialog():
             return
-        sandbox = getattr(self.window.connection, "sandbox", None)
-        dialog = AccountDialog(self.secrets, self.window, url=self._default_url(),
-                               sandbox_url=sandbox.base_url if sandbox is not None else "")
+        sandbox_url = self._sandbox_url()
+        dialog = AccountDialog(self.secrets, self.window, url=sandbox_url or default_url("awork"),
+                               sandbox_url=sandbox_url)
         dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
         self.dialog = dialog
         dialog.open()
 
-    def _default_url(self) -> str:
+    def _sandbox_url(self) -> str:
+        """The built-in sandbox's URL while the window is on it (new accounts default to it)."""
         sandbox = getattr(self.window.connection, "sandbox", None)
-        return sandbox.base_url if sandbox is not None else default_url("awork")
+        return sandbox.base_url if sandbox is not None else ""
 
     def _added(self, dialog: AccountDialog) -> None:
         result = dialog.result_value

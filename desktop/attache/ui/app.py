@@ -38,7 +38,7 @@ def create_window(*, sandbox: bool = False, restore: bool = True):
     from attache.ui.main_window import MainWindow, settings
     from attache.ui.session import (
         connection_from_env,
-        forget_dead_sandbox_accounts,
+        forget_sandbox_accounts,
         saved_account_connection,
         saved_accounts,
     )
@@ -47,7 +47,7 @@ def create_window(*, sandbox: bool = False, restore: bool = True):
     if sandbox:
         window.open_sandbox()
         return window
-    forget_dead_sandbox_accounts()
+    forget_sandbox_accounts()  # of sandboxes whose process crashed
     connection = connection_from_env()
     if connection is None:
         accounts = saved_accounts()
@@ -84,7 +84,8 @@ def run_app(sandbox: bool = False) -> int:
 def _quit_on_terminate(app, window):
     """SIGTERM (a logout, `kill`) closes the window as Quit does, without asking: the queue is
     durable and resumes next time. Python runs signal handlers only between bytecodes, and Qt's
-    loop runs none while idle, so the signal also writes to a socket Qt watches."""
+    loop runs none while idle, so the signal also writes to a socket Qt watches; the window
+    closes when Qt reports it."""
     import signal
     import socket
 
@@ -96,17 +97,25 @@ def _quit_on_terminate(app, window):
     receiver.setblocking(False)
     sender.setblocking(False)
 
-    def terminate(signum, frame) -> None:
-        log.info("asked to stop (signal %s): closing", signum)
-        window._quitting = True
-        window.close()
-        app.quit()
+    received: list[int] = []
+
+    def record(signum, frame) -> None:
+        # Python runs this between any two bytecodes of the GUI thread, a paint's included:
+        # only note it here, and close from the event loop below.
+        received.append(signum)
+
+    def wake() -> None:
+        receiver.recv(64)
+        if received:
+            log.info("asked to stop (signal %s): closing", received[0])
+            window._quitting = True
+            window.close()
+            app.quit()
 
     previous_fd = signal.set_wakeup_fd(sender.fileno())
-    previous_handler = signal.signal(signal.SIGTERM, terminate)
+    previous_handler = signal.signal(signal.SIGTERM, record)
     notifier = QSocketNotifier(receiver.fileno(), QSocketNotifier.Type.Read, app)
-    # the handler itself has run by the time this slot does; only the wake-up byte is left
-    notifier.activated.connect(lambda: receiver.recv(64))
+    notifier.activated.connect(wake)
 
     def stop() -> None:
         notifier.setEnabled(False)

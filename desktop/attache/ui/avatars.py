@@ -14,7 +14,8 @@ once, so a second launch shows every avatar before the network has answered anyt
 when the disk's version differs from the entity's (or there is none) is the service asked, on
 its own "avatar-fetch" pool so slow answers never hold up disk reads; until it answers, the old
 picture stays. A failed fetch keeps the old picture too. Decoding is always on workers; the GUI
-thread only paints QImages. Entities without an image get initials, drawn directly.
+thread only paints QImages. Entities without an image get initials, drawn once (`initials`)
+and kept in memory with the pictures.
 """
 
 from __future__ import annotations
@@ -178,6 +179,21 @@ class AvatarCache(QObject):
             return False, None
         known = entry.checked == self._generation and entry.version == entity.version
         return known, entry.image
+
+    def initials(self, entity: Entity, px: int, dpr: float) -> QImage:
+        """The entity's initials on its colour, round, drawn once and kept with the pictures."""
+        key = ("initials", entity.id, entity.name, px)
+        entry = self.memory.get(key)
+        if entry is None:
+            image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
+            image.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(image)
+            paint_initials(painter, QRectF(0, 0, px, px), entity.id, entity.name)
+            painter.end()
+            image.setDevicePixelRatio(dpr)
+            entry = _Entry(image, "", 0)
+            self.memory.put(key, entry)
+        return entry.image
 
     def image(self, entity: Entity, px: int, *, round_mask: bool = True) -> QImage | None:
         """The picture to paint now, or None; when it may be missing or stale a load is queued and

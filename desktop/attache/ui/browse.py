@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QListView,
@@ -16,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from attache.core.models import Entity
 from attache.ui import theme
-from attache.ui.avatars import AvatarCache, device_px, paint_initials
+from attache.ui.avatars import AvatarCache, device_px
 from attache.ui.models import CountRole, DropHintRole, EntityRole
 
 
@@ -118,13 +116,11 @@ class EntityDelegate(QStyledItemDelegate):
 
     ROW_HEIGHT = 56
     AVATAR = 36
-    INITIALS_KEPT = 2048  # pictures of initials (~5 KB each at 36 px)
 
     def __init__(self, avatars: AvatarCache, parent=None) -> None:
         super().__init__(parent)
         self.avatars = avatars
         self._fonts: dict[str, _RowFonts] = {}
-        self._initials: OrderedDict[tuple, QImage] = OrderedDict()
 
     def sizeHint(self, option, index) -> QSize:
         # narrow on purpose: the list stretches rows to its width, and a narrow list elides
@@ -137,23 +133,6 @@ class EntityDelegate(QStyledItemDelegate):
         if fonts is None:
             fonts = self._fonts[key] = _RowFonts(font)
         return fonts
-
-    def _initials_image(self, entity: Entity, px: int, dpr: float) -> QImage:
-        key = (entity.id, entity.name, px)
-        image = self._initials.get(key)
-        if image is None:
-            image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            paint_initials(painter, QRectF(0, 0, px, px), entity.id, entity.name)
-            painter.end()
-            image.setDevicePixelRatio(dpr)
-            self._initials[key] = image
-            if len(self._initials) > self.INITIALS_KEPT:
-                self._initials.popitem(last=False)
-        else:
-            self._initials.move_to_end(key)
-        return image
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         entity: Entity | None = index.data(EntityRole)
@@ -192,7 +171,7 @@ class EntityDelegate(QStyledItemDelegate):
             refs[entity.ref] = index.row()
         image = self.avatars.image(entity, px)
         if image is None:
-            image = self._initials_image(entity, px, dpr)
+            image = self.avatars.initials(entity, px, dpr)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(avatar_rect, image)
 

@@ -85,30 +85,22 @@ def start_sandbox() -> Connection:
     connection = Connection("awork", "sandbox", make, journal_path=Path(folder.name) / "transfers.sqlite3",
                             label="awork · sandbox")
     connection.closers.append(folder.cleanup)
-    connection.closers.append(_forget_sandbox_accounts)
+    connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
     connection.closers.append(server.stop)
     connection.sandbox = server  # type: ignore[attr-defined]
     return connection
 
 
-def _forget_sandbox_accounts() -> None:
-    """The sandbox is stopping: the accounts added on it go too (their secrets were only in memory)."""
+def forget_sandbox_accounts(pid: int | None = None) -> None:
+    """Forget the accounts added on a built-in sandbox: this process's, as its sandbox stops
+    (`pid`), or, with no pid, those of sandboxes whose process crashed. They cannot open again;
+    their secrets were only ever in memory."""
     from attache.core.accounts import AccountStore
 
     try:
-        AccountStore().forget_sandbox_accounts(os.getpid())
+        AccountStore().forget_sandbox_accounts(pid)
     except AttacheError as error:  # a damaged accounts.json: said when the accounts are next listed
         log.warning("could not forget the sandbox's accounts: %s", error)
-
-
-def forget_dead_sandbox_accounts() -> None:
-    """Accounts of a built-in sandbox whose process crashed: forget them (they cannot open)."""
-    from attache.core.accounts import AccountStore
-
-    try:
-        AccountStore().forget_sandbox_accounts()
-    except AttacheError:
-        pass  # a damaged accounts.json is said when the accounts are listed
 
 
 def saved_accounts() -> list:

@@ -171,7 +171,7 @@ class _WorkerPool:
         self.name, self.max_threads = name, threads
         self._queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
         self._lock = threading.Lock()
-        self._idle_or_done = threading.Condition(self._lock)
+        self._all_done = threading.Condition(self._lock)
         self._threads = 0
         self._idle = 0  # workers waiting for a task
         self._unfinished = 0  # queued or running
@@ -201,7 +201,7 @@ class _WorkerPool:
                 with self._lock:
                     self._unfinished -= 1
                     if self._unfinished == 0:
-                        self._idle_or_done.notify_all()
+                        self._all_done.notify_all()
 
     def clear(self) -> None:
         """Drop the tasks that have not started."""
@@ -213,12 +213,12 @@ class _WorkerPool:
                     break
                 self._unfinished -= 1
             if self._unfinished == 0:
-                self._idle_or_done.notify_all()
+                self._all_done.notify_all()
 
     def wait(self, msecs: int = -1) -> bool:
         """Until every task queued so far has finished; False on timeout."""
         with self._lock:
-            return self._idle_or_done.wait_for(lambda: self._unfinished == 0,
+            return self._all_done.wait_for(lambda: self._unfinished == 0,
                                                timeout=None if msecs < 0 else msecs / 1000)
 
 
