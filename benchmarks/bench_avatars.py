@@ -81,13 +81,13 @@ def child_warm(url: str) -> dict:
     from attache.ui.avatars import device_px
     from attache.ui.browse import EntityDelegate
     from attache.ui.main_window import MainWindow
-    from attache.ui.session import awork_connection
+    from attache.app.connections import token_connection
 
     app = _app()
     window = MainWindow(restore=False)
     window.resize(1280, 800)
     window.show()
-    window.open_connection(awork_connection(url, TOKEN, label="awork · bench"))
+    window.open_connection(token_connection("awork", url, TOKEN, label="awork · bench"))
     _spin_until(app, lambda: window.backend is not None)
     window.show_kind(EntityKind.USER)
     _spin_until(app, lambda: window.list_model.rowCount() > 0 and not window.list_model.loading)
@@ -120,7 +120,7 @@ def child_start(url: str) -> dict:
     from attache.core.models import EntityKind
     from attache.ui import tasks
     from attache.ui.main_window import MainWindow
-    from attache.ui.session import awork_connection
+    from attache.app.connections import token_connection
 
     requests = []
     fetch = AworkBackend.get_image
@@ -179,7 +179,7 @@ def child_start(url: str) -> dict:
 
     started = time.perf_counter()
     window.show()
-    window.open_connection(awork_connection(url, TOKEN, label="awork · bench"))
+    window.open_connection(token_connection("awork", url, TOKEN, label="awork · bench"))
     _spin_until(app, all_painted, timeout=60)
     people = [p for p in visible_people() if p.has_image]
     done = max(painted[p.id] for p in people)

@@ -159,14 +159,14 @@ def _app_and_window(base_url: str, token: str):
 
     from attache.ui.app import configure_application
     from attache.ui.main_window import MainWindow
-    from attache.ui.session import awork_connection
+    from attache.app.connections import token_connection
 
     app = QApplication([sys.argv[0]])
     configure_application(app)
     window = MainWindow(restore=False)
     window.resize(1280, 800)
     window.show()
-    window.open_connection(awork_connection(base_url, token, label="awork · bench"))
+    window.open_connection(token_connection("awork", base_url, token, label="awork · bench"))
     return app, window
 
 

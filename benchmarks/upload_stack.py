@@ -604,7 +604,8 @@ def _upload(args: argparse.Namespace) -> int:
     """Upload files through the engine as `attache upload` does; print a JSON report."""
     from attache.backends.awork import AworkBackend
     from attache.core.models import EntityKind, EntityRef
-    from attache.transfers import AccountRef, Journal, TransferEngine
+    from attache.core.accounts import AccountRef
+    from attache.transfers import Journal, TransferEngine
 
     points: dict[int, dict[str, float]] = {}
     t0 = 0.0

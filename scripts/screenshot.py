@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     from attache.ui import tasks
     from attache.ui.app import configure_application
     from attache.ui.main_window import MainWindow
-    from attache.ui.session import start_sandbox
+    from attache.app.connections import start_sandbox
 
     app = QApplication([sys.argv[0]])
     configure_application(app)

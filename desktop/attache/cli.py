@@ -17,11 +17,13 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError, InvalidInputError
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
+from attache.core.services import DEFAULT_SERVICE, SERVICES, SignIn, service
 
-DEFAULT_AWORK_URL = "https://api.awork.com/api/v1"
 TOKEN_ENV = "ATTACHE_TOKEN"
+SERVICE_CHOICES = tuple(SERVICES)
 
 
 class UsageError(Exception):
@@ -36,38 +38,45 @@ def build_parser() -> argparse.ArgumentParser:
         prog="attache",
         description="Attaché: browse projects, tasks, companies and users; attach files; set profile images.",
     )
-    parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local awork sandbox")
+    parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local sandbox")
+    parser.add_argument("--service", dest="window_service", choices=SERVICE_CHOICES, default=DEFAULT_SERVICE,
+                        help=f"with --sandbox: which service's sandbox (default {DEFAULT_SERVICE})")
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (secrets redacted)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sandbox = commands.add_parser("sandbox", help="serve a local awork sandbox in the foreground until Ctrl-C")
+    sandbox = commands.add_parser("sandbox", help="serve a local sandbox of a service in the foreground until Ctrl-C")
+    sandbox.add_argument("--service", choices=SERVICE_CHOICES, default=DEFAULT_SERVICE,
+                         help=f"which service to serve (default {DEFAULT_SERVICE})")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--data", type=Path, help="keep the sandbox's data in DIR (default: temporary)")
-    sandbox.add_argument("--token", help="the Bearer token to accept (default: a random one, printed)")
+    sandbox.add_argument("--token", help="a token to accept (default: a random one, printed)")
     sandbox.add_argument("--scale", type=_scale, help="seed N tasks (up to 100,000) for benchmarks")
     sandbox.add_argument("--people", type=_people, default=0, metavar="N",
                          help="add N colleagues with pictures (up to 10,000) for benchmarks")
-    sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject awork-like faults into RATE of requests (0–1)")
+    sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject the service's own kinds of faults into RATE of requests (0–1)")
 
     connection = argparse.ArgumentParser(add_help=False)
     connection.add_argument("--account", metavar="NAME", help="use this saved account (see 'attache account')")
+    connection.add_argument("--service", choices=SERVICE_CHOICES, default=os.environ.get("ATTACHE_SERVICE") or None,
+                            help=f"the service --url points at (default {DEFAULT_SERVICE})")
     connection.add_argument("--url", default=os.environ.get("ATTACHE_URL"),
-                            help=f"an awork API base URL, with the token in ${TOKEN_ENV} (default {DEFAULT_AWORK_URL})")
+                            help=f"the service's base URL, with the token in ${TOKEN_ENV} "
+                                 f"(default {service(DEFAULT_SERVICE).default_url})")
 
     account = commands.add_parser("account", help="add, list or remove saved accounts")
     account_actions = account.add_subparsers(dest="account_action", metavar="ACTION", required=True)
     account_add = account_actions.add_parser("add", help="save an account (then 'attache login NAME')")
     account_add.add_argument("name", metavar="NAME")
-    account_add.add_argument("--service", default="awork", choices=("awork",))
-    account_add.add_argument("--url", default=DEFAULT_AWORK_URL, help="the service's API base URL")
+    account_add.add_argument("--service", default=DEFAULT_SERVICE, choices=SERVICE_CHOICES)
+    account_add.add_argument("--url", help="the service's base URL (default: the service's own, where it has one)")
     account_actions.add_parser("list", help="show saved accounts")
     account_remove = account_actions.add_parser("remove", help="forget an account and delete its secret")
     account_remove.add_argument("name", metavar="NAME")
 
     login = commands.add_parser("login", help="sign in to a saved account: an API key from standard input, or --browser")
     login.add_argument("name", metavar="NAME")
-    login.add_argument("--browser", action="store_true", help="sign in with awork in the system browser (OAuth)")
+    login.add_argument("--browser", action="store_true", help="sign in in the system browser (OAuth)")
     login.add_argument("--session-only", action="store_true",
                        help="when no keyring is usable, keep the secret in memory (useless for a one-shot command)")
 
@@ -169,10 +178,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         configure_logging(verbose=args.verbose)
     if args.command is None:
-        return _open_window(sandbox=args.sandbox)
+        return _open_window(sandbox=args.sandbox, service_id=args.window_service)
     handler = _COMMANDS[args.command]
     try:
         return handler(args)
+    except BrokenPipeError:
+        # The reader went away (`attache ls … | head`): stop quietly, as Unix tools do.
+        _silence_stdout()
+        return 0
     except UsageError as error:
         parser.error(str(error))  # exits 2
     except AttacheError as error:
@@ -184,10 +197,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0  # pragma: no cover
 
 
-def _open_window(*, sandbox: bool) -> int:
+def _open_window(*, sandbox: bool, service_id: str) -> int:
     from attache.ui.app import run_app
 
-    return run_app(sandbox=sandbox)
+    return run_app(sandbox=sandbox, service=service_id)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush finds no closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
 
 
 # ---------------------------------------------------------------- commands
@@ -196,40 +218,16 @@ def _open_window(*, sandbox: bool) -> int:
 def _serve_sandbox(args: argparse.Namespace) -> int:
     from attache.sandbox.server import serve_forever
 
-    serve_forever(host=args.host, port=args.port, data_dir=args.data, token=args.token,
+    serve_forever(service=args.service, host=args.host, port=args.port, data_dir=args.data, token=args.token,
                   scale=args.scale, people=args.people, faults_rate=args.faults)
     return 0
 
 
-def _backend(args: argparse.Namespace):
+def _connection(args: argparse.Namespace):
     """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN."""
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if args.account or (not token and not args.url):
-        from attache.backends.factory import open_backend
-        from attache.credentials import open_secret_store
+    from attache.app.resolve import resolve_connection
 
-        return open_backend(_chosen_account(args.account), open_secret_store())
-    if not token:
-        raise AttacheError(f"No awork token: set {TOKEN_ENV} to an API key (awork: Settings › Integrations)")
-    from attache.backends.awork import AworkBackend
-
-    url = args.url or DEFAULT_AWORK_URL
-    return AworkBackend(url, token=token, account=_account_label(url))
-
-
-def _chosen_account(name: str | None):
-    from attache.core.accounts import AccountStore
-
-    store = AccountStore()
-    if name:
-        return store.get(name)
-    accounts = store.list()
-    if len(accounts) == 1:
-        return accounts[0]
-    if accounts:
-        raise AttacheError(f"Choose an account with --account NAME ({', '.join(a.name for a in accounts)})")
-    raise AttacheError(f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
-                       f"or set {TOKEN_ENV} to an awork API key")
+    return resolve_connection(service_id=args.service, account=args.account, url=args.url)
 
 
 def _account(args: argparse.Namespace) -> int:
@@ -237,7 +235,8 @@ def _account(args: argparse.Namespace) -> int:
 
     store = AccountStore()
     if args.account_action == "add":
-        store.add(Account(name=args.name, service=args.service, base_url=args.url.rstrip("/")))
+        entry = service(args.service)
+        store.add(Account(name=args.name, service=entry.id, base_url=entry.normalise_url(args.url or "")))
         print(f"Added {args.name}. Sign in with: attache login {args.name}")
     elif args.account_action == "list":
         for account in store.list():
@@ -253,35 +252,34 @@ def _account(args: argparse.Namespace) -> int:
 
 
 def _login(args: argparse.Namespace) -> int:
-    """Check an API key with GET /me before saving it, and name the workspace it opens."""
-    from dataclasses import replace
-
-    from attache.backends.awork import AworkBackend
+    """Check the secret with the service before saving it, and name the workspace it opens."""
+    from attache.app.secrets import app_secrets
+    from attache.app.sign_in import sign_in
     from attache.core.accounts import AccountStore
-    from attache.credentials import open_secret_store
 
-    store = AccountStore()
-    account = store.get(args.name)
-    secrets = open_secret_store(allow_memory=args.session_only)
+    account = AccountStore().get(args.name)
+    entry = service(account.service)
+    secrets = app_secrets()
+    status = secrets.status()
+    if not status.usable and not args.session_only:  # said before any secret is asked for
+        from attache.credentials import KeyringUnavailableError
+
+        raise KeyringUnavailableError(f"{status.message} With --session-only the sign-in is kept for this "
+                                      "session only.")
+    session_only = not status.usable  # memory only where no keyring can hold the secret
     if args.browser:
-        from attache.backends.awork_oauth import sign_in_with_browser
-
-        previous = secrets.load(account.name) or {}
-        print("Opening awork's sign-in page in your browser…", file=sys.stderr)
-        secret = sign_in_with_browser(account.base_url, client_id=previous.get("client_id"),
-                                      redirect_uri=previous.get("redirect_uri"))
-        token, auth = secret["access_token"], "oauth"
+        if SignIn.BROWSER not in entry.sign_in:
+            raise InvalidInputError(f"{entry.name} has no sign-in in the browser")
+        print(f"Opening {entry.name}'s sign-in page in your browser…", file=sys.stderr)
+        result = sign_in(secrets, name=account.name, service=entry.id, base_url=account.base_url,
+                         session_only=session_only, existing=account)
     else:
-        token = _read_secret_line(f"API key for {account.name}: ")
-        if not token:
-            raise InvalidInputError("No API key given on standard input")
-        secret, auth = {"type": "api_key", "api_key": token}, "api_key"
-    backend = AworkBackend(account.base_url, token=token, account=account.name)
-    with _closing(backend):
-        workspace = backend.workspace()  # the key works before it is saved
-    secrets.save(account.name, secret)
-    store.add(replace(account, auth=auth, workspace=workspace.name))
-    print(f"Signed in to {workspace.name} as {account.name}; the key is kept in {secrets.description}")
+        key = _read_secret_line(f"{entry.texts.key_name} for {account.name}: ")
+        if not key:
+            raise InvalidInputError(f"No {entry.texts.key_name} given on standard input")
+        result = sign_in(secrets, name=account.name, service=entry.id, base_url=account.base_url,
+                         session_only=session_only, api_key=key, existing=account)
+    print(f"Signed in to {result.workspace} as {account.name}; the key is kept in {result.where}")
     return 0
 
 
@@ -293,17 +291,13 @@ def _read_secret_line(prompt: str) -> str:
     return sys.stdin.readline().strip()
 
 
-def _account_label(url: str) -> str:
-    from urllib.parse import urlsplit
-
-    return urlsplit(url).netloc or url
-
-
 def _ls(args: argparse.Namespace) -> int:
     if args.project and args.kind is not EntityKind.TASK:
         raise UsageError("--project goes with 'ls tasks'")
     parent = EntityRef(EntityKind.PROJECT, args.project) if args.project else None
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    _require(connection.service, args.kind, Capability.LIST)
+    with _closing(connection.make_backend()) as backend:
         for page in backend.iter_pages(args.kind, parent=parent):
             for entity in page.items:
                 print(_entity_json(entity) if args.json else _entity_line(entity))
@@ -312,7 +306,9 @@ def _ls(args: argparse.Namespace) -> int:
 
 
 def _files(args: argparse.Namespace) -> int:
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    _require(connection.service, EntityKind.TASK, Capability.LIST_FILES)
+    with _closing(connection.make_backend()) as backend:
         for record in backend.list_files(EntityRef(EntityKind.TASK, args.task_id)):
             print(_file_json(record) if args.json else _file_line(record))
     return 0
@@ -327,12 +323,15 @@ def _upload(args: argparse.Namespace) -> int:
         check_source(path)  # every file is checked before anything is queued or sent
     if args.workers < 1:
         raise UsageError("--workers is at least 1")
+    from attache.app.engine import backend_for_ref
+
     ref = EntityRef(EntityKind.TASK, args.task_id)
-    account = _account_ref(args)
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    _require(connection.service, EntityKind.TASK, Capability.ATTACH_FILE)
+    with _closing(connection.make_backend()) as backend:
         backend.get_entity(ref)  # an unknown task fails before anything is queued
     with Journal() as journal, _QueueProgressLine() as progress:
-        jobs = cli_support.upload(journal, _backend_for(args), account, ref, args.paths,
+        jobs = cli_support.upload(journal, backend_for_ref, connection.ref, ref, args.paths,
                                   workers=args.workers, progress=progress, limit=args.limit_rate)
     for job in jobs:
         if job.state is JobState.DONE:
@@ -343,12 +342,12 @@ def _upload(args: argparse.Namespace) -> int:
 
 
 def _queue(args: argparse.Namespace) -> int:
-    from attache.transfers import Journal
-    from attache.transfers import cli_support
+    from attache.app.engine import backend_for_ref
+    from attache.transfers import Journal, cli_support
 
     with Journal() as journal:
         if args.run:
-            jobs = cli_support.run_queue(journal, _backend_for(args), workers=args.workers, limit=args.limit_rate)
+            jobs = cli_support.run_queue(journal, backend_for_ref, workers=args.workers, limit=args.limit_rate)
             print(cli_support.format_queue(jobs) if jobs else "Nothing to do: no queued or interrupted jobs.")
             return 1 if cli_support.any_failed(jobs) else 0
         if args.retry_failed:
@@ -366,44 +365,26 @@ def _queue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _account_ref(args: argparse.Namespace):
-    """What the journal records for the connection: the saved account's name, or the URL."""
-    from attache.transfers import AccountRef
-
-    token = os.environ.get(TOKEN_ENV, "").strip()
-    if args.account or (not token and not args.url):
-        return AccountRef("awork", _chosen_account(args.account).name)
-    return AccountRef("awork", args.url or DEFAULT_AWORK_URL)
-
-
-def _backend_for(args: argparse.Namespace):
-    """How the engine opens a job's account: saved accounts by name, URLs with $ATTACHE_TOKEN."""
-    def backend_for(ref):
-        if ref.account.startswith(("http://", "https://")):
-            token = os.environ.get(TOKEN_ENV, "").strip()
-            if not token:
-                raise AttacheError(f"Set {TOKEN_ENV} to upload to {ref.account}")
-            from attache.backends.awork import AworkBackend
-
-            return AworkBackend(ref.account, token=token, account=_account_label(ref.account))
-        from attache.backends.factory import open_backend
-        from attache.core.accounts import AccountStore
-        from attache.credentials import open_secret_store
-
-        return open_backend(AccountStore().get(ref.account), open_secret_store())
-
-    return backend_for
+def _require(service_id: str, kind: EntityKind, capability: Capability) -> None:
+    """Refuse what the service cannot do, in its own words, before any request is sent."""
+    table = service(service_id).capabilities
+    if capability not in table(kind):
+        raise AttacheError(table.why_not(kind, capability))
 
 
 def _download(args: argparse.Namespace) -> int:
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    _require(connection.service, EntityKind.TASK, Capability.DOWNLOAD_FILE)
+    with _closing(connection.make_backend()) as backend:
         path = backend.download_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id, args.output)
     print(path)
     return 0
 
 
 def _rm_file(args: argparse.Namespace) -> int:
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    _require(connection.service, EntityKind.TASK, Capability.DELETE_FILE)
+    with _closing(connection.make_backend()) as backend:
         backend.delete_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id)
     return 0
 
@@ -414,7 +395,10 @@ def _image(args: argparse.Namespace) -> int:
         raise UsageError("image set needs the FILE to upload")
     if args.action == "rm" and args.file is not None:
         raise UsageError("image rm takes no FILE")
-    with _closing(_backend(args)) as backend:
+    connection = _connection(args)
+    needed = {"set": Capability.SET_IMAGE, "rm": Capability.DELETE_IMAGE, "get": Capability.GET_IMAGE}[args.action]
+    _require(connection.service, args.kind, needed)
+    with _closing(connection.make_backend()) as backend:
         if args.action == "set":
             from attache.core.sources import check_source
 

@@ -12,13 +12,14 @@ import httpx
 import pytest
 
 from attache.backends.awork_oauth import TokenManager, sign_in_with_browser
-from attache.backends.factory import open_backend
+from attache.app.connections import open_account_backend as open_backend
 from attache.core.accounts import Account, AccountStore
 from attache.core.errors import AuthenticationError
 from attache.core.models import EntityKind, EntityRef
 from attache.core.paths import app_dirs
 from attache.credentials import MemoryStore
-from attache.transfers import AccountRef, JobState, Journal, TransferEngine
+from attache.core.accounts import AccountRef
+from attache.transfers import JobState, Journal, TransferEngine
 
 
 class Browser:

@@ -11,7 +11,8 @@ from pathlib import Path
 from attache.backends.awork import AworkBackend
 from attache.core.models import EntityKind, EntityRef
 from attache.sandbox import SandboxServer
-from attache.transfers import AccountRef, Job, JobState, Journal, RetryPolicy, TransferEngine
+from attache.core.accounts import AccountRef
+from attache.transfers import Job, JobState, Journal, RetryPolicy, TransferEngine
 
 ACCOUNT = AccountRef("awork", "sandbox")
 # Short back-off so fault-heavy tests stay fast; the server's Retry-After still wins.

@@ -22,7 +22,8 @@ from attache.core.models import EntityKind, EntityRef
 from attache.credentials import KeyringStatus
 from attache.ui import accounts_dialog
 from attache.ui.messagebar import WARNING
-from attache.ui.sign_in import AppSecrets, app_secrets, reset_app_secrets
+from attache.core.services import SERVICES
+from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
 from attache.ui.transfers import DONE, FAILED
 
 SECRET_SERVICE_ENV = ("HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
@@ -126,9 +127,8 @@ def test_an_api_key_is_checked_then_kept_in_the_keyring_and_the_workspace_shown(
     dialog = open_add_dialog(window, qtbot)
     assert dialog.keyring_usable and dialog.keyring_notice.isHidden()
     assert dialog.service.currentData() == "awork"
-    assert [dialog.service.itemText(i) for i in range(dialog.service.count())][1:] == [
-        "ONLYOFFICE — coming soon", "SuperOffice — coming soon"]
-    assert not dialog.service.model().item(1).isEnabled()
+    # only the services that work are offered, by the names the registry gives them
+    assert [dialog.service.itemData(i) for i in range(dialog.service.count())] == list(SERVICES)
     dialog.name.setText("Work")
     dialog.url.setText(sandbox.base_url)
     dialog.api_key.setText(sandbox.token)
@@ -238,7 +238,7 @@ def test_a_wrong_key_or_an_unreachable_server_is_said_in_the_dialog(make_window,
     dialog.url.setText("api.awork.com")
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.busy, timeout=5000)
-    assert dialog.status_text().startswith("Enter the API URL, starting with https://")
+    assert dialog.status_text().startswith("Enter the address of awork, starting with https://")
     assert AccountStore().list() == []
 
 
@@ -286,7 +286,8 @@ def test_sign_out_deletes_the_secret_and_remove_forgets_the_account(make_window,
 
 def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, fresh_awork_sandbox, tmp_path):
     from attache.backends.awork import AworkBackend
-    from attache.transfers import AccountRef, Journal, Slot
+    from attache.core.accounts import AccountRef
+    from attache.transfers import Journal, Slot
     from attache.transfers.journal import NewJob
 
     sandbox = fresh_awork_sandbox

@@ -16,14 +16,14 @@ from attache.core.models import EntityKind
 from attache.sandbox.faults import FaultPlan
 from attache.ui.avatars import device_px
 from attache.ui.browse import EntityDelegate
-from attache.ui.session import awork_connection
+from attache.app.connections import token_connection
 from attache.ui.transfers import DONE
 
 
 def _open(make_window, server):
     window = make_window()
     window.show()
-    window.open_connection(awork_connection(server.base_url, server.token, label="awork · sandbox"))
+    window.open_connection(token_connection("awork", server.base_url, server.token, label="awork · sandbox"))
     return window
 
 

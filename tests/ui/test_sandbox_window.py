@@ -11,14 +11,14 @@ from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.core.models import EntityKind
 from attache.ui.messagebar import ERROR
-from attache.ui.session import awork_connection
+from attache.app.connections import token_connection
 from attache.ui.transfers import DONE
 
 
 def _open(make_window, qtbot, server, token=None):
     window = make_window()
     window.show()
-    window.open_connection(awork_connection(server.base_url, token or server.token, label="awork · sandbox"))
+    window.open_connection(token_connection("awork", server.base_url, token or server.token, label="awork · sandbox"))
     return window
 
 

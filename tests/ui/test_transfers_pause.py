@@ -8,14 +8,14 @@ from ui_helpers import drag_and_drop, row_centre
 
 from attache.core.models import EntityKind
 from attache.ui.models import EntityRole
-from attache.ui.session import awork_connection
+from attache.app.connections import token_connection
 from attache.ui.transfers import DONE, QUEUED
 
 
 def _open(make_window, qtbot, server):
     window = make_window()
     window.show()
-    window.open_connection(awork_connection(server.base_url, server.token, label="awork · sandbox"))
+    window.open_connection(token_connection("awork", server.base_url, server.token, label="awork · sandbox"))
     qtbot.waitUntil(lambda: window.backend is not None and window.engine is not None, timeout=15_000)
     window.show_kind(EntityKind.TASK)
     qtbot.waitUntil(lambda: window.list_model.rowCount() > 3 and not window.list_model.loading, timeout=10_000)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.models import EntityKind, EntityRef
-from attache.transfers import AccountRef, JobState, Journal, cli_support
+from attache.core.accounts import AccountRef
+from attache.transfers import JobState, Journal, cli_support
 from transfers_fake_backend import FakeBackend, fail_times
 
 ACCOUNT = AccountRef("fake", "acct")

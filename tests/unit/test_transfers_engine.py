@@ -19,7 +19,8 @@ from attache.core.errors import (
     UploadExpiredError,
 )
 from attache.core.models import EntityKind, EntityRef
-from attache.transfers import AccountRef, JobState, Journal, RetryPolicy, Slot, Step, TransferEngine
+from attache.core.accounts import AccountRef
+from attache.transfers import JobState, Journal, RetryPolicy, Slot, Step, TransferEngine
 from attache.transfers.events import JobEvent
 from transfers_fake_backend import AfterCommit, FakeBackend, combine, fail_times
 

@@ -212,7 +212,8 @@ CRASHER = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     from attache.core.models import EntityKind, EntityRef
-    from attache.transfers.journal import AccountRef, Journal, NewJob, Slot
+    from attache.core.accounts import AccountRef
+    from attache.transfers.journal import Journal, NewJob, Slot
 
     journal = Journal(sys.argv[1])
     def job(i):

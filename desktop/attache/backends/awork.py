@@ -11,7 +11,7 @@ import json
 import mimetypes
 import os
 import secrets
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, BinaryIO
 import httpx
 from httpx_retries import Retry
 
-from attache.backends.base import ChunkObserver, ImageRules, UploadState
+from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
 from attache.backends.http import (
     STREAMED,
     error_for_exception,
@@ -30,11 +30,13 @@ from attache.backends.http import (
     html_instead_of_json,
     looks_like_html,
     make_client,
+    quick_retry,
     sanitize_filename,
 )
-from attache.core.capabilities import Capability, capabilities_for
+from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
+    AuthenticationError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -47,9 +49,10 @@ from attache.core.errors import (
 )
 from attache.core.sources import check_source
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+from attache.core.services import AWORK
 
-DEFAULT_BASE_URL = "https://api.awork.com/api/v1"
-SERVICE = "awork"
+DEFAULT_BASE_URL = AWORK.default_url
+SERVICE = AWORK.id
 
 MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
@@ -138,7 +141,7 @@ class AworkBackend:
     # ------------------------------------------------------------------ capabilities
 
     def capabilities(self, kind: EntityKind) -> Capability:
-        return capabilities_for(SERVICE, kind)
+        return AWORK.capabilities(kind)
 
     def image_rules(self, kind: EntityKind) -> ImageRules:
         self._image_entity_name(kind)
@@ -683,3 +686,39 @@ def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObser
     except BaseException:
         part.unlink(missing_ok=True)
         raise
+
+
+# ---------------------------------------------------------------------- the registry's connector
+
+
+def open_backend(
+    base_url: str, secret: Mapping[str, Any], *, account: str, save_secret: SaveSecret | None = None,
+    quick: bool = False,
+) -> AworkBackend:
+    """An API key is sent as is; OAuth tokens go through a TokenManager that refreshes ahead of
+    expiry and after a 401, saving each rotated pair (via `save_secret`) before it is used."""
+    retry = quick_retry() if quick else None
+    if secret.get("type") == "oauth":
+        from attache.backends.awork_oauth import TokenManager
+
+        tokens = TokenManager(base_url, account, dict(secret), save=save_secret or (lambda fresh: None))
+        return AworkBackend(base_url, token=tokens.access_token, refresh=tokens.refresh_after_rejection,
+                            account=account, retry=retry)
+    api_key = secret.get("api_key")
+    if not api_key:
+        raise AuthenticationError(f"The stored sign-in for {account} is incomplete: sign in again", account=account)
+    return AworkBackend(base_url, token=str(api_key), account=account, retry=retry)
+
+
+def secret_from_token(token: str) -> Secret:
+    return {"type": "api_key", "api_key": token}
+
+
+def browser_sign_in(
+    base_url: str, *, open_url: Callable[[str], object], previous: Mapping[str, Any], timeout: float,
+    cancelled: Callable[[], bool],
+) -> Secret:
+    from attache.backends.awork_oauth import sign_in_with_browser
+
+    return sign_in_with_browser(base_url, open_url=open_url, client_id=previous.get("client_id"),
+                                redirect_uri=previous.get("redirect_uri"), timeout=timeout, cancelled=cancelled)

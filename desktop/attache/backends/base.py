@@ -13,10 +13,10 @@ of queues or windows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, Page
@@ -88,6 +88,34 @@ class Backend(Protocol):
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None: ...
 
     def close(self) -> None: ...
+
+
+# A service's secret as the keyring keeps it: {"type": "api_key", "api_key": …}, OAuth tokens, …
+Secret = dict[str, Any]
+SaveSecret = Callable[[Secret], None]
+
+
+class Connector(Protocol):
+    """What a service's backend module offers the app layer (the registry entry names the module)."""
+
+    def open_backend(
+        self, base_url: str, secret: Mapping[str, Any], *, account: str, save_secret: SaveSecret | None = None,
+        quick: bool = False,
+    ) -> Backend:
+        """A backend signed in with `secret`; `save_secret` keeps rotated tokens; `quick` retries
+        at most once (a person is waiting for a sign-in check)."""
+        ...
+
+    def secret_from_token(self, token: str) -> Secret:
+        """The secret for a token given on the command line or in $ATTACHE_TOKEN."""
+        ...
+
+    def browser_sign_in(
+        self, base_url: str, *, open_url: Callable[[str], object], previous: Mapping[str, Any], timeout: float,
+        cancelled: Callable[[], bool],
+    ) -> Secret:
+        """Sign in in the system browser; `previous` is the old secret (to reuse a registration)."""
+        ...
 
 
 def attach_file(

@@ -3,7 +3,7 @@
 Nothing here imports Qt or does I/O on import.
 """
 
-from attache.core.capabilities import Capability, capabilities_for
+from attache.core.capabilities import Capability, CapabilityTable
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
@@ -29,6 +29,7 @@ __all__ = [
     "AuthenticationError",
     "CancelledError",
     "Capability",
+    "CapabilityTable",
     "Entity",
     "EntityKind",
     "EntityRef",
@@ -48,5 +49,4 @@ __all__ = [
     "TransientError",
     "UnsupportedError",
     "UploadExpiredError",
-    "capabilities_for",
 ]

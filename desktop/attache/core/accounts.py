@@ -17,12 +17,18 @@ from pathlib import Path
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.paths import app_dirs
 from attache.core.processes import pid_alive
+from attache.core.services import service
 
-SERVICES = {
-    "awork": "https://api.awork.com/api/v1",
-    "onlyoffice": "",
-    "superoffice": "",
-}
+@dataclass(frozen=True, slots=True)
+class AccountRef:
+    """Which account to work with: never the secret, only where to find it. The transfer journal
+    stores it: a saved account's name, or for a token from the environment, the API's URL."""
+
+    service: str
+    account: str
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.account}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +45,8 @@ class Account:
         return self.sandbox_pid != 0
 
     @property
-    def reference(self) -> str:
-        """What the transfer journal stores: service and account name, never a secret."""
-        return f"{self.service}:{self.name}"
+    def ref(self) -> AccountRef:
+        return AccountRef(self.service, self.name)
 
 
 class AccountStore:
@@ -79,8 +84,7 @@ class AccountStore:
         raise NotFoundError(f"No account named {name!r} (accounts: {known})")
 
     def add(self, account: Account) -> None:
-        if account.service not in SERVICES:
-            raise InvalidInputError(f"Unknown service {account.service!r}; choose one of {', '.join(SERVICES)}")
+        service(account.service)  # an unknown service is refused with the known ones named
         if not account.name.strip():
             raise InvalidInputError("An account needs a name")
         accounts = [a for a in self._read() if a.name != account.name]

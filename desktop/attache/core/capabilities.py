@@ -1,11 +1,14 @@
-"""What each service can do for each kind of entity.
+"""What a service can do for each kind of entity, and why not where it cannot.
 
-The UI disables what a service cannot do (with a tooltip saying why) and the CLI refuses
-it with a message, both from this one table.
+Each service's table is declared in its registry entry (`attache.core.services`); the UI greys
+what a service cannot do (with the table's reason as the tooltip) and the CLI refuses it with
+the same sentence.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Flag, auto
 
 from attache.core.models import EntityKind
@@ -21,51 +24,44 @@ class Capability(Flag):
     LIST_FILES = auto()
     DOWNLOAD_FILE = auto()
     DELETE_FILE = auto()
+    FILE_THUMBNAILS = auto()  # small previews of image files, resized by the service
 
     IMAGES = GET_IMAGE | SET_IMAGE | DELETE_IMAGE
     FILES = ATTACH_FILE | LIST_FILES | DOWNLOAD_FILE | DELETE_FILE
 
 
-_K = EntityKind
-_C = Capability
-
-CAPABILITIES: dict[str, dict[EntityKind, Capability]] = {
-    # awork: profile images by /files/images/{entityName}/{id}; files on tasks by the
-    # three-step upload. Contact persons have image endpoints but no list (awork.md §2).
-    "awork": {
-        _K.PROJECT: _C.LIST | _C.IMAGES,
-        _K.TASK: _C.LIST | _C.FILES,
-        _K.COMPANY: _C.LIST | _C.IMAGES,
-        _K.USER: _C.LIST | _C.IMAGES,
-        _K.PROJECT_TEMPLATE: _C.LIST | _C.IMAGES,
-        _K.WORKSPACE: _C.LIST | _C.IMAGES,
-        _K.CONTACT_PERSON: _C.IMAGES,
-    },
-    # ONLYOFFICE: user photos can be set only from a URL, so not from a local file;
-    # CRM companies and persons take a multipart photo (onlyoffice.md §4).
-    "onlyoffice": {
-        _K.PROJECT: _C.LIST,
-        _K.TASK: _C.LIST | _C.FILES,
-        _K.USER: _C.LIST | _C.GET_IMAGE,
-        _K.COMPANY: _C.LIST | _C.GET_IMAGE | _C.SET_IMAGE,
-        _K.CONTACT_PERSON: _C.LIST | _C.GET_IMAGE | _C.SET_IMAGE,
-    },
-    # SuperOffice: raw PUT images on Project, Contact (company) and Person; files are
-    # Document records (superoffice.md §3–4).
-    "superoffice": {
-        _K.PROJECT: _C.LIST | _C.IMAGES | _C.FILES,
-        _K.COMPANY: _C.LIST | _C.IMAGES | _C.FILES,
-        _K.CONTACT_PERSON: _C.LIST | _C.IMAGES | _C.FILES,
-        _K.USER: _C.LIST,
-    },
+_WHAT = {
+    Capability.LIST: "list {plural}",
+    Capability.GET_IMAGE: "show pictures of {plural}",
+    Capability.SET_IMAGE: "set the picture of a {singular} from a file",
+    Capability.DELETE_IMAGE: "remove the picture of a {singular}",
+    Capability.ATTACH_FILE: "attach files to {plural}",
+    Capability.LIST_FILES: "list the files of {plural}",
+    Capability.DOWNLOAD_FILE: "download the files of {plural}",
+    Capability.DELETE_FILE: "delete the files of {plural}",
+    Capability.FILE_THUMBNAILS: "show previews of the files of {plural}",
 }
 
 
-def capabilities_for(service: str, kind: EntityKind) -> Capability:
-    return CAPABILITIES.get(service, {}).get(kind, Capability.NONE)
+@dataclass(frozen=True)
+class CapabilityTable:
+    """One service's abilities per kind; `reasons` explains a missing one in the service's terms."""
 
+    service_name: str
+    kinds: Mapping[EntityKind, Capability]
+    reasons: Mapping[tuple[EntityKind, Capability], str] = field(default_factory=dict)
 
-def kinds_for(service: str) -> list[EntityKind]:
-    """The kinds a service can browse, in the order a sidebar shows them."""
-    table = CAPABILITIES.get(service, {})
-    return [kind for kind in EntityKind if Capability.LIST in table.get(kind, Capability.NONE)]
+    def __call__(self, kind: EntityKind) -> Capability:
+        return self.kinds.get(kind, Capability.NONE)
+
+    def listable(self) -> list[EntityKind]:
+        """The kinds the service can browse, in the order a sidebar shows them."""
+        return [kind for kind in EntityKind if Capability.LIST in self(kind)]
+
+    def why_not(self, kind: EntityKind, capability: Capability) -> str:
+        """One sentence for a greyed control or a refused command."""
+        reason = self.reasons.get((kind, capability))
+        if reason:
+            return reason
+        what = _WHAT.get(capability, "do that").format(plural=kind.label.lower(), singular=kind.singular)
+        return f"{self.service_name} cannot {what}."

@@ -35,6 +35,7 @@ class SandboxServer:
     def __init__(
         self,
         *,
+        service: str = "awork",  # the one plug-in so far (sandbox/common comes next)
         data_dir: Path | str | None = None,
         token: str | None = None,
         scale: int | None = None,

@@ -18,7 +18,8 @@ from attache.core.models import EntityRef
 from attache.transfers import runners
 from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
-from attache.transfers.journal import AccountRef, Job, JobState, Journal, Slot
+from attache.core.accounts import AccountRef
+from attache.transfers.journal import Job, JobState, Journal, Slot
 from attache.transfers.progress import ProgressBoard
 from attache.transfers.throttle import Throttle
 

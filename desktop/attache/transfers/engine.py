@@ -38,7 +38,8 @@ from attache.core.models import EntityRef
 from attache.transfers import runners
 from attache.transfers.events import JobEvent, Listener, Listeners
 from attache.transfers.gates import AccountGates
-from attache.transfers.journal import AccountRef, Job, JobState, Journal, NewJob, Slot, Step
+from attache.core.accounts import AccountRef
+from attache.transfers.journal import Job, JobState, Journal, NewJob, Slot, Step
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import ProgressBoard
 from attache.transfers.throttle import Throttle

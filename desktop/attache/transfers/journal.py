@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from attache.core.accounts import AccountRef
 from attache.core.errors import AttacheError
 from attache.core.models import EntityKind, EntityRef
 from attache.core.paths import app_dirs
@@ -66,17 +67,6 @@ class Step(StrEnum):
 class Slot(StrEnum):
     FILES = "files"  # attach to the entity's files
     IMAGE = "image"  # set the entity's profile image
-
-
-@dataclass(frozen=True, slots=True)
-class AccountRef:
-    """Which account to upload with: never the secret, only where to find it."""
-
-    service: str
-    account: str
-
-    def __str__(self) -> str:
-        return f"{self.service}:{self.account}"
 
 
 @dataclass(frozen=True, slots=True)

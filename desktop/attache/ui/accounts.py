@@ -19,7 +19,9 @@ from attache.core.errors import AttacheError, AuthenticationError
 from attache.ui import tasks, theme
 from attache.ui.accounts_dialog import AccountDialog
 from attache.ui.messagebar import INFO, SUCCESS, WARNING
-from attache.ui.sign_in import SERVICE_NAMES, AppSecrets, SignInResult, app_secrets, default_url, sign_out
+from attache.app.secrets import AppSecrets, app_secrets
+from attache.app.sign_in import SignInResult, sign_out
+from attache.core.services import display_name
 
 log = logging.getLogger(__name__)
 
@@ -222,11 +224,11 @@ class AccountsController(QObject):
             return
         workspace = window.workspace.name if window.workspace is not None else ""
         if connection is None:
-            self.switcher.set_account(workspace or backend.account, SERVICE_NAMES.get(backend.service, backend.service),
+            self.switcher.set_account(workspace or backend.account, display_name(backend.service),
                                       attention=bool(held))
             return
         if account is not None:
-            service = SERVICE_NAMES.get(account.service, account.service)
+            service = display_name(account.service)
             title = workspace or account.workspace or account.name
             subtitle = f"{account.name} · {service}" if account.name != title else service
             note = ("Signed in for this session only (no password manager)"
@@ -260,7 +262,7 @@ class AccountsController(QObject):
             action = menu.addAction(label)
             action.setCheckable(True)
             action.setChecked(current is not None and current.name == account.name)
-            action.setStatusTip(f"{SERVICE_NAMES.get(account.service, account.service)} · {account.base_url}")
+            action.setStatusTip(f"{display_name(account.service)} · {account.base_url}")
             action.triggered.connect(lambda checked=False, account=account: self._menu_chose(account))
         menu.addSeparator()
         menu.addAction("Add account…", self.add_account)
@@ -285,7 +287,7 @@ class AccountsController(QObject):
 
     def switch_to(self, account: Account) -> None:
         """Open this account's backend on a worker and show its workspace (the window does the rest)."""
-        from attache.ui.session import saved_account_connection
+        from attache.app.connections import saved_account_connection
 
         connection = saved_account_connection(account)
         self._carry_sandbox(connection)
@@ -330,8 +332,9 @@ class AccountsController(QObject):
         if self._raise_dialog():
             return
         sandbox_url = self._sandbox_url()
-        dialog = AccountDialog(self.secrets, self.window, url=sandbox_url or default_url("awork"),
-                               sandbox_url=sandbox_url)
+        connection = self.window.connection
+        dialog = AccountDialog(self.secrets, self.window, url=sandbox_url or None, sandbox_url=sandbox_url,
+                               **({"service_id": connection.service} if sandbox_url and connection else {}))
         dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
         self.dialog = dialog
         dialog.open()
@@ -383,7 +386,7 @@ class AccountsController(QObject):
         self._forget_dialog(dialog)
         if result is None:
             return
-        from attache.transfers import AccountRef
+        from attache.core.accounts import AccountRef
 
         account = result.account
         ref = AccountRef(account.service, account.name)
@@ -541,7 +544,7 @@ class AccountsController(QObject):
             return
         active = self._active_jobs(account)
         detail = ("Its sign-in is deleted and it disappears from Attaché. Nothing changes in "
-                  f"{SERVICE_NAMES.get(account.service, account.service)}.")
+                  f"{display_name(account.service)}.")
         if active:
             detail = (f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
                       f"or running and will be cancelled.\n\n" + detail)

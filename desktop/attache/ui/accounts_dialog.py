@@ -1,7 +1,8 @@
 """The "Add account" dialog, which is also the "Sign in again" dialog of a saved account.
 
-Two ways in: "Sign in with awork" (OAuth in the system browser, on a worker that a Cancel stops)
-or an API key, checked with GET /me before anything is saved. The keyring is probed once per app
+The ways in are the chosen service's (its registry entry says which, and in what words): sign in
+in the system browser (OAuth, on a worker that a Cancel stops) or paste an API key, checked with
+the service before anything is saved. The keyring is probed once per app
 run on a worker; when it cannot be used the dialog says so and offers to keep the sign-in for
 this session only (in memory), never in a file. Errors are sentences in the dialog.
 """
@@ -12,7 +13,7 @@ import logging
 import threading
 
 from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QStandardItemModel
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -30,18 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attache.app.secrets import AppSecrets
+from attache.app.sign_in import SignInResult, plain_error, sign_in
 from attache.core.accounts import Account
+from attache.core.services import DEFAULT_SERVICE, SERVICES, Service, SignIn, service
 from attache.credentials import KeyringUnavailableError
 from attache.ui import tasks
-from attache.ui.sign_in import (
-    AVAILABLE_SERVICES,
-    SERVICE_NAMES,
-    AppSecrets,
-    SignInResult,
-    default_url,
-    plain_error,
-    sign_in,
-)
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +75,14 @@ class AccountDialog(QDialog):
     _openRequested = Signal(str)  # a worker asks the GUI thread to open the browser
 
     def __init__(self, secrets: AppSecrets, parent: QWidget | None = None, *, account: Account | None = None,
-                 url: str | None = None, reason: str = "", sandbox_url: str = "") -> None:
+                 url: str | None = None, reason: str = "", sandbox_url: str = "",
+                 service_id: str = DEFAULT_SERVICE) -> None:
         super().__init__(parent)
         self.secrets = secrets
         self.account = account
         self.sandbox_url = sandbox_url.strip().rstrip("/")  # the window's built-in sandbox, if running
         self.result_value: SignInResult | None = None
+        self.entry: Service = service(account.service if account else service_id)
         self.session_only = bool(account is not None and secrets.is_session_only(account.name))
         self.keyring_usable: bool | None = None
         self._busy: str | None = None  # "browser" or "key" while a sign-in runs
@@ -101,7 +98,7 @@ class AccountDialog(QDialog):
         self.setStyleSheet(STYLE)
         self.setWindowTitle("Sign in again" if account else "Add account")
         self.setModal(True)
-        self._build(url or default_url("awork"), reason)
+        self._build(url or self.entry.default_url, reason)
         self._probe()
 
     # ------------------------------------------------------------------ building
@@ -111,7 +108,7 @@ class AccountDialog(QDialog):
         title = QLabel(f"Sign in to “{account.name}” again" if account else "Add an account", self)
         title.setObjectName("DialogTitle")
         if account:
-            where = " · ".join(x for x in (SERVICE_NAMES.get(account.service, account.service), account.workspace) if x)
+            where = " · ".join(x for x in (self.entry.name, account.workspace) if x)
             subtitle_text = f"{where} — {account.base_url}"
             if reason:
                 subtitle_text = f"{reason}\n{subtitle_text}"
@@ -127,21 +124,16 @@ class AccountDialog(QDialog):
         # ---- which account (adding only)
         self.service = QComboBox(self)
         self.service.setAccessibleName("Service")
-        model = QStandardItemModel(self.service)
-        self.service.setModel(model)
-        for key, label in SERVICE_NAMES.items():
-            self.service.addItem(label if key in AVAILABLE_SERVICES else f"{label} — coming soon", key)
-            if key not in AVAILABLE_SERVICES:
-                item = model.item(self.service.count() - 1)
-                item.setEnabled(False)
-                item.setToolTip(f"{label} accounts are coming in a later version.")
+        for entry in SERVICES.values():
+            self.service.addItem(entry.name, entry.id)
+        self.service.setCurrentIndex(max(0, self.service.findData(self.entry.id)))
+        self.service.currentIndexChanged.connect(self._service_chosen)
         self.name = QLineEdit(self)
         self.name.setAccessibleName("Account name")
         self.name.setPlaceholderText("Optional — the workspace's name if left empty")
         self.name.setToolTip("How this account is called in Attaché and on the command line (--account NAME)")
         self.url = QLineEdit(url, self)
         self.url.setAccessibleName("API URL")
-        self.url.setToolTip("The address of awork's API. Change it only for a test or private server.")
         labels = [QLabel(text, self) for text in ("&Service:", "&Name:", "API &URL:", "API &key:")]
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -187,13 +179,12 @@ class AccountDialog(QDialog):
         self.keyring_notice.hide()
 
         # ---- way 1: the browser
-        self.browser_button = QPushButton("Sign in with awork", self)
+        self.browser_button = QPushButton(self)
         self.browser_button.setObjectName("BrowserButton")
         self.browser_button.setProperty("primary", True)
         self.browser_button.setAutoDefault(False)
-        self.browser_button.setAccessibleName("Sign in with awork in the browser")
         self.browser_button.clicked.connect(self.start_browser_sign_in)
-        browser_hint = QLabel("Opens awork in your browser. Allow access there, then come back here.", self)
+        browser_hint = self.browser_hint = QLabel(self)
         browser_hint.setObjectName("Hint")
         browser_hint.setWordWrap(True)
 
@@ -201,15 +192,15 @@ class AccountDialog(QDialog):
         self.api_key = QLineEdit(self)
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setAccessibleName("API key")
-        self.api_key.setPlaceholderText("Paste an awork API key")
         self.api_key.textChanged.connect(self._update_buttons)
         self.url.textChanged.connect(self._update_buttons)
-        key_hint = QLabel("Find or create one in awork under Settings › Integrations.", self)
+        key_hint = self.key_hint = QLabel(self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
         or_row = QHBoxLayout()
         or_row.setSpacing(10)
-        for part in (self._rule(), self._or_label(), self._rule()):
+        self._or_parts = (self._rule(), self._or_label(), self._rule())
+        for part in self._or_parts:
             or_row.addWidget(part, 0 if isinstance(part, QLabel) else 1)
 
         # ---- what is happening
@@ -288,7 +279,31 @@ class AccountDialog(QDialog):
             self.api_key.setFocus()
         self.setMinimumWidth(480)
         self.resize(540, 10)
+        self._apply_service()
         self._update_buttons()
+
+    def _service_chosen(self) -> None:
+        chosen = service(self.service.currentData() or DEFAULT_SERVICE)
+        if chosen is self.entry:
+            return
+        if self.url.text().strip() in ("", self.entry.default_url):
+            self.url.setText(chosen.default_url)
+        self.entry = chosen
+        self._apply_service()
+        self._update_buttons()
+
+    def _apply_service(self) -> None:
+        """The chosen service's ways in and its own words for them."""
+        entry, texts = self.entry, self.entry.texts
+        self.url.setToolTip(f"The address of {entry.name}'s API, for example {entry.url_example}.")
+        self.url.setPlaceholderText(entry.url_example)
+        self.browser_button.setAccessibleName(f"{texts.browser_button} in the browser")
+        self.browser_hint.setText(texts.browser_hint)
+        self.api_key.setPlaceholderText(texts.key_placeholder)
+        self.key_hint.setText(texts.key_hint)
+        browser = SignIn.BROWSER in entry.sign_in
+        for widget in (self.browser_button, self.browser_hint, *self._or_parts):
+            widget.setVisible(browser)
 
     def _rule(self) -> QFrame:
         rule = QFrame(self)
@@ -332,7 +347,7 @@ class AccountDialog(QDialog):
     def _probe_failed(self, error: BaseException) -> None:
         from attache.credentials import KeyringStatus
 
-        self._keyring_known(KeyringStatus(False, type(error).__name__, plain_error(error)))
+        self._keyring_known(KeyringStatus(False, type(error).__name__, plain_error(error, service_id=self.entry.id)))
 
     def _keyring_known(self, status) -> None:
         self.keyring_usable = status.usable
@@ -402,7 +417,8 @@ class AccountDialog(QDialog):
         busy = self._busy is not None
         self.busy_bar.setVisible(busy)
         self.cancel_button.setText("Cancel sign-in" if busy else "Cancel")
-        self.browser_button.setText("Waiting for the browser…" if self._busy == "browser" else "Sign in with awork")
+        self.browser_button.setText("Waiting for the browser…" if self._busy == "browser"
+                                    else self.entry.texts.browser_button)
         ready = self._ready()
         self.browser_button.setEnabled(ready)
         self.key_button.setEnabled(ready and bool(self.api_key.text().strip()))
@@ -415,7 +431,9 @@ class AccountDialog(QDialog):
             return
         key = self.api_key.text().strip()
         if not key:
-            self._set_status("Paste an API key, or sign in with awork in the browser.", "error")
+            way = f", or {self.entry.texts.browser_button.lower()} in the browser" \
+                if SignIn.BROWSER in self.entry.sign_in else ""
+            self._set_status(f"Paste an {self.entry.texts.key_name}{way}.", "error")
             return
         self._start("key", api_key=key)
 
@@ -426,14 +444,14 @@ class AccountDialog(QDialog):
     def _start(self, mode: str, *, api_key: str | None = None) -> None:
         account = self.account
         name = account.name if account else self.name.text()
-        service = account.service if account else (self.service.currentData() or "awork")
+        service_id = self.entry.id
         base_url = account.base_url if account else self.url.text()
         self._busy = mode
         self._cancel = cancel = threading.Event()
         self._browser_url = ""
         self.copy_link.hide()
-        self._set_status("Checking the API key with awork…" if mode == "key"
-                         else "Opening awork in your browser…", "busy")
+        self._set_status(f"Checking the {self.entry.texts.key_name} with {self.entry.name}…" if mode == "key"
+                         else f"Opening {self.entry.name} in your browser…", "busy")
         self._update_buttons()
         secrets, session_only, gone = self.secrets, self.session_only, self._gone
         on_sandbox = self._on_sandbox(base_url)
@@ -443,7 +461,7 @@ class AccountDialog(QDialog):
             return cancel.is_set() or gone.is_set()
 
         def work():
-            return sign_in(secrets, name=name, service=service, base_url=base_url, session_only=session_only,
+            return sign_in(secrets, name=name, service=service_id, base_url=base_url, session_only=session_only,
                            on_sandbox=on_sandbox, api_key=api_key, browser=browser, cancelled=cancelled, existing=account,
                            timeout=BROWSER_TIMEOUT)
 
@@ -491,7 +509,7 @@ class AccountDialog(QDialog):
         else:
             from attache.core.errors import CancelledError
 
-            self._set_status(plain_error(error, with_key=mode == "key", base_url=base_url),
+            self._set_status(plain_error(error, service_id=self.entry.id, with_key=mode == "key", base_url=base_url),
                              "info" if isinstance(error, CancelledError) else "error")
         self._update_buttons()
         if mode == "key" and not isinstance(error, KeyringUnavailableError):

@@ -33,10 +33,11 @@ def configure_application(app) -> None:
     sys.setswitchinterval(0.001)
 
 
-def create_window(*, sandbox: bool = False, restore: bool = True):
+def create_window(*, sandbox: bool = False, service: str | None = None, restore: bool = True):
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
+    from attache.core.services import DEFAULT_SERVICE
     from attache.ui.main_window import MainWindow, settings
-    from attache.ui.session import (
+    from attache.app.connections import (
         connection_from_env,
         forget_sandbox_accounts,
         saved_account_connection,
@@ -45,7 +46,7 @@ def create_window(*, sandbox: bool = False, restore: bool = True):
 
     window = MainWindow(restore=restore)
     if sandbox:
-        window.open_sandbox()
+        window.open_sandbox(service or DEFAULT_SERVICE)
         return window
     forget_sandbox_accounts()  # of sandboxes whose process crashed
     connection = connection_from_env()
@@ -60,7 +61,7 @@ def create_window(*, sandbox: bool = False, restore: bool = True):
     return window
 
 
-def run_app(sandbox: bool = False) -> int:
+def run_app(sandbox: bool = False, service: str | None = None) -> int:
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -71,7 +72,7 @@ def run_app(sandbox: bool = False) -> int:
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
-    window = create_window(sandbox=sandbox)
+    window = create_window(sandbox=sandbox, service=service)
     window.show()
     stop_watching = _quit_on_terminate(app, window)
     try:

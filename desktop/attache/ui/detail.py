@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attache.core.services import display_name
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, FileRecord
 from attache.ui import theme
@@ -476,14 +477,14 @@ class DetailPane(QWidget):
 
                 hint = f"{describe_types(rules.mime_types)} images, up to {limit_text(rules.max_bytes)}."
         else:
-            tooltip = f"{_service_name(service)} cannot give a {entity.kind.singular} a picture"
+            tooltip = f"{display_name(service)} cannot give a {entity.kind.singular} a picture"
             hint = ""
         self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
         self.choose_button.setEnabled(can_set)
         self.choose_button.setToolTip(tooltip if not can_set else "Choose an image file for the picture")
         self.remove_button.setEnabled(can_delete and entity.has_image)
         if not can_delete:
-            self.remove_button.setToolTip(f"{_service_name(service)} cannot remove a {entity.kind.singular}'s picture")
+            self.remove_button.setToolTip(f"{display_name(service)} cannot remove a {entity.kind.singular}'s picture")
         elif not entity.has_image:
             self.remove_button.setToolTip(f"{entity.name} has no picture to remove")
         else:
@@ -513,7 +514,7 @@ class DetailPane(QWidget):
         from html import escape
 
         picture = "set" if entity.has_image else "none yet"
-        rows = [("Picture", picture), ("Service", _service_name(service)), ("ID", entity.id)]
+        rows = [("Picture", picture), ("Service", display_name(service)), ("ID", entity.id)]
         cells = "".join(f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td>"
                         f"<td>{escape(v)}</td></tr>" for k, v in rows)
         return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
@@ -574,7 +575,3 @@ class DetailPane(QWidget):
                                       size=self.files_view.iconSize().width())
             self._icon_cache[suffix] = icon
         return icon
-
-
-def _service_name(service: str) -> str:
-    return {"awork": "awork", "onlyoffice": "ONLYOFFICE", "superoffice": "SuperOffice"}.get(service, service)

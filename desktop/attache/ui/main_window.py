@@ -38,7 +38,8 @@ from attache.ui.detail import DetailPane
 from attache.ui.drops import DropPlan, Payload, payload_from_mime, plan_attach, plan_image, save_image_data
 from attache.ui.messagebar import ERROR, INFO, SUCCESS, WARNING, MessageBar, error_text
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
-from attache.ui.session import Connection
+from attache.app.connections import Connection
+from attache.core.services import DEFAULT_SERVICE, SERVICES, display_name
 from attache.ui.speed_limit import SpeedLimitDialog, save_limit, saved_limit
 from attache.ui.transfers import DONE, DOWNLOAD, FAILED, IMAGE, UPLOAD, Job, TransferQueue
 from attache.ui.transfers_view import TransfersPanel
@@ -71,7 +72,7 @@ class EmptyState(QWidget):
         icon = QLabel(self)
         icon.setPixmap(theme.app_icon().pixmap(QSize(72, 72)))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel("Connect Attaché to awork", self)
+        self.title = QLabel(self)
         self.title.setObjectName("EmptyTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = QLabel(self)
@@ -87,7 +88,8 @@ class EmptyState(QWidget):
         self.add_button.clicked.connect(self.addAccount)
         self.sandbox_button = QPushButton("Try the sandbox", self)
         self.sandbox_button.setAccessibleName("Open the built-in sandbox")
-        self.sandbox_button.setToolTip("A local awork look-alike with demo projects, tasks and people")
+        self.sandbox_button.setToolTip(f"A local {display_name(DEFAULT_SERVICE)} look-alike with demo projects, "
+                                       "tasks and people")
         self.sandbox_button.clicked.connect(self.openSandbox)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -113,12 +115,13 @@ class EmptyState(QWidget):
         layout.addStretch(3)
 
     def set_idle(self) -> None:
-        self.title.setText("Connect Attaché to awork")
+        names = [entry.name for entry in SERVICES.values()]
+        self.title.setText(f"Connect Attaché to {' or '.join(names)}" if len(names) < 3
+                           else f"Connect Attaché to {', '.join(names[:-1])} or {names[-1]}")
         self.text.setText(
             "Attaché shows your projects, tasks, companies and people with their pictures and files, "
             "and uploads what you drop on them.<br><br>"
-            "Add an account: sign in with awork in your browser, or paste an API key "
-            "(awork: <i>Settings › Integrations</i>). You can also start Attaché with "
+            "Add an account: sign in in your browser, or paste an API key. You can also start Attaché with "
             "<code>ATTACHE_URL</code> and <code>ATTACHE_TOKEN</code> set. "
             "To look around first, try the built-in sandbox."
         )
@@ -411,12 +414,13 @@ class MainWindow(QMainWindow):
         self._opening = tasks.run_task(lambda: _open(connection), self._opened,
                                        lambda error: self._open_failed(connection, error), owner=self)
 
-    def open_sandbox(self) -> None:
-        from attache.ui.session import start_sandbox
+    def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
+        from attache.app.connections import start_sandbox
 
-        self.empty.set_busy("Starting the sandbox…", "A local awork look-alike with demo data, just for this session.")
+        self.empty.set_busy("Starting the sandbox…",
+                            f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
         self.pages.setCurrentWidget(self.empty)
-        tasks.run_task(start_sandbox, self.open_connection, self._sandbox_failed, owner=self)
+        tasks.run_task(lambda: start_sandbox(service_id), self.open_connection, self._sandbox_failed, owner=self)
 
     def _sandbox_failed(self, error: BaseException) -> None:
         self.empty.set_idle()
@@ -451,17 +455,18 @@ class MainWindow(QMainWindow):
             self._show_empty()
             return
         if engine is not None:
-            from attache.transfers import AccountRef
+            from attache.core.accounts import AccountRef
 
-            self.queue.set_engine(engine, AccountRef(backend.service, backend.account), backend=backend)
+            self.queue.set_engine(engine, connection.ref if connection else AccountRef(backend.service, backend.account),
+                                  backend=backend)
             engine.throttle.set_rate(saved_limit(settings()))
             # Interrupted uploads go on by themselves, unless the user asked to resume them by hand.
             start_paused = not self.resume_on_start_action.isChecked()
             engine.start(paused=start_paused)
             self.queue.pausedChanged.emit(start_paused)
-        from attache.core.capabilities import kinds_for
+        from attache.core.services import service
 
-        kinds = kinds_for(backend.service)
+        kinds = service(backend.service).kinds()
         self.kinds_model.set_kinds(kinds, {kind: theme.kind_icon(kind) for kind in kinds})
         self._rebuild_kind_actions(kinds)
         name = workspace.name if workspace is not None else backend.account
@@ -690,7 +695,7 @@ class MainWindow(QMainWindow):
     # ================================================================== drops and pastes
 
     def _service(self) -> str:
-        return _service_name(self.backend.service) if self.backend is not None else "this service"
+        return display_name(self.backend.service) if self.backend is not None else "this service"
 
     def _rules(self, kind: EntityKind):
         try:
@@ -759,7 +764,7 @@ class MainWindow(QMainWindow):
         """Decode the file with Pillow on a worker first: a broken image never leaves the machine."""
         rules = self._rules(entity.kind)
         backend = self.backend
-        service = _service_name(backend.service)
+        service = display_name(backend.service)
 
         def full_image_check(path, rules):
             if rules is None:
@@ -1086,42 +1091,11 @@ class MainWindow(QMainWindow):
 
 def _open(connection: Connection):
     """Worker: backend, workspace (proves URL and token), and the transfer engine on its journal."""
+    from attache.app.session import open_session
+
     _warm_up_imports()
-    backend = connection.make_backend()
-    try:
-        workspace = backend.workspace()
-        engine = _make_engine(connection, backend)
-    except BaseException:
-        backend.close()
-        raise
-    return connection, backend, workspace, engine
-
-
-def _make_engine(connection: Connection, backend):
-    try:
-        from attache.transfers import AccountRef, Journal, TransferEngine
-    except ImportError:  # pragma: no cover - the engine ships with the app
-        return None
-    from attache.core.errors import AuthenticationError
-
-    journal = Journal(connection.journal_path) if connection.journal_path else Journal()
-    mine = AccountRef(backend.service, backend.account)
-
-    def backend_for(account):
-        if account == mine:
-            return connection.make_backend()
-        if connection.journal_path is None:  # the user's own queue: other saved accounts can resume
-            from attache.ui.session import backend_for_saved
-
-            try:
-                return backend_for_saved(account)
-            except AttacheError:
-                pass
-        raise AuthenticationError(f"Sign in to {account.service} account {account.account} to continue this upload",
-                                  account=account.account)
-
-    # A refused sign-in holds the account's uploads until the user signs in again (ui/accounts.py)
-    return TransferEngine(journal, backend_for, workers=UPLOAD_WORKERS, hold_on_sign_in=True)
+    opened = open_session(connection, workers=UPLOAD_WORKERS)
+    return opened.connection, opened.backend, opened.workspace, opened.engine
 
 
 def default_size(available: QSize, minimum: QSize = QSize(0, 0)) -> QSize:
@@ -1146,10 +1120,6 @@ def _warm_up_imports() -> None:
         import attache.images.validate  # noqa: F401
     except ImportError:  # pragma: no cover
         pass
-
-
-def _service_name(service: str) -> str:
-    return {"awork": "awork", "onlyoffice": "ONLYOFFICE", "superoffice": "SuperOffice"}.get(service, service)
 
 
 def _disk_avatar_cache():

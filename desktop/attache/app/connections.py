@@ -1,0 +1,181 @@
+"""Where a backend comes from: a saved account, a token from the environment, or a built-in sandbox.
+
+Qt-free on purpose: these run on worker threads, for the window and the CLI alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from attache.core.accounts import Account, AccountRef, AccountStore
+from attache.core.errors import AttacheError, AuthenticationError, NotFoundError
+from attache.core.services import DEFAULT_SERVICE, Service, service
+
+if TYPE_CHECKING:
+    from attache.backends.base import Backend
+    from attache.credentials import SecretStore
+
+log = logging.getLogger(__name__)
+
+URL_ENV = "ATTACHE_URL"
+TOKEN_ENV = "ATTACHE_TOKEN"
+SERVICE_ENV = "ATTACHE_SERVICE"
+
+
+@dataclass
+class Connection:
+    """How to make a backend for one account, and what to clean up when it closes."""
+
+    service: str
+    account: str
+    make_backend: Callable[[], Backend]
+    journal_path: Path | None = None  # None: the user's own queue (app data)
+    label: str = ""  # shown in the window: "awork · sandbox"
+    closers: list[Callable[[], None]] = field(default_factory=list)
+    saved_account: Account | None = None  # the account this connection opens, if any
+    sandbox: object = None  # the built-in sandbox server this connection runs on, if any
+
+    @property
+    def ref(self) -> AccountRef:
+        """What the transfer journal records for this connection's uploads."""
+        return AccountRef(self.service, self.account)
+
+    @property
+    def entry(self) -> Service:
+        return service(self.service)
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            try:
+                closer()
+            except Exception:
+                log.exception("closing %s failed", self.label or self.account)
+        self.closers.clear()
+
+
+def url_label(url: str) -> str:
+    """An account name for a bare URL: its host (and port)."""
+    return urlsplit(url).netloc or url
+
+
+def token_connection(service_id: str, url: str, token: str, *, label: str | None = None,
+                     account: str | None = None) -> Connection:
+    """A connection with a token given directly (`--url` with $ATTACHE_TOKEN). Its uploads are
+    journalled under the URL, so `attache queue --run` can resume them with the same token."""
+    entry = service(service_id)
+    base_url = entry.normalise_url(url)
+    name = account or base_url
+
+    def make() -> Backend:
+        connector = entry.connector()
+        return connector.open_backend(base_url, connector.secret_from_token(token), account=url_label(base_url))
+
+    return Connection(entry.id, name, make, label=label or f"{entry.name} · {url_label(base_url)}")
+
+
+def connection_from_env() -> Connection | None:
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        return None
+    entry = service(os.environ.get(SERVICE_ENV, "").strip() or DEFAULT_SERVICE)
+    return token_connection(entry.id, os.environ.get(URL_ENV, "") or entry.default_url, token)
+
+
+def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool = False) -> Backend:
+    """The one place a saved account's secret becomes a working session."""
+    secret = secrets.load(account.name)
+    if not secret:
+        raise AuthenticationError(f"No sign-in is stored for {account.name}: sign in again", account=account.name)
+    return service(account.service).connector().open_backend(
+        account.base_url, secret, account=account.name, save_secret=lambda fresh: secrets.save(account.name, fresh),
+        quick=quick)
+
+
+def start_sandbox(service_id: str = DEFAULT_SERVICE) -> Connection:
+    """Worker thread: start a service's in-process sandbox on a free loopback port, demo data seeded.
+    Everything it creates is removed by the connection's close(), however far start-up got."""
+    entry = service(service_id)
+    try:
+        from attache.sandbox import SandboxServer
+    except ImportError as error:  # pragma: no cover - the sandbox ships with the app
+        raise AttacheError("The built-in sandbox is not available in this build", detail=repr(error)) from None
+    folder = tempfile.TemporaryDirectory(prefix="attache-sandbox-queue-")
+    try:
+        server = SandboxServer(service=entry.id, host="127.0.0.1", port=0).start()  # its own data, seeded
+    except BaseException:
+        folder.cleanup()
+        raise
+    base_url, token = server.base_url, server.token
+
+    def make() -> Backend:
+        connector = entry.connector()
+        return connector.open_backend(base_url, connector.secret_from_token(token), account="sandbox")
+
+    connection = Connection(entry.id, "sandbox", make, journal_path=Path(folder.name) / "transfers.sqlite3",
+                            label=f"{entry.name} · sandbox", sandbox=server)
+    connection.closers.append(folder.cleanup)
+    connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
+    connection.closers.append(server.stop)
+    return connection
+
+
+def forget_sandbox_accounts(pid: int | None = None) -> None:
+    """Forget the accounts added on a built-in sandbox: this process's, as its sandbox stops
+    (`pid`), or, with no pid, those of sandboxes whose process crashed. They cannot open again;
+    their secrets were only ever in memory."""
+    try:
+        AccountStore().forget_sandbox_accounts(pid)
+    except AttacheError as error:  # a damaged accounts.json: said when the accounts are next listed
+        log.warning("could not forget the sandbox's accounts: %s", error)
+
+
+def saved_accounts() -> list[Account]:
+    """The saved accounts (names and URLs only; secrets in the keyring)."""
+    try:
+        return AccountStore().list()
+    except AttacheError as error:
+        log.warning("%s", error)
+        return []
+
+
+def saved_account_connection(account: Account) -> Connection:
+    """A saved account; its secret is read (keyring or this session's memory) on the worker that connects."""
+
+    def make() -> Backend:
+        return open_saved(account)
+
+    label = f"{service(account.service).name} · {account.workspace or account.name}"
+    return Connection(account.service, account.name, make, label=label, saved_account=account)
+
+
+def open_saved(account: Account) -> Backend:
+    """Worker: the account's backend with its secret from where this app run keeps it.
+
+    A keyring that cannot be used counts as "sign in again": the sign-in dialog then offers to keep
+    the secret for this session only, and held uploads wait instead of failing.
+    """
+    from attache.app.secrets import app_secrets
+    from attache.credentials import KeyringUnavailableError
+
+    try:
+        store = app_secrets().store_for(account.name)
+    except KeyringUnavailableError as error:
+        raise AuthenticationError(f"The sign-in for {account.name} cannot be read: {error}",
+                                  account=account.name) from None
+    return open_account_backend(account, store)
+
+
+def backend_for_saved(ref: AccountRef) -> Backend:
+    """The engine's way to resume jobs of another saved account (queued by the CLI, say)."""
+    try:
+        account = AccountStore().get(ref.account)
+    except NotFoundError as error:
+        raise AuthenticationError(str(error), account=ref.account) from None
+    return open_saved(account)

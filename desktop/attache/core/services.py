@@ -1,0 +1,140 @@
+"""The service registry: one entry per service Attaché speaks, and the only module outside a
+service's own modules that names one.
+
+An entry is plain data (names, URL forms, sign-in methods, the capability table) plus the dotted
+names of the service's backend connector and sandbox plug-in, imported only when first needed so
+that reading the registry (the CLI's --help, the account dialog) costs nothing. It lives in `core`
+because every layer reads it: backends for their capability table, the sandbox for its plug-ins,
+the app layer to open connections, the CLI and the window for names and choices.
+
+Services not built yet are not registered: the account dialog offers only what works.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from attache.core.capabilities import Capability, CapabilityTable
+from attache.core.errors import InvalidInputError
+from attache.core.models import EntityKind
+
+if TYPE_CHECKING:
+    from attache.backends.base import Connector
+
+
+class SignIn(StrEnum):
+    """How an account proves who it is. The value is what `Account.auth` records."""
+
+    API_KEY = "api_key"  # a key the user pastes, sent as is
+    BROWSER = "oauth"  # OAuth authorization code + PKCE in the system browser
+    PASSWORD = "password"  # user name and password exchanged for a token
+
+
+@dataclass(frozen=True)
+class SignInTexts:
+    """What the sign-in dialog and the CLI say about this service's secret."""
+
+    key_name: str = "API key"
+    key_placeholder: str = ""
+    key_hint: str = ""  # where to find or create one
+    key_rejected: str = ""  # the service refused the key
+    browser_button: str = ""
+    browser_hint: str = ""
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str  # as the service writes its own name
+    default_url: str  # "" where each customer has their own server: the user gives one
+    url_example: str
+    api_path: str  # what the API's base adds to the server's root
+    base_includes_api_path: bool  # the backend's base URL is root + api_path (else the root)
+    sign_in: tuple[SignIn, ...]
+    capabilities: CapabilityTable
+    connector_module: str
+    sandbox_module: str
+    texts: SignInTexts = field(default_factory=SignInTexts)
+    image_slot_kinds: tuple[EntityKind, ...] = ()  # kinds whose image can be set though not listed
+
+    def connector(self) -> Connector:
+        """The service's backend module: opens backends, checks and obtains secrets."""
+        module: Any = importlib.import_module(self.connector_module)
+        return module  # type: ignore[no-any-return]
+
+    def sandbox_plugin(self) -> Any:
+        """The service's sandbox plug-in (`attache.sandbox.common.plugin.SandboxPlugin`)."""
+        return importlib.import_module(self.sandbox_module).PLUGIN
+
+    def kinds(self) -> list[EntityKind]:
+        return self.capabilities.listable()
+
+    def normalise_url(self, url: str) -> str:
+        """The API base for what the user typed: the server's root or the API's own address,
+        with or without a trailing slash."""
+        text = (url or "").strip() or self.default_url
+        parts = urlsplit(text.rstrip("/"))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise InvalidInputError(f"Enter the address of {self.name}, starting with https:// "
+                                    f"(for example {self.url_example}).")
+        path = parts.path.rstrip("/")
+        if self.api_path and path.lower().endswith(self.api_path.lower()):
+            path = path[: -len(self.api_path)]
+        if self.base_includes_api_path:
+            path += self.api_path
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+_K = EntityKind
+_C = Capability
+
+AWORK = Service(
+    id="awork",
+    name="awork",
+    default_url="https://api.awork.com/api/v1",
+    url_example="https://api.awork.com/api/v1",
+    api_path="/api/v1",
+    base_includes_api_path=True,
+    sign_in=(SignIn.BROWSER, SignIn.API_KEY),
+    # Profile images by /files/images/{entityName}/{id}; files on tasks by the three-step
+    # upload. Contact persons have image endpoints but no list (awork.md §2).
+    capabilities=CapabilityTable("awork", {
+        _K.PROJECT: _C.LIST | _C.IMAGES,
+        _K.TASK: _C.LIST | _C.FILES | _C.FILE_THUMBNAILS,
+        _K.COMPANY: _C.LIST | _C.IMAGES,
+        _K.USER: _C.LIST | _C.IMAGES,
+        _K.PROJECT_TEMPLATE: _C.LIST | _C.IMAGES,
+        _K.WORKSPACE: _C.LIST | _C.IMAGES,
+        _K.CONTACT_PERSON: _C.IMAGES,
+    }),
+    connector_module="attache.backends.awork",
+    sandbox_module="attache.sandbox.awork",
+    texts=SignInTexts(
+        key_placeholder="Paste an awork API key",
+        key_hint="Find or create one in awork under Settings › Integrations.",
+        key_rejected=("awork did not accept this API key. Check that you copied all of it and that it has "
+                      "not been deleted in awork."),
+        browser_button="Sign in with awork",
+        browser_hint="Opens awork in your browser. Allow access there, then come back here.",
+    ),
+)
+
+SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK,)}
+DEFAULT_SERVICE = AWORK.id
+
+
+def service(service_id: str) -> Service:
+    try:
+        return SERVICES[service_id]
+    except KeyError:
+        raise InvalidInputError(f"Unknown service {service_id!r}; choose one of {', '.join(SERVICES)}") from None
+
+
+def display_name(service_id: str) -> str:
+    entry = SERVICES.get(service_id)
+    return entry.name if entry else service_id
