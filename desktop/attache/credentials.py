@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, cast, Protocol, TypeVar
 
 from attache.core.errors import AttacheError
 
@@ -84,9 +84,10 @@ class KeyringStore:
         if not text:
             return None
         try:
-            return json.loads(text)
+            data = json.loads(text)
         except ValueError:
-            return {"api_key": text}  # a bare key stored by hand with secret-tool
+            data = None
+        return data if isinstance(data, dict) else {"api_key": text}  # a bare key stored by hand  # a bare key stored by hand with secret-tool
 
     def save(self, account: str, secret: dict[str, Any]) -> None:
         payload = json.dumps(secret, separators=(",", ":"))
@@ -170,7 +171,7 @@ def _with_timeout(fn: Callable[[], T], timeout: float) -> T:
         raise TimeoutError
     if failure:
         raise failure[0]
-    return result[0]
+    return cast(T, result[0])
 
 
 def _backend_name(backend: object) -> str:

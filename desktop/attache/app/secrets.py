@@ -26,7 +26,7 @@ class AppSecrets:
         self._probe = probe
         self._timeout = timeout
         self._status: KeyringStatus | None = None
-        self._keyring = None
+        self._keyring: SecretStore | None = None
         self._lock = threading.Lock()
 
     # ---- the keyring (worker threads only: a locked keyring can block)

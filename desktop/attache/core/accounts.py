@@ -8,6 +8,7 @@ its process is gone).
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import tempfile
@@ -53,11 +54,11 @@ class AccountStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or app_dirs().config / "accounts.json"
 
-    def list(self) -> list[Account]:
+    def list(self) -> builtins.list[Account]:
         """The accounts, without those of a built-in sandbox that is no longer running."""
         return [a for a in self._read() if not a.on_sandbox or pid_alive(a.sandbox_pid)]
 
-    def _read(self) -> list[Account]:
+    def _read(self) -> builtins.list[Account]:
         try:
             raw = json.loads(self.path.read_text("utf-8"))
         except FileNotFoundError:
@@ -66,7 +67,7 @@ class AccountStore:
             raise InvalidInputError(f"{self.path} is damaged ({error}); fix or remove it") from None
         return [Account(**entry) for entry in raw.get("accounts", [])]
 
-    def forget_sandbox_accounts(self, pid: int | None = None) -> list[Account]:
+    def forget_sandbox_accounts(self, pid: int | None = None) -> builtins.list[Account]:
         """Remove the accounts of the built-in sandbox of `pid` (stopping now), or with no pid, of
         every sandbox whose process is gone. Returns them."""
         accounts = self._read()
@@ -95,7 +96,7 @@ class AccountStore:
         self._write([a for a in self._read() if a.name != name])
         return account
 
-    def _write(self, accounts: list[Account]) -> None:
+    def _write(self, accounts: builtins.list[Account]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = json.dumps({"version": 1, "accounts": [asdict(a) for a in accounts]}, indent=2)
         # Write then rename: a crash never leaves half a file.

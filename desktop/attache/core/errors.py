@@ -7,6 +7,8 @@ technical cause for the log. `transient` tells retry policies whether trying aga
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AttacheError(Exception):
     transient = False
@@ -32,7 +34,7 @@ class AttacheError(Exception):
 class AuthenticationError(AttacheError):
     """The token is missing, wrong or expired: the user must sign in again."""
 
-    def __init__(self, message: str, *, account: str = "", **kwargs) -> None:
+    def __init__(self, message: str, *, account: str = "", **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.account = account
 
@@ -48,7 +50,7 @@ class NotFoundError(AttacheError):
 class TooLargeError(AttacheError):
     """A file is over the service's limit for this target."""
 
-    def __init__(self, message: str, *, limit: int | None = None, size: int | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, limit: int | None = None, size: int | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.limit = limit
         self.size = size
@@ -83,7 +85,7 @@ class TransientError(AttacheError):
 
     transient = True
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
 

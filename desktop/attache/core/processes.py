@@ -30,6 +30,6 @@ def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - exercised on Win
     if not handle:
         return False
     try:
-        return kernel32.WaitForSingleObject(handle, 0) == wait_timeout
+        return bool(kernel32.WaitForSingleObject(handle, 0) == wait_timeout)
     finally:
         kernel32.CloseHandle(handle)

@@ -114,7 +114,8 @@ def render_crop(
 
 def encode_avatar(image: Image.Image, *, mime_types: frozenset[str] | None = None, jpeg_quality: int = 90) -> EncodedImage:
     """PNG when transparency matters (and is allowed), otherwise JPEG: both go everywhere."""
-    wants_png = image.mode == "RGBA" and image.getchannel("A").getextrema()[0] < 255
+    lowest_alpha = image.getchannel("A").getextrema()[0] if image.mode == "RGBA" else 255
+    wants_png = float(lowest_alpha) < 255  # type: ignore[arg-type]  # one band: numbers
     if mime_types and "image/png" not in mime_types:
         wants_png = False
     if mime_types and "image/jpeg" not in mime_types and "image/png" in mime_types:

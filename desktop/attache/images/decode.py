@@ -168,13 +168,13 @@ def _to_working_mode(image: Image.Image) -> Image.Image:
 def _deep_to_l(image: Image.Image) -> Image.Image:
     """16-bit and 32-bit greyscale to 8-bit by scaling (65535 → 255), not by clipping."""
     if image.mode == "F":
-        low, high = image.getextrema()
+        low, high = _extrema(image)
         if low >= 0 and high <= 1:
             low, high = 0.0, 1.0
     else:
         sixteen_bit = image.mode.startswith("I;16")
         image = image.convert("I")
-        low, high = image.getextrema()
+        low, high = _extrema(image)
         if sixteen_bit or (low >= 0 and high <= 65535):
             low, high = 0, 65535
     if high <= low:
@@ -182,6 +182,12 @@ def _deep_to_l(image: Image.Image) -> Image.Image:
     scale = 255 / (high - low)
     # +0.5 so the integer conversion rounds: 32768 → 128, as the eye expects mid-grey.
     return image.point(lambda value: value * scale + (0.5 - low * scale)).convert("L")
+
+
+def _extrema(image: Image.Image) -> tuple[float, float]:
+    """The lowest and highest value of a one-band image."""
+    low, high = image.getextrema()
+    return float(low), float(high)  # type: ignore[arg-type]  # one band: two numbers
 
 
 def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
@@ -201,8 +207,9 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> Image.Image:
                     converted.putalpha(alpha)
                 return converted
     if image.mode == "LAB":
-        transform = _lab_transform()
-        return ImageCms.applyTransform(image, transform)
+        lab = ImageCms.applyTransform(image, _lab_transform())
+        if lab is not None:
+            return lab
     return image if image.mode == out_mode else image.convert(out_mode)
 
 

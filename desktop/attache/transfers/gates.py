@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
+
+from attache.core.accounts import AccountRef
 
 # How often a worker waiting at a held gate looks again: a hold has no end time of its own.
 _RECHECK = 0.25
@@ -20,29 +22,29 @@ class AccountGates:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._lock = threading.Lock()
-        self._closed_until: dict[Hashable, float] = {}
+        self._closed_until: dict[AccountRef, float] = {}
 
-    def close_for(self, account: Hashable, seconds: float) -> None:
+    def close_for(self, account: AccountRef, seconds: float) -> None:
         """Keep `account` closed for at least `seconds` from now (a gate only ever extends)."""
         until = self._clock() + seconds
         with self._lock:
             if until > self._closed_until.get(account, 0.0):
                 self._closed_until[account] = until
 
-    def hold(self, account: Hashable) -> None:
+    def hold(self, account: AccountRef) -> None:
         """Close `account` until `reopen` (e.g. while its user signs in again)."""
         with self._lock:
             self._closed_until[account] = math.inf
 
-    def reopen(self, account: Hashable) -> None:
+    def reopen(self, account: AccountRef) -> None:
         with self._lock:
             self._closed_until.pop(account, None)
 
-    def remaining(self, account: Hashable) -> float:
+    def remaining(self, account: AccountRef) -> float:
         with self._lock:
             return max(0.0, self._closed_until.get(account, 0.0) - self._clock())
 
-    def closed(self) -> list[Hashable]:
+    def closed(self) -> list[AccountRef]:
         now = self._clock()
         with self._lock:
             for account in [a for a, until in self._closed_until.items() if until <= now]:
@@ -56,7 +58,7 @@ class AccountGates:
             pending = [until - now for until in self._closed_until.values() if until > now]
         return min(pending) if pending else None
 
-    def wait_open(self, account: Hashable, stop: threading.Event) -> bool:
+    def wait_open(self, account: AccountRef, stop: threading.Event) -> bool:
         """Block until `account` may send again; False if `stop` was set first."""
         while (remaining := self.remaining(account)) > 0:
             if stop.wait(min(remaining, _RECHECK)):

@@ -155,7 +155,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) -> int:
     """Bring the schema up to date, one version per transaction; return the version."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if version > len(migrations):
         raise JournalError(
             f"The transfer journal was written by a newer Attaché (schema {version}, this one knows "
@@ -165,7 +165,7 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[str] = MIGRATIONS) ->
         conn.execute("BEGIN IMMEDIATE")
         try:
             # Another process may have migrated while we waited for the write lock.
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if version < len(migrations):
                 for statement in _statements(migrations[version]):
                     conn.execute(statement)
@@ -270,7 +270,7 @@ class Journal:
             row = self._conn.execute(
                 "SELECT MIN(retry_at) FROM jobs WHERE state IN ('queued', 'interrupted') AND retry_at IS NOT NULL"
             ).fetchone()
-        return row[0]
+        return float(row[0]) if row[0] is not None else None
 
     def has_runnable(self, only_ids: Iterable[int] | None = None) -> bool:
         """Whether any job is queued or interrupted, including those waiting out a back-off."""
@@ -304,7 +304,7 @@ class Journal:
                         now,
                     ),
                 )
-                ids.append(cursor.lastrowid)
+                ids.append(int(cursor.lastrowid or 0))
         return ids
 
     def claim_next(
@@ -520,15 +520,16 @@ class Journal:
 
 
 def _filters(states: Iterable[str] | None, ids: Iterable[int] | None) -> tuple[str, list[object]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if states is not None:
-        states = [str(state) for state in states]
-        clauses.append(f"state IN ({', '.join('?' * len(states))})")
-        params += states
+        wanted = [str(state) for state in states]
+        clauses.append(f"state IN ({', '.join('?' * len(wanted))})")
+        params += wanted
     if ids is not None:
-        ids = [int(i) for i in ids]
-        clauses.append(f"id IN ({', '.join('?' * len(ids))})" if ids else "0")
-        params += ids
+        numbers = [int(i) for i in ids]
+        clauses.append(f"id IN ({', '.join('?' * len(numbers))})" if numbers else "0")
+        params += numbers
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 

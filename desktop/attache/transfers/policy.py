@@ -33,5 +33,5 @@ class RetryPolicy:
         # "Equal jitter": at least half the back-off, so retries spread out but never bunch at zero.
         jittered = backoff / 2 + rand() * backoff / 2
         if retry_after is not None and retry_after > 0:
-            return max(jittered, min(retry_after, self.max_retry_after))
-        return jittered
+            return float(max(jittered, min(retry_after, self.max_retry_after)))
+        return float(jittered)
