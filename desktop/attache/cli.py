@@ -462,8 +462,9 @@ def _file_json(record: FileRecord) -> str:
 
 
 def _image_suffix(data: bytes) -> str:
-    signatures = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
-    return next((ext for magic, ext in signatures.items() if data.startswith(magic)), ".img")
+    from attache.images.formats import extension_for, sniff_image_type
+
+    return extension_for(sniff_image_type(data[:64]) or "")
 
 
 def _write_atomically(target: Path, data: bytes) -> None:

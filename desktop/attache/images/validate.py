@@ -12,11 +12,10 @@ from pathlib import Path
 from attache.backends.base import ImageRules
 from attache.core.errors import InvalidInputError, TooLargeError
 from attache.core.sources import check_source, human_size
+from attache.images.formats import extension_for
 from attache.images.reading import DRAFTABLE, FORMAT_MIME, MIME_LABELS, check_geometry, corrupt, open_image
 
 MIN_SIDE = 8  # smaller is a spacer GIF or a mistake, not a face or a logo
-
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class ValidatedImage:
     @property
     def extension(self) -> str:
         """The extension the content deserves ('.png' for a PNG named photo.jpg)."""
-        return _EXTENSIONS.get(self.mime_type, "." + self.mime_type.rsplit("/", 1)[-1])
+        return extension_for(self.mime_type, fallback="." + self.mime_type.rsplit("/", 1)[-1])
 
 
 def validate_for_slot(
