@@ -65,10 +65,10 @@ class TokenAuth(httpx.Auth):
         token = self._token_provider()
         self._sign(request, token)
         response = yield request
-        if response.status_code in self._refresh_on and self._refresh is not None and is_replayable(request):
-            if self._refresh(token):
-                self._sign(request, self._token_provider())
-                yield request
+        rejected = response.status_code in self._refresh_on and self._refresh is not None
+        if rejected and is_replayable(request) and self._refresh is not None and self._refresh(token):
+            self._sign(request, self._token_provider())
+            yield request
 
 
 class BearerAuth(TokenAuth):

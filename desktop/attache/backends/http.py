@@ -82,7 +82,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Rewrite a record so neither its message, its args nor its traceback holds a secret."""
     try:
         message = record.getMessage()
-    except Exception:  # a broken format string must not hide the record
+    except Exception:  # noqa: BLE001 (a broken format string must not hide the record)
         message = f"{record.msg} {record.args!r}"
     record.msg = redact(message)
     record.args = None
@@ -153,7 +153,7 @@ class RateLimitAwareRetry(Retry):
         super().__init__(*args, **kwargs)
         self.sleeper = sleeper
 
-    def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:
+    def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:  # type: ignore[override]  # forwards them all
         # The base class rebuilds from its own arguments only; carry our sleeper over.
         new = super().copy_with(**kwargs)
         assert isinstance(new, RateLimitAwareRetry)

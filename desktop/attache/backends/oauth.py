@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -87,14 +87,14 @@ class LoopbackReceiver:
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:  # http.server's naming
                 url = urlsplit(self.path)
                 if url.path != receiver._path:
                     self.send_error(404)
                     return
                 self._answer(url.query)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 if urlsplit(self.path).path != receiver._path:
                     self.send_error(404)
                     return
@@ -149,7 +149,7 @@ class LoopbackReceiver:
         self._server.server_close()
         self._thread.join(5)
 
-    def __enter__(self) -> LoopbackReceiver:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -33,7 +33,7 @@ def local_file_size(source: Path) -> int:
 def open_unchanged(source: Path, size: int) -> Iterator[BinaryIO]:
     """Open `source` for reading, refusing it when its size is no longer the queued `size`."""
     try:
-        stream = open(source, "rb")
+        stream = open(source, "rb")  # noqa: SIM115 (closed by the `with` below; its errors are told apart here)
     except FileNotFoundError:
         raise SourceChangedError(f"{source.name} was moved or deleted before it was sent") from None
     except OSError as exc:
