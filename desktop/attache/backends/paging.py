@@ -100,6 +100,19 @@ def _items_in(body: Any, key: str, service: str, answer: PageAnswer) -> list[Any
     return items
 
 
+# What one answer means: its items, the list's total if known, and the next page to ask for (None: last).
+Step = tuple[list[Any], int | None, PageQuery | None]
+
+
+def _walk(fetch: Fetch, first: PageQuery, step: Callable[[PageAnswer], Step]) -> Iterator[RawPage]:
+    query: PageQuery | None = first
+    number = 1
+    while query is not None:
+        items, total, query = step(fetch(query))
+        yield RawPage(items, number, total, query is None)
+        number += 1
+
+
 @dataclass(frozen=True)
 class NumberedPaging:
     """Pages by number; a bare JSON array per page, the total and page size optionally in headers."""
@@ -112,20 +125,21 @@ class NumberedPaging:
 
     def pages(self, fetch: Fetch, page_size: int, *, service: str) -> Iterator[RawPage]:
         size = _clamped(page_size, self.max_page_size)
-        number, seen = 1, 0
-        while True:
-            answer = fetch(PageQuery({self.page_param: number, self.size_param: size}))
+        seen, number = 0, 1
+
+        def step(answer: PageAnswer) -> Step:
+            nonlocal seen, number
             items = answer.body
             if not isinstance(items, list):
                 raise _not_a_list(service, answer, items)
             seen += len(items)
+            number += 1
             total = _int(answer.headers.get(self.total_header)) if self.total_header else None
             used_size = (_int(answer.headers.get(self.page_size_header)) if self.page_size_header else None) or size
             is_last = (seen >= total or not items) if total is not None else len(items) < used_size
-            yield RawPage(items, number, total, is_last)
-            if is_last:
-                return
-            number += 1
+            return items, total, None if is_last else PageQuery({self.page_param: number, self.size_param: size})
+
+        return _walk(fetch, PageQuery({self.page_param: 1, self.size_param: size}), step)
 
 
 @dataclass(frozen=True)
@@ -140,17 +154,17 @@ class OffsetEnvelopePaging:
 
     def pages(self, fetch: Fetch, page_size: int, *, service: str) -> Iterator[RawPage]:
         size = _clamped(page_size, self.max_page_size)
-        number, start = 1, 0
-        while True:
-            answer = fetch(PageQuery({self.start_param: start, self.count_param: size}))
+        start = 0
+
+        def step(answer: PageAnswer) -> Step:
+            nonlocal start
             items = _items_in(answer.body, self.items_key, service, answer)
             start += len(items)  # what came, not what the server says comes next
             total = _int(answer.body.get(self.total_key))
             is_last = not items or len(items) < size or (total is not None and start >= total)
-            yield RawPage(items, number, total, is_last)
-            if is_last:
-                return
-            number += 1
+            return items, total, None if is_last else PageQuery({self.start_param: start, self.count_param: size})
+
+        return _walk(fetch, PageQuery({self.start_param: 0, self.count_param: size}), step)
 
 
 @dataclass(frozen=True)
@@ -164,25 +178,20 @@ class ODataPaging:
 
     def pages(self, fetch: Fetch, page_size: int, *, service: str) -> Iterator[RawPage]:
         size = _clamped(page_size, None)
-        number, seen = 1, 0
-        query = PageQuery({self.top_param: size, self.skip_param: 0})
-        while True:
-            answer = fetch(query)
+        seen = 0
+
+        def step(answer: PageAnswer) -> Step:
+            nonlocal seen
             items = _items_in(answer.body, self.items_key, service, answer)
             seen += len(items)
             link = answer.body.get(self.next_link_key)
             if isinstance(link, str) and link.strip() and items:
-                query = PageQuery(url=self._next_url(link.strip(), answer, service))
-                is_last = False
-            elif len(items) >= size:  # full, and no link: the next page may still hold items
-                query = PageQuery({self.top_param: size, self.skip_param: seen})
-                is_last = False
-            else:
-                is_last = True
-            yield RawPage(items, number, None, is_last)
-            if is_last:
-                return
-            number += 1
+                return items, None, PageQuery(url=self._next_url(link.strip(), answer, service))
+            if len(items) >= size:  # full, and no link: the next page may still hold items
+                return items, None, PageQuery({self.top_param: size, self.skip_param: seen})
+            return items, None, None
+
+        return _walk(fetch, PageQuery({self.top_param: size, self.skip_param: 0}), step)
 
     @staticmethod
     def _next_url(link: str, answer: PageAnswer, service: str) -> str:
