@@ -413,7 +413,9 @@ def _image(args: argparse.Namespace) -> int:
             if data is None:
                 raise AttacheError(f"The {ref.kind.singular} {ref.id} has no profile image")
             target = args.file or Path(f"{args.entity_id}{_image_suffix(data)}")
-            _write_atomically(target, data)
+            from attache.backends.streams import write_atomically
+
+            write_atomically(target, [data])
             print(target)
     return 0
 
@@ -465,14 +467,6 @@ def _image_suffix(data: bytes) -> str:
     from attache.images.formats import extension_for, sniff_image_type
 
     return extension_for(sniff_image_type(data[:64]) or "")
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    if target.is_dir():
-        raise InvalidInputError(f"{target} is a folder; give a file name to save the image as")
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    partial.replace(target)
 
 
 class _closing:

@@ -284,7 +284,7 @@ def test_download_to_a_file_path_overwrites_it_whole(backend_for, tmp_path):
 def test_a_file_that_shrinks_while_being_sent_is_source_changed(tmp_path):
     import io
 
-    from attache.backends.awork import read_chunks
+    from attache.backends.streams import read_chunks
 
     with pytest.raises(SourceChangedError):
         list(read_chunks(io.BytesIO(b"abc"), 10, None, tmp_path / "a.bin"))
@@ -314,7 +314,7 @@ def test_linking_a_vanished_upload_is_upload_expired_but_a_vanished_task_is_not_
 
 
 def test_validation_messages_are_shown_instead_of_the_generic_description():
-    from attache.backends.http import error_for_response
+    from attache.backends.errors import error_for_response
 
     body = {
         "code": "validation-failed",

@@ -6,12 +6,10 @@ import logging
 
 import httpx
 import pytest
+from attache.backends.errors import ErrorRule, ErrorTable, error_for_exception, error_for_response, expect_json
 from attache.backends.http import (
     USER_AGENT,
     default_retry,
-    error_for_exception,
-    error_for_response,
-    expect_json,
     filename_from_content_disposition,
     install_redaction,
     make_client,
@@ -337,9 +335,8 @@ def test_429_takes_retry_after_from_ratelimit_reset():
 
 def test_codes_table_overrides_the_status():
     body = _awork_error("insufficient-subscription-level", "Upgrade your plan to use this.")
-    error = error_for_response(
-        _response(400, json=body), service="awork", codes={"insufficient-subscription-level": PermissionDeniedError}
-    )
+    table = ErrorTable(codes={"insufficient-subscription-level": ErrorRule(PermissionDeniedError)})
+    error = error_for_response(_response(400, json=body), service="awork", table=table)
     assert isinstance(error, PermissionDeniedError)
     assert str(error) == "Upgrade your plan to use this."
 

@@ -9,29 +9,29 @@ from __future__ import annotations
 
 import json
 import mimetypes
-import os
-import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import httpx
 from httpx_retries import Retry
 
+from attache.backends.auth import BearerAuth, RefreshHook, constant
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
-from attache.backends.http import (
-    STREAMED,
-    error_for_exception,
-    error_for_response,
-    expect_json,
-    filename_from_content_disposition,
-    html_instead_of_json,
-    looks_like_html,
-    make_client,
-    quick_retry,
-    sanitize_filename,
+from attache.backends.errors import ErrorRule, ErrorTable, error_for_response
+from attache.backends.http import filename_from_content_disposition, make_client, quick_retry, sanitize_filename
+from attache.backends.paging import NumberedPaging
+from attache.backends.rest import RestClient
+from attache.backends.streams import (
+    CHUNK_SIZE,
+    ObservedReader,
+    at_most,
+    local_file_size,
+    open_unchanged,
+    read_chunks,
+    write_atomically,
 )
 from attache.core.capabilities import Capability
 from attache.core.errors import (
@@ -41,13 +41,11 @@ from attache.core.errors import (
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
-    SourceChangedError,
     TooLargeError,
     TransientError,
     UnsupportedError,
     UploadExpiredError,
 )
-from attache.core.sources import check_source
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
 from attache.core.services import AWORK
 
@@ -57,7 +55,6 @@ SERVICE = AWORK.id
 MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
-CHUNK_SIZE = 1024 * 1024
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
@@ -90,23 +87,29 @@ _IMAGE_ENTITY_NAMES = {
 }
 
 # awork error codes whose meaning the HTTP status does not carry (awork.md §3.5).
-_ERROR_CODES: dict[str, type[AttacheError]] = {
-    "insufficient-subscription-level": PermissionDeniedError,
-    "insufficient-seats": PermissionDeniedError,
-    "concurrency-violation": TransientError,
-    "database-commit": TransientError,
-}
+_ERRORS = ErrorTable(codes={
+    "insufficient-subscription-level": ErrorRule(PermissionDeniedError),
+    "insufficient-seats": ErrorRule(PermissionDeniedError),
+    "concurrency-violation": ErrorRule(TransientError),
+    "database-commit": ErrorRule(TransientError),
+})
+
+# Bare JSON arrays; aw-totalitems and aw-pagesize (awork clamps large sizes) when awork sends them.
+_PAGING = NumberedPaging(total_header="aw-totalitems", page_size_header="aw-pagesize", max_page_size=MAX_PAGE_SIZE)
 
 
-class AworkBackend:
+class AworkBackend(RestClient):
     service = SERVICE
+    service_name = AWORK.name
+    errors = _ERRORS
+    paging = _PAGING
 
     def __init__(
         self,
         base_url: str = DEFAULT_BASE_URL,
         *,
         token: str | Callable[[], str],
-        refresh: Callable[[str], bool] | None = None,
+        refresh: RefreshHook | None = None,
         account: str = "awork",
         client: httpx.Client | None = None,
         blob_client: httpx.Client | None = None,
@@ -114,29 +117,11 @@ class AworkBackend:
     ) -> None:
         """`client`/`blob_client` are used as given and left open; clients made here close with
         `close()`. `retry` replaces the default retry policy of the clients made here."""
-        self.account = account
-        self.base_url = base_url.rstrip("/")
-        token_provider = token if callable(token) else (lambda: token)
-        self._owned: list[httpx.Client] = []
-        self._client = client or self._own(
-            make_client(self.base_url, token_provider=token_provider, refresh=refresh, retry=retry))
+        token_provider = token if callable(token) else constant(token)
+        super().__init__(base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client,
+                         retry=retry)
         # Blob storage gets a client without the awork token: a SAS URL authorises itself.
-        self._blob_client = blob_client or self._own(make_client(token_provider=None, retry=retry))
-
-    def _own(self, client: httpx.Client) -> httpx.Client:
-        self._owned.append(client)
-        return client
-
-    def close(self) -> None:
-        for client in self._owned:
-            client.close()
-        self._owned.clear()
-
-    def __enter__(self) -> AworkBackend:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self._blob_client = blob_client or self._own(make_client(retry=retry))
 
     # ------------------------------------------------------------------ capabilities
 
@@ -169,8 +154,9 @@ class AworkBackend:
         path = self._list_path(kind, parent)
         to_entity = _ENTITY_MAPPERS[kind]
         not_found = f"awork has no project {parent.id}" if parent else None
-        for items, number, total, is_last in self._json_pages(path, page_size, not_found=not_found):
-            yield Page([to_entity(item) for item in items], number=number, total=total, is_last=is_last)
+        for page in self._pages(path, page_size, not_found=not_found):
+            yield Page([to_entity(item) for item in page.items], number=page.number, total=page.total,
+                       is_last=page.is_last)
 
     def _list_path(self, kind: EntityKind, parent: EntityRef | None) -> str:
         if kind is _K.CONTACT_PERSON:
@@ -205,9 +191,7 @@ class AworkBackend:
             response = self._send("GET", self._image_path(ref), params=params)
         except NotFoundError:
             return None  # awork answers 404 when there is no image
-        if looks_like_html(response):
-            raise html_instead_of_json(response, SERVICE)
-        return response.content
+        return self._bytes(response)
 
     def set_image(self, ref: EntityRef, source: Path, *, on_chunk: ChunkObserver | None = None) -> None:
         path = self._image_path(ref)
@@ -242,21 +226,15 @@ class AworkBackend:
 
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         task_id = self._task_id(ref)
-        pages = self._json_pages(f"tasks/{task_id}/files", MAX_PAGE_SIZE, not_found=f"awork has no task {task_id}")
-        return [file_record(item) for items, *_ in pages for item in items]
+        pages = self._pages(f"tasks/{task_id}/files", MAX_PAGE_SIZE, not_found=f"awork has no task {task_id}")
+        return [file_record(item) for page in pages for item in page.items]
 
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         task_id = self._task_id(ref)
-        url = self._url(f"tasks/{task_id}/files/{file_id}/download")
-        try:
-            with self._client.stream("GET", url, extensions={STREAMED: True}) as response:
-                if response.is_error:
-                    response.read()
-                    raise self._error(response, not_found=f"awork has no file {file_id} on task {task_id}")
-                target = self._download_target(ref, file_id, dest, response)
-                write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
-        except httpx.HTTPError as exc:
-            raise error_for_exception(exc, service=SERVICE) from exc
+        path = f"tasks/{task_id}/files/{file_id}/download"
+        with self._stream("GET", path, not_found=f"awork has no file {file_id} on task {task_id}") as response:
+            target = self._download_target(ref, file_id, dest, response)
+            write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
         return target
 
     def file_thumbnail(
@@ -269,26 +247,14 @@ class AworkBackend:
         or one it cannot scale), and a file icon is better than downloading the whole file.
         """
         task_id = self._task_id(ref)
-        url = self._url(f"tasks/{task_id}/files/{file_id}/download")
+        path = f"tasks/{task_id}/files/{file_id}/download"
         params = {"width": int(size), "height": int(size)}
-        chunks: list[bytes] = []
-        received = 0
-        try:
-            with self._client.stream("GET", url, params=params, extensions={STREAMED: True}) as response:
-                if response.is_error:
-                    response.read()
-                    raise self._error(response, not_found=f"awork has no file {file_id} on task {task_id}")
-                length = _int_header(response, "content-length")
-                if length is not None and length > max_bytes:
-                    return None
-                for chunk in response.iter_bytes(CHUNK_SIZE):
-                    received += len(chunk)
-                    if received > max_bytes:
-                        return None
-                    chunks.append(chunk)
-        except httpx.HTTPError as exc:
-            raise error_for_exception(exc, service=SERVICE) from exc
-        return b"".join(chunks)
+        with self._stream("GET", path, params=params,
+                          not_found=f"awork has no file {file_id} on task {task_id}") as response:
+            length = _int_header(response, "content-length")
+            if length is not None and length > max_bytes:
+                return None
+            return at_most(response.iter_bytes(CHUNK_SIZE), max_bytes)
 
     def _download_target(self, ref: EntityRef, file_id: str, dest: Path, response: httpx.Response) -> Path:
         if not dest.is_dir():
@@ -368,70 +334,6 @@ class AworkBackend:
         if ref.kind is not _K.TASK:
             raise UnsupportedError(f"awork keeps files on tasks here, not on a {ref.kind.singular}")
         return ref.id
-
-    # ------------------------------------------------------------------ HTTP plumbing
-
-    def _url(self, path_or_url: str) -> str:
-        if path_or_url.startswith(("http://", "https://")):
-            return path_or_url
-        return f"{self.base_url}/{path_or_url.lstrip('/')}"
-
-    def _send(
-        self,
-        method: str,
-        path: str,
-        *,
-        not_found: str | None = None,
-        client: httpx.Client | None = None,
-        on_error: Callable[[httpx.Response], AttacheError] | None = None,
-        **kwargs: Any,
-    ) -> httpx.Response:
-        try:
-            response = (client or self._client).request(method, self._url(path), **kwargs)
-        except httpx.HTTPError as exc:
-            raise error_for_exception(exc, service=SERVICE) from exc
-        if response.is_error:
-            raise on_error(response) if on_error else self._error(response, not_found=not_found)
-        return response
-
-    def _json(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> Any:
-        return expect_json(self._send(method, path, not_found=not_found, **kwargs), service=SERVICE)
-
-    def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
-        return error_for_response(
-            response, service=SERVICE, account=self.account, not_found=not_found, codes=_ERROR_CODES
-        )
-
-    def _json_pages(
-        self, path: str, page_size: int, *, not_found: str | None = None
-    ) -> Iterator[tuple[list[dict[str, Any]], int, int | None, bool]]:
-        """(items, page number, total, is_last) for each page, requested only when needed.
-
-        The list ends when awork's `aw-totalitems` is reached, or, without it, at the first page
-        shorter than the page size (an empty one included).
-        """
-        page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
-        number, seen = 1, 0
-        while True:
-            response = self._send("GET", path, params={"page": number, "pageSize": page_size}, not_found=not_found)
-            items = expect_json(response, service=SERVICE)
-            if not isinstance(items, list):
-                raise ProtocolError(
-                    "awork answered a list request with something that is not a list",
-                    detail=f"GET {path}: {type(items).__name__}",
-                )
-            seen += len(items)
-            total = _int_header(response, "aw-totalitems")
-            effective_size = _int_header(response, "aw-pagesize") or page_size
-            if total is not None:
-                is_last = seen >= total or not items
-            else:
-                is_last = len(items) < effective_size
-            yield items, number, total, is_last
-            if is_last:
-                return
-            number += 1
-
 
 def _int_header(response: httpx.Response, name: str) -> int | None:
     try:
@@ -588,10 +490,6 @@ def upload_target(data: Any) -> tuple[str, str]:
 # ---------------------------------------------------------------------- local files
 
 
-def local_file_size(source: Path) -> int:
-    return check_source(source).st_size
-
-
 def image_too_large(name: str, size: int, *, detail: str = "") -> TooLargeError:
     megabytes = size / (1024 * 1024)
     return TooLargeError(
@@ -613,79 +511,6 @@ def blob_error(response: httpx.Response) -> AttacheError:
             status=response.status_code,
         )
     return error_for_response(response, service="awork's file storage")
-
-
-@contextmanager
-def open_unchanged(source: Path, size: int) -> Iterator[BinaryIO]:
-    """Open `source` for reading, refusing it when its size is no longer the queued `size`."""
-    try:
-        stream = open(source, "rb")
-    except FileNotFoundError:
-        raise SourceChangedError(f"{source.name} was moved or deleted before it was sent") from None
-    except OSError as exc:
-        raise InvalidInputError(f"{source.name} cannot be read: {exc.strerror}") from None
-    with stream:
-        if os.fstat(stream.fileno()).st_size != size:
-            raise SourceChangedError(f"{source.name} changed after it was queued; add it again")
-        yield stream
-
-
-def read_chunks(stream: BinaryIO, size: int, on_chunk: ChunkObserver | None, source: Path) -> Iterator[bytes]:
-    """Exactly `size` bytes of `stream` in CHUNK_SIZE pieces, reporting each to `on_chunk`."""
-    remaining = size
-    while remaining > 0:
-        chunk = stream.read(min(CHUNK_SIZE, remaining))
-        if not chunk:
-            raise SourceChangedError(f"{source.name} got shorter while it was being sent")
-        remaining -= len(chunk)
-        if on_chunk is not None:
-            on_chunk(chunk)
-        yield chunk
-
-
-class ObservedReader:
-    """A binary file that reports every chunk read from it (for multipart upload progress).
-
-    httpx streams multipart file parts by calling read(); fileno() lets it size the body
-    without reading it.
-    """
-
-    def __init__(self, stream: BinaryIO, on_chunk: ChunkObserver | None) -> None:
-        self._stream = stream
-        self._on_chunk = on_chunk
-
-    def read(self, size: int = -1) -> bytes:
-        chunk = self._stream.read(size)
-        if chunk and self._on_chunk is not None:
-            self._on_chunk(chunk)
-        return chunk
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        return self._stream.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._stream.tell()
-
-    def fileno(self) -> int:
-        return self._stream.fileno()
-
-
-def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObserver | None = None) -> None:
-    """Write to a hidden .part file beside `target`, then rename: no half-written file remains."""
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
-    try:
-        with open(part, "wb") as out:
-            for chunk in chunks:
-                out.write(chunk)
-                if on_chunk is not None:
-                    on_chunk(chunk)
-        os.replace(part, target)
-    except OSError as exc:  # disk full, no permission…: the user must pick another place
-        part.unlink(missing_ok=True)
-        raise AttacheError(f"Could not save {target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
 
 
 # ---------------------------------------------------------------------- the registry's connector

@@ -77,6 +77,15 @@ class Backend(Protocol):
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None: ...
 
+    def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
+        """A small preview of an image file, fitted in size × size pixels by the service; None when
+        there is none to be had (not a picture, too large an answer).
+
+        Only called when `capabilities(ref.kind)` has `Capability.FILE_THUMBNAILS`; a backend
+        without it may raise `UnsupportedError`.
+        """
+        ...
+
     def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState: ...
 
     def send_content(

@@ -1,14 +1,14 @@
-"""The HTTP session every backend shares: timeouts, retries, rate limits, auth, redaction, errors.
+"""The HTTP session every backend shares: timeouts, retries, rate limits, redaction, file names.
 
 - `make_client` builds one `httpx.Client` per account with explicit timeouts, a keep-alive pool,
-  our User-Agent, Bearer auth from a token provider and a retrying transport.
+  our User-Agent, the service's `httpx.Auth` (see `auth`) and a retrying transport.
 - Retries happen at the transport for idempotent requests only (GET, HEAD, OPTIONS, DELETE, and
   PUT with a replayable body); POSTs are never retried here, the transfer engine reconciles those.
-- `install_redaction` scrubs tokens, Authorization headers and signed-URL signatures from every
-  log record of httpx, httpcore, httpx-retries and attache (and of any handler given to it);
-  `redact`/`redact_url` do the same for any text we show.
-- `error_for_response` and `error_for_exception` turn what httpx gives us into the
-  `AttacheError` a user can act on, keeping the (redacted) technical cause in `detail`.
+- `install_redaction` scrubs tokens, Authorization and app-token headers and signed-URL signatures
+  from every log record of httpx, httpcore, httpx-retries and attache (and of any handler given to
+  it); `redact`/`redact_url` do the same for any text we show.
+- `filename_from_content_disposition` and `sanitize_filename` name downloaded files safely.
+Error mapping lives in `errors`, the REST base on top of all this in `rest`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -25,30 +25,13 @@ import httpx
 from httpx_retries import Retry, RetryTransport
 
 from attache import __version__
-from attache.core.errors import (
-    AttacheError,
-    AuthenticationError,
-    NetworkError,
-    NotFoundError,
-    PermissionDeniedError,
-    ProtocolError,
-    RateLimitedError,
-    ServerError,
-    ServiceUnavailableError,
-    TooLargeError,
-)
+from attache.backends.auth import BearerAuth, RefreshHook, TokenProvider, is_replayable
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"Attache/{__version__} (+python-httpx)"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=30.0)
 DEFAULT_LIMITS = httpx.Limits(max_connections=10, max_keepalive_connections=10, keepalive_expiry=30.0)
-
-TokenProvider = Callable[[], str]
-# Called once after a 401 with the token the server rejected; returns True when a fresh token
-# is available (OAuth refresh). Knowing the rejected token lets concurrent requests that all
-# got 401 share one refresh instead of rotating the refresh token once each.
-RefreshHook = Callable[[str], bool]
 
 
 # ---------------------------------------------------------------------------- redaction
@@ -62,12 +45,14 @@ _REDACTIONS: list[tuple[re.Pattern[str], str]] = [
     # "Authorization: Bearer x", "'authorization': 'Basic x'", "(b'Authorization', b'Bearer x')"
     (
         re.compile(
-            r"""(?i)(\b(?:proxy-)?authorization\b['"]?\s*[:=,]\s*(?:b?['"])?(?:(?:bearer|basic|token|negotiate)\s+)?)"""
+            r"""(?i)(\b(?:proxy-)?authorization\b['"]?\s*[:=,]\s*(?:b?['"])?(?:(?:bearer|basic|token|negotiate|soticket)\s+)?)"""
             r"""[^\s'",;)\]}]+"""
         ),
         r"\1" + REDACTED,
     ),
     (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]+=*"), r"\1" + REDACTED),
+    # An app token header sent beside a ticket: "SO-AppToken: x", "'so-apptoken': 'x'"
+    (re.compile(r"""(?i)(\bso-apptoken\b['"]?\s*[:=,]\s*(?:b?['"])?)[^\s'",;)\]}]+"""), r"\1" + REDACTED),
     (re.compile(rf"(?i)(?<![\w-])((?:{_SECRET_PARAMS})=)[^&\s'\"#<>]+"), r"\1" + REDACTED),
     (re.compile(r"(?i)((?:^|[?&])(?:code|token)=)[^&\s'\"#<>]+"), r"\1" + REDACTED),
     # JSON bodies: "access_token": "…"
@@ -97,7 +82,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     """Rewrite a record so neither its message, its args nor its traceback holds a secret."""
     try:
         message = record.getMessage()
-    except Exception:  # a broken format string must not hide the record
+    except Exception:  # noqa: BLE001 (a broken format string must not hide the record)
         message = f"{record.msg} {record.args!r}"
     record.msg = redact(message)
     record.args = None
@@ -150,36 +135,6 @@ def _redacting_factory(make_record: Callable[..., logging.LogRecord]) -> Callabl
     return factory
 
 
-# ---------------------------------------------------------------------------- auth
-
-
-class BearerAuth(httpx.Auth):
-    """Adds `Authorization: Bearer <token>` to each request, asking the provider every time.
-
-    When the server answers 401 and a `refresh` hook is given (OAuth), the hook is called once;
-    if it says it got a new token, the request is sent again with it. A request whose body
-    cannot be replayed (a streamed upload) is not sent again; the caller sees the 401.
-    """
-
-    def __init__(self, token_provider: TokenProvider, *, refresh: RefreshHook | None = None) -> None:
-        self._token_provider = token_provider
-        self._refresh = refresh
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        token = self._token_provider()
-        request.headers["Authorization"] = f"Bearer {token}"
-        response = yield request
-        if response.status_code == 401 and self._refresh is not None and is_replayable(request):
-            if self._refresh(token):
-                request.headers["Authorization"] = f"Bearer {self._token_provider()}"
-                yield request
-
-
-def is_replayable(request: httpx.Request) -> bool:
-    """Whether the body can be sent a second time: bytes can, a generator from disk cannot."""
-    return isinstance(request.stream, httpx.ByteStream)
-
-
 # ---------------------------------------------------------------------------- retries
 
 RETRY_STATUSES = (429, 502, 503, 504)
@@ -198,7 +153,7 @@ class RateLimitAwareRetry(Retry):
         super().__init__(*args, **kwargs)
         self.sleeper = sleeper
 
-    def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:
+    def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:  # type: ignore[override]  # forwards them all
         # The base class rebuilds from its own arguments only; carry our sleeper over.
         new = super().copy_with(**kwargs)
         assert isinstance(new, RateLimitAwareRetry)
@@ -296,6 +251,7 @@ class IdempotentRetryTransport(RetryTransport):
 def make_client(
     base_url: str = "",
     *,
+    auth: httpx.Auth | None = None,
     token_provider: TokenProvider | None = None,
     refresh: RefreshHook | None = None,
     user_agent: str = USER_AGENT,
@@ -304,203 +260,23 @@ def make_client(
     retry: Retry | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """One client per account. Without a token provider it sends no Authorization (blob storage).
+    """One client per account. Without `auth` or a token provider it sends no Authorization (blob storage).
 
+    `token_provider` (with its `refresh` hook) is short for `auth=BearerAuth(token_provider, refresh=refresh)`.
     `transport` replaces the network transport under the retry layer (tests use MockTransport).
     """
+    if auth is not None and token_provider is not None:
+        raise ValueError("give either auth or a token provider, not both")
     install_redaction()
     inner = transport if transport is not None else httpx.HTTPTransport(limits=limits)
     return httpx.Client(
         base_url=base_url,
-        auth=BearerAuth(token_provider, refresh=refresh) if token_provider else None,
+        auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),
         headers={"User-Agent": user_agent},
         timeout=timeout,
         transport=IdempotentRetryTransport(inner, retry=retry or default_retry()),
         follow_redirects=False,
     )
-
-
-# ---------------------------------------------------------------------------- errors
-
-
-def host_of(request_or_url: httpx.Request | httpx.URL | str | None) -> str:
-    """host[:port] for messages: the part a user can check against their settings."""
-    if request_or_url is None:
-        return "the server"
-    url = request_or_url.url if isinstance(request_or_url, httpx.Request) else httpx.URL(str(request_or_url))
-    return url.netloc.decode("ascii", "replace") or "the server"
-
-
-def _request_of(exc: httpx.HTTPError) -> httpx.Request | None:
-    try:
-        return exc.request
-    except RuntimeError:  # raised when the exception was created without a request
-        return None
-
-
-def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -> AttacheError:
-    """A transport failure (no usable answer) as a `NetworkError` or `ProtocolError`."""
-    request = _request_of(exc)
-    host = host_of(request)
-    where = f"{request.method} {redact_url(request.url)}: " if request is not None else ""
-    detail = redact(f"{where}{type(exc).__name__}: {exc}")
-    if isinstance(exc, httpx.ConnectTimeout):
-        return NetworkError(f"Could not connect to {host}: it did not answer in time", detail=detail)
-    if isinstance(exc, httpx.ConnectError):
-        return NetworkError(f"Could not connect to {host}: {_connect_reason(exc)}", detail=detail)
-    if isinstance(exc, httpx.PoolTimeout):
-        return NetworkError(
-            f"Too many transfers to {host} at once; gave up waiting for a free connection", detail=detail
-        )
-    if isinstance(exc, httpx.TimeoutException):
-        return NetworkError(f"{host} stopped answering; the request timed out", detail=detail)
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
-        return NetworkError(f"The connection to {host} dropped before the transfer finished", detail=detail)
-    if isinstance(exc, httpx.DecodingError):
-        return ProtocolError(f"{host} sent a reply {service} could not have sent (undecodable body)", detail=detail)
-    if isinstance(exc, httpx.TooManyRedirects):
-        return ProtocolError(f"{host} keeps redirecting; is the URL right?", detail=detail)
-    return NetworkError(f"Could not talk to {host}: {type(exc).__name__}", detail=detail)
-
-
-def _connect_reason(exc: httpx.ConnectError) -> str:
-    text = str(exc).lower()
-    if "refused" in text:
-        return "connection refused"
-    if any(s in text for s in ("name or service not known", "nodename nor servname", "getaddrinfo", "no address")):
-        return "the server name could not be found"
-    if "certificate" in text or "ssl" in text or "tls" in text:
-        return "its TLS certificate could not be verified"
-    if "unreachable" in text:
-        return "the network is unreachable"
-    return "the connection failed"
-
-
-def error_for_response(
-    response: httpx.Response,
-    *,
-    service: str = "the service",
-    account: str = "",
-    not_found: str | None = None,
-    codes: Mapping[str, type[AttacheError]] | None = None,
-) -> AttacheError:
-    """The `AttacheError` for an unsuccessful response. The body must have been read.
-
-    `not_found` is the message for a 404; `codes` maps a service's error codes (from the body)
-    to exception classes, for codes whose meaning does not follow from the status alone.
-    """
-    status = response.status_code
-    host = host_of(response.request)
-    body = parse_error_body(response)
-    code = body.get("code", "")
-    description = body.get("description", "")
-    detail = _response_detail(response, code, description)
-    common = {"detail": detail, "status": status, "code": code}
-
-    if code == "request-body-too-large" or status == 413:
-        return TooLargeError(f"The file is larger than {service} accepts here", **common)
-    if status == 429:
-        wait = server_wait_hint(response.headers)
-        return RateLimitedError(
-            f"{service} asked us to slow down; trying again in a moment", retry_after=wait, **common
-        )
-    if status in (502, 503, 504):
-        return ServiceUnavailableError(
-            f"{service} is not available right now ({host} answered {status}); try again later",
-            retry_after=server_wait_hint(response.headers),
-            **common,
-        )
-    if looks_like_html(response) and status in (404, 405):
-        return html_instead_of_json(response, service)
-    if status == 401:
-        who = f" for account '{account}'" if account else ""
-        return AuthenticationError(f"{service} rejected the token{who}: sign in again", account=account, **common)
-    if codes and code in codes:
-        return codes[code](description or f"{service} refused the request ({code})", **common)
-    if status == 403:
-        who = f"account '{account}'" if account else "this account"
-        reason = f": {description}" if description else ""
-        return PermissionDeniedError(f"{service} does not allow {who} to do this{reason}", **common)
-    if status == 404:
-        return NotFoundError(not_found or f"{service} could not find that{_colon(description)}", **common)
-    if 400 <= status < 500:
-        return ServerError(f"{service} refused the request{_colon(description) or f' ({status})'}", **common)
-    return ServerError(f"{service} failed ({status}){_colon(description)}; try again later", **common)
-
-
-def _colon(description: str) -> str:
-    return f": {description}" if description else ""
-
-
-def parse_error_body(response: httpx.Response) -> dict[str, str]:
-    """`code` and `description` from whichever error shape the service uses, if any."""
-    try:
-        data = response.json()
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    if isinstance(data, dict) and isinstance(data.get("error"), dict):
-        data = {**data, **data["error"]}
-    if not isinstance(data, dict):
-        return {}
-    description = _first_str(
-        data, ("description", "message", "Message", "ErrorMessage", "error_description", "detail", "title")
-    )
-    # awork's generic "The model sent in the request is invalid…" says less than its list.
-    problems = [
-        redact(str(item["message"]))
-        for item in data.get("validationErrors") or ()
-        if isinstance(item, dict) and item.get("message")
-    ]
-    return {
-        "code": _first_str(data, ("code", "error", "ErrorType", "errorCode")),
-        "description": " ".join(problems) or description,
-    }
-
-
-def _first_str(data: Mapping[str, Any], keys: Iterable[str]) -> str:
-    for key in keys:
-        value = data.get(key)
-        if isinstance(value, str) and value.strip():
-            return redact(value.strip())
-    return ""
-
-
-def _response_detail(response: httpx.Response, code: str, description: str) -> str:
-    request = response.request
-    snippet = "" if (code or description) else response.text[:300]
-    parts = [f"{request.method} {redact_url(request.url)} -> {response.status_code}"]
-    parts += [p for p in (code, description, snippet.strip()) if p]
-    return redact(" | ".join(parts))
-
-
-def looks_like_html(response: httpx.Response) -> bool:
-    if "html" in response.headers.get("content-type", "").lower():
-        return True
-    start = response.content[:200].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html"))
-
-
-def html_instead_of_json(response: httpx.Response, service: str) -> ProtocolError:
-    host = host_of(response.request)
-    return ProtocolError(
-        f"{host} answered with an HTML page instead of {service}'s JSON API — is the URL right?",
-        detail=_response_detail(response, "", ""),
-        status=response.status_code,
-    )
-
-
-def expect_json(response: httpx.Response, *, service: str = "the service") -> Any:
-    """The response's JSON, or a `ProtocolError` when the server sent something else."""
-    if looks_like_html(response):
-        raise html_instead_of_json(response, service)
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError(
-            f"{host_of(response.request)} answered with something that is not {service}'s JSON; is the URL right?",
-            detail=_response_detail(response, "", "") + f" | {exc}",
-            status=response.status_code,
-        ) from None
 
 
 # ---------------------------------------------------------------------------- downloads

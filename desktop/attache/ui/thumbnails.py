@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPainterPath, QPen, QPixmap
 
-from attache.core.models import EntityRef, FileRecord
+from attache.core.capabilities import Capability
+from attache.core.models import EntityKind, EntityRef, FileRecord
 from attache.images.cache import AvatarKey, DecodedCache
 from attache.ui import tasks
 
@@ -72,7 +73,8 @@ class FileThumbnails(QObject):
         self.requested: list[str] = []  # file ids asked of the service, in order (tests, diagnostics)
 
     def set_backend(self, backend, *, disk=None) -> None:
-        self._backend = backend if backend is not None and hasattr(backend, "file_thumbnail") else None
+        self._backend = backend if backend is not None and (
+            backend.capabilities(EntityKind.TASK) & Capability.FILE_THUMBNAILS) else None
         self._disk = disk
         self._account = f"{backend.service}:{backend.account}" if backend is not None else ""
         self._generation += 1

@@ -1,0 +1,124 @@
+"""Bytes between local files and the network, in chunks, with progress and no half-written files.
+
+- Uploads: `open_unchanged` opens the queued file and refuses it when its size changed since it was
+  queued; `read_chunks` yields exactly that many bytes and fails when the file shrinks meanwhile;
+  `ObservedReader` reports what httpx reads from a multipart file part.
+- Downloads: `write_atomically` writes to a hidden `.part` file beside the target, flushes it to
+  disk and renames it over the target, so a target either keeps its old content or gets the whole
+  new one; `at_most` collects a small answer and gives up on a large one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from attache.backends.base import ChunkObserver
+from attache.core.errors import AttacheError, InvalidInputError, SourceChangedError
+from attache.core.sources import check_source
+
+CHUNK_SIZE = 1024 * 1024
+
+
+def local_file_size(source: Path) -> int:
+    """The size of a readable regular file; otherwise an `InvalidInputError` saying what is wrong."""
+    return check_source(source).st_size
+
+
+@contextmanager
+def open_unchanged(source: Path, size: int) -> Iterator[BinaryIO]:
+    """Open `source` for reading, refusing it when its size is no longer the queued `size`."""
+    try:
+        stream = open(source, "rb")  # noqa: SIM115 (closed by the `with` below; its errors are told apart here)
+    except FileNotFoundError:
+        raise SourceChangedError(f"{source.name} was moved or deleted before it was sent") from None
+    except OSError as exc:
+        raise InvalidInputError(f"{source.name} cannot be read: {exc.strerror}") from None
+    with stream:
+        if os.fstat(stream.fileno()).st_size != size:
+            raise SourceChangedError(f"{source.name} changed after it was queued; add it again")
+        yield stream
+
+
+def read_chunks(
+    stream: BinaryIO, size: int, on_chunk: ChunkObserver | None, source: Path, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """Exactly `size` bytes of `stream` in `chunk_size` pieces, reporting each to `on_chunk`."""
+    remaining = size
+    while remaining > 0:
+        chunk = stream.read(min(chunk_size, remaining))
+        if not chunk:
+            raise SourceChangedError(f"{source.name} got shorter while it was being sent")
+        remaining -= len(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk)
+        yield chunk
+
+
+class ObservedReader:
+    """A binary file that reports every chunk read from it (for multipart upload progress).
+
+    httpx streams multipart file parts by calling read(); fileno() lets it size the body
+    without reading it.
+    """
+
+    def __init__(self, stream: BinaryIO, on_chunk: ChunkObserver | None) -> None:
+        self._stream = stream
+        self._on_chunk = on_chunk
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        if chunk and self._on_chunk is not None:
+            self._on_chunk(chunk)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        return self._stream.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._stream.tell()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+
+def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObserver | None = None) -> None:
+    """Write `chunks` to `target` whole or not at all, reporting each chunk to `on_chunk` once written.
+
+    The bytes go to a hidden `.part` file beside `target` (same folder, so the rename is atomic),
+    which is flushed to disk before it replaces `target`. On any failure the `.part` file is removed.
+    """
+    if target.is_dir():
+        raise InvalidInputError(f"{target} is a folder; give a file name to save it as")
+    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        with open(part, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(part, target)
+    except OSError as exc:  # disk full, no permission…: the user must pick another place
+        part.unlink(missing_ok=True)
+        raise AttacheError(f"Could not save {target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+
+
+def at_most(chunks: Iterable[bytes], max_bytes: int) -> bytes | None:
+    """All of `chunks` joined, or None as soon as they add up to more than `max_bytes`."""
+    collected: list[bytes] = []
+    received = 0
+    for chunk in chunks:
+        received += len(chunk)
+        if received > max_bytes:
+            return None
+        collected.append(chunk)
+    return b"".join(collected)
