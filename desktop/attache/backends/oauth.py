@@ -25,8 +25,8 @@ from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from authlib.integrations.base_client.errors import OAuthError  # type: ignore[import-untyped]
-from authlib.integrations.httpx_client import OAuth2Client  # type: ignore[import-untyped]
+from authlib.integrations.base_client.errors import OAuthError
+from authlib.integrations.httpx_client import OAuth2Client
 
 from attache import __version__
 from attache.core.errors import AuthenticationError, CancelledError, NetworkError, ProtocolError
