@@ -8,21 +8,20 @@ colleagues, each with a picture of their own, for scrolling through avatars.
 
 from __future__ import annotations
 
-import atexit
 import io
 import random
-import shutil
 import sqlite3
-import tempfile
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from attache.sandbox.awork import avatars
 from attache.sandbox.awork.store import Store, iso, ticks
+from attache.sandbox.common import avatars, templates
+from attache.sandbox.common.documents import tiny_pdf
+from attache.sandbox.common.people import PEOPLE, SeededIds
+from attache.sandbox.common.plugin import Checkpoint
 
 SEED_VERSION = "1"
 MAX_SCALE = 100_000
@@ -31,17 +30,6 @@ BASE_TIME = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # "now" of the demo story
 
 WORKSPACE = ("Northwind Studio", "A small design and development agency in Hamburg.", "northwind-studio")
 
-PEOPLE = [
-    ("Maya", "Lindqvist", "Managing Director"), ("Jonas", "Becker", "Project Manager"),
-    ("Priya", "Raman", "Art Director"), ("Lucas", "Moreau", "Senior Designer"),
-    ("Hannah", "Schulz", "Frontend Developer"), ("Tomasz", "Nowak", "Backend Developer"),
-    ("Aiko", "Tanaka", "UX Researcher"), ("Samuel", "Okafor", "Account Manager"),
-    ("Elena", "García", "Copywriter"), ("Finn", "Hansen", "Motion Designer"),
-    ("Zoë", "Dubois", "Content Strategist"), ("Mateo", "Rossi", "DevOps Engineer"),
-    ("Ingrid", "Berg", "Marketing Lead"), ("Omar", "Haddad", "Data Analyst"),
-    ("Clara", "Weiß", "Office Manager"), ("Noah", "Fischer", "QA Engineer"),
-    ("Leila", "Karimi", "Junior Designer"), ("Ben", "Carter", "Working Student"),
-]
 ARCHIVED_PEOPLE = 2  # the last two have left; GET /users hides them unless showArchived=true
 
 COMPANIES = [
@@ -97,54 +85,47 @@ FILES = [
 ]
 
 
-class _Ids:
-    """Deterministic uuid4s from the seeded generator."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def __call__(self) -> str:
-        h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+def _no_stop(step: str) -> None:
+    pass
 
 
 def is_seeded(store: Store) -> bool:
     return store.get_meta("seed_version") is not None
 
 
-# Seeded stores kept as templates for the life of the process: a new sandbox copies one
-# (a few milliseconds) instead of seeding again — tests start many sandboxes.
-_templates: dict[tuple[int, int | None, int], Path] = {}
-_templates_lock = threading.Lock()
+def clone_seeded(
+    data_dir: Path, *, seed: int = 1, scale: int | None = None, people: int = 0, checkpoint: Checkpoint = _no_stop
+) -> None:
+    """Fill an empty data directory with the seeded workspace for (seed, scale, people), from this
+    process's template for them (seeded the first time)."""
+
+    def seed_into(folder: Path) -> None:
+        store = Store(folder)
+        try:
+            seed_store(store, seed=seed, scale=scale, people=people, checkpoint=checkpoint)
+        finally:
+            store.close()  # the last connection checkpoints the WAL into the database file
+
+    templates.clone_seeded(data_dir, ("awork", seed, scale, people), seed_into, prefix="attache-awork-template-")
 
 
-def clone_seeded(data_dir: Path, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
-    """Fill an empty data directory with the seeded workspace for (seed, scale, people)."""
-    with _templates_lock:
-        template = _templates.get((seed, scale, people))
-        if template is None:
-            template = Path(tempfile.mkdtemp(prefix="attache-awork-template-"))
-            atexit.register(shutil.rmtree, template, True)
-            store = Store(template)
-            try:
-                seed_store(store, seed=seed, scale=scale, people=people)
-            finally:
-                store.close()  # the last connection checkpoints the WAL into the database file
-            _templates[(seed, scale, people)] = template
-    shutil.copytree(template, data_dir, dirs_exist_ok=True)
-
-
-def seed_store(store: Store, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
+def seed_store(
+    store: Store, *, seed: int = 1, scale: int | None = None, people: int = 0, checkpoint: Checkpoint = _no_stop
+) -> None:
     """Fill an empty store with the demo workspace (`scale` tasks instead of the demo's, and
-    `people` more users with pictures)."""
+    `people` more users with pictures). `checkpoint` is called between steps (and every few
+    thousand rows); when it raises, nothing is committed."""
     check_sizes(scale, people)
     rng = random.Random(seed)
-    ids = _Ids(rng)
+    ids = SeededIds(rng)
+    checkpoint("seeding")
     with store.transaction() as db:
-        seeder = _Seeder(store, db, rng, ids)
+        seeder = _Seeder(store, db, rng, ids, checkpoint)
         seeder.run(scale)
         if people:
+            checkpoint("seeding people")
             seeder.more_people(people)
+        checkpoint("seeded")
         store.set_meta(db, "seed_version", SEED_VERSION)
         store.set_meta(db, "seed", str(seed))
 
@@ -157,8 +138,11 @@ def check_sizes(scale: int | None, people: int) -> None:
 
 
 class _Seeder:
-    def __init__(self, store: Store, db: sqlite3.Connection, rng: random.Random, ids: _Ids) -> None:
+    def __init__(
+        self, store: Store, db: sqlite3.Connection, rng: random.Random, ids: SeededIds, checkpoint: Checkpoint
+    ) -> None:
         self.store, self.db, self.rng, self.id = store, db, rng, ids
+        self.checkpoint = checkpoint
 
     def stamp(self, days_back: float) -> tuple[str, str, int]:
         """(createdOn, updatedOn, resourceVersion) for something made `days_back` days ago."""
@@ -268,6 +252,7 @@ class _Seeder:
                            (self.id(), pid, uid, None, "Project lead" if member_index == 0 else "Member",
                             int(member_index == 0)))
 
+        self.checkpoint("seeding tasks")
         if scale is None:
             self.demo_tasks()
             self.demo_files()
@@ -282,6 +267,8 @@ class _Seeder:
         positions = sorted({position for _, _, position in PEOPLE})
         drawings: dict[int, tuple] = {}
         for index in range(count):
+            if index % 500 == 499:
+                self.checkpoint("seeding people")
             uid = self.id()
             cycle = index % len(PEOPLE)
             first, last = PEOPLE[cycle][0], PEOPLE[(cycle * 7 + 3) % len(PEOPLE)][1]
@@ -316,7 +303,10 @@ class _Seeder:
                     if per_project else None)
         n_projects, n_actions, n_objects, n_users, n_works = (
             len(projects), len(ACTIONS), len(OBJECTS), len(users), len(works))
+        checkpoint = self.checkpoint
         for index in range(count):
+            if index % 5000 == 4999:
+                checkpoint("seeding tasks")
             pid, _key, project_status = sequence[index] if sequence else projects[int(rnd() * n_projects)]
             numbers[pid] += 1
             number = numbers[pid]
@@ -405,30 +395,6 @@ def _file_content(rng: random.Random, file_name: str, mime: str) -> tuple[bytes,
         ]
         return ("\n".join(lines) + "\n").encode(), None, None
     if mime == "application/pdf":
-        return _tiny_pdf(file_name.rsplit(".", 1)[0]), None, None
+        return tiny_pdf(file_name.rsplit(".", 1)[0]), None, None
     body = "\n".join(f"- {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}" for _ in range(10))
     return f"{file_name}\n\n{body}\n".encode(), None, None
-
-
-def _tiny_pdf(title: str) -> bytes:
-    """A valid one-page PDF with a line of text; enough for a viewer to open."""
-    text = title.replace("(", "").replace(")", "")
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
