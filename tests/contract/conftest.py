@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from support.tools import tool_missing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "contracts" / "awork-openapi.json"
@@ -83,7 +84,7 @@ class AworkSpec:
 @pytest.fixture(scope="session")
 def awork_spec() -> AworkSpec:
     if not SPEC_PATH.is_file():
-        pytest.skip(f"awork's OpenAPI document is not at {SPEC_PATH} (clone shared/ beside the repository)")
+        tool_missing(f"awork's OpenAPI document is not at {SPEC_PATH} (clone shared/ beside the repository)")
     from openapi_core import OpenAPI
     from openapi_core.configurations import Config
 

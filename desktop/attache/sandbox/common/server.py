@@ -184,6 +184,10 @@ class SandboxServer:
         """Ask a start-up in progress, or `wait_for_stop`, to end; safe in a signal handler."""
         self._stop_requested = True
 
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
     def wait_for_stop(self) -> None:
         while not self._stop_requested:
             time.sleep(0.2)
