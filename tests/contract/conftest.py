@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from support.tools import tool_missing
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

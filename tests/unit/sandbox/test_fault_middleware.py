@@ -65,7 +65,7 @@ def test_the_service_decides_how_a_rate_limit_and_an_outage_look():
 
 
 def test_match_limits_faults_to_some_requests():
-    faults, log = middleware(FaultPlan(1.0, kinds=("503",), match=r"^GET /api/files"))
+    faults, _ = middleware(FaultPlan(1.0, kinds=("503",), match=r"^GET /api/files"))
     responses = run(faults, "/api/projects", "/api/FILES/1")
     assert [r.status_code for r in responses] == [200, 503]
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import uvicorn
+
 from attache.core.errors import InvalidInputError
 from attache.core.services import DEFAULT_SERVICE, service
 from attache.sandbox.common.faults import (
