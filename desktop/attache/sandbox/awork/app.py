@@ -21,12 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
-from attache.sandbox.awork import (
-    routes_entities,
-    routes_files,
-    routes_images,
-    routes_uploads,
-)
+from attache.sandbox.awork import routes_entities, routes_files, routes_images, routes_uploads
 from attache.sandbox.awork.blob_endpoint import put_blob
 from attache.sandbox.awork.blobs import BlobBackend
 from attache.sandbox.awork.errors import TRACE_KEY, ApiError, error_body, error_response
