@@ -63,12 +63,17 @@ class AworkSpec:
             header=Headers(dict(request.headers)),
         )
         spec_request = SpecRequest(
-            SPEC_SERVER, request.url.path.lower(), request.method.lower(), parameters,
+            SPEC_SERVER,
+            request.url.path.lower(),
+            request.method.lower(),
+            parameters,
             request.headers.get("content-type", "application/json").lower(),
             None,  # response validation never reads the request body (and a multipart one is a stream)
         )
         spec_response = SpecResponse(
-            response.status_code, response.content, response.headers["content-type"].lower(),
+            response.status_code,
+            response.content,
+            response.headers["content-type"].lower(),
             dict(response.headers),
         )
         self.openapi.validate_response(spec_request, spec_response)

@@ -47,8 +47,13 @@ def test_no_plan_passes_every_request_and_logs_it():
     (response,) = run(faults, "/api/x?a=1")
     assert response.text == "handled"
     (record,) = log.records()
-    assert (record.method, record.path, record.query, record.status, record.fault) == ("GET", "/api/x", "a=1", 200,
-                                                                                        None)
+    assert (record.method, record.path, record.query, record.status, record.fault) == (
+        "GET",
+        "/api/x",
+        "a=1",
+        200,
+        None,
+    )
     assert record.end is not None and log.in_flight == 0 and log.max_in_flight == 1
 
 

@@ -55,8 +55,10 @@ def test_plugin_options_read_as_the_servers():
 
 
 def test_importing_the_sandbox_package_imports_no_service():
-    code = ("import sys, attache.sandbox, attache.sandbox.common.server; "
-            "print(sorted(m for m in sys.modules if m.startswith('attache.sandbox.') "
-            "and not m.startswith('attache.sandbox.common')))")
+    code = (
+        "import sys, attache.sandbox, attache.sandbox.common.server; "
+        "print(sorted(m for m in sys.modules if m.startswith('attache.sandbox.') "
+        "and not m.startswith('attache.sandbox.common')))"
+    )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]", loaded

@@ -28,6 +28,7 @@ class AworkFaultShapes:
 
     def unavailable(self, retry_after: str) -> CannedResponse:
         trace = uuid.uuid4().hex
-        body = error_body("service-unavailable", "The service is temporarily unavailable. Please try again later.",
-                          trace)
+        body = error_body(
+            "service-unavailable", "The service is temporarily unavailable. Please try again later.", trace
+        )
         return CannedResponse(503, json.dumps(body).encode(), (("Retry-After", retry_after), ("trace-id", trace)))

@@ -27,8 +27,8 @@ def target_size(
     if not width and not height:
         return None
     w0, h0 = size
-    w = min(int(round(width)), MAX_SIDE) if width else None
-    h = min(int(round(height)), MAX_SIDE) if height else None
+    w = min(round(width), MAX_SIDE) if width else None
+    h = min(round(height), MAX_SIDE) if height else None
     if w and h:
         if not crop:
             scale = min(w / w0, h / h0)

@@ -61,8 +61,9 @@ class AworkSandbox:
         return AworkState(blobs=options["blob_backend"] or OwnBlobs(url_ttl=options["upload_url_ttl"]))
 
     def clone_seeded(self, data_dir: Path, options: Mapping[str, Any], checkpoint: Checkpoint) -> None:
-        seeding.clone_seeded(data_dir, seed=options["seed"], scale=options["scale"], people=options["people"],
-                             checkpoint=checkpoint)
+        seeding.clone_seeded(
+            data_dir, seed=options["seed"], scale=options["scale"], people=options["people"], checkpoint=checkpoint
+        )
 
     def open_store(self, data_dir: Path) -> Store:
         return Store(data_dir)

@@ -45,14 +45,33 @@ COMPANIES = [
     ("Alder & Stone Furniture", "Manufacturing", "Handmade furniture workshop."),
 ]
 
-PROJECT_STATUSES = [("Not started", "not-started", 0), ("In progress", "progress", 1), ("Stuck", "stuck", 2),
-                    ("Done", "closed", 3)]
-PROJECT_TYPES = [("Client project", "briefcase"), ("Internal", "home"), ("Retainer", "repeat"),
-                 ("Campaign", "megaphone")]
-TASK_STATUSES = [("To do", "todo", "circle"), ("In progress", "progress", "play"), ("Review", "review", "eye"),
-                 ("Blocked", "stuck", "alert"), ("Done", "done", "check")]
-TYPES_OF_WORK = [("Design", "brush"), ("Development", "code"), ("Project management", "clipboard"),
-                 ("Copywriting", "pen"), ("Meeting", "users"), ("Research", "search")]
+PROJECT_STATUSES = [
+    ("Not started", "not-started", 0),
+    ("In progress", "progress", 1),
+    ("Stuck", "stuck", 2),
+    ("Done", "closed", 3),
+]
+PROJECT_TYPES = [
+    ("Client project", "briefcase"),
+    ("Internal", "home"),
+    ("Retainer", "repeat"),
+    ("Campaign", "megaphone"),
+]
+TASK_STATUSES = [
+    ("To do", "todo", "circle"),
+    ("In progress", "progress", "play"),
+    ("Review", "review", "eye"),
+    ("Blocked", "stuck", "alert"),
+    ("Done", "done", "check"),
+]
+TYPES_OF_WORK = [
+    ("Design", "brush"),
+    ("Development", "code"),
+    ("Project management", "clipboard"),
+    ("Copywriting", "pen"),
+    ("Meeting", "users"),
+    ("Research", "search"),
+]
 TEMPLATES = [
     ("Website project", "Discovery, design, build and launch of a marketing website.", 0),
     ("Brand identity", "Workshops, logo, colour and type system, brand guide.", 0),
@@ -61,27 +80,79 @@ TEMPLATES = [
 ]
 # (name, company index or None, key, type index, status index, colour)
 PROJECTS = [
-    ("Website relaunch", 0, "BWM", 0, 1, "blue"), ("Brand identity refresh", 1, "NLB", 0, 1, "orange"),
-    ("Office fit-out visuals", 2, "HPA", 0, 0, "green"), ("Summer catalogue", 3, "KOG", 3, 1, "yellow"),
-    ("Patient portal UX", 4, "LUM", 0, 2, "cyan"), ("Loyalty app", 5, "QLC", 0, 1, "purple"),
-    ("Fleet tracking dashboard", 6, "BFL", 0, 1, "indigo"), ("E-learning course design", 7, "MOS", 0, 0, "red"),
-    ("Annual report 2024", 8, "CLF", 0, 3, "steel"), ("Showroom photo shoot", 9, "ALS", 3, 3, "orange"),
-    ("Social media retainer", 0, "BSM", 2, 1, "purple"), ("Design system", None, "DS", 1, 1, "indigo"),
-    ("Hiring & onboarding", None, "HR", 1, 0, "green"), ("Trade fair booth", 3, "KTF", 3, 2, "yellow"),
+    ("Website relaunch", 0, "BWM", 0, 1, "blue"),
+    ("Brand identity refresh", 1, "NLB", 0, 1, "orange"),
+    ("Office fit-out visuals", 2, "HPA", 0, 0, "green"),
+    ("Summer catalogue", 3, "KOG", 3, 1, "yellow"),
+    ("Patient portal UX", 4, "LUM", 0, 2, "cyan"),
+    ("Loyalty app", 5, "QLC", 0, 1, "purple"),
+    ("Fleet tracking dashboard", 6, "BFL", 0, 1, "indigo"),
+    ("E-learning course design", 7, "MOS", 0, 0, "red"),
+    ("Annual report 2024", 8, "CLF", 0, 3, "steel"),
+    ("Showroom photo shoot", 9, "ALS", 3, 3, "orange"),
+    ("Social media retainer", 0, "BSM", 2, 1, "purple"),
+    ("Design system", None, "DS", 1, 1, "indigo"),
+    ("Hiring & onboarding", None, "HR", 1, 0, "green"),
+    ("Trade fair booth", 3, "KTF", 3, 2, "yellow"),
     ("Newsletter automation", 4, "LNA", 2, 1, "cyan"),
 ]
-ACTIONS = ["Design", "Review", "Draft", "Finalize", "Prepare", "Update", "Test", "Present", "Research", "Plan",
-           "Write", "Build", "Sketch", "Refine"]
-OBJECTS = ["homepage mockup", "logo variations", "landing page copy", "budget overview", "content calendar",
-           "user interviews", "style guide", "newsletter template", "photo shoot schedule", "onboarding flow",
-           "pricing table", "FAQ section", "press release", "analytics report", "icon set", "release notes",
-           "checkout flow", "accessibility audit", "sitemap", "social media assets", "colour palette",
-           "print layout", "product descriptions", "kick-off agenda", "stakeholder update", "moodboard",
-           "navigation concept", "error pages", "email sequence", "hero illustration"]
+ACTIONS = [
+    "Design",
+    "Review",
+    "Draft",
+    "Finalize",
+    "Prepare",
+    "Update",
+    "Test",
+    "Present",
+    "Research",
+    "Plan",
+    "Write",
+    "Build",
+    "Sketch",
+    "Refine",
+]
+OBJECTS = [
+    "homepage mockup",
+    "logo variations",
+    "landing page copy",
+    "budget overview",
+    "content calendar",
+    "user interviews",
+    "style guide",
+    "newsletter template",
+    "photo shoot schedule",
+    "onboarding flow",
+    "pricing table",
+    "FAQ section",
+    "press release",
+    "analytics report",
+    "icon set",
+    "release notes",
+    "checkout flow",
+    "accessibility audit",
+    "sitemap",
+    "social media assets",
+    "colour palette",
+    "print layout",
+    "product descriptions",
+    "kick-off agenda",
+    "stakeholder update",
+    "moodboard",
+    "navigation concept",
+    "error pages",
+    "email sequence",
+    "hero illustration",
+]
 FILES = [
-    ("Meeting notes.txt", "text/plain"), ("Budget.csv", "text/csv"), ("Moodboard.png", "image/png"),
-    ("Brief.pdf", "application/pdf"), ("Feedback round 2.txt", "text/plain"), ("Timeline.csv", "text/csv"),
-    ("Hero draft.png", "image/png"), ("Offer.pdf", "application/pdf"),
+    ("Meeting notes.txt", "text/plain"),
+    ("Budget.csv", "text/csv"),
+    ("Moodboard.png", "image/png"),
+    ("Brief.pdf", "application/pdf"),
+    ("Feedback round 2.txt", "text/plain"),
+    ("Timeline.csv", "text/csv"),
+    ("Hero draft.png", "image/png"),
+    ("Offer.pdf", "application/pdf"),
 ]
 
 
@@ -162,8 +233,21 @@ class _Seeder:
         created = iso(BASE_TIME - timedelta(days=self.rng.randint(1, 300)))
         self.db.execute(
             "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (entity_name, entity_id, self.id(), self.id(), f"{entity_name[:-1]}.{ext}", mime, len(data), width,
-             height, blob, uuid.UUID(int=self.rng.getrandbits(128)).hex, created, self.me),
+            (
+                entity_name,
+                entity_id,
+                self.id(),
+                self.id(),
+                f"{entity_name[:-1]}.{ext}",
+                mime,
+                len(data),
+                width,
+                height,
+                blob,
+                uuid.UUID(int=self.rng.getrandbits(128)).hex,
+                created,
+                self.me,
+            ),
         )
         return 1
 
@@ -177,9 +261,23 @@ class _Seeder:
         self.workspace = self.id()
         c, u, rv = self.stamp(900)
         has = self.image("workspaces", self.workspace, name, "shapes", 1.0)
-        db.execute("INSERT INTO workspaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (self.workspace, name, description, f"https://{sub}.awork.com", sub, "en-GB", has, c, self.me,
-                    u, self.me, rv))
+        db.execute(
+            "INSERT INTO workspaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                self.workspace,
+                name,
+                description,
+                f"https://{sub}.awork.com",
+                sub,
+                "en-GB",
+                has,
+                c,
+                self.me,
+                u,
+                self.me,
+                rv,
+            ),
+        )
         db.execute("INSERT INTO meta VALUES ('workspace_id', ?)", (self.workspace,))
 
         for index, (first, last, position) in enumerate(PEOPLE):
@@ -187,9 +285,25 @@ class _Seeder:
             c, u, rv = self.stamp(rng.uniform(30, 800))
             archived = int(index >= len(PEOPLE) - ARCHIVED_PEOPLE)
             has = self.image("users", uid, f"{first} {last}", "person", _chance(index, 0.8, always=0, never=15))
-            db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (uid, first, last, position, None, None, rng.choice(("en-GB", "de-DE")), archived, has,
-                        c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    uid,
+                    first,
+                    last,
+                    position,
+                    None,
+                    None,
+                    rng.choice(("en-GB", "de-DE")),
+                    archived,
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
         self.active_users = self.users[: len(PEOPLE) - ARCHIVED_PEOPLE]
 
         self.companies = []
@@ -198,16 +312,20 @@ class _Seeder:
             self.companies.append((cid, cname))
             c, u, rv = self.stamp(rng.uniform(60, 700))
             has = self.image("companies", cid, cname, "shapes+letter", _chance(index, 0.75, always=0, never=1))
-            db.execute("INSERT INTO companies VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       (cid, cname, cdesc, industry, has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO companies VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (cid, cname, cdesc, industry, has, c, self.me, u, self.me, rv),
+            )
         for cid, _ in self.companies[:4]:  # awork lists no contact persons; they exist for their images
             for _ in range(2):
                 pid = self.id()
                 first, last = rng.choice(PEOPLE)[0], rng.choice(PEOPLE)[1]
                 c, u, rv = self.stamp(rng.uniform(10, 300))
                 has = self.image("contactpersons", pid, f"{first} {last}", "person", 0.5)
-                db.execute("INSERT INTO contact_persons VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           (pid, cid, first, last, has, c, self.me, u, self.me, rv))
+                db.execute(
+                    "INSERT INTO contact_persons VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (pid, cid, first, last, has, c, self.me, u, self.me, rv),
+                )
 
         self.project_statuses = [(self.id(), *s) for s in PROJECT_STATUSES]
         db.executemany("INSERT INTO project_statuses VALUES (?,?,?,?)", self.project_statuses)
@@ -215,8 +333,10 @@ class _Seeder:
         db.executemany("INSERT INTO project_types VALUES (?,?,?)", self.project_types)
         self.workflow = self.id()
         created = iso(BASE_TIME - timedelta(days=900))
-        self.task_statuses = [(self.id(), n, t, float(i), icon, self.workflow, created, self.me)
-                              for i, (n, t, icon) in enumerate(TASK_STATUSES)]
+        self.task_statuses = [
+            (self.id(), n, t, float(i), icon, self.workflow, created, self.me)
+            for i, (n, t, icon) in enumerate(TASK_STATUSES)
+        ]
         db.executemany("INSERT INTO task_statuses VALUES (?,?,?,?,?,?,?,?)", self.task_statuses)
         self.types_of_work = [(self.id(), *t) for t in TYPES_OF_WORK]
         db.executemany("INSERT INTO types_of_work VALUES (?,?,?)", self.types_of_work)
@@ -227,9 +347,23 @@ class _Seeder:
             self.templates.append(tid)
             c, u, rv = self.stamp(rng.uniform(100, 600))
             has = self.image("projecttemplates", tid, tname, "shapes", _chance(index, 0.75, always=0, never=3))
-            db.execute("INSERT INTO project_templates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (tid, tname, tdesc, self.project_types[type_index][0], self.workflow,
-                        rng.choice((0, 36000, 72000, 144000)), has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO project_templates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    tid,
+                    tname,
+                    tdesc,
+                    self.project_types[type_index][0],
+                    self.workflow,
+                    rng.choice((0, 36000, 72000, 144000)),
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
 
         self.projects = []
         for index, (pname, company_index, key, type_index, status_index, colour) in enumerate(PROJECTS):
@@ -239,18 +373,46 @@ class _Seeder:
             c, u, rv = self.stamp(rng.uniform(20, 400))
             start = BASE_TIME - timedelta(days=rng.randint(10, 120))
             has = self.image("projects", pid, pname, "shapes", _chance(index, 0.8, always=0, never=2))
-            db.execute("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (pid, pname, f"{pname} for {self.companies[company_index][1]}." if company_id else
-                        f"Internal project: {pname.lower()}.", key, colour, company_id,
-                        self.project_statuses[status_index][0], self.project_types[type_index][0],
-                        rng.choice(self.templates + [None]), self.workflow, int(company_id is None and
-                        rng.random() < 0.5), int(company_id is not None), iso(start),
-                        iso(start + timedelta(days=rng.randint(30, 200))), rng.choice((None, 72000, 360000)),
-                        has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    pid,
+                    pname,
+                    f"{pname} for {self.companies[company_index][1]}."
+                    if company_id
+                    else f"Internal project: {pname.lower()}.",
+                    key,
+                    colour,
+                    company_id,
+                    self.project_statuses[status_index][0],
+                    self.project_types[type_index][0],
+                    rng.choice([*self.templates, None]),
+                    self.workflow,
+                    int(company_id is None and rng.random() < 0.5),
+                    int(company_id is not None),
+                    iso(start),
+                    iso(start + timedelta(days=rng.randint(30, 200))),
+                    rng.choice((None, 72000, 360000)),
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
             for member_index, uid in enumerate(rng.sample(self.active_users, rng.randint(2, 5))):
-                db.execute("INSERT INTO project_members VALUES (?,?,?,?,?,?)",
-                           (self.id(), pid, uid, None, "Project lead" if member_index == 0 else "Member",
-                            int(member_index == 0)))
+                db.execute(
+                    "INSERT INTO project_members VALUES (?,?,?,?,?,?)",
+                    (
+                        self.id(),
+                        pid,
+                        uid,
+                        None,
+                        "Project lead" if member_index == 0 else "Member",
+                        int(member_index == 0),
+                    ),
+                )
 
         self.checkpoint("seeding tasks")
         if scale is None:
@@ -278,13 +440,42 @@ class _Seeder:
             created = iso(BASE_TIME - timedelta(days=rng.randint(1, 300)))
             self.db.execute(
                 "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ("users", uid, self.id(), self.id(), "user.jpg", mime, len(data), width, height,
-                 self.store.write_blob(data), uuid.UUID(int=rng.getrandbits(128)).hex, created, self.me),
+                (
+                    "users",
+                    uid,
+                    self.id(),
+                    self.id(),
+                    "user.jpg",
+                    mime,
+                    len(data),
+                    width,
+                    height,
+                    self.store.write_blob(data),
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    created,
+                    self.me,
+                ),
             )
             c, u, rv = self.stamp(rng.uniform(30, 800))
-            self.db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (uid, first, f"{last} {index + 1}", positions[index % len(positions)], None, None,
-                             "en-GB", 0, 1, c, self.me, u, self.me, rv))
+            self.db.execute(
+                "INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    uid,
+                    first,
+                    f"{last} {index + 1}",
+                    positions[index % len(positions)],
+                    None,
+                    None,
+                    "en-GB",
+                    0,
+                    1,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
 
     # ---- tasks ----
     def _task_rows(self, count: int, per_project: list[int] | None = None):
@@ -299,10 +490,14 @@ class _Seeder:
         durations = (0, 1800, 3600, 7200, 14400, 28800)
         base = BASE_TIME.replace(tzinfo=None)
         base_ticks = ticks(BASE_TIME)
-        sequence = ([p for p, n in zip(projects, per_project, strict=True) for _ in range(n)]
-                    if per_project else None)
+        sequence = [p for p, n in zip(projects, per_project, strict=True) for _ in range(n)] if per_project else None
         n_projects, n_actions, n_objects, n_users, n_works = (
-            len(projects), len(ACTIONS), len(OBJECTS), len(users), len(works))
+            len(projects),
+            len(ACTIONS),
+            len(OBJECTS),
+            len(users),
+            len(works),
+        )
         checkpoint = self.checkpoint
         for index in range(count):
             if index % 5000 == 4999:
@@ -316,16 +511,33 @@ class _Seeder:
             since_update = int(rnd() * age)
             created = base - timedelta(minutes=age)
             updated = base - timedelta(minutes=since_update)
-            due = (created + timedelta(days=3 + int(rnd() * 57))).isoformat(timespec="milliseconds") + "Z" \
-                if rnd() < 0.7 else None
+            due = (
+                (created + timedelta(days=3 + int(rnd() * 57))).isoformat(timespec="milliseconds") + "Z"
+                if rnd() < 0.7
+                else None
+            )
             updated_text = updated.isoformat(timespec="milliseconds") + "Z"
             closed = updated_text if status[2] == "done" else None
             yield (
-                ids(), f"{ACTIONS[int(rnd() * n_actions)]} {OBJECTS[int(rnd() * n_objects)]}", None, pid,
-                status[0], works[int(rnd() * n_works)][0], number, int(rnd() < 0.12), None, due,
-                durations[int(rnd() * 6)], float(number), created.isoformat(timespec="milliseconds") + "Z",
-                self.me, updated_text, users[int(rnd() * n_users)], base_ticks - since_update * 600_000_000,
-                closed, self.me if closed else None,
+                ids(),
+                f"{ACTIONS[int(rnd() * n_actions)]} {OBJECTS[int(rnd() * n_objects)]}",
+                None,
+                pid,
+                status[0],
+                works[int(rnd() * n_works)][0],
+                number,
+                int(rnd() < 0.12),
+                None,
+                due,
+                durations[int(rnd() * 6)],
+                float(number),
+                created.isoformat(timespec="milliseconds") + "Z",
+                self.me,
+                updated_text,
+                users[int(rnd() * n_users)],
+                base_ticks - since_update * 600_000_000,
+                closed,
+                self.me if closed else None,
             )
 
     def _insert_tasks(self, rows) -> list[str]:
@@ -367,9 +579,18 @@ class _Seeder:
                 blob = self.store.write_blob(data)
                 created = iso(BASE_TIME - timedelta(days=rng.uniform(0, 40)))
                 self.store.add_task_file(
-                    self.db, task_id, blob, name=file_name, file_name=file_name, description=None,
-                    mime_type=mime, size=len(data), width=width, height=height,
-                    user_id=rng.choice(self.active_users), created_on=created,
+                    self.db,
+                    task_id,
+                    blob,
+                    name=file_name,
+                    file_name=file_name,
+                    description=None,
+                    mime_type=mime,
+                    size=len(data),
+                    width=width,
+                    height=height,
+                    user_id=rng.choice(self.active_users),
+                    created_on=created,
                 )
 
 
@@ -384,8 +605,9 @@ def _file_content(rng: random.Random, file_name: str, mime: str) -> tuple[bytes,
         draw = ImageDraw.Draw(image)
         for _ in range(8):
             x, y = rng.randint(0, 600), rng.randint(0, 360)
-            draw.rectangle((x, y, x + rng.randint(40, 200), y + rng.randint(30, 120)),
-                           fill=rng.choice(avatars.PALETTES)[1])
+            draw.rectangle(
+                (x, y, x + rng.randint(40, 200), y + rng.randint(30, 120)), fill=rng.choice(avatars.PALETTES)[1]
+            )
         out = io.BytesIO()
         image.save(out, "PNG", compress_level=3)
         return out.getvalue(), 640, 400

@@ -128,9 +128,7 @@ class Store(SqliteBlobStore):
 
     # ---- profile images ----
     def get_image(self, entity_name: str, entity_id: str) -> sqlite3.Row | None:
-        return self.read_one(
-            "SELECT * FROM images WHERE entity_name=? AND entity_id=?", (entity_name, entity_id)
-        )
+        return self.read_one("SELECT * FROM images WHERE entity_name=? AND entity_id=?", (entity_name, entity_id))
 
     def image_by_file_id(self, file_id: str) -> sqlite3.Row | None:
         return self.read_one("SELECT * FROM images WHERE file_id=?", (file_id,))
@@ -158,8 +156,21 @@ class Store(SqliteBlobStore):
             ).fetchone()
             db.execute(
                 "INSERT OR REPLACE INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (entity_name, entity_id, new_id(), new_id(), file_name, mime_type, size, width, height,
-                 blob_id, uuid.uuid4().hex, now, user_id),
+                (
+                    entity_name,
+                    entity_id,
+                    new_id(),
+                    new_id(),
+                    file_name,
+                    mime_type,
+                    size,
+                    width,
+                    height,
+                    blob_id,
+                    uuid.uuid4().hex,
+                    now,
+                    user_id,
+                ),
             )
             self.touch(db, table, entity_id, user_id, has_image=1)
             if link_upload:
@@ -229,9 +240,7 @@ class Store(SqliteBlobStore):
         return out
 
     def latest_version(self, file_id: str) -> sqlite3.Row | None:
-        return self.read_one(
-            "SELECT * FROM file_versions WHERE file_id=? ORDER BY version DESC LIMIT 1", (file_id,)
-        )
+        return self.read_one("SELECT * FROM file_versions WHERE file_id=? ORDER BY version DESC LIMIT 1", (file_id,))
 
     def delete_task_file(self, task_id: str, file_id: str, user_id: str | None) -> bool:
         with self.transaction() as db:

@@ -28,8 +28,19 @@ from attache.sandbox.common.web import (
 )
 
 __all__ = [  # the generic helpers are re-exported: awork's routes take all their helpers from here
-    "FILE_LIMIT", "IMAGE_LIMIT", "ReceivedFile", "content_disposition", "flag", "guess_mime", "json_response",
-    "list_response", "number", "read_upload_form", "receive_file", "store_of", "user_of",
+    "FILE_LIMIT",
+    "IMAGE_LIMIT",
+    "ReceivedFile",
+    "content_disposition",
+    "flag",
+    "guess_mime",
+    "json_response",
+    "list_response",
+    "number",
+    "read_upload_form",
+    "receive_file",
+    "store_of",
+    "user_of",
 ]
 
 MB = 1024 * 1024
@@ -97,7 +108,8 @@ async def read_upload_form(request: Request) -> dict[str, Any]:
         problems.append({"property": "Description", "message": "'Description' must be a string."})
     if problems:
         raise ApiError(
-            400, "validation-failed",
+            400,
+            "validation-failed",
             "The model sent in the request is invalid. See the validation errors for details.",
             validation_errors=problems,
         )

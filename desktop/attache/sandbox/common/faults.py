@@ -260,7 +260,9 @@ async def _drop_before(scope: dict, receive: Any) -> None:
 
 async def send_canned(send: Any, response: CannedResponse) -> None:
     headers = [(k.lower().encode(), v.encode()) for k, v in response.headers]
-    headers += [(b"content-type", response.content_type.encode()),
-                (b"content-length", str(len(response.body)).encode())]
+    headers += [
+        (b"content-type", response.content_type.encode()),
+        (b"content-length", str(len(response.body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body, "more_body": False})

@@ -6,15 +6,24 @@ import random
 
 # (first name, last name, position): a small agency's staff, names from many countries.
 PEOPLE = [
-    ("Maya", "Lindqvist", "Managing Director"), ("Jonas", "Becker", "Project Manager"),
-    ("Priya", "Raman", "Art Director"), ("Lucas", "Moreau", "Senior Designer"),
-    ("Hannah", "Schulz", "Frontend Developer"), ("Tomasz", "Nowak", "Backend Developer"),
-    ("Aiko", "Tanaka", "UX Researcher"), ("Samuel", "Okafor", "Account Manager"),
-    ("Elena", "García", "Copywriter"), ("Finn", "Hansen", "Motion Designer"),
-    ("Zoë", "Dubois", "Content Strategist"), ("Mateo", "Rossi", "DevOps Engineer"),
-    ("Ingrid", "Berg", "Marketing Lead"), ("Omar", "Haddad", "Data Analyst"),
-    ("Clara", "Weiß", "Office Manager"), ("Noah", "Fischer", "QA Engineer"),
-    ("Leila", "Karimi", "Junior Designer"), ("Ben", "Carter", "Working Student"),
+    ("Maya", "Lindqvist", "Managing Director"),
+    ("Jonas", "Becker", "Project Manager"),
+    ("Priya", "Raman", "Art Director"),
+    ("Lucas", "Moreau", "Senior Designer"),
+    ("Hannah", "Schulz", "Frontend Developer"),
+    ("Tomasz", "Nowak", "Backend Developer"),
+    ("Aiko", "Tanaka", "UX Researcher"),
+    ("Samuel", "Okafor", "Account Manager"),
+    ("Elena", "García", "Copywriter"),
+    ("Finn", "Hansen", "Motion Designer"),
+    ("Zoë", "Dubois", "Content Strategist"),
+    ("Mateo", "Rossi", "DevOps Engineer"),
+    ("Ingrid", "Berg", "Marketing Lead"),
+    ("Omar", "Haddad", "Data Analyst"),
+    ("Clara", "Weiß", "Office Manager"),
+    ("Noah", "Fischer", "QA Engineer"),
+    ("Leila", "Karimi", "Junior Designer"),
+    ("Ben", "Carter", "Working Student"),
 ]
 
 

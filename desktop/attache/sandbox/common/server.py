@@ -157,6 +157,7 @@ class SandboxServer:
         sock.bind((self.host, self._port_arg))
         sock.listen(128)
         self._port = sock.getsockname()[1]
+        assert self._faults is not None, "the app is built before it is served"
         config = uvicorn.Config(
             self._faults,
             log_level="warning",
@@ -171,8 +172,12 @@ class SandboxServer:
             timeout_graceful_shutdown=3,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"{self.plugin.service_id}-sandbox:{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run,
+            kwargs={"sockets": [sock]},
+            name=f"{self.plugin.service_id}-sandbox:{self._port}",
+            daemon=True,
+        )
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
         while not self._server.started:
@@ -207,8 +212,13 @@ class SandboxServer:
 
     def _clean_up(self) -> None:
         with self._lock:
-            server, thread, sock, store, temp_dir = (self._server, self._thread, self._socket, self._store,
-                                                     self._temp_dir)
+            server, thread, sock, store, temp_dir = (
+                self._server,
+                self._thread,
+                self._socket,
+                self._store,
+                self._temp_dir,
+            )
             self._server = self._thread = self._socket = self._store = self._temp_dir = None
         if server is not None:
             server.should_exit = True
@@ -290,8 +300,9 @@ def _plugin(service_id: str) -> SandboxPlugin:
 def _plugin_options(plugin: SandboxPlugin, given: Mapping[str, Any]) -> dict[str, Any]:
     """The plug-in's options with `given` applied; one it does not take is refused, unless it is
     left at nothing (the CLI passes every option, most of them unset)."""
-    refused = [name for name, value in given.items()
-               if name not in plugin.option_defaults and value not in (None, 0, False)]
+    refused = [
+        name for name, value in given.items() if name not in plugin.option_defaults and value not in (None, 0, False)
+    ]
     if refused:
         listed = ", ".join(name.replace("_", "-") for name in refused)
         raise InvalidInputError(f"The {plugin.name} sandbox does not take {listed}.")
