@@ -16,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from support.tools import tool_missing
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "contracts" / "awork-openapi.json"
 SPEC_SERVER = "https://api.awork.com"  # the spec's server is https://api.awork.com/api/v1
@@ -61,12 +63,17 @@ class AworkSpec:
             header=Headers(dict(request.headers)),
         )
         spec_request = SpecRequest(
-            SPEC_SERVER, request.url.path.lower(), request.method.lower(), parameters,
+            SPEC_SERVER,
+            request.url.path.lower(),
+            request.method.lower(),
+            parameters,
             request.headers.get("content-type", "application/json").lower(),
             None,  # response validation never reads the request body (and a multipart one is a stream)
         )
         spec_response = SpecResponse(
-            response.status_code, response.content, response.headers["content-type"].lower(),
+            response.status_code,
+            response.content,
+            response.headers["content-type"].lower(),
             dict(response.headers),
         )
         self.openapi.validate_response(spec_request, spec_response)
@@ -83,7 +90,7 @@ class AworkSpec:
 @pytest.fixture(scope="session")
 def awork_spec() -> AworkSpec:
     if not SPEC_PATH.is_file():
-        pytest.skip(f"awork's OpenAPI document is not at {SPEC_PATH} (clone shared/ beside the repository)")
+        tool_missing(f"awork's OpenAPI document is not at {SPEC_PATH} (clone shared/ beside the repository)")
     from openapi_core import OpenAPI
     from openapi_core.configurations import Config
 

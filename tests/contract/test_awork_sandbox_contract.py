@@ -15,8 +15,9 @@ BLOCK = {"x-ms-blob-type": "BlockBlob"}
 
 @pytest.fixture(scope="module")
 def api(awork_sandbox):
-    with httpx.Client(base_url=awork_sandbox.base_url, timeout=30,
-                      headers={"Authorization": f"Bearer {awork_sandbox.token}"}) as client:
+    with httpx.Client(
+        base_url=awork_sandbox.base_url, timeout=30, headers={"Authorization": f"Bearer {awork_sandbox.token}"}
+    ) as client:
         yield client
 
 
@@ -24,9 +25,7 @@ def test_the_spec_loads_quickly(awork_spec):
     assert awork_spec.load_seconds < 20, f"loading the spec took {awork_spec.load_seconds:.1f} s"
 
 
-@pytest.mark.parametrize(
-    "path", ["/projects", "/companies", "/users", "/projecttemplates", "/me/allavailabletasks"]
-)
+@pytest.mark.parametrize("path", ["/projects", "/companies", "/users", "/projecttemplates", "/me/allavailabletasks"])
 def test_lists(awork_spec, api, path):
     items = awork_spec.check(api.get(path, params={"page": 1, "pageSize": 1000}))
     assert items, path
@@ -86,21 +85,28 @@ def png(size=(64, 48)) -> bytes:
 
 
 def test_uploads_answer_as_specified(awork_spec, fresh_awork_sandbox):
-    with httpx.Client(base_url=fresh_awork_sandbox.base_url, timeout=30,
-                      headers={"Authorization": f"Bearer {fresh_awork_sandbox.token}"}) as api:
+    with httpx.Client(
+        base_url=fresh_awork_sandbox.base_url,
+        timeout=30,
+        headers={"Authorization": f"Bearer {fresh_awork_sandbox.token}"},
+    ) as api:
         task = api.get("/me/allavailabletasks", params={"pageSize": 1}).json()[0]
         ticket = awork_spec.check(api.post("/files/generateuploadurl"))
         assert set(ticket) == {"uploadId", "uploadURL"}
         assert httpx.put(ticket["uploadURL"], content=png(), headers=BLOCK).status_code == 201
-        linked = awork_spec.check(api.post(f"/tasks/{task['id']}/files/byuploadid",
-                                           json={"uploadId": ticket["uploadId"], "fileName": "chart.png"}))
+        linked = awork_spec.check(
+            api.post(
+                f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": ticket["uploadId"], "fileName": "chart.png"}
+            )
+        )
         assert linked["fileVersions"][0]["width"] == 64
 
         unknown = api.post(f"/tasks/{MISSING}/files/byuploadid", json={"uploadId": "x", "fileName": "a.txt"})
         assert unknown.status_code == 404
         awork_spec.check(unknown)
-        twice = api.post(f"/tasks/{task['id']}/files/byuploadid",
-                         json={"uploadId": ticket["uploadId"], "fileName": "chart.png"})
+        twice = api.post(
+            f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": ticket["uploadId"], "fileName": "chart.png"}
+        )
         awork_spec.check_schema(twice.json(), "ErrorResponse")
 
         awork_spec.check(api.post(f"/tasks/{task['id']}/files", files={"File": ("a.txt", b"text")}))
@@ -115,8 +121,12 @@ def test_uploads_answer_as_specified(awork_spec, fresh_awork_sandbox):
         second = api.post("/files/generateuploadurl").json()
         assert httpx.put(second["uploadURL"], content=png((20, 20)), headers=BLOCK).status_code == 201
         project = api.get("/projects", params={"pageSize": 1}).json()[0]
-        awork_spec.check(api.post(f"/files/images/projects/{project['id']}/byuploadid",
-                                  json={"uploadId": second["uploadId"], "fileName": "logo.png"}))
+        awork_spec.check(
+            api.post(
+                f"/files/images/projects/{project['id']}/byuploadid",
+                json={"uploadId": second["uploadId"], "fileName": "logo.png"},
+            )
+        )
         missing_image = api.get(f"/files/images/users/{MISSING}")  # image GET errors are JSON
         awork_spec.check(missing_image)
 

@@ -249,22 +249,77 @@ def test_usage_errors_exit_2():
     assert run("sandbox", "--faults", "3", token=None).returncode == 2
 
 
+def _sandbox_process(private_tmp, *options: str, pause_at: str | None = None) -> subprocess.Popen:
+    env = dict(os.environ, TMPDIR=str(private_tmp))
+    if pause_at:
+        env["ATTACHE_SANDBOX_PAUSE_AT"] = pause_at  # start-up waits there for the signal
+    return subprocess.Popen([sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", "t", *options],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _stopped_by_sigterm(process: subprocess.Popen) -> str:
+    import signal
+
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)  # closes the pipes too
+    assert process.returncode == 0, errors
+    assert "Traceback" not in errors and "CancelledError" not in errors, errors
+    return errors
+
+
 def test_a_stopped_sandbox_leaves_no_data_behind(tmp_path):
     """`attache sandbox` stopped with SIGTERM (as scripts and benchmarks stop it) removes its
     temporary store, where every upload it received lies."""
-    import signal
-
     private_tmp = tmp_path / "tmp"
     private_tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(private_tmp))
-    process = subprocess.Popen([sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", "t"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = _sandbox_process(private_tmp)
     try:
         assert process.stdout.readline().startswith("awork sandbox at ")
         assert any(private_tmp.iterdir())  # the store and its template are there while it runs
     finally:
-        process.send_signal(signal.SIGTERM)
-        _, errors = process.communicate(timeout=20)  # closes the pipes too
+        errors = _stopped_by_sigterm(process)
+    assert list(private_tmp.iterdir()) == [], errors
+
+
+@pytest.mark.parametrize("step", ["data_dir", "seeding", "seeding tasks", "seeded", "opening", "listening"])
+def test_a_sandbox_stopped_during_start_up_leaves_nothing_behind(tmp_path, step):
+    """SIGTERM while the template is seeded, copied or opened: nothing stays in the temporary folder."""
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    process = _sandbox_process(private_tmp, "--scale", "20000", pause_at=step)
+    try:
+        assert process.stderr.readline().strip() == f"sandbox start-up paused at {step}"
+    finally:
+        errors = _stopped_by_sigterm(process)
+    assert list(private_tmp.iterdir()) == [], errors
+
+
+def test_a_sandbox_stopped_during_an_upload_stops_quietly(tmp_path):
+    """An upload still sending its body when SIGTERM comes: no traceback, nothing left behind."""
+    from urllib.parse import urlsplit
+
+    import httpx
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    process = _sandbox_process(private_tmp)
+    try:
+        base_url = process.stdout.readline().split(" at ", 1)[1].strip()
+        ticket = httpx.post(base_url + "/files/generateuploadurl", headers={"Authorization": "Bearer t"}).json()
+        target = urlsplit(ticket["uploadURL"])
+        with socket.create_connection((target.hostname, target.port), timeout=30) as upload:
+            # Expect: 100-continue makes the server say when the handler asks for the body, so
+            # the upload is known to be under way when the signal comes.
+            upload.sendall(f"PUT {target.path}?{target.query} HTTP/1.1\r\nHost: {target.netloc}\r\n"
+                           "x-ms-blob-type: BlockBlob\r\nContent-Length: 10000000\r\n"
+                           "Expect: 100-continue\r\n\r\n".encode())
+            assert upload.recv(100).startswith(b"HTTP/1.1 100 ")
+            upload.sendall(b"x" * 100_000)
+            errors = _stopped_by_sigterm(process)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     assert list(private_tmp.iterdir()) == [], errors
 
 

@@ -76,8 +76,11 @@ class ApiMiddleware:
         if not header:
             error = ApiError(401, "unauthorized", "No access token was provided. Send 'Authorization: Bearer …'.")
         elif scheme.lower() != "bearer" or not self._accepts(token):
-            error = ApiError(401, "workspaceid-missing", "The workspace id is missing. Most likely, your token is "
-                             "invalid or expired.")
+            error = ApiError(
+                401,
+                "workspaceid-missing",
+                "The workspace id is missing. Most likely, your token is invalid or expired.",
+            )
         else:
             return None
         response = error_response(error, scope[TRACE_KEY])
@@ -119,9 +122,7 @@ def _health(request: Request) -> Response:
     return json_response({"status": "ok", "service": "awork"})
 
 
-def create_app(
-    store: Store, blobs: BlobBackend, *, token: str, oauth: OAuthProvider | None = None
-) -> ApiMiddleware:
+def create_app(store: Store, blobs: BlobBackend, *, token: str, oauth: OAuthProvider | None = None) -> ApiMiddleware:
     api_routes = routes_entities.ROUTES + routes_images.ROUTES + routes_uploads.ROUTES + routes_files.ROUTES
     oauth_routes = oauth.routes(API_PREFIX) if oauth is not None else []
     app = Starlette(

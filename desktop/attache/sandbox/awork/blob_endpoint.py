@@ -45,17 +45,28 @@ async def put_blob(request: Request) -> Response:
     reason = blobs.check(container, upload_id, request.query_params)
     if reason:
         return azure_error(
-            403, "AuthenticationFailed",
+            403,
+            "AuthenticationFailed",
             "Server failed to authenticate the request. Make sure the value of Authorization header is formed "
-            "correctly including the signature.", AuthenticationErrorDetail=reason,
+            "correctly including the signature.",
+            AuthenticationErrorDetail=reason,
         )
     blob_type = request.headers.get("x-ms-blob-type")
     if blob_type is None:
-        return azure_error(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is "
-                           "not specified.", HeaderName="x-ms-blob-type")
+        return azure_error(
+            400,
+            "MissingRequiredHeader",
+            "An HTTP header that's mandatory for this request is not specified.",
+            HeaderName="x-ms-blob-type",
+        )
     if blob_type != "BlockBlob":
-        return azure_error(400, "InvalidHeaderValue", "The value for one of the HTTP headers is not in the "
-                           "correct format.", HeaderName="x-ms-blob-type", HeaderValue=blob_type)
+        return azure_error(
+            400,
+            "InvalidHeaderValue",
+            "The value for one of the HTTP headers is not in the correct format.",
+            HeaderName="x-ms-blob-type",
+            HeaderValue=blob_type,
+        )
     raw_length = request.headers.get("content-length")
     if raw_length is None:
         return azure_error(411, "MissingContentLengthHeader", "Content-Length HTTP header is missing.")
@@ -86,8 +97,13 @@ async def put_blob(request: Request) -> Response:
     sent_md5 = request.headers.get("content-md5")
     if sent_md5 and sent_md5 != md5:
         incoming.unlink(missing_ok=True)
-        return azure_error(400, "Md5Mismatch", "The MD5 value specified in the request did not match with the "
-                           "MD5 value calculated by the server.", UserSpecifiedMd5=sent_md5, ServerCalculatedMd5=md5)
+        return azure_error(
+            400,
+            "Md5Mismatch",
+            "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
+            UserSpecifiedMd5=sent_md5,
+            ServerCalculatedMd5=md5,
+        )
     content_type = request.headers.get("x-ms-blob-content-type") or request.headers.get("content-type")
     if not store.complete_upload(upload_id, incoming, size=size, md5=md5, content_type=content_type):
         return azure_error(409, "BlobImmutable", "This upload was already linked and cannot be changed.")

@@ -52,7 +52,7 @@ def expiry_text(expires: datetime) -> str:
 
 class OwnBlobs:
     container = "uploads"
-    linkable_states = ("complete",)
+    linkable_states: tuple[str, ...] = ("complete",)
 
     def __init__(self, *, url_ttl: float = 3600.0) -> None:
         self.url_ttl = url_ttl
@@ -106,7 +106,7 @@ class AzuriteBlobs:
     """Azure Storage emulator (or real Azure) as the upload target; azure-storage-blob is a
     dev dependency, so it is imported only when this backend is used."""
 
-    linkable_states = ("pending", "complete")
+    linkable_states: tuple[str, ...] = ("pending", "complete")
 
     def __init__(
         self,
@@ -140,8 +140,12 @@ class AzuriteBlobs:
         from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
         return generate_blob_sas(
-            account_name=self.account, container_name=self.container, blob_name=upload_id,
-            account_key=self.key, permission=BlobSasPermissions(**permissions), expiry=expires,
+            account_name=self.account,
+            container_name=self.container,
+            blob_name=upload_id,
+            account_key=self.key,
+            permission=BlobSasPermissions(**permissions),
+            expiry=expires,
         )
 
     def blob_url(self, upload_id: str) -> str:

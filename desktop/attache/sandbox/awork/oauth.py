@@ -141,8 +141,9 @@ class OAuthProvider:
             return RedirectResponse(_with_query(redirect, {"error": "access_denied", **state}), status_code=302)
         code = secrets.token_urlsafe(24)
         with self._lock:
-            self._codes[code] = _Grant(params["client_id"], redirect, params["code_challenge"],
-                                       params.get("scope", ""), time.monotonic() + 300)
+            self._codes[code] = _Grant(
+                params["client_id"], redirect, params["code_challenge"], params.get("scope", ""), time.monotonic() + 300
+            )
         return RedirectResponse(_with_query(redirect, {"code": code, **state}), status_code=302)
 
     # ---- tokens ----
@@ -187,8 +188,13 @@ class OAuthProvider:
             self._access[access] = time.monotonic() + self.access_token_lifetime
             self._refresh[refresh] = client_id
         return JSONResponse(
-            {"access_token": access, "token_type": "Bearer", "resource": "awork.com",
-             "expires_in": int(self.access_token_lifetime), "refresh_token": refresh},
+            {
+                "access_token": access,
+                "token_type": "Bearer",
+                "resource": "awork.com",
+                "expires_in": int(self.access_token_lifetime),
+                "refresh_token": refresh,
+            },
             headers={"Cache-Control": "no-store"},
         )
 
@@ -215,12 +221,16 @@ def _with_query(url: str, params: dict[str, str]) -> str:
 
 
 def _error(status: int, code: str, description: str) -> JSONResponse:
-    return JSONResponse({"code": code, "description": description,
-                         "link": "https://developers.awork.com/#response-types"}, status_code=status)
+    return JSONResponse(
+        {"code": code, "description": description, "link": "https://developers.awork.com/#response-types"},
+        status_code=status,
+    )
 
 
 def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title} · awork sandbox</title>"
-            "<style>body{font:15px system-ui;margin:4em auto;max-width:32em;color:#223}"
-            "button{font-size:15px;padding:.5em 1.5em;margin-right:.5em}</style></head>"
-            f"<body><h1>{title}</h1>{body}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title} · awork sandbox</title>"
+        "<style>body{font:15px system-ui;margin:4em auto;max-width:32em;color:#223}"
+        "button{font-size:15px;padding:.5em 1.5em;margin-right:.5em}</style></head>"
+        f"<body><h1>{title}</h1>{body}</body></html>"
+    )

@@ -153,7 +153,7 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     while pos < len(text):
         match = _TOKEN.match(text, pos)
         if not match or match.end() == pos:
-            raise ApiError.bad_filter(f"Cannot read the filter near '{text[pos:pos + 20].strip()}'.")
+            raise ApiError.bad_filter(f"Cannot read the filter near '{text[pos : pos + 20].strip()}'.")
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         pos = match.end()

@@ -66,8 +66,9 @@ def delete_file(request: Request) -> Response:
     return Response(status_code=204)
 
 
-async def _download(request: Request, store: Store, file_name: str, mime: str, blob_id: str,
-                    width: int | None, height: int | None) -> Response:
+async def _download(
+    request: Request, store: Store, file_name: str, mime: str, blob_id: str, width: int | None, height: int | None
+) -> Response:
     path = store.blob_path(blob_id)
     inline = bool(flag(request, "inline", False))
     headers = {"Content-Disposition": content_disposition(file_name, inline)}
@@ -88,8 +89,9 @@ async def download_task_file(request: Request) -> Response:
     version = store.latest_version(file_id) if row else None
     if row is None or version is None:
         raise _file_not_found(file_id)
-    return await _download(request, store, row["file_name"], row["mime_type"], version["blob"], version["width"],
-                           version["height"])
+    return await _download(
+        request, store, row["file_name"], row["mime_type"], version["blob"], version["width"], version["height"]
+    )
 
 
 async def download_any_file(request: Request) -> Response:
@@ -99,13 +101,15 @@ async def download_any_file(request: Request) -> Response:
     if row is not None:
         version = store.latest_version(file_id)
         if version is not None:
-            return await _download(request, store, row["file_name"], row["mime_type"], version["blob"],
-                                   version["width"], version["height"])
+            return await _download(
+                request, store, row["file_name"], row["mime_type"], version["blob"], version["width"], version["height"]
+            )
     image = store.image_by_file_id(file_id)
     if image is None:
         raise _file_not_found(file_id)
-    return await _download(request, store, image["file_name"], image["mime_type"], image["blob"], image["width"],
-                           image["height"])
+    return await _download(
+        request, store, image["file_name"], image["mime_type"], image["blob"], image["width"], image["height"]
+    )
 
 
 async def upload_file(request: Request) -> Response:
@@ -118,10 +122,16 @@ async def upload_file(request: Request) -> Response:
         received.path.unlink(missing_ok=True)
     with store.transaction() as db:
         file_id = store.add_task_file(
-            db, task_id, blob_id, name=received.fields.get("name") or received.filename,
-            file_name=received.filename, description=received.fields.get("description"),
+            db,
+            task_id,
+            blob_id,
+            name=received.fields.get("name") or received.filename,
+            file_name=received.filename,
+            description=received.fields.get("description"),
             mime_type=info.mime_type if info else guess_mime(received.filename, received.content_type),
-            size=received.size, width=info.width if info else None, height=info.height if info else None,
+            size=received.size,
+            width=info.width if info else None,
+            height=info.height if info else None,
             user_id=user_of(request),
         )
         store.touch(db, "tasks", task_id, user_of(request))
@@ -138,10 +148,16 @@ async def file_by_upload_id(request: Request) -> Response:
         info = await run_in_threadpool(imaging.inspect, store.blob_path(fetched.blob_id), verify=False)
         with store.transaction() as db:
             file_id = store.add_task_file(
-                db, task_id, fetched.blob_id, name=file_name, file_name=file_name,
+                db,
+                task_id,
+                fetched.blob_id,
+                name=file_name,
+                file_name=file_name,
                 description=form.get("description"),
                 mime_type=info.mime_type if info else guess_mime(file_name, fetched.content_type),
-                size=fetched.size, width=info.width if info else None, height=info.height if info else None,
+                size=fetched.size,
+                width=info.width if info else None,
+                height=info.height if info else None,
                 user_id=user_of(request),
             )
             store.mark_linked(db, upload_id, file_id)

@@ -76,8 +76,15 @@ async def post_image(request: Request) -> Response:
     finally:
         received.path.unlink(missing_ok=True)
     image = store.set_image(
-        name, entity_id, blob_id, file_name=received.filename, mime_type=info.mime_type, size=received.size,
-        width=info.width, height=info.height, user_id=user_of(request),
+        name,
+        entity_id,
+        blob_id,
+        file_name=received.filename,
+        mime_type=info.mime_type,
+        size=received.size,
+        width=info.width,
+        height=info.height,
+        user_id=user_of(request),
     )
     return json_response(shapes.image_file_info(image))
 
@@ -104,8 +111,16 @@ async def image_by_upload_id(request: Request) -> Response:
         if fetched.size > IMAGE_LIMIT:
             raise ApiError.too_large(IMAGE_LIMIT)
         image = store.set_image(
-            name, entity_id, fetched.blob_id, file_name=form["fileName"], mime_type=info.mime_type,
-            size=fetched.size, width=info.width, height=info.height, user_id=user_of(request), link_upload=upload_id,
+            name,
+            entity_id,
+            fetched.blob_id,
+            file_name=form["fileName"],
+            mime_type=info.mime_type,
+            size=fetched.size,
+            width=info.width,
+            height=info.height,
+            user_id=user_of(request),
+            link_upload=upload_id,
         )
     except BaseException:
         release_upload(request, upload_id, claim)

@@ -43,15 +43,18 @@ async def claim_upload(request: Request, upload_id: str) -> Claim:
         raise ApiError.not_found("The upload was not found.", f"No upload with the id '{upload_id}' exists.")
     if previous == "linked":
         raise ApiError(
-            400, "invalid-operation", f"The upload '{upload_id}' was already linked to a file and cannot be "
-            "linked again. Request a new upload URL.", details=["upload-already-linked"],
+            400,
+            "invalid-operation",
+            f"The upload '{upload_id}' was already linked to a file and cannot be "
+            "linked again. Request a new upload URL.",
+            details=["upload-already-linked"],
         )
     if previous == "linking":
         raise ApiError(400, "invalid-operation", f"The upload '{upload_id}' is being linked right now.")
     if previous not in blobs.linkable_states:
         raise ApiError.not_found(
-            "The upload was not found.", f"No finished upload with the id '{upload_id}' exists; PUT the file to "
-            "the upload URL first.",
+            "The upload was not found.",
+            f"No finished upload with the id '{upload_id}' exists; PUT the file to the upload URL first.",
         )
     try:
         fetched = await blobs.fetch(upload_id, row)
@@ -60,9 +63,7 @@ async def claim_upload(request: Request, upload_id: str) -> Claim:
         raise
     if fetched is None:
         store.release_upload(upload_id, previous)
-        raise ApiError.not_found(
-            "The upload was not found.", f"Nothing was uploaded for the upload id '{upload_id}'."
-        )
+        raise ApiError.not_found("The upload was not found.", f"Nothing was uploaded for the upload id '{upload_id}'.")
     return Claim(fetched, previous, fetched.blob_id != row["blob"])
 
 

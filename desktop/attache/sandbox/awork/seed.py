@@ -8,21 +8,20 @@ colleagues, each with a picture of their own, for scrolling through avatars.
 
 from __future__ import annotations
 
-import atexit
 import io
 import random
-import shutil
 import sqlite3
-import tempfile
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from attache.sandbox.awork import avatars
 from attache.sandbox.awork.store import Store, iso, ticks
+from attache.sandbox.common import avatars, templates
+from attache.sandbox.common.documents import tiny_pdf
+from attache.sandbox.common.people import PEOPLE, SeededIds
+from attache.sandbox.common.plugin import Checkpoint
 
 SEED_VERSION = "1"
 MAX_SCALE = 100_000
@@ -31,17 +30,6 @@ BASE_TIME = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # "now" of the demo story
 
 WORKSPACE = ("Northwind Studio", "A small design and development agency in Hamburg.", "northwind-studio")
 
-PEOPLE = [
-    ("Maya", "Lindqvist", "Managing Director"), ("Jonas", "Becker", "Project Manager"),
-    ("Priya", "Raman", "Art Director"), ("Lucas", "Moreau", "Senior Designer"),
-    ("Hannah", "Schulz", "Frontend Developer"), ("Tomasz", "Nowak", "Backend Developer"),
-    ("Aiko", "Tanaka", "UX Researcher"), ("Samuel", "Okafor", "Account Manager"),
-    ("Elena", "García", "Copywriter"), ("Finn", "Hansen", "Motion Designer"),
-    ("Zoë", "Dubois", "Content Strategist"), ("Mateo", "Rossi", "DevOps Engineer"),
-    ("Ingrid", "Berg", "Marketing Lead"), ("Omar", "Haddad", "Data Analyst"),
-    ("Clara", "Weiß", "Office Manager"), ("Noah", "Fischer", "QA Engineer"),
-    ("Leila", "Karimi", "Junior Designer"), ("Ben", "Carter", "Working Student"),
-]
 ARCHIVED_PEOPLE = 2  # the last two have left; GET /users hides them unless showArchived=true
 
 COMPANIES = [
@@ -57,14 +45,33 @@ COMPANIES = [
     ("Alder & Stone Furniture", "Manufacturing", "Handmade furniture workshop."),
 ]
 
-PROJECT_STATUSES = [("Not started", "not-started", 0), ("In progress", "progress", 1), ("Stuck", "stuck", 2),
-                    ("Done", "closed", 3)]
-PROJECT_TYPES = [("Client project", "briefcase"), ("Internal", "home"), ("Retainer", "repeat"),
-                 ("Campaign", "megaphone")]
-TASK_STATUSES = [("To do", "todo", "circle"), ("In progress", "progress", "play"), ("Review", "review", "eye"),
-                 ("Blocked", "stuck", "alert"), ("Done", "done", "check")]
-TYPES_OF_WORK = [("Design", "brush"), ("Development", "code"), ("Project management", "clipboard"),
-                 ("Copywriting", "pen"), ("Meeting", "users"), ("Research", "search")]
+PROJECT_STATUSES = [
+    ("Not started", "not-started", 0),
+    ("In progress", "progress", 1),
+    ("Stuck", "stuck", 2),
+    ("Done", "closed", 3),
+]
+PROJECT_TYPES = [
+    ("Client project", "briefcase"),
+    ("Internal", "home"),
+    ("Retainer", "repeat"),
+    ("Campaign", "megaphone"),
+]
+TASK_STATUSES = [
+    ("To do", "todo", "circle"),
+    ("In progress", "progress", "play"),
+    ("Review", "review", "eye"),
+    ("Blocked", "stuck", "alert"),
+    ("Done", "done", "check"),
+]
+TYPES_OF_WORK = [
+    ("Design", "brush"),
+    ("Development", "code"),
+    ("Project management", "clipboard"),
+    ("Copywriting", "pen"),
+    ("Meeting", "users"),
+    ("Research", "search"),
+]
 TEMPLATES = [
     ("Website project", "Discovery, design, build and launch of a marketing website.", 0),
     ("Brand identity", "Workshops, logo, colour and type system, brand guide.", 0),
@@ -73,78 +80,123 @@ TEMPLATES = [
 ]
 # (name, company index or None, key, type index, status index, colour)
 PROJECTS = [
-    ("Website relaunch", 0, "BWM", 0, 1, "blue"), ("Brand identity refresh", 1, "NLB", 0, 1, "orange"),
-    ("Office fit-out visuals", 2, "HPA", 0, 0, "green"), ("Summer catalogue", 3, "KOG", 3, 1, "yellow"),
-    ("Patient portal UX", 4, "LUM", 0, 2, "cyan"), ("Loyalty app", 5, "QLC", 0, 1, "purple"),
-    ("Fleet tracking dashboard", 6, "BFL", 0, 1, "indigo"), ("E-learning course design", 7, "MOS", 0, 0, "red"),
-    ("Annual report 2024", 8, "CLF", 0, 3, "steel"), ("Showroom photo shoot", 9, "ALS", 3, 3, "orange"),
-    ("Social media retainer", 0, "BSM", 2, 1, "purple"), ("Design system", None, "DS", 1, 1, "indigo"),
-    ("Hiring & onboarding", None, "HR", 1, 0, "green"), ("Trade fair booth", 3, "KTF", 3, 2, "yellow"),
+    ("Website relaunch", 0, "BWM", 0, 1, "blue"),
+    ("Brand identity refresh", 1, "NLB", 0, 1, "orange"),
+    ("Office fit-out visuals", 2, "HPA", 0, 0, "green"),
+    ("Summer catalogue", 3, "KOG", 3, 1, "yellow"),
+    ("Patient portal UX", 4, "LUM", 0, 2, "cyan"),
+    ("Loyalty app", 5, "QLC", 0, 1, "purple"),
+    ("Fleet tracking dashboard", 6, "BFL", 0, 1, "indigo"),
+    ("E-learning course design", 7, "MOS", 0, 0, "red"),
+    ("Annual report 2024", 8, "CLF", 0, 3, "steel"),
+    ("Showroom photo shoot", 9, "ALS", 3, 3, "orange"),
+    ("Social media retainer", 0, "BSM", 2, 1, "purple"),
+    ("Design system", None, "DS", 1, 1, "indigo"),
+    ("Hiring & onboarding", None, "HR", 1, 0, "green"),
+    ("Trade fair booth", 3, "KTF", 3, 2, "yellow"),
     ("Newsletter automation", 4, "LNA", 2, 1, "cyan"),
 ]
-ACTIONS = ["Design", "Review", "Draft", "Finalize", "Prepare", "Update", "Test", "Present", "Research", "Plan",
-           "Write", "Build", "Sketch", "Refine"]
-OBJECTS = ["homepage mockup", "logo variations", "landing page copy", "budget overview", "content calendar",
-           "user interviews", "style guide", "newsletter template", "photo shoot schedule", "onboarding flow",
-           "pricing table", "FAQ section", "press release", "analytics report", "icon set", "release notes",
-           "checkout flow", "accessibility audit", "sitemap", "social media assets", "colour palette",
-           "print layout", "product descriptions", "kick-off agenda", "stakeholder update", "moodboard",
-           "navigation concept", "error pages", "email sequence", "hero illustration"]
+ACTIONS = [
+    "Design",
+    "Review",
+    "Draft",
+    "Finalize",
+    "Prepare",
+    "Update",
+    "Test",
+    "Present",
+    "Research",
+    "Plan",
+    "Write",
+    "Build",
+    "Sketch",
+    "Refine",
+]
+OBJECTS = [
+    "homepage mockup",
+    "logo variations",
+    "landing page copy",
+    "budget overview",
+    "content calendar",
+    "user interviews",
+    "style guide",
+    "newsletter template",
+    "photo shoot schedule",
+    "onboarding flow",
+    "pricing table",
+    "FAQ section",
+    "press release",
+    "analytics report",
+    "icon set",
+    "release notes",
+    "checkout flow",
+    "accessibility audit",
+    "sitemap",
+    "social media assets",
+    "colour palette",
+    "print layout",
+    "product descriptions",
+    "kick-off agenda",
+    "stakeholder update",
+    "moodboard",
+    "navigation concept",
+    "error pages",
+    "email sequence",
+    "hero illustration",
+]
 FILES = [
-    ("Meeting notes.txt", "text/plain"), ("Budget.csv", "text/csv"), ("Moodboard.png", "image/png"),
-    ("Brief.pdf", "application/pdf"), ("Feedback round 2.txt", "text/plain"), ("Timeline.csv", "text/csv"),
-    ("Hero draft.png", "image/png"), ("Offer.pdf", "application/pdf"),
+    ("Meeting notes.txt", "text/plain"),
+    ("Budget.csv", "text/csv"),
+    ("Moodboard.png", "image/png"),
+    ("Brief.pdf", "application/pdf"),
+    ("Feedback round 2.txt", "text/plain"),
+    ("Timeline.csv", "text/csv"),
+    ("Hero draft.png", "image/png"),
+    ("Offer.pdf", "application/pdf"),
 ]
 
 
-class _Ids:
-    """Deterministic uuid4s from the seeded generator."""
-
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-
-    def __call__(self) -> str:
-        h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+def _no_stop(step: str) -> None:
+    pass
 
 
 def is_seeded(store: Store) -> bool:
     return store.get_meta("seed_version") is not None
 
 
-# Seeded stores kept as templates for the life of the process: a new sandbox copies one
-# (a few milliseconds) instead of seeding again — tests start many sandboxes.
-_templates: dict[tuple[int, int | None, int], Path] = {}
-_templates_lock = threading.Lock()
+def clone_seeded(
+    data_dir: Path, *, seed: int = 1, scale: int | None = None, people: int = 0, checkpoint: Checkpoint = _no_stop
+) -> None:
+    """Fill an empty data directory with the seeded workspace for (seed, scale, people), from this
+    process's template for them (seeded the first time)."""
+
+    def seed_into(folder: Path) -> None:
+        store = Store(folder)
+        try:
+            seed_store(store, seed=seed, scale=scale, people=people, checkpoint=checkpoint)
+        finally:
+            store.close()  # the last connection checkpoints the WAL into the database file
+
+    templates.clone_seeded(data_dir, ("awork", seed, scale, people), seed_into, prefix="attache-awork-template-")
 
 
-def clone_seeded(data_dir: Path, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
-    """Fill an empty data directory with the seeded workspace for (seed, scale, people)."""
-    with _templates_lock:
-        template = _templates.get((seed, scale, people))
-        if template is None:
-            template = Path(tempfile.mkdtemp(prefix="attache-awork-template-"))
-            atexit.register(shutil.rmtree, template, True)
-            store = Store(template)
-            try:
-                seed_store(store, seed=seed, scale=scale, people=people)
-            finally:
-                store.close()  # the last connection checkpoints the WAL into the database file
-            _templates[(seed, scale, people)] = template
-    shutil.copytree(template, data_dir, dirs_exist_ok=True)
-
-
-def seed_store(store: Store, *, seed: int = 1, scale: int | None = None, people: int = 0) -> None:
+def seed_store(
+    store: Store, *, seed: int = 1, scale: int | None = None, people: int = 0, checkpoint: Checkpoint = _no_stop
+) -> None:
     """Fill an empty store with the demo workspace (`scale` tasks instead of the demo's, and
-    `people` more users with pictures)."""
+    `people` more users with pictures). `checkpoint` is called between steps (and every few
+    thousand rows); when it raises, nothing is committed."""
     check_sizes(scale, people)
     rng = random.Random(seed)
-    ids = _Ids(rng)
+    ids = SeededIds(rng)
+    checkpoint("seeding")
     with store.transaction() as db:
-        seeder = _Seeder(store, db, rng, ids)
+        seeder = _Seeder(store, db, rng, ids, checkpoint)
         seeder.run(scale)
         if people:
+            checkpoint("seeding people")
             seeder.more_people(people)
+        checkpoint("seeded")
         store.set_meta(db, "seed_version", SEED_VERSION)
         store.set_meta(db, "seed", str(seed))
 
@@ -157,8 +209,11 @@ def check_sizes(scale: int | None, people: int) -> None:
 
 
 class _Seeder:
-    def __init__(self, store: Store, db: sqlite3.Connection, rng: random.Random, ids: _Ids) -> None:
+    def __init__(
+        self, store: Store, db: sqlite3.Connection, rng: random.Random, ids: SeededIds, checkpoint: Checkpoint
+    ) -> None:
         self.store, self.db, self.rng, self.id = store, db, rng, ids
+        self.checkpoint = checkpoint
 
     def stamp(self, days_back: float) -> tuple[str, str, int]:
         """(createdOn, updatedOn, resourceVersion) for something made `days_back` days ago."""
@@ -178,8 +233,21 @@ class _Seeder:
         created = iso(BASE_TIME - timedelta(days=self.rng.randint(1, 300)))
         self.db.execute(
             "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (entity_name, entity_id, self.id(), self.id(), f"{entity_name[:-1]}.{ext}", mime, len(data), width,
-             height, blob, uuid.UUID(int=self.rng.getrandbits(128)).hex, created, self.me),
+            (
+                entity_name,
+                entity_id,
+                self.id(),
+                self.id(),
+                f"{entity_name[:-1]}.{ext}",
+                mime,
+                len(data),
+                width,
+                height,
+                blob,
+                uuid.UUID(int=self.rng.getrandbits(128)).hex,
+                created,
+                self.me,
+            ),
         )
         return 1
 
@@ -193,9 +261,23 @@ class _Seeder:
         self.workspace = self.id()
         c, u, rv = self.stamp(900)
         has = self.image("workspaces", self.workspace, name, "shapes", 1.0)
-        db.execute("INSERT INTO workspaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                   (self.workspace, name, description, f"https://{sub}.awork.com", sub, "en-GB", has, c, self.me,
-                    u, self.me, rv))
+        db.execute(
+            "INSERT INTO workspaces VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                self.workspace,
+                name,
+                description,
+                f"https://{sub}.awork.com",
+                sub,
+                "en-GB",
+                has,
+                c,
+                self.me,
+                u,
+                self.me,
+                rv,
+            ),
+        )
         db.execute("INSERT INTO meta VALUES ('workspace_id', ?)", (self.workspace,))
 
         for index, (first, last, position) in enumerate(PEOPLE):
@@ -203,9 +285,25 @@ class _Seeder:
             c, u, rv = self.stamp(rng.uniform(30, 800))
             archived = int(index >= len(PEOPLE) - ARCHIVED_PEOPLE)
             has = self.image("users", uid, f"{first} {last}", "person", _chance(index, 0.8, always=0, never=15))
-            db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (uid, first, last, position, None, None, rng.choice(("en-GB", "de-DE")), archived, has,
-                        c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    uid,
+                    first,
+                    last,
+                    position,
+                    None,
+                    None,
+                    rng.choice(("en-GB", "de-DE")),
+                    archived,
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
         self.active_users = self.users[: len(PEOPLE) - ARCHIVED_PEOPLE]
 
         self.companies = []
@@ -214,16 +312,20 @@ class _Seeder:
             self.companies.append((cid, cname))
             c, u, rv = self.stamp(rng.uniform(60, 700))
             has = self.image("companies", cid, cname, "shapes+letter", _chance(index, 0.75, always=0, never=1))
-            db.execute("INSERT INTO companies VALUES (?,?,?,?,?,?,?,?,?,?)",
-                       (cid, cname, cdesc, industry, has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO companies VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (cid, cname, cdesc, industry, has, c, self.me, u, self.me, rv),
+            )
         for cid, _ in self.companies[:4]:  # awork lists no contact persons; they exist for their images
             for _ in range(2):
                 pid = self.id()
                 first, last = rng.choice(PEOPLE)[0], rng.choice(PEOPLE)[1]
                 c, u, rv = self.stamp(rng.uniform(10, 300))
                 has = self.image("contactpersons", pid, f"{first} {last}", "person", 0.5)
-                db.execute("INSERT INTO contact_persons VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           (pid, cid, first, last, has, c, self.me, u, self.me, rv))
+                db.execute(
+                    "INSERT INTO contact_persons VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (pid, cid, first, last, has, c, self.me, u, self.me, rv),
+                )
 
         self.project_statuses = [(self.id(), *s) for s in PROJECT_STATUSES]
         db.executemany("INSERT INTO project_statuses VALUES (?,?,?,?)", self.project_statuses)
@@ -231,8 +333,10 @@ class _Seeder:
         db.executemany("INSERT INTO project_types VALUES (?,?,?)", self.project_types)
         self.workflow = self.id()
         created = iso(BASE_TIME - timedelta(days=900))
-        self.task_statuses = [(self.id(), n, t, float(i), icon, self.workflow, created, self.me)
-                              for i, (n, t, icon) in enumerate(TASK_STATUSES)]
+        self.task_statuses = [
+            (self.id(), n, t, float(i), icon, self.workflow, created, self.me)
+            for i, (n, t, icon) in enumerate(TASK_STATUSES)
+        ]
         db.executemany("INSERT INTO task_statuses VALUES (?,?,?,?,?,?,?,?)", self.task_statuses)
         self.types_of_work = [(self.id(), *t) for t in TYPES_OF_WORK]
         db.executemany("INSERT INTO types_of_work VALUES (?,?,?)", self.types_of_work)
@@ -243,9 +347,23 @@ class _Seeder:
             self.templates.append(tid)
             c, u, rv = self.stamp(rng.uniform(100, 600))
             has = self.image("projecttemplates", tid, tname, "shapes", _chance(index, 0.75, always=0, never=3))
-            db.execute("INSERT INTO project_templates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (tid, tname, tdesc, self.project_types[type_index][0], self.workflow,
-                        rng.choice((0, 36000, 72000, 144000)), has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO project_templates VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    tid,
+                    tname,
+                    tdesc,
+                    self.project_types[type_index][0],
+                    self.workflow,
+                    rng.choice((0, 36000, 72000, 144000)),
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
 
         self.projects = []
         for index, (pname, company_index, key, type_index, status_index, colour) in enumerate(PROJECTS):
@@ -255,19 +373,48 @@ class _Seeder:
             c, u, rv = self.stamp(rng.uniform(20, 400))
             start = BASE_TIME - timedelta(days=rng.randint(10, 120))
             has = self.image("projects", pid, pname, "shapes", _chance(index, 0.8, always=0, never=2))
-            db.execute("INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                       (pid, pname, f"{pname} for {self.companies[company_index][1]}." if company_id else
-                        f"Internal project: {pname.lower()}.", key, colour, company_id,
-                        self.project_statuses[status_index][0], self.project_types[type_index][0],
-                        rng.choice(self.templates + [None]), self.workflow, int(company_id is None and
-                        rng.random() < 0.5), int(company_id is not None), iso(start),
-                        iso(start + timedelta(days=rng.randint(30, 200))), rng.choice((None, 72000, 360000)),
-                        has, c, self.me, u, self.me, rv))
+            db.execute(
+                "INSERT INTO projects VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    pid,
+                    pname,
+                    f"{pname} for {self.companies[company_index][1]}."
+                    if company_id
+                    else f"Internal project: {pname.lower()}.",
+                    key,
+                    colour,
+                    company_id,
+                    self.project_statuses[status_index][0],
+                    self.project_types[type_index][0],
+                    rng.choice([*self.templates, None]),
+                    self.workflow,
+                    int(company_id is None and rng.random() < 0.5),
+                    int(company_id is not None),
+                    iso(start),
+                    iso(start + timedelta(days=rng.randint(30, 200))),
+                    rng.choice((None, 72000, 360000)),
+                    has,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
             for member_index, uid in enumerate(rng.sample(self.active_users, rng.randint(2, 5))):
-                db.execute("INSERT INTO project_members VALUES (?,?,?,?,?,?)",
-                           (self.id(), pid, uid, None, "Project lead" if member_index == 0 else "Member",
-                            int(member_index == 0)))
+                db.execute(
+                    "INSERT INTO project_members VALUES (?,?,?,?,?,?)",
+                    (
+                        self.id(),
+                        pid,
+                        uid,
+                        None,
+                        "Project lead" if member_index == 0 else "Member",
+                        int(member_index == 0),
+                    ),
+                )
 
+        self.checkpoint("seeding tasks")
         if scale is None:
             self.demo_tasks()
             self.demo_files()
@@ -282,6 +429,8 @@ class _Seeder:
         positions = sorted({position for _, _, position in PEOPLE})
         drawings: dict[int, tuple] = {}
         for index in range(count):
+            if index % 500 == 499:
+                self.checkpoint("seeding people")
             uid = self.id()
             cycle = index % len(PEOPLE)
             first, last = PEOPLE[cycle][0], PEOPLE[(cycle * 7 + 3) % len(PEOPLE)][1]
@@ -291,13 +440,42 @@ class _Seeder:
             created = iso(BASE_TIME - timedelta(days=rng.randint(1, 300)))
             self.db.execute(
                 "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                ("users", uid, self.id(), self.id(), "user.jpg", mime, len(data), width, height,
-                 self.store.write_blob(data), uuid.UUID(int=rng.getrandbits(128)).hex, created, self.me),
+                (
+                    "users",
+                    uid,
+                    self.id(),
+                    self.id(),
+                    "user.jpg",
+                    mime,
+                    len(data),
+                    width,
+                    height,
+                    self.store.write_blob(data),
+                    uuid.UUID(int=rng.getrandbits(128)).hex,
+                    created,
+                    self.me,
+                ),
             )
             c, u, rv = self.stamp(rng.uniform(30, 800))
-            self.db.execute("INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                            (uid, first, f"{last} {index + 1}", positions[index % len(positions)], None, None,
-                             "en-GB", 0, 1, c, self.me, u, self.me, rv))
+            self.db.execute(
+                "INSERT INTO users VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    uid,
+                    first,
+                    f"{last} {index + 1}",
+                    positions[index % len(positions)],
+                    None,
+                    None,
+                    "en-GB",
+                    0,
+                    1,
+                    c,
+                    self.me,
+                    u,
+                    self.me,
+                    rv,
+                ),
+            )
 
     # ---- tasks ----
     def _task_rows(self, count: int, per_project: list[int] | None = None):
@@ -312,11 +490,18 @@ class _Seeder:
         durations = (0, 1800, 3600, 7200, 14400, 28800)
         base = BASE_TIME.replace(tzinfo=None)
         base_ticks = ticks(BASE_TIME)
-        sequence = ([p for p, n in zip(projects, per_project, strict=True) for _ in range(n)]
-                    if per_project else None)
+        sequence = [p for p, n in zip(projects, per_project, strict=True) for _ in range(n)] if per_project else None
         n_projects, n_actions, n_objects, n_users, n_works = (
-            len(projects), len(ACTIONS), len(OBJECTS), len(users), len(works))
+            len(projects),
+            len(ACTIONS),
+            len(OBJECTS),
+            len(users),
+            len(works),
+        )
+        checkpoint = self.checkpoint
         for index in range(count):
+            if index % 5000 == 4999:
+                checkpoint("seeding tasks")
             pid, _key, project_status = sequence[index] if sequence else projects[int(rnd() * n_projects)]
             numbers[pid] += 1
             number = numbers[pid]
@@ -326,16 +511,33 @@ class _Seeder:
             since_update = int(rnd() * age)
             created = base - timedelta(minutes=age)
             updated = base - timedelta(minutes=since_update)
-            due = (created + timedelta(days=3 + int(rnd() * 57))).isoformat(timespec="milliseconds") + "Z" \
-                if rnd() < 0.7 else None
+            due = (
+                (created + timedelta(days=3 + int(rnd() * 57))).isoformat(timespec="milliseconds") + "Z"
+                if rnd() < 0.7
+                else None
+            )
             updated_text = updated.isoformat(timespec="milliseconds") + "Z"
             closed = updated_text if status[2] == "done" else None
             yield (
-                ids(), f"{ACTIONS[int(rnd() * n_actions)]} {OBJECTS[int(rnd() * n_objects)]}", None, pid,
-                status[0], works[int(rnd() * n_works)][0], number, int(rnd() < 0.12), None, due,
-                durations[int(rnd() * 6)], float(number), created.isoformat(timespec="milliseconds") + "Z",
-                self.me, updated_text, users[int(rnd() * n_users)], base_ticks - since_update * 600_000_000,
-                closed, self.me if closed else None,
+                ids(),
+                f"{ACTIONS[int(rnd() * n_actions)]} {OBJECTS[int(rnd() * n_objects)]}",
+                None,
+                pid,
+                status[0],
+                works[int(rnd() * n_works)][0],
+                number,
+                int(rnd() < 0.12),
+                None,
+                due,
+                durations[int(rnd() * 6)],
+                float(number),
+                created.isoformat(timespec="milliseconds") + "Z",
+                self.me,
+                updated_text,
+                users[int(rnd() * n_users)],
+                base_ticks - since_update * 600_000_000,
+                closed,
+                self.me if closed else None,
             )
 
     def _insert_tasks(self, rows) -> list[str]:
@@ -377,9 +579,18 @@ class _Seeder:
                 blob = self.store.write_blob(data)
                 created = iso(BASE_TIME - timedelta(days=rng.uniform(0, 40)))
                 self.store.add_task_file(
-                    self.db, task_id, blob, name=file_name, file_name=file_name, description=None,
-                    mime_type=mime, size=len(data), width=width, height=height,
-                    user_id=rng.choice(self.active_users), created_on=created,
+                    self.db,
+                    task_id,
+                    blob,
+                    name=file_name,
+                    file_name=file_name,
+                    description=None,
+                    mime_type=mime,
+                    size=len(data),
+                    width=width,
+                    height=height,
+                    user_id=rng.choice(self.active_users),
+                    created_on=created,
                 )
 
 
@@ -394,8 +605,9 @@ def _file_content(rng: random.Random, file_name: str, mime: str) -> tuple[bytes,
         draw = ImageDraw.Draw(image)
         for _ in range(8):
             x, y = rng.randint(0, 600), rng.randint(0, 360)
-            draw.rectangle((x, y, x + rng.randint(40, 200), y + rng.randint(30, 120)),
-                           fill=rng.choice(avatars.PALETTES)[1])
+            draw.rectangle(
+                (x, y, x + rng.randint(40, 200), y + rng.randint(30, 120)), fill=rng.choice(avatars.PALETTES)[1]
+            )
         out = io.BytesIO()
         image.save(out, "PNG", compress_level=3)
         return out.getvalue(), 640, 400
@@ -405,30 +617,6 @@ def _file_content(rng: random.Random, file_name: str, mime: str) -> tuple[bytes,
         ]
         return ("\n".join(lines) + "\n").encode(), None, None
     if mime == "application/pdf":
-        return _tiny_pdf(file_name.rsplit(".", 1)[0]), None, None
+        return tiny_pdf(file_name.rsplit(".", 1)[0]), None, None
     body = "\n".join(f"- {rng.choice(ACTIONS)} {rng.choice(OBJECTS)}" for _ in range(10))
     return f"{file_name}\n\n{body}\n".encode(), None, None
-
-
-def _tiny_pdf(title: str) -> bytes:
-    """A valid one-page PDF with a line of text; enough for a viewer to open."""
-    text = title.replace("(", "").replace(")", "")
-    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)

@@ -82,8 +82,12 @@ USERS = ListSpec(
 PROJECT_TEMPLATES = ListSpec(
     "project_templates pt",
     "pt",
-    {**_audit("pt"), "name": Field("pt.name"), "description": Field("pt.description"),
-     "hasimage": Field("pt.has_image", "bool")},
+    {
+        **_audit("pt"),
+        "name": Field("pt.name"),
+        "description": Field("pt.description"),
+        "hasimage": Field("pt.has_image", "bool"),
+    },
 )
 
 TASKS = ListSpec(
@@ -110,8 +114,13 @@ TASKS = ListSpec(
 TASK_FILES = ListSpec(
     "files f",
     "f",
-    {**_audit("f"), "name": Field("f.name"), "filename": Field("f.file_name"), "mimetype": Field("f.mime_type"),
-     "description": Field("f.description")},
+    {
+        **_audit("f"),
+        "name": Field("f.name"),
+        "filename": Field("f.file_name"),
+        "mimetype": Field("f.mime_type"),
+        "description": Field("f.description"),
+    },
     default_order="f.created_on",
 )
 
@@ -159,40 +168,81 @@ def _members(store: Store, project_ids: list[str]) -> dict[str, list[dict[str, A
         project_ids,
     )
     for m in rows:
-        out.setdefault(m["project_id"], []).append({
-            "id": m["id"], "userId": m["user_id"], "firstName": m["first_name"], "lastName": m["last_name"],
-            "hasImage": _b(m["has_image"]), "projectRoleId": m["role_id"] or m["id"],
-            "projectRoleName": m["role_name"], "isResponsible": _b(m["is_responsible"]),
-            "isDeactivated": _b(m["is_archived"]), "isExternal": False,
-        })
+        out.setdefault(m["project_id"], []).append(
+            {
+                "id": m["id"],
+                "userId": m["user_id"],
+                "firstName": m["first_name"],
+                "lastName": m["last_name"],
+                "hasImage": _b(m["has_image"]),
+                "projectRoleId": m["role_id"] or m["id"],
+                "projectRoleName": m["role_name"],
+                "isResponsible": _b(m["is_responsible"]),
+                "isDeactivated": _b(m["is_archived"]),
+                "isExternal": False,
+            }
+        )
     return out
 
 
 def _project(r: Row, members: list[dict[str, Any]]) -> dict[str, Any]:
     closed = r["ps_type"] == "closed"
     body: dict[str, Any] = {
-        "id": r["id"], "name": r["name"], "description": r["description"], "projectKey": r["project_key"],
-        "color": r["color"], "isPrivate": _b(r["is_private"]), "startDate": r["start_date"],
-        "dueDate": r["due_date"], "companyId": r["company_id"], "timeBudget": r["time_budget"],
-        "isBillableByDefault": _b(r["is_billable"]), "projectTypeId": r["type_id"],
-        "deductNonBillableHours": False, "projectStatusId": r["status_id"], "projectTemplateId": r["template_id"],
-        "workflowId": r["workflow_id"], "hasImage": _b(r["has_image"]),
-        "createdOn": r["created_on"], "createdBy": r["created_by"], "updatedOn": r["updated_on"],
-        "updatedBy": r["updated_by"], "closedOn": r["updated_on"] if closed else None,
-        "closedBy": r["updated_by"] if closed else None, "createdByProjectTemplateId": r["template_id"],
+        "id": r["id"],
+        "name": r["name"],
+        "description": r["description"],
+        "projectKey": r["project_key"],
+        "color": r["color"],
+        "isPrivate": _b(r["is_private"]),
+        "startDate": r["start_date"],
+        "dueDate": r["due_date"],
+        "companyId": r["company_id"],
+        "timeBudget": r["time_budget"],
+        "isBillableByDefault": _b(r["is_billable"]),
+        "projectTypeId": r["type_id"],
+        "deductNonBillableHours": False,
+        "projectStatusId": r["status_id"],
+        "projectTemplateId": r["template_id"],
+        "workflowId": r["workflow_id"],
+        "hasImage": _b(r["has_image"]),
+        "createdOn": r["created_on"],
+        "createdBy": r["created_by"],
+        "updatedOn": r["updated_on"],
+        "updatedBy": r["updated_by"],
+        "closedOn": r["updated_on"] if closed else None,
+        "closedBy": r["updated_by"] if closed else None,
+        "createdByProjectTemplateId": r["template_id"],
         "projectStatus": {
-            "id": r["status_id"], "name": r["ps_name"], "description": None, "type": r["ps_type"],
-            "isArchived": False, "typeOrder": r["ps_order"], "isExternal": False,
+            "id": r["status_id"],
+            "name": r["ps_name"],
+            "description": None,
+            "type": r["ps_type"],
+            "isArchived": False,
+            "typeOrder": r["ps_order"],
+            "isExternal": False,
         },
-        "tags": [], "tasksCount": r["tasks_count"], "tasksDoneCount": r["tasks_done"], "members": members,
-        "trackedDuration": 0, "customFields": [], "resourceVersion": r["rv"], "teams": [], "isExternal": False,
-        "isRetainer": r["pt_name"] == "Retainer", "isMultiAssignmentAllowed": True,
+        "tags": [],
+        "tasksCount": r["tasks_count"],
+        "tasksDoneCount": r["tasks_done"],
+        "members": members,
+        "trackedDuration": 0,
+        "customFields": [],
+        "resourceVersion": r["rv"],
+        "teams": [],
+        "isExternal": False,
+        "isRetainer": r["pt_name"] == "Retainer",
+        "isMultiAssignmentAllowed": True,
     }
     if r["type_id"]:
         body["projectType"] = {"id": r["type_id"], "name": r["pt_name"], "icon": r["pt_icon"], "isArchived": False}
     if r["company_id"]:
-        body["company"] = {"id": r["company_id"], "name": r["c_name"], "hasImage": _b(r["c_has_image"]),
-                           "description": r["c_description"], "tags": []}
+        body["company"] = {
+            "id": r["company_id"],
+            "name": r["c_name"],
+            "hasImage": _b(r["c_has_image"]),
+            "description": r["c_description"],
+            "tags": [],
+        }
     return body
 
 
@@ -210,11 +260,21 @@ def companies(store: Store, rowids: Sequence[int]) -> list[dict[str, Any]]:
     )
     return [
         {
-            "name": r["name"], "description": r["description"], "industry": r["industry"], "id": r["id"],
-            "hasImage": _b(r["has_image"]), "companyContactInfos": [], "createdOn": r["created_on"],
-            "createdBy": r["created_by"], "updatedOn": r["updated_on"], "updatedBy": r["updated_by"],
-            "resourceVersion": r["rv"], "tags": [], "projectsCount": r["projects_count"],
-            "projectsInProgressCount": r["projects_active"], "isExternal": False,
+            "name": r["name"],
+            "description": r["description"],
+            "industry": r["industry"],
+            "id": r["id"],
+            "hasImage": _b(r["has_image"]),
+            "companyContactInfos": [],
+            "createdOn": r["created_on"],
+            "createdBy": r["created_by"],
+            "updatedOn": r["updated_on"],
+            "updatedBy": r["updated_by"],
+            "resourceVersion": r["rv"],
+            "tags": [],
+            "projectsCount": r["projects_count"],
+            "projectsInProgressCount": r["projects_active"],
+            "isExternal": False,
         }
         for r in _ordered(rows, rowids)
     ]
@@ -230,14 +290,31 @@ def users(store: Store, rowids: Sequence[int]) -> list[dict[str, Any]]:
 
 def user(r: Row) -> dict[str, Any]:
     return {
-        "firstName": r["first_name"], "lastName": r["last_name"], "birthDate": None, "gender": r["gender"],
-        "title": r["title"], "position": r["position"], "language": r["language"], "id": r["id"],
+        "firstName": r["first_name"],
+        "lastName": r["last_name"],
+        "birthDate": None,
+        "gender": r["gender"],
+        "title": r["title"],
+        "position": r["position"],
+        "language": r["language"],
+        "id": r["id"],
         "status": {"invitationAccepted": True, "isDeactivated": False},
-        "createdOn": r["created_on"], "createdBy": r["created_by"], "updatedOn": r["updated_on"],
-        "updatedBy": r["updated_by"], "isArchived": _b(r["is_archived"]), "isDeactivated": False,
-        "isAgent": False, "deactivatedOn": None, "deletedOn": None, "hasImage": _b(r["has_image"]),
-        "shouldMigrateToConnect": False, "userContactInfos": [], "resourceVersion": r["rv"], "tags": [],
-        "teams": [], "isExternal": False,
+        "createdOn": r["created_on"],
+        "createdBy": r["created_by"],
+        "updatedOn": r["updated_on"],
+        "updatedBy": r["updated_by"],
+        "isArchived": _b(r["is_archived"]),
+        "isDeactivated": False,
+        "isAgent": False,
+        "deactivatedOn": None,
+        "deletedOn": None,
+        "hasImage": _b(r["has_image"]),
+        "shouldMigrateToConnect": False,
+        "userContactInfos": [],
+        "resourceVersion": r["rv"],
+        "tags": [],
+        "teams": [],
+        "isExternal": False,
     }
 
 
@@ -256,11 +333,23 @@ def workspace(store: Store, workspace_id: str) -> dict[str, Any] | None:
         return None
     members = store.scalar("SELECT COUNT(*) FROM users WHERE is_archived = 0")
     return {
-        "name": r["name"], "description": r["description"], "language": r["language"], "type": "creative-agency",
-        "size": str(members), "allowSocialLogin": True, "allowCredentialsLogin": True, "requireMfa": False,
-        "id": r["id"], "subdomains": [{"name": r["subdomain"], "isDefault": True}], "memberCount": members,
-        "hasImage": _b(r["has_image"]), "createdOn": r["created_on"], "createdBy": r["created_by"],
-        "updatedOn": r["updated_on"], "updatedBy": r["updated_by"], "isTestWorkspace": False,
+        "name": r["name"],
+        "description": r["description"],
+        "language": r["language"],
+        "type": "creative-agency",
+        "size": str(members),
+        "allowSocialLogin": True,
+        "allowCredentialsLogin": True,
+        "requireMfa": False,
+        "id": r["id"],
+        "subdomains": [{"name": r["subdomain"], "isDefault": True}],
+        "memberCount": members,
+        "hasImage": _b(r["has_image"]),
+        "createdOn": r["created_on"],
+        "createdBy": r["created_by"],
+        "updatedOn": r["updated_on"],
+        "updatedBy": r["updated_by"],
+        "isTestWorkspace": False,
     }
 
 
@@ -273,11 +362,21 @@ def project_templates(store: Store, rowids: Sequence[int]) -> list[dict[str, Any
     )
     return [
         {
-            "id": r["id"], "name": r["name"], "description": r["description"], "createdOn": r["created_on"],
-            "createdBy": r["created_by"], "updatedOn": r["updated_on"], "updatedBy": r["updated_by"],
-            "isBillableByDefault": "auto", "defaultTaskListIdForEmails": None, "hasImage": _b(r["has_image"]),
-            "copyImageToProjectOnCreation": True, "projectTypeId": r["project_type_id"],
-            "workflowId": r["workflow_id"], "timeBudget": r["time_budget"], "hasRelativeTasks": False,
+            "id": r["id"],
+            "name": r["name"],
+            "description": r["description"],
+            "createdOn": r["created_on"],
+            "createdBy": r["created_by"],
+            "updatedOn": r["updated_on"],
+            "updatedBy": r["updated_by"],
+            "isBillableByDefault": "auto",
+            "defaultTaskListIdForEmails": None,
+            "hasImage": _b(r["has_image"]),
+            "copyImageToProjectOnCreation": True,
+            "projectTypeId": r["project_type_id"],
+            "workflowId": r["workflow_id"],
+            "timeBudget": r["time_budget"],
+            "hasRelativeTasks": False,
         }
         for r in _ordered(rows, rowids)
     ]
@@ -314,11 +413,18 @@ def tasks(store: Store, rowids: Sequence[int]) -> list[dict[str, Any]]:
             JOIN users u ON u.id = a.user_id WHERE a.task_id IN ({_in(ids)})""",
         ids,
     ):
-        assignees.setdefault(a["task_id"], []).append({
-            "id": a["id"], "firstName": a["first_name"], "lastName": a["last_name"], "hasImage": _b(a["has_image"]),
-            "plannedEffort": 0, "isDistributedPlannedEffort": True, "updatedOn": a["updated_on"],
-            "isExternal": False,
-        })
+        assignees.setdefault(a["task_id"], []).append(
+            {
+                "id": a["id"],
+                "firstName": a["first_name"],
+                "lastName": a["last_name"],
+                "hasImage": _b(a["has_image"]),
+                "plannedEffort": 0,
+                "isDistributedPlannedEffort": True,
+                "updatedOn": a["updated_on"],
+                "isExternal": False,
+            }
+        )
     return [_task(r, assignees.get(r["id"], [])) for r in rows]
 
 
@@ -328,47 +434,103 @@ def task_rowid(store: Store, task_id: str) -> int | None:
 
 def _task(r: Row, assignees: list[dict[str, Any]]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "name": r["name"], "description": r["description"], "isPrio": _b(r["is_prio"]), "startOn": r["start_on"],
-        "dueOn": r["due_on"], "laneOrder": 0, "plannedDuration": r["planned_duration"], "id": r["id"],
+        "name": r["name"],
+        "description": r["description"],
+        "isPrio": _b(r["is_prio"]),
+        "startOn": r["start_on"],
+        "dueOn": r["due_on"],
+        "laneOrder": 0,
+        "plannedDuration": r["planned_duration"],
+        "id": r["id"],
         "taskNumber": r["task_number"],
         "taskIdentifier": f"{r['p_key']}-{r['task_number']}" if r["p_key"] else None,
-        "isExternal": False, "isHiddenForConnectUsers": False,
+        "isExternal": False,
+        "isHiddenForConnectUsers": False,
         "baseType": "projecttask" if r["project_id"] else "private",
         "taskStatusId": r["status_id"],
         "taskStatus": {
-            "id": r["status_id"], "name": r["s_name"], "type": r["s_type"], "order": r["s_ord"], "icon": r["s_icon"],
-            "projectId": None, "workflowId": r["s_workflow"], "createdOn": r["s_created_on"],
-            "createdBy": r["s_created_by"], "updatedOn": r["s_created_on"], "updatedBy": r["s_created_by"],
+            "id": r["status_id"],
+            "name": r["s_name"],
+            "type": r["s_type"],
+            "order": r["s_ord"],
+            "icon": r["s_icon"],
+            "projectId": None,
+            "workflowId": r["s_workflow"],
+            "createdOn": r["s_created_on"],
+            "createdBy": r["s_created_by"],
+            "updatedOn": r["s_created_on"],
+            "updatedBy": r["s_created_by"],
             "isExternal": False,
         },
-        "assignees": assignees, "projectId": r["project_id"], "parentId": None, "isSubtask": False,
-        "numberOfSubtasks": 0, "hasAttachment": _b(r["has_attachment"]), "lists": [], "entityId": r["project_id"],
-        "userId": None, "tags": [], "createdOn": r["created_on"], "createdBy": r["created_by"],
-        "updatedOn": r["updated_on"], "updatedBy": r["updated_by"], "closedOn": r["closed_on"],
-        "closedBy": r["closed_by"], "order": r["ord"], "subtaskOrder": None, "isRecurring": False,
-        "customFields": [], "trackedDuration": 0, "totalTrackedDuration": 0,
-        "totalPlannedDuration": r["planned_duration"], "resourceVersion": r["rv"], "checklistItemsDoneCount": 0,
-        "checklistItemsCount": 0, "taskSchedulesCount": 0, "isCompletelyScheduled": False, "commentCount": 0,
+        "assignees": assignees,
+        "projectId": r["project_id"],
+        "parentId": None,
+        "isSubtask": False,
+        "numberOfSubtasks": 0,
+        "hasAttachment": _b(r["has_attachment"]),
+        "lists": [],
+        "entityId": r["project_id"],
+        "userId": None,
+        "tags": [],
+        "createdOn": r["created_on"],
+        "createdBy": r["created_by"],
+        "updatedOn": r["updated_on"],
+        "updatedBy": r["updated_by"],
+        "closedOn": r["closed_on"],
+        "closedBy": r["closed_by"],
+        "order": r["ord"],
+        "subtaskOrder": None,
+        "isRecurring": False,
+        "customFields": [],
+        "trackedDuration": 0,
+        "totalTrackedDuration": 0,
+        "totalPlannedDuration": r["planned_duration"],
+        "resourceVersion": r["rv"],
+        "checklistItemsDoneCount": 0,
+        "checklistItemsCount": 0,
+        "taskSchedulesCount": 0,
+        "isCompletelyScheduled": False,
+        "commentCount": 0,
     }
     if r["type_of_work_id"]:
         body["typeOfWorkId"] = r["type_of_work_id"]
-        body["typeOfWork"] = {"id": r["type_of_work_id"], "name": r["w_name"], "icon": r["w_icon"],
-                              "isArchived": False}
+        body["typeOfWork"] = {"id": r["type_of_work_id"], "name": r["w_name"], "icon": r["w_icon"], "isArchived": False}
     if r["project_id"]:
         project: dict[str, Any] = {
-            "id": r["project_id"], "name": r["p_name"], "projectKey": r["p_key"],
-            "projectStatus": {"id": r["p_status_id"], "name": r["ps_name"], "description": None,
-                              "type": r["ps_type"], "isArchived": False},
-            "companyId": r["p_company_id"], "hasImage": _b(r["p_has_image"]), "isPrivate": _b(r["p_private"]),
-            "isBillableByDefault": _b(r["p_billable"]), "color": r["p_color"], "createdBy": r["p_created_by"],
-            "teams": [], "customFields": [], "isExternal": False,
+            "id": r["project_id"],
+            "name": r["p_name"],
+            "projectKey": r["p_key"],
+            "projectStatus": {
+                "id": r["p_status_id"],
+                "name": r["ps_name"],
+                "description": None,
+                "type": r["ps_type"],
+                "isArchived": False,
+            },
+            "companyId": r["p_company_id"],
+            "hasImage": _b(r["p_has_image"]),
+            "isPrivate": _b(r["p_private"]),
+            "isBillableByDefault": _b(r["p_billable"]),
+            "color": r["p_color"],
+            "createdBy": r["p_created_by"],
+            "teams": [],
+            "customFields": [],
+            "isExternal": False,
         }
         if r["p_company_id"]:
-            project["company"] = {"id": r["p_company_id"], "name": r["c_name"], "hasImage": _b(r["c_has_image"]),
-                                  "description": r["c_description"]}
+            project["company"] = {
+                "id": r["p_company_id"],
+                "name": r["c_name"],
+                "hasImage": _b(r["c_has_image"]),
+                "description": r["c_description"],
+            }
         if r["p_type_id"]:
-            project["projectType"] = {"id": r["p_type_id"], "name": r["pt_name"], "icon": r["pt_icon"],
-                                      "isArchived": False}
+            project["projectType"] = {
+                "id": r["p_type_id"],
+                "name": r["pt_name"],
+                "icon": r["pt_icon"],
+                "isArchived": False,
+            }
         body["project"] = project
     return body
 
@@ -377,30 +539,52 @@ def _task(r: Row, assignees: list[dict[str, Any]]) -> dict[str, Any]:
 def file_infos(store: Store, rowids: Sequence[int]) -> list[dict[str, Any]]:
     if not rowids:
         return []
-    rows = _ordered(store.read(f"SELECT f.rowid AS rid, f.* FROM files f WHERE f.rowid IN ({_in(rowids)})",
-                               rowids), rowids)
+    rows = _ordered(
+        store.read(f"SELECT f.rowid AS rid, f.* FROM files f WHERE f.rowid IN ({_in(rowids)})", rowids), rowids
+    )
     versions = store.versions_of([r["id"] for r in rows])
     return [task_file_info(r, versions[r["id"]]) for r in rows]
 
 
 def _version(v: Row) -> dict[str, Any]:
     return {
-        "id": v["id"], "fileInfoId": v["file_id"], "version": v["version"], "size": v["size"],
-        "width": v["width"], "height": v["height"], "createdOn": v["created_on"], "createdBy": v["created_by"],
-        "updatedOn": v["created_on"], "updatedBy": v["created_by"],
+        "id": v["id"],
+        "fileInfoId": v["file_id"],
+        "version": v["version"],
+        "size": v["size"],
+        "width": v["width"],
+        "height": v["height"],
+        "createdOn": v["created_on"],
+        "createdBy": v["created_by"],
+        "updatedOn": v["created_on"],
+        "updatedBy": v["created_by"],
     }
 
 
 def _file_info_base(**values: Any) -> dict[str, Any]:
-    return {"isCommentFile": False, "externalProvider": None, "externalFileUrl": None,
-            "isHiddenForConnectUsers": False, **values}
+    return {
+        "isCommentFile": False,
+        "externalProvider": None,
+        "externalFileUrl": None,
+        "isHiddenForConnectUsers": False,
+        **values,
+    }
 
 
 def task_file_info(r: Row, versions: list[Row]) -> dict[str, Any]:
     return _file_info_base(
-        name=r["name"], description=r["description"], id=r["id"], entityId=r["task_id"], taskId=r["task_id"],
-        fileName=r["file_name"], entityType="task", mimeType=r["mime_type"], createdOn=r["created_on"],
-        createdBy=r["created_by"], updatedOn=r["updated_on"], updatedBy=r["updated_by"],
+        name=r["name"],
+        description=r["description"],
+        id=r["id"],
+        entityId=r["task_id"],
+        taskId=r["task_id"],
+        fileName=r["file_name"],
+        entityType="task",
+        mimeType=r["mime_type"],
+        createdOn=r["created_on"],
+        createdBy=r["created_by"],
+        updatedOn=r["updated_on"],
+        updatedBy=r["updated_by"],
         fileVersions=[_version(v) for v in versions],
     )
 
@@ -409,13 +593,29 @@ def image_file_info(image: Row) -> dict[str, Any]:
     _table, entity_type, owner_key = IMAGE_ENTITIES[image["entity_name"]]
     owner = {owner_key: image["entity_id"]} if owner_key else {}
     version = {
-        "id": image["version_id"], "fileInfoId": image["file_id"], "version": 1, "size": image["size"],
-        "width": image["width"], "height": image["height"], "createdOn": image["created_on"],
-        "createdBy": image["created_by"], "updatedOn": image["created_on"], "updatedBy": image["created_by"],
+        "id": image["version_id"],
+        "fileInfoId": image["file_id"],
+        "version": 1,
+        "size": image["size"],
+        "width": image["width"],
+        "height": image["height"],
+        "createdOn": image["created_on"],
+        "createdBy": image["created_by"],
+        "updatedOn": image["created_on"],
+        "updatedBy": image["created_by"],
     }
     return _file_info_base(
-        name=image["file_name"], description=None, id=image["file_id"], entityId=image["entity_id"], **owner,
-        fileName=image["file_name"], entityType=entity_type, mimeType=image["mime_type"],
-        createdOn=image["created_on"], createdBy=image["created_by"], updatedOn=image["created_on"],
-        updatedBy=image["created_by"], fileVersions=[version],
+        name=image["file_name"],
+        description=None,
+        id=image["file_id"],
+        entityId=image["entity_id"],
+        **owner,
+        fileName=image["file_name"],
+        entityType=entity_type,
+        mimeType=image["mime_type"],
+        createdOn=image["created_on"],
+        createdBy=image["created_by"],
+        updatedOn=image["created_on"],
+        updatedBy=image["created_by"],
+        fileVersions=[version],
     )

@@ -1,17 +1,14 @@
-"""Small HTTP helpers the route modules share: JSON and list responses, request bodies,
-multipart file intake with awork's size limits, query flags."""
+"""awork's HTTP helpers: list responses with its paging headers, its request bodies, multipart
+file intake with its size limits, query flags. The generic ones are in `common.web` (imported
+from here by the routes too)."""
 
 from __future__ import annotations
 
 import json
 import math
-import mimetypes
-import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -21,17 +18,35 @@ from starlette.responses import Response
 
 from attache.sandbox.awork.errors import ApiError
 from attache.sandbox.awork.query import PageRequest, lower_params
-from attache.sandbox.awork.store import Store
+from attache.sandbox.common.web import (
+    content_disposition,
+    copy_upload,
+    declared_length,
+    guess_mime,
+    json_response,
+    store_of,
+)
+
+__all__ = [  # the generic helpers are re-exported: awork's routes take all their helpers from here
+    "FILE_LIMIT",
+    "IMAGE_LIMIT",
+    "ReceivedFile",
+    "content_disposition",
+    "flag",
+    "guess_mime",
+    "json_response",
+    "list_response",
+    "number",
+    "read_upload_form",
+    "receive_file",
+    "store_of",
+    "user_of",
+]
 
 MB = 1024 * 1024
 IMAGE_LIMIT = 100 * MB  # "The file size must not exceed 100MB" (profile images)
 FILE_LIMIT = 1024 * MB  # "The file size must not exceed 1GB" (multipart entity files)
 MULTIPART_SLACK = 1 * MB  # boundaries and part headers around the file itself
-
-
-def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status, headers=headers, media_type="application/json; charset=utf-8")
 
 
 def list_response(items: list[dict[str, Any]], page: PageRequest, total: int) -> Response:
@@ -45,10 +60,6 @@ def list_response(items: list[dict[str, Any]], page: PageRequest, total: int) ->
             "aw-totalitems": str(total),
         },
     )
-
-
-def store_of(request: Request) -> Store:
-    return request.app.state.store
 
 
 def user_of(request: Request) -> str:
@@ -97,7 +108,8 @@ async def read_upload_form(request: Request) -> dict[str, Any]:
         problems.append({"property": "Description", "message": "'Description' must be a string."})
     if problems:
         raise ApiError(
-            400, "validation-failed",
+            400,
+            "validation-failed",
             "The model sent in the request is invalid. See the validation errors for details.",
             validation_errors=problems,
         )
@@ -113,17 +125,12 @@ class ReceivedFile:
     fields: dict[str, str]
 
 
-def _declared_length(request: Request) -> int | None:
-    raw = request.headers.get("content-length")
-    return int(raw) if raw and raw.isdigit() else None
-
-
 async def receive_file(request: Request, limit: int) -> ReceivedFile:
     """Take the one file of a multipart body: part `File`, `file`, or any single file part
     (awork.md §5.1: ASP.NET binds the first file whatever its name)."""
     if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
         raise ApiError.validation("File", "Send the file as multipart/form-data with a part named 'File'.")
-    declared = _declared_length(request)
+    declared = declared_length(request)
     if declared is not None and declared > limit + MULTIPART_SLACK:
         raise ApiError.too_large(limit)  # decided before reading a byte of the body
 
@@ -147,7 +154,7 @@ async def receive_file(request: Request, limit: int) -> ReceivedFile:
             upload = next((v for k, v in files if k.lower() == "file"), files[0][1])
             store = store_of(request)
             target = store.incoming_path()
-            size = await run_in_threadpool(_copy, upload, target)
+            size = await run_in_threadpool(copy_upload, upload, target)
     except ClientDisconnect:
         raise ApiError(400, "validation-failed", "The client went away during the upload.") from None
     except HTTPException as exc:  # Starlette's multipart errors
@@ -157,23 +164,3 @@ async def receive_file(request: Request, limit: int) -> ReceivedFile:
         raise ApiError.too_large(limit)
     filename = upload.filename or fields.get("filename") or "file"
     return ReceivedFile(target, Path(filename).name, upload.content_type, size, fields)
-
-
-def _copy(upload: UploadFile, target: Path) -> int:
-    upload.file.seek(0)
-    with target.open("wb") as out:
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-        return out.tell()
-
-
-def guess_mime(file_name: str, sent: str | None = None) -> str:
-    if sent and sent.split(";")[0].strip().lower() not in ("", "application/octet-stream"):
-        return sent.split(";")[0].strip()
-    return mimetypes.guess_type(file_name)[0] or "application/octet-stream"
-
-
-def content_disposition(file_name: str, inline: bool = False) -> str:
-    """Both forms, as awork sends them: an ASCII fallback and the exact UTF-8 name."""
-    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in file_name)
-    kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(file_name, safe='')}"

@@ -14,10 +14,22 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 # Pairs of colours that make a pleasant diagonal gradient.
 PALETTES: list[tuple[str, str]] = [
-    ("#ff9a8b", "#ff6a88"), ("#a18cd1", "#fbc2eb"), ("#84fab0", "#8fd3f4"), ("#fccb90", "#d57eeb"),
-    ("#5ee7df", "#b490ca"), ("#f6d365", "#fda085"), ("#667eea", "#764ba2"), ("#43e97b", "#38f9d7"),
-    ("#fa709a", "#fee140"), ("#30cfd0", "#330867"), ("#4facfe", "#00c6fb"), ("#f093fb", "#f5576c"),
-    ("#0ba360", "#3cba92"), ("#6a11cb", "#2575fc"), ("#ff758c", "#ff7eb3"), ("#c79081", "#dfa579"),
+    ("#ff9a8b", "#ff6a88"),
+    ("#a18cd1", "#fbc2eb"),
+    ("#84fab0", "#8fd3f4"),
+    ("#fccb90", "#d57eeb"),
+    ("#5ee7df", "#b490ca"),
+    ("#f6d365", "#fda085"),
+    ("#667eea", "#764ba2"),
+    ("#43e97b", "#38f9d7"),
+    ("#fa709a", "#fee140"),
+    ("#30cfd0", "#330867"),
+    ("#4facfe", "#00c6fb"),
+    ("#f093fb", "#f5576c"),
+    ("#0ba360", "#3cba92"),
+    ("#6a11cb", "#2575fc"),
+    ("#ff758c", "#ff7eb3"),
+    ("#c79081", "#dfa579"),
 ]
 
 
