@@ -540,7 +540,8 @@ class Stack:
 def _serve_sandbox(args: argparse.Namespace) -> int:
     """Host the awork sandbox with Azurite as its blob storage until stdin closes."""
     install_signal_exits()
-    from attache.sandbox import AzuriteBlobs, SandboxServer
+    from attache.sandbox import SandboxServer
+    from attache.sandbox.awork.blobs import AzuriteBlobs
 
     blobs = AzuriteBlobs(args.endpoint, AZURITE_ACCOUNT, AZURITE_KEY)
     try:

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support.tools import tool_missing
 
-from attache.sandbox import AzuriteBlobs, SandboxServer
+from attache.sandbox import SandboxServer
+from attache.sandbox.awork.blobs import AzuriteBlobs
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +113,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     """A running Azurite blob service (skipped when it is not installed)."""
     binary = _azurite_binary()
     if binary is None:
-        pytest.skip(
+        tool_missing(
             "Azurite is not installed: set AZURITE_BIN, or run "
             "`npm install --prefix .tools/azurite azurite@3.37.0`, or put azurite-blob on PATH"
         )

@@ -216,7 +216,7 @@ def _silence_stdout() -> None:
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:
-    from attache.sandbox.server import serve_forever
+    from attache.sandbox import serve_forever
 
     serve_forever(service=args.service, host=args.host, port=args.port, data_dir=args.data, token=args.token,
                   scale=args.scale, people=args.people, faults_rate=args.faults)

@@ -12,7 +12,7 @@ from ui_helpers import image_requests, png_bytes, put_picture
 from attache.core.models import EntityKind, EntityRef
 from attache.images.cache import AvatarCache as DiskCache
 from attache.images.cache import AvatarKey
-from attache.sandbox.faults import FaultPlan
+from attache.sandbox import FaultPlan
 from attache.ui.avatars import AvatarCache
 
 GREEN, RED = (0, 160, 0), (220, 20, 20)

@@ -13,7 +13,7 @@ from test_crop_dialog import corners, quadrants
 from ui_helpers import accept_crop, drag_and_drop
 
 from attache.core.models import EntityKind
-from attache.sandbox.faults import FaultPlan
+from attache.sandbox import FaultPlan
 from attache.ui.avatars import device_px
 from attache.ui.browse import EntityDelegate
 from attache.app.connections import token_connection

@@ -9,7 +9,7 @@ import pytest
 from ui_helpers import shown_window, store_count, stored_files, task_without_files
 
 from attache.core.models import EntityKind, EntityRef
-from attache.sandbox.faults import FaultPlan
+from attache.sandbox import FaultPlan
 from attache.ui.transfers import CANCELLED, DONE, FAILED, QUEUED, TransferQueue
 from attache.ui.transfers_view import TransfersModel, TransfersPanel, format_eta
 

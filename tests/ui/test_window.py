@@ -31,7 +31,7 @@ from ui_helpers import (
 )
 
 from attache.core.models import EntityKind
-from attache.sandbox.faults import FaultPlan
+from attache.sandbox import FaultPlan
 from attache.ui.messagebar import ERROR
 
 ACTIVE_USERS = "is_archived = 0"

@@ -179,11 +179,13 @@ class SandboxServer:
             daemon=True,
         )
         self._thread.start()
+        self._step("listening")  # once, however fast uvicorn comes up: a test may hold start-up here
         deadline = time.monotonic() + START_TIMEOUT
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"The {self.plugin.name} sandbox server did not start.")
-            self._step("listening")
+            if self._stop_requested:
+                raise StartCancelled(f"The {self.plugin.name} sandbox was stopped while starting (listening).")
             time.sleep(0.005)
 
     def request_stop(self) -> None:
