@@ -36,7 +36,8 @@ def configure_application(app) -> None:
 def create_window(*, sandbox: bool = False, service: str | None = None, restore: bool = True):
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
     from attache.core.services import DEFAULT_SERVICE
-    from attache.ui.main_window import MainWindow, settings
+    from attache.ui import settings
+    from attache.ui.main_window import MainWindow
     from attache.app.connections import (
         connection_from_env,
         forget_sandbox_accounts,
@@ -52,7 +53,7 @@ def create_window(*, sandbox: bool = False, service: str | None = None, restore:
     connection = connection_from_env()
     if connection is None:
         accounts = saved_accounts()
-        last = settings().value("account/last")
+        last = settings.last_account()
         account = next((a for a in accounts if a.name == last), accounts[0] if accounts else None)
         if account is not None:
             connection = saved_account_connection(account)
@@ -67,8 +68,10 @@ def run_app(sandbox: bool = False, service: str | None = None) -> int:
 
     from attache.ui import tasks
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
+    if not logging.getLogger().handlers:  # started without the CLI: the same log file as `attache -v` writes
+        from attache.logs import configure_logging
+
+        configure_logging(echo=True)
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
@@ -109,8 +112,7 @@ def _quit_on_terminate(app, window):
         receiver.recv(64)
         if received:
             log.info("asked to stop (signal %s): closing", received[0])
-            window._quitting = True
-            window.close()
+            window.quit_now()
             app.quit()
 
     previous_fd = signal.set_wakeup_fd(sender.fileno())
