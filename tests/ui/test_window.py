@@ -1,4 +1,4 @@
-"""The window on the awork sandbox over real HTTP, without the transfer engine: browse, search,
+"""The window on the awork sandbox over real HTTP, uploads through the transfer engine: browse, search,
 drops, pastes, errors, settings."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ui_helpers import (
     png_bytes,
     put_picture,
     row_centre,
+    session_on,
     shown_window,
     store_count,
     stored_files,
@@ -193,7 +194,8 @@ def test_a_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Pat
     folder = tmp_path / "photos"
     folder.mkdir()
     view = window.list_view
-    drag_and_drop(view.viewport(), row_centre(view, 0), [folder])
+    assert drag_and_drop(view.viewport(), row_centre(view, 0), [folder]) == (True, True)
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)  # the files are checked on a worker, on drop
     assert window.message_bar.level == ERROR
     assert window.message_bar.text() == f"{folder} is a folder; choose the files inside it instead"
     assert window.queue.jobs() == []
@@ -207,6 +209,7 @@ def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, server, tmp_pat
     slot = window.detail.slot
     accepted_enter, _ = drag_and_drop(slot, QPointF(slot.rect().center()), [text])
     assert accepted_enter  # accepted, so the drop arrives and the refusal is explained
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)
     assert window.message_bar.text() == "notes.png is not an image; drop a PNG, JPEG or GIF file here"
     assert window.queue.jobs() == []
 
@@ -221,6 +224,7 @@ def test_an_image_over_the_limit_is_refused(window, qtbot, server, tmp_path: Pat
     slot = window.detail.slot
     began = time.monotonic()
     drag_and_drop(slot, QPointF(slot.rect().center()), [big])
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)
     assert window.message_bar.text() == "huge.png is 100.5 MB; awork accepts profile images up to 100 MB"
     assert window.queue.jobs() == []
     assert image_requests(server, "POST", since=began) == []
@@ -245,7 +249,7 @@ def test_tasks_cannot_take_a_picture(window, qtbot, server):
     _select(window, qtbot, window.list_model.entity(0).id)
     detail = window.detail
     assert not detail.choose_button.isEnabled()
-    assert detail.choose_button.toolTip() == "awork cannot give a task a picture"
+    assert detail.choose_button.toolTip() == "awork cannot set the picture of a task from a file."
     assert not detail.slot.editable
 
 
@@ -363,7 +367,7 @@ def test_geometry_and_splitter_are_remembered(server, make_backend, make_window,
     again_backend = make_backend(server)
     again = make_window(restore=True)
     again.show()
-    again.set_backend(again_backend, workspace=again_backend.workspace())
+    again.show_session(session_on(again_backend))
     assert again.splitter.sizes() == sizes
 
 
@@ -372,7 +376,7 @@ def test_quitting_with_transfers_running_asks_first(window, qtbot, monkeypatch, 
 
     asked = []
     monkeypatch.setattr(window.queue, "active_count", lambda: 2)
-    monkeypatch.setattr(window, "_confirm_stop_transfers", lambda verb: asked.append(verb) or False)
+    monkeypatch.setattr(window.transfer_actions, "confirm_stop", lambda verb: asked.append(verb) or False)
     event = QCloseEvent()
     window.closeEvent(event)
     assert asked == ["Quit"] and not event.isAccepted()

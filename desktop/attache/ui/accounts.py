@@ -199,7 +199,6 @@ class AccountsController(QObject):
         return engine.waiting_for_sign_in() if engine is not None else {}
 
     def _update_switcher(self) -> None:
-        window = self.window
         connection = self.session.connection
         account = self.current_account()
         held = self._held_accounts()
