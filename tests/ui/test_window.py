@@ -484,3 +484,39 @@ def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(window, 
     for button in (window.detail.choose_button, window.detail.remove_button, window.detail.tasks_button):
         assert button.width() >= button.sizeHint().width(), button.text()  # whole, not clipped
     assert not window.list_view.horizontalScrollBar().isVisible()  # long names are elided instead
+
+
+def test_quitting_while_the_sandbox_starts_leaves_nothing_behind(make_window, qtbot, monkeypatch, tmp_path: Path):
+    """The sandbox comes up only after the window has closed: it is stopped at once, and its
+    store and template are removed. The start is held until the window has given up on it."""
+    import tempfile
+    import threading
+
+    from attache.sandbox import SandboxServer
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    began, real_start = threading.Event(), SandboxServer.start
+
+    stops: list[threading.Event] = []
+
+    known = threading.Event()
+
+    def held_start(server):
+        began.set()
+        assert known.wait(30) and stops[0].wait(30), "the window never gave up on the sandbox"
+        return real_start(server)
+
+    monkeypatch.setattr(SandboxServer, "start", held_start)
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    stops.append(window.opener.stop_event)
+    known.set()
+    assert began.wait(30) and window.opener.busy  # still starting
+    window.quit_now()
+    assert window.backend is None
+    # the seeded template is the process's, shared by its sandboxes and removed when it exits
+    # (tests/integration/test_cli.py checks that); the sandbox's own store and queue are gone now
+    assert [p.name for p in private_tmp.iterdir() if not p.name.startswith("attache-awork-template-")] == []

@@ -35,9 +35,17 @@ def configure_application(app) -> None:
 
 def create_window(*, sandbox: bool = False, service: str | None = None, restore: bool = True):
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
+    from attache.ui.main_window import MainWindow
+
+    window = MainWindow(restore=restore)
+    start_connecting(window, sandbox=sandbox, service=service)
+    return window
+
+
+def start_connecting(window, *, sandbox: bool = False, service: str | None = None) -> None:
+    """Open the sandbox, the environment's account, the last saved account, or nothing."""
     from attache.core.services import DEFAULT_SERVICE
     from attache.ui import settings
-    from attache.ui.main_window import MainWindow
     from attache.app.connections import (
         connection_from_env,
         forget_sandbox_accounts,
@@ -45,10 +53,9 @@ def create_window(*, sandbox: bool = False, service: str | None = None, restore:
         saved_accounts,
     )
 
-    window = MainWindow(restore=restore)
     if sandbox:
         window.open_sandbox(service or DEFAULT_SERVICE)
-        return window
+        return
     forget_sandbox_accounts()  # of sandboxes whose process crashed
     connection = connection_from_env()
     if connection is None:
@@ -59,7 +66,6 @@ def create_window(*, sandbox: bool = False, service: str | None = None, restore:
             connection = saved_account_connection(account)
     if connection is not None:
         window.open_connection(connection)
-    return window
 
 
 def run_app(sandbox: bool = False, service: str | None = None) -> int:
@@ -75,9 +81,12 @@ def run_app(sandbox: bool = False, service: str | None = None) -> int:
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
-    window = create_window(sandbox=sandbox, service=service)
+    from attache.ui.main_window import MainWindow
+
+    window = MainWindow()
     window.show()
-    stop_watching = _quit_on_terminate(app, window)
+    stop_watching = _quit_on_terminate(app, window)  # before connecting: a SIGTERM at any time closes cleanly
+    start_connecting(window, sandbox=sandbox, service=service)
     try:
         return app.exec()
     finally:

@@ -287,6 +287,7 @@ class MainWindow(QMainWindow):
         if self._splitter_state is not None:
             self.splitter.restoreState(self._splitter_state)
             self._splitter_state = None
+        log.info("connected to %s", connection.label or connection.account)
         self.connected.emit()
 
     def close_account(self) -> None:

@@ -7,6 +7,7 @@ closes it (`cancel`).
 
 from __future__ import annotations
 
+import logging
 import threading
 
 from PySide6.QtCore import QObject
@@ -16,6 +17,8 @@ from attache.app.connections import Connection
 from attache.core.errors import CancelledError
 from attache.core.services import DEFAULT_SERVICE, display_name
 from attache.ui import tasks
+
+log = logging.getLogger(__name__)
 
 UPLOAD_WORKERS = 4  # uploads in parallel (the engine's workers); a common default of transfer tools
 OPENING_WAIT_S = 10.0  # how long quitting waits for a connection still opening, to close what it made
@@ -31,6 +34,11 @@ class Opener(QObject):
     def busy(self) -> bool:
         """A sandbox is starting or a connection opening."""
         return self._opening is not None
+
+    @property
+    def stop_event(self) -> threading.Event | None:
+        """Set when the window gives up on what is opening (it closed); None when nothing is."""
+        return self._opening[1] if self._opening is not None else None
 
     def open_connection(self, connection: Connection) -> None:
         """Connect on a worker: make the backend, check the account, open the transfer journal."""
@@ -48,7 +56,11 @@ class Opener(QObject):
                                    f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
-        handle = tasks.run_task(lambda: start_sandbox(service_id, stop=stop), self._sandbox_started,
+        def start() -> Connection:
+            log.info("starting the sandbox (%s)", service_id)
+            return start_sandbox(service_id, stop=stop)
+
+        handle = tasks.run_task(start, self._sandbox_started,
                                 self._sandbox_failed, owner=self)
         self._opening = (handle, stop, None) if not handle.done else None
 
