@@ -273,7 +273,8 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel) -> str:
     if model.loading and loaded == 0:
         return "Loading…"
     if filtered.query():
-        return f"{shown:,} of {loaded:,} match" + ("" if model.exhausted else " (loading more…)" if model.loading else "")
+        more = "" if model.exhausted else " (loading more…)" if model.loading else ""
+        return f"{shown:,} of {loaded:,} match{more}"
     if total is not None and total > loaded:
         return f"{loaded:,} of {total:,}"
     noun = model.kind.singular if loaded == 1 else model.kind.label.lower()

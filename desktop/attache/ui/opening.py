@@ -52,8 +52,8 @@ class Opener(QObject):
     def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
         from attache.app.connections import start_sandbox
 
-        self.window.empty.set_busy("Starting the sandbox…",
-                                   f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
+        self.window.empty.set_busy(
+            "Starting the sandbox…", f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
         def start() -> Connection:
