@@ -279,9 +279,9 @@ def child_responsive(base_url: str, token: str) -> dict:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
     from attache.core.models import EntityKind
-    from attache.ui import main_window, tasks
+    from attache.ui import opening, tasks
 
-    main_window.UPLOAD_WORKERS = 8
+    opening.UPLOAD_WORKERS = 8
     app, window = _app_and_window(base_url, token)
     _spin_until(app, lambda: window.backend is not None and window.list_model.rowCount() > 0)
     window.show_kind(EntityKind.TASK)
@@ -337,11 +337,11 @@ def child_responsive(base_url: str, token: str) -> dict:
 
     def again(job) -> None:
         if scroller.isActive() and job.path is not None:
-            window.queue.attach(window.backend, task.ref, target, [job.path])
+            window.queue.attach(task.ref, target, [job.path])
 
     if not os.environ.get("BENCH_NO_UPLOADS"):
         window.queue.jobFinished.connect(again)
-        window.queue.attach(window.backend, task.ref, target, paths)
+        window.queue.attach(task.ref, target, paths)
 
     # a user dragging the scroll bar down the whole list of people at a steady speed (by the
     # clock, so a late timer does not slow the scroll down); pages load as the end comes near

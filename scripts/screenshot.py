@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         path.write_bytes(_wireframe_png() if name.endswith(".png") else os.urandom(size))
         paths.append(path)
     before = files.rowCount()
-    window.queue.attach(window.backend, entity.ref, f"Task “{entity.name}”", paths)
+    window.queue.attach(entity.ref, f"Task “{entity.name}”", paths)
     wait_until(lambda: len(window.queue.jobs()) == 3 and all(j.finished_state for j in window.queue.jobs()))
     wait_until(lambda: files.rowCount() >= before + 3)
     window.transfers.model.tick()

@@ -178,7 +178,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         configure_logging(verbose=args.verbose)
     if args.command is None:
-        return _open_window(sandbox=args.sandbox, service_id=args.window_service)
+        return _open_window(sandbox=args.sandbox, service_id=args.window_service, verbose=args.verbose)
     handler = _COMMANDS[args.command]
     try:
         return handler(args)
@@ -197,9 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0  # pragma: no cover
 
 
-def _open_window(*, sandbox: bool, service_id: str) -> int:
+def _open_window(*, sandbox: bool, service_id: str, verbose: bool = False) -> int:
+    from attache.logs import configure_logging
     from attache.ui.app import run_app
 
+    configure_logging(verbose=verbose, echo=True)  # the log file, and the terminal the window was started from
     return run_app(sandbox=sandbox, service=service_id)
 
 

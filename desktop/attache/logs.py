@@ -17,8 +17,11 @@ LOG_FILE = "attache.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
-def configure_logging(*, verbose: bool = False) -> logging.Handler:
-    """Log INFO and above to the rotating file (DEBUG with `verbose`); returns its handler."""
+def configure_logging(*, verbose: bool = False, echo: bool = False) -> logging.Handler:
+    """Log INFO and above to the rotating file (DEBUG with `verbose`); returns its handler.
+
+    `echo` also writes the records to stderr (the window: a terminal that started it shows what
+    happens); the CLI keeps stderr for its own messages."""
     directory = app_dirs().log
     directory.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(directory / LOG_FILE, maxBytes=2_000_000, backupCount=3,
@@ -27,6 +30,11 @@ def configure_logging(*, verbose: bool = False) -> logging.Handler:
     install_redaction(handler)
     root = logging.getLogger()
     root.addHandler(handler)
+    if echo:
+        terminal = logging.StreamHandler()
+        terminal.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        install_redaction(terminal)
+        root.addHandler(terminal)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     # httpx logs every request at INFO: useful in the file, noise at the default level.
     logging.getLogger("httpx").setLevel(logging.DEBUG if verbose else logging.WARNING)

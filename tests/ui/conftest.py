@@ -93,3 +93,32 @@ def make_backend():
         backend.close()
     for client in clients:
         client.close()
+
+
+@pytest.fixture
+def make_queue(tmp_path):
+    """TransferQueues on real engines, each with a journal of its own; engines shut down after the test.
+
+    `tries`: transient failures in a row before a job fails (the engine's retry policy, without its pauses)."""
+    from attache.core.accounts import AccountRef
+    from attache.transfers import Journal, RetryPolicy, TransferEngine
+    from attache.ui import tasks
+    from attache.ui.transfers import TransferQueue
+
+    engines = []
+
+    def make(backend, *, workers: int = 4, tries: int | None = None):
+        retry = RetryPolicy(max_tries=tries, base_delay=0.0, max_delay=0.0) if tries else None
+        journal = Journal(tmp_path / f"queue-{len(engines)}.sqlite3")
+        engine = TransferEngine(journal, lambda ref: backend, workers=workers, retry=retry, poll_interval=0.05)
+        engines.append(engine)
+        queue = TransferQueue()
+        queue.set_engine(engine, AccountRef(backend.service, backend.account))
+        engine.start()
+        return queue
+
+    yield make
+    for engine in engines:
+        engine.shutdown(timeout=10)
+        engine.journal.close()
+    tasks.runner().wait(15_000)

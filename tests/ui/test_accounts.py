@@ -24,7 +24,7 @@ from attache.ui import accounts_dialog
 from attache.ui.messagebar import WARNING
 from attache.core.services import SERVICES
 from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
-from attache.ui.transfers import DONE, FAILED
+from attache.transfers import JobState
 
 SECRET_SERVICE_ENV = ("HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
                       "DBUS_SESSION_BUS_ADDRESS")
@@ -143,9 +143,9 @@ def test_an_api_key_is_checked_then_kept_in_the_keyring_and_the_workspace_shown(
     home = Path(os.environ["ATTACHE_HOME"])
     assert files_containing(home, sandbox.token) == []
     assert files_containing(home, "Northwind Studio")  # accounts.json, without the key
-    from attache.ui.main_window import settings
+    from attache.ui import settings
 
-    assert settings().value("account/last") == "Work"
+    assert settings.last_account() == "Work"
     assert window.engine is not None and window.engine._hold_on_sign_in
 
 
@@ -270,9 +270,9 @@ def test_sign_out_deletes_the_secret_and_remove_forgets_the_account(make_window,
 
     window.accounts.switch_to(store.get("Other"))
     wait_for_workspace(window, qtbot)
-    from attache.ui.main_window import settings
+    from attache.ui import settings
 
-    assert settings().value("account/last") == "Other"  # the next start opens it
+    assert settings.last_account() == "Other"  # the next start opens it
     assert window.accounts.remove_action.isEnabled()
     window.accounts.remove_action.trigger()
     assert asked[-1][1] == "Remove “Other”?"
@@ -316,7 +316,7 @@ def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, f
     qtbot.waitUntil(lambda: "The sign-in for “work” has expired" in bar.text(), timeout=20_000)
     assert bar.level == WARNING and bar._action.text() == "Sign in again"
     jobs = window.queue.jobs()
-    assert len(jobs) == 3 and not any(job.state == FAILED for job in jobs)
+    assert len(jobs) == 3 and not any(job.state == JobState.FAILED for job in jobs)
     assert window.accounts.switcher.attention
 
     bar._action.click()
@@ -326,7 +326,7 @@ def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, f
     dialog.api_key.setText(sandbox.token)  # a new key for the same account
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 3 and all(j.state == DONE for j in window.queue.jobs()),
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 3 and all(j.state == JobState.DONE for j in window.queue.jobs()),
                     timeout=20_000)
     assert window.engine.waiting_for_sign_in() == {}
     assert secrets.memory.load("work")["api_key"] == sandbox.token

@@ -13,7 +13,7 @@ from attache.core.models import EntityKind, EntityRef
 from attache.images.cache import AvatarCache as DiskCache
 from attache.images.cache import AvatarKey
 from attache.sandbox import FaultPlan
-from attache.ui.avatars import AvatarCache
+from attache.ui.avatars import AvatarLoader
 
 GREEN, RED = (0, 160, 0), (220, 20, 20)
 IMAGES = r"^GET /api/v1/files/images/"
@@ -44,7 +44,7 @@ def disk(tmp_path):
 
 @pytest.fixture
 def avatars(app, qtbot, backend, disk):
-    cache = AvatarCache()
+    cache = AvatarLoader()
     cache.set_backend(backend, disk=disk)
     yield cache
     from attache.ui import tasks
@@ -165,7 +165,7 @@ def test_memory_is_bounded_by_bytes(app, qtbot, server, make_backend, tmp_path):
     people = [user for page in backend.iter_pages(EntityKind.USER) for user in page.items
               if user.name.startswith("Person ")]
     assert len(people) == 60 and all(user.has_image for user in people)
-    cache = AvatarCache(memory_bytes=20 * 36 * 36 * 4)  # twenty 36 px pictures
+    cache = AvatarLoader(memory_bytes=20 * 36 * 36 * 4)  # twenty 36 px pictures
     cache.set_backend(backend, disk=DiskCache(tmp_path / "avatars"))
     for user in people:
         cache.image(user, 36)

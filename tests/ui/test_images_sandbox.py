@@ -17,7 +17,7 @@ from attache.sandbox import FaultPlan
 from attache.ui.avatars import device_px
 from attache.ui.browse import EntityDelegate
 from attache.app.connections import token_connection
-from attache.ui.transfers import DONE
+from attache.transfers import JobState
 
 
 def _open(make_window, server):
@@ -69,7 +69,7 @@ def test_a_cropped_picture_is_uploaded_and_comes_back_turned(make_window, qtbot,
     picture = quadrants(tmp_path / "portrait.png", 900, 600)
     drag_and_drop(slot, QPointF(slot.rect().center()), [picture])
     accept_crop(window, qtbot, key=Qt.Key.Key_R)  # turn clockwise, then Enter
-    qtbot.waitUntil(lambda: bool(window.queue.jobs()) and window.queue.jobs()[0].state == DONE, timeout=20_000)
+    qtbot.waitUntil(lambda: bool(window.queue.jobs()) and window.queue.jobs()[0].state == JobState.DONE, timeout=20_000)
     job = window.queue.jobs()[0]
     assert job.name == "portrait.jpg"
     data = window.backend.get_image(user.ref)  # the stored original, as uploaded

@@ -11,7 +11,6 @@ from ui_helpers import store_count, stored_files, task_without_files
 
 from attache.core.models import EntityKind, EntityRef
 from attache.ui.models import EntityFilterModel, EntityListModel, FilesModel, KindsModel
-from attache.ui.transfers import TransferQueue
 from attache.ui.transfers_view import TransfersModel
 
 TASK_LIST = "/api/v1/me/allavailabletasks"
@@ -124,18 +123,18 @@ def test_files_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_
     qtmodeltester.check(model)
 
 
-def test_transfers_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_backend, tmp_path: Path):
+def test_transfers_model(qtmodeltester, app, qtbot, fresh_awork_sandbox, make_backend, make_queue, tmp_path: Path):
     server = fresh_awork_sandbox
     task_id = task_without_files(server)
-    queue = TransferQueue()
+    queue = make_queue(make_backend(server))
     model = TransfersModel(queue)
     paths = []
     for i in range(3):
         path = tmp_path / f"f{i}.bin"
         path.write_bytes(b"y" * 100_000)
         paths.append(path)
-    queue.attach(make_backend(server), EntityRef(EntityKind.TASK, task_id), "Task “First”", paths)
-    assert model.rowCount() == 3
+    queue.attach(EntityRef(EntityKind.TASK, task_id), "Task “First”", paths)
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and all(j.finished_state for j in queue.jobs()), timeout=10_000)
     model.tick()
     assert [model.index(r, TransfersModel.STATE).data() for r in range(3)] == ["Done"] * 3
     assert stored_files(server, task_id) == {path.name: b"y" * 100_000 for path in paths}

@@ -12,7 +12,7 @@ from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 from attache.core.models import EntityKind
 from attache.ui.messagebar import ERROR
 from attache.app.connections import token_connection
-from attache.ui.transfers import DONE
+from attache.transfers import JobState
 
 
 def _open(make_window, qtbot, server, token=None):
@@ -58,7 +58,7 @@ def test_three_files_dropped_on_a_task_row_upload_through_the_engine(window, qtb
     assert drag_and_drop(view.viewport(), row_centre(view, 3), paths) == (True, True)
     qtbot.waitUntil(lambda: len(window.queue.jobs()) == 3, timeout=10_000)
     assert all(job.engine_id is not None for job in window.queue.jobs())  # journaled
-    qtbot.waitUntil(lambda: all(job.state == DONE for job in window.queue.jobs()), timeout=20_000)
+    qtbot.waitUntil(lambda: all(job.state == JobState.DONE for job in window.queue.jobs()), timeout=20_000)
     names = {p.name for p in paths}
     qtbot.waitUntil(lambda: names <= {files.file(r).name for r in range(files.rowCount())}, timeout=10_000)
     assert {files.file(r).name for r in range(files.rowCount())} == before | names
@@ -154,13 +154,13 @@ def test_the_queue_survives_a_restart(make_window, qtbot, fresh_awork_sandbox, t
     task = first.list_model.entity(0)
     path = tmp_path / "contract.pdf"
     path.write_bytes(b"%PDF-1.4\n" + b"0" * 50_000)
-    first.queue.attach(first.backend, task.ref, f"Task “{task.name}”", [path])
-    qtbot.waitUntil(lambda: len(first.queue.jobs()) == 1 and first.queue.jobs()[0].state == DONE, timeout=15_000)
+    first.queue.attach(task.ref, f"Task “{task.name}”", [path])
+    qtbot.waitUntil(lambda: len(first.queue.jobs()) == 1 and first.queue.jobs()[0].state == JobState.DONE, timeout=15_000)
     first._quitting = True
     first.close()
 
     second = _open(make_window, qtbot, fresh_awork_sandbox)
     qtbot.waitUntil(lambda: second.backend is not None and second.transfers.model.rowCount() == 1, timeout=15_000)
     job = second.queue.jobs()[0]
-    assert (job.name, job.state) == ("contract.pdf", DONE)
+    assert (job.name, job.state) == ("contract.pdf", JobState.DONE)
     qtbot.waitUntil(lambda: task.name in job.target, timeout=5000)  # the label is looked up again

@@ -9,7 +9,7 @@ from ui_helpers import drag_and_drop, row_centre
 from attache.core.models import EntityKind
 from attache.ui.models import EntityRole
 from attache.app.connections import token_connection
-from attache.ui.transfers import DONE, QUEUED
+from attache.transfers import JobState
 
 
 def _open(make_window, qtbot, server):
@@ -43,12 +43,12 @@ def test_paused_uploads_wait_and_resume_finishes_them(make_window, qtbot, fresh_
     assert drag_and_drop(view.viewport(), row_centre(view, 2), _files(tmp_path, 2)) == (True, True)
     qtbot.waitUntil(lambda: len(window.queue.jobs()) == 2, timeout=10_000)
     qtbot.wait(300)
-    assert all(job.state == QUEUED for job in window.queue.jobs())
+    assert all(job.state == JobState.QUEUED for job in window.queue.jobs())
     assert not any(r.path.endswith("/byuploadid") for r in fresh_awork_sandbox.requests)
 
     panel.pause_button.click()
     assert not window.engine.paused and panel.pause_button.text() == "Pause"
-    qtbot.waitUntil(lambda: all(job.state == DONE for job in window.queue.jobs()), timeout=20_000)
+    qtbot.waitUntil(lambda: all(job.state == JobState.DONE for job in window.queue.jobs()), timeout=20_000)
 
 
 def test_with_resume_on_start_off_the_queue_starts_paused(make_window, qtbot, fresh_awork_sandbox):
@@ -66,7 +66,7 @@ def test_a_cancelled_upload_can_be_retried(make_window, qtbot, fresh_awork_sandb
     arrives once."""
     from ui_helpers import stored_files
 
-    from attache.ui.transfers import CANCELLED
+    from attache.transfers import JobState
 
     window = _open(make_window, qtbot, fresh_awork_sandbox)
     panel = window.transfers
@@ -81,15 +81,15 @@ def test_a_cancelled_upload_can_be_retried(make_window, qtbot, fresh_awork_sandb
 
     panel.view.setCurrentIndex(panel.model.index(0, 0))
     panel.cancel_button.click()
-    qtbot.waitUntil(lambda: job.state == CANCELLED, timeout=10_000)
+    qtbot.waitUntil(lambda: job.state == JobState.CANCELLED, timeout=10_000)
     panel.pause_button.click()  # resumed: a cancelled job stays cancelled
     qtbot.wait(200)
-    assert job.state == CANCELLED and path.name not in stored_files(fresh_awork_sandbox, task.id)
+    assert job.state == JobState.CANCELLED and path.name not in stored_files(fresh_awork_sandbox, task.id)
 
     panel.view.setCurrentIndex(panel.model.index(0, 0))
     assert panel.retry_button.isEnabled()
     panel.retry_button.click()
-    qtbot.waitUntil(lambda: job.state == DONE, timeout=20_000)
+    qtbot.waitUntil(lambda: job.state == JobState.DONE, timeout=20_000)
     assert job.engine_id == engine_id and len(window.queue.jobs()) == 1
     assert stored_files(fresh_awork_sandbox, task.id)[path.name] == path.read_bytes()
 

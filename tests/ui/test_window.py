@@ -1,4 +1,4 @@
-"""The window on the awork sandbox over real HTTP, without the transfer engine: browse, search,
+"""The window on the awork sandbox over real HTTP, uploads through the transfer engine: browse, search,
 drops, pastes, errors, settings."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ui_helpers import (
     png_bytes,
     put_picture,
     row_centre,
+    session_on,
     shown_window,
     store_count,
     stored_files,
@@ -193,7 +194,8 @@ def test_a_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Pat
     folder = tmp_path / "photos"
     folder.mkdir()
     view = window.list_view
-    drag_and_drop(view.viewport(), row_centre(view, 0), [folder])
+    assert drag_and_drop(view.viewport(), row_centre(view, 0), [folder]) == (True, True)
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)  # the files are checked on a worker, on drop
     assert window.message_bar.level == ERROR
     assert window.message_bar.text() == f"{folder} is a folder; choose the files inside it instead"
     assert window.queue.jobs() == []
@@ -207,6 +209,7 @@ def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, server, tmp_pat
     slot = window.detail.slot
     accepted_enter, _ = drag_and_drop(slot, QPointF(slot.rect().center()), [text])
     assert accepted_enter  # accepted, so the drop arrives and the refusal is explained
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)
     assert window.message_bar.text() == "notes.png is not an image; drop a PNG, JPEG or GIF file here"
     assert window.queue.jobs() == []
 
@@ -221,6 +224,7 @@ def test_an_image_over_the_limit_is_refused(window, qtbot, server, tmp_path: Pat
     slot = window.detail.slot
     began = time.monotonic()
     drag_and_drop(slot, QPointF(slot.rect().center()), [big])
+    qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)
     assert window.message_bar.text() == "huge.png is 100.5 MB; awork accepts profile images up to 100 MB"
     assert window.queue.jobs() == []
     assert image_requests(server, "POST", since=began) == []
@@ -245,7 +249,7 @@ def test_tasks_cannot_take_a_picture(window, qtbot, server):
     _select(window, qtbot, window.list_model.entity(0).id)
     detail = window.detail
     assert not detail.choose_button.isEnabled()
-    assert detail.choose_button.toolTip() == "awork cannot give a task a picture"
+    assert detail.choose_button.toolTip() == "awork cannot set the picture of a task from a file."
     assert not detail.slot.editable
 
 
@@ -363,7 +367,7 @@ def test_geometry_and_splitter_are_remembered(server, make_backend, make_window,
     again_backend = make_backend(server)
     again = make_window(restore=True)
     again.show()
-    again.set_backend(again_backend, workspace=again_backend.workspace())
+    again.show_session(session_on(again_backend))
     assert again.splitter.sizes() == sizes
 
 
@@ -372,7 +376,7 @@ def test_quitting_with_transfers_running_asks_first(window, qtbot, monkeypatch, 
 
     asked = []
     monkeypatch.setattr(window.queue, "active_count", lambda: 2)
-    monkeypatch.setattr(window, "_confirm_stop_transfers", lambda verb: asked.append(verb) or False)
+    monkeypatch.setattr(window.transfer_actions, "confirm_stop", lambda verb: asked.append(verb) or False)
     event = QCloseEvent()
     window.closeEvent(event)
     assert asked == ["Quit"] and not event.isAccepted()
@@ -480,3 +484,39 @@ def test_a_first_window_fits_a_small_screen_and_shows_its_buttons_whole(window, 
     for button in (window.detail.choose_button, window.detail.remove_button, window.detail.tasks_button):
         assert button.width() >= button.sizeHint().width(), button.text()  # whole, not clipped
     assert not window.list_view.horizontalScrollBar().isVisible()  # long names are elided instead
+
+
+def test_quitting_while_the_sandbox_starts_leaves_nothing_behind(make_window, qtbot, monkeypatch, tmp_path: Path):
+    """The sandbox comes up only after the window has closed: it is stopped at once, and its
+    store and template are removed. The start is held until the window has given up on it."""
+    import tempfile
+    import threading
+
+    from attache.sandbox import SandboxServer
+
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
+    began, real_start = threading.Event(), SandboxServer.start
+
+    stops: list[threading.Event] = []
+
+    known = threading.Event()
+
+    def held_start(server):
+        began.set()
+        assert known.wait(30) and stops[0].wait(30), "the window never gave up on the sandbox"
+        return real_start(server)
+
+    monkeypatch.setattr(SandboxServer, "start", held_start)
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    stops.append(window.opener.stop_event)
+    known.set()
+    assert began.wait(30) and window.opener.busy  # still starting
+    window.quit_now()
+    assert window.backend is None
+    # the seeded template is the process's, shared by its sandboxes and removed when it exits
+    # (tests/integration/test_cli.py checks that); the sandbox's own store and queue are gone now
+    assert [p.name for p in private_tmp.iterdir() if not p.name.startswith("attache-awork-template-")] == []

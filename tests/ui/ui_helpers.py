@@ -56,11 +56,25 @@ def drag_and_drop(widget, pos: QPointF, paths: list[Path]) -> tuple[bool, bool]:
     return accepted_enter, dropped.isAccepted()
 
 
-def shown_window(make_window, backend):
-    """A window, shown, on this backend and its workspace (the app looks it up on a worker)."""
+def session_on(backend, journal_folder: Path | None = None):
+    """An opened session on this backend, with a real transfer engine on a temporary journal
+    (what `attache.app.session.open_session` makes on a worker when the window connects)."""
+    import tempfile
+
+    from attache.app.connections import Connection
+    from attache.app.session import open_session
+
+    folder = journal_folder or Path(tempfile.mkdtemp(prefix="attache-test-journal-"))
+    connection = Connection(backend.service, backend.account, lambda: backend,
+                            journal_path=folder / "transfers.sqlite3", label=f"{backend.service} · test")
+    return open_session(connection, workers=4)
+
+
+def shown_window(make_window, backend, journal_folder: Path | None = None):
+    """A window, shown, on this backend and its workspace, uploading through a real engine."""
     window = make_window()
     window.show()
-    window.set_backend(backend, workspace=backend.workspace())
+    window.show_session(session_on(backend, journal_folder))
     return window
 
 

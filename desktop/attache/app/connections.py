@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from attache.core.accounts import Account, AccountRef, AccountStore
-from attache.core.errors import AttacheError, AuthenticationError, NotFoundError
+from attache.core.errors import AttacheError, AuthenticationError, CancelledError, NotFoundError
 from attache.core.services import DEFAULT_SERVICE, Service, service
 
 if TYPE_CHECKING:
@@ -98,9 +99,12 @@ def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool 
         quick=quick)
 
 
-def start_sandbox(service_id: str = DEFAULT_SERVICE) -> Connection:
+def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | None = None) -> Connection:
     """Worker thread: start a service's in-process sandbox on a free loopback port, demo data seeded.
-    Everything it creates is removed by the connection's close(), however far start-up got."""
+    Everything it creates is removed by the connection's close(), however far start-up got.
+
+    `stop` is set by a caller that went away meanwhile (a window closing while the sandbox starts):
+    a sandbox that comes up after that is stopped again at once, and CancelledError raised."""
     entry = service(service_id)
     try:
         from attache.sandbox import SandboxServer
@@ -123,6 +127,9 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE) -> Connection:
     connection.closers.append(folder.cleanup)
     connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
     connection.closers.append(server.stop)
+    if stop is not None and stop.is_set():
+        connection.close()
+        raise CancelledError("The sandbox was stopped while it started")
     return connection
 
 

@@ -8,136 +8,31 @@ local file read where it is shown.
 from __future__ import annotations
 
 import logging
-import threading
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt
-from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton, QSizePolicy, QStyle, QStyleOptionToolButton, QToolButton
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QMessageBox, QPushButton
 
-from attache.core.accounts import Account, AccountStore
-from attache.core.errors import AttacheError, AuthenticationError
-from attache.ui import tasks, theme
-from attache.ui.accounts_dialog import AccountDialog
-from attache.ui.messagebar import INFO, SUCCESS, WARNING
 from attache.app.secrets import AppSecrets, app_secrets
 from attache.app.sign_in import SignInResult, sign_out
+from attache.core.accounts import Account, AccountStore
+from attache.core.errors import AttacheError, AuthenticationError
 from attache.core.services import display_name
+from attache.transfers import JobState
+from attache.ui import settings, tasks
+from attache.ui.accounts_dialog import AccountDialog
+from attache.ui.accounts_switcher import AccountSwitcher
+from attache.ui.messagebar import INFO, SUCCESS, WARNING
+from attache.ui.transfer_rows import ACTIVE_STATES
 
 log = logging.getLogger(__name__)
 
 WAITING_FOR_SIGN_IN = "Waiting for sign-in"
-ACTIVE_JOB_STATES = ("queued", "running", "interrupted")
-
-# Tiles in the switcher: one colour per workspace, picked from its name.
-_TILE_COLOURS = ("#2f6fed", "#0f9d8a", "#8e44ad", "#d35400", "#c2185b", "#2e7d32", "#5d4037", "#00838f")
-
-
-def _tile_colour(name: str) -> QColor:
-    return QColor(_TILE_COLOURS[sum(map(ord, name)) % len(_TILE_COLOURS)])
-
 
 def _account_label(account: Account) -> str:
     if account.workspace and account.workspace != account.name:
         return f"{account.name} — {account.workspace}"
     return account.name
-
-
-class AccountSwitcher(QToolButton):
-    """The sidebar header: the workspace and the account; a click opens the accounts menu."""
-
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
-        self.setObjectName("AccountSwitcher")
-        self.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setAttribute(Qt.WidgetAttribute.WA_Hover, True)
-        self.title = "Attaché"
-        self.subtitle = ""
-        self.attention = False  # a sign-in is needed somewhere: a dot on the tile
-        self.set_account("Attaché", "")
-
-    def set_account(self, title: str, subtitle: str, *, attention: bool = False, note: str = "") -> None:
-        self.title, self.subtitle, self.attention = title, subtitle, attention
-        self.setAccessibleName(f"Account: {title}" + (f", {subtitle}" if subtitle else ""))
-        self.setAccessibleDescription("Switch, add or sign out of accounts")
-        lines = [title, subtitle, note, "A sign-in is needed: open this menu to sign in again" if attention else "",
-                 "Click to switch, add or sign out of accounts"]
-        self.setToolTip("\n".join(line for line in lines if line))
-        self.update()
-
-    def sizeHint(self) -> QSize:
-        metrics = QFontMetrics(self.font())
-        return QSize(180, max(52, metrics.height() * 2 + 24))
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(120, self.sizeHint().height())
-
-    def paintEvent(self, event) -> None:
-        option = QStyleOptionToolButton()
-        self.initStyleOption(option)
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        area = QRectF(self.rect()).adjusted(6, 5, -6, -5)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        pressed = self.isDown() or bool(option.state & QStyle.StateFlag.State_Sunken)
-        if pressed or hovered:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#dfe4eb" if pressed else "#e6eaf0"))
-            painter.drawRoundedRect(area, 8, 8)
-        if self.hasFocus() and option.state & QStyle.StateFlag.State_HasFocus:
-            painter.setPen(QPen(theme.ACCENT, 1.5))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(area.adjusted(0.75, 0.75, -0.75, -0.75), 8, 8)
-        # the tile: the workspace's initial on its colour
-        tile = QRectF(area.left() + 8, area.center().y() - 16, 32, 32)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(_tile_colour(self.title))
-        painter.drawRoundedRect(tile, 8, 8)
-        initial = (self.title.strip()[:1] or "A").upper()
-        tile_font = QFont(self.font())
-        tile_font.setBold(True)
-        tile_font.setPointSizeF(self.font().pointSizeF() * 1.15)
-        painter.setFont(tile_font)
-        painter.setPen(QColor("#ffffff"))
-        painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, initial)
-        if self.attention:
-            painter.setPen(QPen(QColor("#eef1f5"), 2))
-            painter.setBrush(QColor("#d97706"))
-            painter.drawEllipse(QRectF(tile.right() - 8, tile.top() - 3, 11, 11))
-        # the chevron
-        chevron_x = area.right() - 14
-        path = QPainterPath()
-        path.moveTo(chevron_x - 4, area.center().y() - 2)
-        path.lineTo(chevron_x, area.center().y() + 2)
-        path.lineTo(chevron_x + 4, area.center().y() - 2)
-        painter.setPen(QPen(theme.MUTED, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(path)
-        # two lines of text, elided
-        left = tile.right() + 10
-        width = max(10.0, chevron_x - 10 - left)
-        bold = QFont(self.font())
-        bold.setBold(True)
-        small = QFont(self.font())
-        small.setPointSizeF(self.font().pointSizeF() * 0.9)
-        bold_metrics, small_metrics = QFontMetrics(bold), QFontMetrics(small)
-        if self.subtitle:
-            top = area.center().y() - (bold_metrics.height() + small_metrics.height() + 2) / 2
-        else:
-            top = area.center().y() - bold_metrics.height() / 2
-        painter.setFont(bold)
-        painter.setPen(theme.TEXT)
-        painter.drawText(QRectF(left, top, width, bold_metrics.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         bold_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, int(width)))
-        if self.subtitle:
-            painter.setFont(small)
-            painter.setPen(theme.MUTED)
-            painter.drawText(QRectF(left, top + bold_metrics.height() + 2, width, small_metrics.height()),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             small_metrics.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, int(width)))
-        painter.end()
 
 
 class AccountsController(QObject):
@@ -146,44 +41,29 @@ class AccountsController(QObject):
     def __init__(self, window) -> None:
         super().__init__(window)
         self.window = window
+        self.session = window.session
         self.dialog: AccountDialog | None = None
         self._prompted: set = set()  # AccountRefs whose "sign in again" bar was shown for this hold
         self._signed_out: set[str] = set()  # account names signed out in this run
 
-        # the sidebar header
+        # what the window places: the switcher heads its sidebar, the button sits in its empty state,
+        # the action in its File menu beside Sign out
         self.menu = QMenu(window)
         self.menu.setObjectName("AccountsMenu")
         self.menu.aboutToShow.connect(self._fill_menu)
         self.switcher = AccountSwitcher(window)
         self.switcher.setMenu(self.menu)
-        side = window.workspace_label.parentWidget().layout()
-        side.insertWidget(0, self.switcher)
-        side.insertSpacing(1, 4)
-        window.workspace_label.hide()
-        window.account_label.hide()
-
-        # the empty state: open one of the saved accounts
         self.empty_button = QPushButton("Open an account", window.empty)
         self.empty_button.setAccessibleName("Open a saved account")
         self.empty_button.setMenu(self.menu)
-        window.empty.add_extra_button(self.empty_button)
-
-        # File menu: Remove account…, beside Sign out
         self.remove_action = QAction("&Remove account…", window)
         self.remove_action.setStatusTip("Forget this account and delete its sign-in")
         self.remove_action.triggered.connect(lambda checked=False: self.remove_account())
-        file_menu = _menu_of(window.sign_out_action)
-        if file_menu is not None:
-            actions = file_menu.actions()
-            after = actions.index(window.sign_out_action) + 1
-            file_menu.insertAction(actions[after] if after < len(actions) else None, self.remove_action)
-            file_menu.aboutToShow.connect(self._update_actions)
-        window.addAction(self.remove_action)
 
         window.connected.connect(self._connected)
         window.queue.jobChanged.connect(self._job_changed)
         window.list_model.failed.connect(self._browse_failed)  # after the window's own handler: this one wins
-        self._update_actions()
+        self.update_actions()
         self.refresh_empty_state()
 
     # ------------------------------------------------------------------ state
@@ -193,7 +73,7 @@ class AccountsController(QObject):
         return app_secrets()
 
     def current_account(self) -> Account | None:
-        connection = self.window.connection
+        connection = self.session.connection
         return getattr(connection, "saved_account", None) if connection is not None else None
 
     def accounts(self) -> list[Account]:
@@ -203,26 +83,25 @@ class AccountsController(QObject):
             log.warning("%s", error)
             return []
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         self.remove_action.setEnabled(self.current_account() is not None)
 
     def refresh_empty_state(self) -> None:
         self.window.empty.set_extra_visible(bool(self.accounts()))
 
     def _held_accounts(self) -> dict:
-        engine = self.window.engine
+        engine = self.session.engine
         return engine.waiting_for_sign_in() if engine is not None else {}
 
     def _update_switcher(self) -> None:
-        window = self.window
-        connection = window.connection
+        connection = self.session.connection
         account = self.current_account()
         held = self._held_accounts()
-        backend = window.backend
+        backend = self.session.backend
         if backend is None:
             self.switcher.set_account("Attaché", "Not signed in", attention=bool(held))
             return
-        workspace = window.workspace.name if window.workspace is not None else ""
+        workspace = self.session.workspace.name if self.session.workspace is not None else ""
         if connection is None:
             self.switcher.set_account(workspace or backend.account, display_name(backend.service),
                                       attention=bool(held))
@@ -245,12 +124,12 @@ class AccountsController(QObject):
         menu = self.menu
         menu.clear()
         current = self.current_account()
-        connection = self.window.connection
+        connection = self.session.connection
         held = {ref.account for ref in self._held_accounts()}
         accounts = self.accounts()
         if accounts or connection is not None:
             menu.addSection("Accounts")
-        if connection is not None and current is None and self.window.backend is not None:
+        if connection is not None and current is None and self.session.backend is not None:
             action = menu.addAction(connection.label or connection.account)
             action.setCheckable(True)
             action.setChecked(True)
@@ -295,7 +174,7 @@ class AccountsController(QObject):
 
     def _carry_sandbox(self, connection) -> None:
         """An account on the built-in sandbox keeps the sandbox running when the window switches to it."""
-        current = self.window.connection
+        current = self.session.connection
         sandbox = getattr(current, "sandbox", None)
         account = connection.saved_account
         if sandbox is None or account is None or account.base_url.rstrip("/") != sandbox.base_url.rstrip("/"):
@@ -308,13 +187,9 @@ class AccountsController(QObject):
         account = self.current_account()
         if account is not None:
             self._signed_out.discard(account.name)
-            from attache.ui.main_window import settings
-
-            store = settings()
-            store.setValue("account/last", account.name)
-            store.sync()
+            settings.set_last_account(account.name)
         self._update_switcher()
-        self._update_actions()
+        self.update_actions()
         self._check_held()
 
     def open_failed(self, connection, error: BaseException) -> None:
@@ -332,7 +207,7 @@ class AccountsController(QObject):
         if self._raise_dialog():
             return
         sandbox_url = self._sandbox_url()
-        connection = self.window.connection
+        connection = self.session.connection
         dialog = AccountDialog(self.secrets, self.window, url=sandbox_url or None, sandbox_url=sandbox_url,
                                **({"service_id": connection.service} if sandbox_url and connection else {}))
         dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
@@ -341,7 +216,7 @@ class AccountsController(QObject):
 
     def _sandbox_url(self) -> str:
         """The built-in sandbox's URL while the window is on it (new accounts default to it)."""
-        sandbox = getattr(self.window.connection, "sandbox", None)
+        sandbox = getattr(self.session.connection, "sandbox", None)
         return sandbox.base_url if sandbox is not None else ""
 
     def _added(self, dialog: AccountDialog) -> None:
@@ -392,13 +267,13 @@ class AccountsController(QObject):
         ref = AccountRef(account.service, account.name)
         self._signed_out.discard(account.name)
         self._prompted.discard(ref)
-        engine = self.window.engine
+        engine = self.session.engine
         held = engine is not None and ref in engine.waiting_for_sign_in()
         if engine is not None:
             engine.signed_in(ref)  # its next requests use the new secret; held uploads go on
         current = self.current_account()
         if current is not None and current.name == account.name:
-            self.window.connection.saved_account = account
+            self.session.connection.saved_account = account
             self._renew_browse_backend()
         elif reopen:
             self.switch_to(account)
@@ -409,7 +284,7 @@ class AccountsController(QObject):
     def _renew_browse_backend(self) -> None:
         """The window's own backend still holds the old sign-in: open a new one, keep the view."""
         window = self.window
-        connection = window.connection
+        connection = self.session.connection
 
         def open_new():
             backend = connection.make_backend()
@@ -421,26 +296,21 @@ class AccountsController(QObject):
 
         def opened(result) -> None:
             backend, workspace = result
-            if window.connection is not connection:
+            if self.session.connection is not connection:
                 backend.close()
                 return
-            old = window.backend
-            from attache.ui.main_window import _disk_avatar_cache
-
-            window.backend, window.workspace = backend, workspace
-            window.avatars.set_backend(backend, disk=_disk_avatar_cache())
-            window.detail.backend = backend
+            old = window.session.renew_backend(backend, workspace)
             window.refresh()
             self._update_switcher()
             if old is not None and old is not backend:
-                _close_later(old)
+                tasks.close_later(old.close)  # once the requests it has in flight are done
 
         tasks.run_task(open_new, opened, window.show_error, owner=self)
 
     # ------------------------------------------------------------------ held uploads
 
     def _job_changed(self, job) -> None:
-        if job.state == "queued" and job.note.startswith(WAITING_FOR_SIGN_IN):
+        if job.state is JobState.QUEUED and job.note.startswith(WAITING_FOR_SIGN_IN):
             self._check_held()
 
     def _check_held(self) -> None:
@@ -455,7 +325,7 @@ class AccountsController(QObject):
     def _prompt(self, ref, reason: str) -> None:
         name = ref.account
         known = any(account.name == name for account in self.accounts())
-        connection = self.window.connection
+        connection = self.session.connection
         if not known and connection is not None and connection.saved_account is None and connection.account == name:
             self.window.show_message(f"{connection.label or name} refused the token Attaché was started with; its "
                                      "uploads are waiting. Restart Attaché with a valid ATTACHE_TOKEN, or add an "
@@ -482,14 +352,11 @@ class AccountsController(QObject):
     # ------------------------------------------------------------------ signing out and removing
 
     def _active_jobs(self, account: Account) -> list[int]:
-        engine = self.window.engine
+        engine = self.session.engine
         if engine is None:
             return []
-        from attache.transfers import JobState
-
-        states = [JobState(state) for state in ACTIVE_JOB_STATES]
         try:
-            jobs = engine.jobs(states=states)
+            jobs = engine.jobs(states=list(ACTIVE_STATES))
         except AttacheError:
             return []
         return [job.id for job in jobs if job.account.service == account.service and job.account.account == account.name]
@@ -508,11 +375,11 @@ class AccountsController(QObject):
         window = self.window
         account = self.current_account()
         if account is None:  # the sandbox or ATTACHE_TOKEN: nothing is stored, just disconnect
-            if window.backend is None:
+            if self.session.backend is None:
                 return
-            if window.queue.active_count() and not window._confirm_stop_transfers("Sign out"):
+            if window.queue.active_count() and not window.transfer_actions.confirm_stop("Sign out"):
                 return
-            window.set_backend(None)
+            window.close_account()
             window.show_message("Signed out.", INFO)
             return
         active = self._active_jobs(account)
@@ -526,9 +393,9 @@ class AccountsController(QObject):
         if not self.confirm("Sign out", f"Sign out of “{account.name}”?", detail, "Sign out"):
             return
         self._signed_out.add(account.name)
-        window.set_backend(None)
+        window.close_account()
         self._update_switcher()
-        self._update_actions()
+        self.update_actions()
         self.refresh_empty_state()
         secrets = self.secrets
         tasks.run_task(lambda: sign_out(secrets, account.name),
@@ -550,29 +417,22 @@ class AccountsController(QObject):
                       f"or running and will be cancelled.\n\n" + detail)
         if not self.confirm("Remove account", f"Remove “{account.name}”?", detail, "Remove"):
             return
-        if active and window.engine is not None:
-            window.engine.cancel(active)
+        if active and self.session.engine is not None:
+            self.session.engine.cancel(active)
         current = self.current_account()
         if current is not None and current.name == account.name:
-            window.set_backend(None)
+            window.close_account()
         self._signed_out.discard(account.name)
         secrets = self.secrets
 
         def removed(_) -> None:
             self.refresh_empty_state()
             self._update_switcher()
-            self._update_actions()
+            self.update_actions()
             window.show_message(f"Removed “{account.name}” and deleted its sign-in.", INFO)
 
         tasks.run_task(lambda: sign_out(secrets, account.name, remove=True), removed,
                        lambda error: window.show_error(f"Could not remove “{account.name}”: {error}"), owner=self)
-
-
-def _menu_of(action: QAction) -> QMenu | None:
-    for owner in action.associatedObjects():
-        if isinstance(owner, QMenu):
-            return owner
-    return None
 
 
 def _uploads(count: int) -> str:
@@ -583,19 +443,3 @@ def _kept_in(result: SignInResult) -> str:
     if result.session_only:
         return "The sign-in is kept for this session only."
     return f"The sign-in is kept in {result.where}."
-
-
-def _close_later(backend) -> None:
-    """Close a replaced backend once the requests it has in flight are done."""
-
-    def close() -> None:
-        tasks.runner().wait(10_000)
-        try:
-            backend.close()
-        except Exception:  # noqa: BLE001
-            log.exception("closing a replaced backend failed")
-
-    if tasks.is_synchronous():
-        close()
-    else:
-        threading.Thread(target=close, name="attache-close-backend", daemon=True).start()

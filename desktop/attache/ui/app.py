@@ -35,30 +35,37 @@ def configure_application(app) -> None:
 
 def create_window(*, sandbox: bool = False, service: str | None = None, restore: bool = True):
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
-    from attache.core.services import DEFAULT_SERVICE
-    from attache.ui.main_window import MainWindow, settings
+    from attache.ui.main_window import MainWindow
+
+    window = MainWindow(restore=restore)
+    start_connecting(window, sandbox=sandbox, service=service)
+    return window
+
+
+def start_connecting(window, *, sandbox: bool = False, service: str | None = None) -> None:
+    """Open the sandbox, the environment's account, the last saved account, or nothing."""
     from attache.app.connections import (
         connection_from_env,
         forget_sandbox_accounts,
         saved_account_connection,
         saved_accounts,
     )
+    from attache.core.services import DEFAULT_SERVICE
+    from attache.ui import settings
 
-    window = MainWindow(restore=restore)
     if sandbox:
         window.open_sandbox(service or DEFAULT_SERVICE)
-        return window
+        return
     forget_sandbox_accounts()  # of sandboxes whose process crashed
     connection = connection_from_env()
     if connection is None:
         accounts = saved_accounts()
-        last = settings().value("account/last")
+        last = settings.last_account()
         account = next((a for a in accounts if a.name == last), accounts[0] if accounts else None)
         if account is not None:
             connection = saved_account_connection(account)
     if connection is not None:
         window.open_connection(connection)
-    return window
 
 
 def run_app(sandbox: bool = False, service: str | None = None) -> int:
@@ -67,14 +74,19 @@ def run_app(sandbox: bool = False, service: str | None = None) -> int:
 
     from attache.ui import tasks
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request is noise here
+    if not logging.getLogger().handlers:  # started without the CLI: the same log file as `attache -v` writes
+        from attache.logs import configure_logging
+
+        configure_logging(echo=True)
     QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv)
     configure_application(app)
-    window = create_window(sandbox=sandbox, service=service)
+    from attache.ui.main_window import MainWindow
+
+    window = MainWindow()
     window.show()
-    stop_watching = _quit_on_terminate(app, window)
+    stop_watching = _quit_on_terminate(app, window)  # before connecting: a SIGTERM at any time closes cleanly
+    start_connecting(window, sandbox=sandbox, service=service)
     try:
         return app.exec()
     finally:
@@ -109,8 +121,7 @@ def _quit_on_terminate(app, window):
         receiver.recv(64)
         if received:
             log.info("asked to stop (signal %s): closing", received[0])
-            window._quitting = True
-            window.close()
+            window.quit_now()
             app.quit()
 
     previous_fd = signal.set_wakeup_fd(sender.fileno())

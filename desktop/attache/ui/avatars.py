@@ -4,7 +4,7 @@ A delegate asks `image(entity, px)` while painting, so only visible rows ever as
 
 - memory: decoded QImages in a bounded `DecodedCache` (bytes of pixels, least recently used out),
   one entry per entity, size and shape, remembering which version of the picture it shows;
-- disk: `attache.images.AvatarCache` (the fetched bytes, keyed by account, entity, version and
+- disk: `attache.images.cache.AvatarCache` (the fetched bytes, keyed by account, entity, version and
   size, across launches);
 - the service: `backend.get_image(ref, width=px, height=px, crop=True)`.
 
@@ -84,7 +84,7 @@ class _Entry:
         self.nbytes = self.image.sizeInBytes() if self.image is not None else 64
 
 
-class AvatarCache(QObject):
+class AvatarLoader(QObject):
     """Entity images by (entity, version, pixel size, shape), loaded on demand through three tiers."""
 
     changed = Signal(object)  # EntityRef whose image is now available (or known absent)
@@ -118,8 +118,12 @@ class AvatarCache(QObject):
         self.loaded_count = 0  # pictures settled (from disk or the service), for benchmarks
         self.fetch_count = 0  # requests sent to the service
 
+    def observe(self, session) -> None:
+        """Follow the window's session (`ui.session.Session`): its backend and its disk cache."""
+        session.changed.connect(lambda: self.set_backend(session.backend, disk=session.disk))
+
     def set_backend(self, backend, *, disk=None) -> None:
-        """Use this backend; `disk` (attache.images.AvatarCache) keeps fetched bytes across runs."""
+        """Use this backend; `disk` (attache.images.cache.AvatarCache) keeps fetched bytes across runs."""
         self._backend = backend
         self._disk = disk
         self._account = f"{backend.service}:{backend.account}" if backend is not None else ""
@@ -180,7 +184,7 @@ class AvatarCache(QObject):
         known = entry.checked == self._generation and entry.version == entity.version
         return known, entry.image
 
-    def initials(self, entity: Entity, px: int, dpr: float) -> QImage:
+    def initials_image(self, entity: Entity, px: int, dpr: float) -> QImage:
         """The entity's initials on its colour, round, drawn once and kept with the pictures."""
         key = ("initials", entity.id, entity.name, px)
         entry = self.memory.get(key)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 
 from attache.core.models import Entity
 from attache.ui import theme
-from attache.ui.avatars import AvatarCache, device_px
+from attache.ui.avatars import AvatarLoader, device_px
 from attache.ui.models import CountRole, DropHintRole, EntityRole
 
 
@@ -117,7 +117,7 @@ class EntityDelegate(QStyledItemDelegate):
     ROW_HEIGHT = 56
     AVATAR = 36
 
-    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+    def __init__(self, avatars: AvatarLoader, parent=None) -> None:
         super().__init__(parent)
         self.avatars = avatars
         self._fonts: dict[str, _RowFonts] = {}
@@ -171,7 +171,7 @@ class EntityDelegate(QStyledItemDelegate):
             refs[entity.ref] = index.row()
         image = self.avatars.image(entity, px)
         if image is None:
-            image = self.avatars.initials(entity, px, dpr)
+            image = self.avatars.initials_image(entity, px, dpr)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(avatar_rect, image)
 
@@ -210,7 +210,7 @@ class EntityListView(QListView):
     dropped = Signal(object, object)  # Entity, DropPlan (refused plans too: the window says why)
     hoverHint = Signal(str)
 
-    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+    def __init__(self, avatars: AvatarLoader, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("EntityList")
         self.setAccessibleName("Items")

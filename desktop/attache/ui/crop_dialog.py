@@ -52,8 +52,8 @@ from attache.images.crop import (
     rotated_size,
 )
 from attache.ui import tasks, theme
+from attache.ui.settings import crop_skipped, set_crop_skipped
 
-SETTING_SKIP = "images/upload_without_cropping"
 ZOOM_STEP = 1.25  # one + or − key press
 WHEEL_STEP = 1.12  # one notch of a mouse wheel
 PAN_STEP = 10  # screen pixels per arrow key press; Shift: five times as far
@@ -61,26 +61,6 @@ SLIDER_STEPS = 1000
 SMALL_SIDE = 256  # a picture smaller than this is said to be small before it is uploaded
 CROP_FOLDER = "crops"
 KEEP_CROPS_SECONDS = 14 * 24 * 3600  # long enough for a queued upload to wait for a connection
-
-
-# ---------------------------------------------------------------------- the remembered choice
-
-
-def _settings():
-    from attache.ui.main_window import settings
-
-    return settings()
-
-
-def crop_skipped() -> bool:
-    """Whether pictures go up as they are, without the dialog."""
-    return bool(_settings().value(SETTING_SKIP, False, type=bool))
-
-
-def set_crop_skipped(skip: bool) -> None:
-    store = _settings()
-    store.setValue(SETTING_SKIP, bool(skip))
-    store.sync()
 
 
 # ---------------------------------------------------------------------- the canvas

@@ -23,7 +23,7 @@ from attache.core.services import display_name
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, FileRecord
 from attache.ui import theme
-from attache.ui.avatars import ROUND_KINDS, AvatarCache, device_px, paint_initials
+from attache.ui.avatars import ROUND_KINDS, AvatarLoader, device_px, paint_initials
 from attache.ui.drops import DropPlan, DropTarget
 from attache.ui.models import FileRole, FilesModel
 from attache.ui.thumbnails import FileThumbnails
@@ -37,7 +37,7 @@ class ImageSlot(DropTarget, QWidget):
 
     SIZE = 128
 
-    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+    def __init__(self, avatars: AvatarLoader, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("ImageSlot")
         self.setAccessibleName("Picture")
@@ -148,7 +148,7 @@ class ImageSlot(DropTarget, QWidget):
             return
         from PySide6.QtWidgets import QMenu
 
-        from attache.ui.crop_dialog import crop_skipped, set_crop_skipped
+        from attache.ui.settings import crop_skipped, set_crop_skipped
 
         menu = QMenu(self)
         menu.addAction("Choose picture…", self.activated.emit)
@@ -298,12 +298,13 @@ class DetailPane(QWidget):
     deleteFiles = Signal(list)  # [FileRecord]
     showTasks = Signal(object)  # Entity (a project)
 
-    def __init__(self, avatars: AvatarCache, parent=None) -> None:
+    def __init__(self, avatars: AvatarLoader, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("DetailPane")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         self.entity: Entity | None = None
         self.backend = None
+        self.session = None  # see observe()
         self.files_model = FilesModel(self)
         self._menu_actions: dict = {}
         self._icons = QFileIconProvider()
@@ -445,9 +446,14 @@ class DetailPane(QWidget):
 
     # ------------------------------------------------------------------ content
 
-    def set_backend(self, backend) -> None:
-        self.backend = backend
-        self.thumbnails.set_backend(backend, disk=self.avatars.disk if backend is not None else None)
+    def observe(self, session) -> None:
+        """Follow the window's session (`ui.session.Session`): a new account shows nothing selected."""
+        self.session = session
+        session.changed.connect(self._session_changed)
+
+    def _session_changed(self) -> None:
+        self.backend = self.session.backend
+        self.thumbnails.set_backend(self.backend, disk=self.session.disk)
         self.set_entity(None)
 
     def set_entity(self, entity: Entity | None) -> None:
@@ -477,14 +483,14 @@ class DetailPane(QWidget):
 
                 hint = f"{describe_types(rules.mime_types)} images, up to {limit_text(rules.max_bytes)}."
         else:
-            tooltip = f"{display_name(service)} cannot give a {entity.kind.singular} a picture"
+            tooltip = self._why_not(entity.kind, Capability.SET_IMAGE)
             hint = ""
         self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
         self.choose_button.setEnabled(can_set)
         self.choose_button.setToolTip(tooltip if not can_set else "Choose an image file for the picture")
         self.remove_button.setEnabled(can_delete and entity.has_image)
         if not can_delete:
-            self.remove_button.setToolTip(f"{display_name(service)} cannot remove a {entity.kind.singular}'s picture")
+            self.remove_button.setToolTip(self._why_not(entity.kind, Capability.DELETE_IMAGE))
         elif not entity.has_image:
             self.remove_button.setToolTip(f"{entity.name} has no picture to remove")
         else:
@@ -518,6 +524,12 @@ class DetailPane(QWidget):
         cells = "".join(f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td>"
                         f"<td>{escape(v)}</td></tr>" for k, v in rows)
         return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
+
+    def _why_not(self, kind: EntityKind, capability: Capability) -> str:
+        """A greyed control's tooltip: the service's own reason, from its capability table."""
+        if self.session is not None and self.session.service is not None:
+            return self.session.why_not(kind, capability)
+        return f"{display_name(self.backend.service)} cannot do that"
 
     def _rules(self, kind: EntityKind):
         try:

@@ -1,11 +1,14 @@
 """What a drop or a paste carries, and what will happen to it on a given target.
 
-The drop handlers only read the mime data and ask `plan_*` for a plan; the plan's `message` is
-what the target shows while hovering and what the message bar says when a drop is refused.
+Planning reads the mime data only (URLs, their suffixes, the formats offered): it runs on every
+drag movement, on the GUI thread, and touches no disk. The files themselves are checked when they
+are dropped, on a worker (`check_attach`, `check_image`); the plan's `message` is what the target
+shows while hovering and what the message bar says when a drop is refused.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,10 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtGui import QImage
 
-from attache.core.errors import AttacheError
+from attache.core.errors import AttacheError, InvalidInputError
 from attache.core.models import Entity
-from attache.core.sources import check_source
 from attache.core.paths import app_dirs
+from attache.core.sources import check_source
 
 
 @dataclass
@@ -129,36 +132,30 @@ def _files(count: int) -> str:
     return "1 file" if count == 1 else f"{count} files"
 
 
-def plan_attach(payload: Payload, entity: Entity, service_label: str = "") -> DropPlan:
-    """Files to attach to a task: folders and unreadable files are left out, with a reason."""
+def not_an_image(name: str) -> str:
+    return f"{name} is not an image; drop a PNG, JPEG or GIF file here"
+
+
+def looks_like_image(path: Path) -> bool:
+    """By its name only: False for a name that says another type ("notes.txt"), True otherwise
+    (an image, or a name that says nothing). The content is checked on drop."""
+    guessed, _ = mimetypes.guess_type(path.name, strict=False)
+    return guessed is None or guessed.startswith("image/")
+
+
+def plan_attach(payload: Payload, entity: Entity) -> DropPlan:
+    """Files to attach; folders and unreadable files are found, and left out, on drop."""
     if payload.empty:
         return DropPlan(False, "Nothing to attach: drop files from your file manager")
     if payload.remote and not payload.paths and payload.image is None:
         return DropPlan(False, "Only files on this computer can be attached; save the download first")
-    good: list[Path] = []
-    skipped: list[str] = []
-    for path in payload.paths:
-        try:
-            check_source(path)
-        except AttacheError as error:
-            skipped.append(str(error))
-        else:
-            good.append(path)
     if payload.image is not None and not payload.paths:
         return DropPlan(True, f"Attach the image to {_quoted(entity)}", image=payload.image)
-    if not good:
-        return DropPlan(False, skipped[0] if len(skipped) == 1 else f"None of the {len(skipped)} items can be attached: {skipped[0]}",
-                        skipped=skipped)
-    message = f"Attach {_files(len(good))} to {_quoted(entity)}"
-    if skipped:
-        message += f" (skipping {len(skipped)}: {skipped[0]})"
-    return DropPlan(True, message, paths=good, skipped=skipped)
+    return DropPlan(True, f"Attach {_files(len(payload.paths))} to {_quoted(entity)}", paths=list(payload.paths))
 
 
-def plan_image(payload: Payload, entity: Entity, rules=None, service_name: str = "this service") -> DropPlan:
-    """One image for a profile image slot, checked by its header and against the service's limit."""
-    from attache.ui.imaging import quick_image_check
-
+def plan_image(payload: Payload, entity: Entity) -> DropPlan:
+    """One image for a picture slot; its content and the service's limits are checked on drop."""
     if payload.empty:
         return DropPlan(False, "Nothing to use: drop an image file")
     count = len(payload.paths) + len(payload.remote)
@@ -166,14 +163,52 @@ def plan_image(payload: Payload, entity: Entity, rules=None, service_name: str =
         return DropPlan(False, f"Drop one image at a time on {_quoted(entity)}; you dropped {count} items")
     if payload.paths:
         path = payload.paths[0]
-        try:
-            quick_image_check(path, rules, service_name)
-        except AttacheError as error:
-            return DropPlan(False, str(error))
+        if not looks_like_image(path):
+            return DropPlan(False, not_an_image(path.name))
         return DropPlan(True, f"Set {path.name} as the picture of {_quoted(entity)}", paths=[path])
     if payload.image is not None:
         return DropPlan(True, f"Set the image as the picture of {_quoted(entity)}", image=payload.image)
     return DropPlan(False, "Only image files on this computer can be used; save the image first")
+
+
+# ---------------------------------------------------------------------- on drop, on a worker
+
+
+def check_attach(plan: DropPlan) -> DropPlan:
+    """Worker: the plan with the files that cannot be sent (folders, unreadable) left out, with a
+    reason each; refused when none is left."""
+    if not plan.ok or not plan.paths:
+        return plan
+    good: list[Path] = []
+    skipped: list[str] = []
+    for path in plan.paths:
+        try:
+            check_source(path)
+        except AttacheError as error:
+            skipped.append(str(error))
+        else:
+            good.append(path)
+    if not good:
+        message = skipped[0] if len(skipped) == 1 else f"None of the {len(skipped)} items can be attached: {skipped[0]}"
+        return DropPlan(False, message, skipped=skipped)
+    message = plan.message if not skipped else f"{plan.message} (skipping {len(skipped)}: {skipped[0]})"
+    return DropPlan(True, message, paths=good, skipped=skipped)
+
+
+def check_image(path: Path, rules=None, service_name: str = "this service"):
+    """Worker: the file is an image by its first bytes, fits the service's rules, and decodes
+    (`attache.images.validate`): a broken picture never leaves the machine."""
+    from attache.backends.base import ImageRules
+    from attache.images.validate import validate_for_slot
+    from attache.ui.imaging import sniff_image_type
+
+    check_source(path)
+    with open(path, "rb") as handle:
+        head = handle.read(32)
+    if sniff_image_type(head) is None:
+        raise InvalidInputError(not_an_image(path.name))
+    return validate_for_slot(path, rules or ImageRules(max_bytes=1 << 62, mime_types=frozenset()),
+                             service_name=service_name)
 
 
 def save_image_data(image: QImage, stem: str = "Pasted image") -> Path:
@@ -186,7 +221,5 @@ def save_image_data(image: QImage, stem: str = "Pasted image") -> Path:
         n += 1
         path = folder / f"{stem} {time.strftime('%Y-%m-%d %H.%M.%S')} ({n}).png"
     if not image.save(str(path), "PNG"):
-        from attache.core.errors import InvalidInputError
-
         raise InvalidInputError("The pasted image could not be saved for upload")
     return path

@@ -1,5 +1,5 @@
 """Image work done on worker threads: decode bytes with Pillow, orient, crop, round, and hand
-back a QImage that owns its pixels. Also the checks an image-slot drop goes through.
+back a QImage that owns its pixels. Also how a picture slot names the formats it takes.
 
 Nothing here touches QPixmap: that happens on the GUI thread only.
 """
@@ -7,12 +7,10 @@ Nothing here touches QPixmap: that happens on the GUI thread only.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from attache.core.errors import InvalidInputError, TooLargeError
-from attache.core.sources import check_source, human_size
+from attache.core.sources import human_size
 
 # the first bytes of each image format a service may take
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -46,13 +44,6 @@ def limit_text(limit: int) -> str:
     return human_size(limit)
 
 
-def _size_in_units_of(size: int, limit: int) -> str:
-    mib = 1024 * 1024
-    if limit >= mib and limit % mib == 0:
-        return f"{size / mib:.1f} MB"
-    return human_size(size)
-
-
 def describe_types(mime_types) -> str:
     names = sorted({m.split("/", 1)[-1].upper().replace("SVG+XML", "SVG") for m in mime_types})
     if not names:
@@ -60,48 +51,6 @@ def describe_types(mime_types) -> str:
     if len(names) == 1:
         return names[0]
     return ", ".join(names[:-1]) + " or " + names[-1]
-
-
-def quick_image_check(path: Path, rules=None, service_name: str = "this service") -> str:
-    """Cheap checks for hovering: a regular file, an image by its header, within the limit.
-
-    Returns the MIME type; raises InvalidInputError/TooLargeError with the user's message.
-    """
-    info = check_source(path)
-    with open(path, "rb") as handle:
-        head = handle.read(32)
-    mime = sniff_image_type(head)
-    if mime is None:
-        raise InvalidInputError(f"{path.name} is not an image; drop a PNG, JPEG or GIF file here")
-    if rules is not None:
-        if rules.mime_types and mime not in rules.mime_types:
-            raise InvalidInputError(
-                f"{path.name} is a {describe_types([mime])} image; {service_name} accepts "
-                f"{describe_types(rules.mime_types).replace(' or ', ' and ')} images"
-            )
-        if rules.max_bytes and info.st_size > rules.max_bytes:
-            raise TooLargeError(
-                f"{path.name} is {_size_in_units_of(info.st_size, rules.max_bytes)}; {service_name} accepts "
-                f"profile images up to {limit_text(rules.max_bytes)}",
-                limit=rules.max_bytes,
-                size=info.st_size,
-            )
-    return mime
-
-
-def full_image_check(path: Path, rules=None, service_name: str = "this service") -> str:
-    """`quick_image_check`, then decode the file with Pillow to be sure it is a readable image."""
-    mime = quick_image_check(path, rules, service_name)
-    if mime == "image/svg+xml":
-        return mime
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(path) as image:
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise InvalidInputError(f"{path.name} looks like an image but cannot be read: {error}") from None
-    return mime
 
 
 def decode_square(data: bytes, px: int, *, round_mask: bool) -> QImage:

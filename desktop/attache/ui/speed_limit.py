@@ -16,17 +16,6 @@ from PySide6.QtWidgets import (
 from attache.transfers.throttle import MIN_RATE
 
 MB = 1024 * 1024
-SETTING = "transfers/upload_limit"  # bytes per second; 0: no limit
-
-
-def saved_limit(settings) -> float | None:
-    """The limit the user chose, in bytes per second, or None."""
-    value = settings.value(SETTING, 0, type=int)
-    return float(value) if value and value >= MIN_RATE else None
-
-
-def save_limit(settings, rate: float | None) -> None:
-    settings.setValue(SETTING, int(rate or 0))
 
 
 class SpeedLimitDialog(QDialog):

@@ -44,12 +44,14 @@ def is_synchronous() -> bool:
 class TaskHandle:
     """What `run_task` returns: `cancel()` drops the callbacks (the work may still finish)."""
 
-    __slots__ = ("id", "cancelled", "_event")
+    __slots__ = ("id", "cancelled", "_event", "_ran", "outcome")
 
     def __init__(self, task_id: int) -> None:
         self.id = task_id
         self.cancelled = threading.Event()
         self._event = threading.Event()
+        self._ran = threading.Event()
+        self.outcome: tuple[bool, object] | None = None  # (ok, result or exception) once the work ran
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -57,6 +59,10 @@ class TaskHandle:
     @property
     def done(self) -> bool:
         return self._event.is_set()
+
+    def wait_ran(self, timeout: float) -> bool:
+        """Block until the work itself has finished (its callbacks may not have run); False on timeout."""
+        return self._ran.wait(timeout)
 
 
 class _Relay(QObject):
@@ -146,6 +152,7 @@ def _is_expected(error: BaseException) -> bool:
 
 def _run_and_post(relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> None:  # worker thread
     if handle.cancelled.is_set():
+        handle._ran.set()
         relay.post(handle.id, False, None)
         return
     try:
@@ -153,8 +160,12 @@ def _run_and_post(relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> N
     except BaseException as error:  # noqa: BLE001 — every failure goes back to the GUI
         if not isinstance(error, Exception):
             log.exception("background task aborted")
+        handle.outcome = (False, error)
+        handle._ran.set()
         relay.post(handle.id, False, error)
     else:
+        handle.outcome = (True, result)
+        handle._ran.set()
         relay.post(handle.id, True, result)
 
 
@@ -253,9 +264,13 @@ class TaskRunner:
             try:
                 result = fn()
             except Exception as error:  # noqa: BLE001
+                handle.outcome = (False, error)
+                handle._ran.set()
                 handle._event.set()
                 _invoke(handle, on_done, on_error, owner, False, error)
             else:
+                handle.outcome = (True, result)
+                handle._ran.set()
                 handle._event.set()
                 _invoke(handle, on_done, on_error, owner, True, result)
             return handle
@@ -264,14 +279,26 @@ class TaskRunner:
         self.pool(pool).start(lambda: _run_and_post(relay, handle, fn))
         return handle
 
+    def post(self, callback: Callable[[], None], *, owner: QObject | None = None) -> None:
+        """Any thread: call `callback()` on the GUI thread, in order with every result posted before
+        and after it (engine events and task results share this one queue)."""
+        if _synchronous and threading.current_thread() is threading.main_thread():
+            _invoke(TaskHandle(0), lambda _: callback(), None, owner, True, None)
+            return
+        handle = TaskHandle(next(self._ids))
+        self._relay.register(handle, lambda _: callback(), None, owner)
+        self._relay.post(handle.id, True, None)
+
     def pending(self) -> int:
         """Tasks whose callbacks have not been delivered yet."""
         return self._relay.pending()
 
-    def wait(self, msecs: int = -1) -> bool:
+    def wait(self, msecs: int = -1, *, besides: str | None = None) -> bool:
+        """Until every pool (but `besides`) has finished what it was given; False on timeout."""
         ok = True
-        for pool in list(self._pools.values()):
-            ok = pool.wait(msecs) and ok
+        for name, pool in list(self._pools.items()):
+            if name != besides:
+                ok = pool.wait(msecs) and ok
         return ok
 
     def shutdown(self, msecs: int = 10_000) -> None:
@@ -302,6 +329,38 @@ def run_task(
 ) -> TaskHandle:
     """Run `fn()` on a worker; call `on_done(result)` or `on_error(exception)` on the GUI thread."""
     return runner().run(fn, on_done, on_error, owner=owner, pool=pool)
+
+
+def post(callback: Callable[[], None], *, owner: QObject | None = None) -> None:
+    """Any thread: run `callback()` on the GUI thread, in order with the results of `run_task`."""
+    runner().post(callback, owner=owner)
+
+
+CLOSING_POOL = "closing"
+
+
+def close_later(*closers: Callable[[], None], now: bool = False) -> None:
+    """Close what an account used (engine, backend, connection), in this order, once the requests
+    still in flight on the other pools are done, so no connection outlives its client. On a
+    worker of its own pool; `now` (quitting, or synchronous tests) closes in the calling thread."""
+
+    def close() -> None:
+        runner().wait(10_000, besides=CLOSING_POOL)
+        close_now(*closers)
+
+    if now or _synchronous:
+        close()
+    else:
+        runner().pool(CLOSING_POOL).start(close)
+
+
+def close_now(*closers: Callable[[], None]) -> None:
+    """Call each closer in this thread, in order; one failing (logged) does not keep the rest open."""
+    for closer in closers:
+        try:
+            closer()
+        except Exception:  # noqa: BLE001
+            log.exception("closing %s failed", getattr(closer, "__qualname__", closer))
 
 
 def shutdown(msecs: int = 10_000) -> None:

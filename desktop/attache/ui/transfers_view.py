@@ -25,19 +25,12 @@ from PySide6.QtWidgets import (
 )
 
 from attache.core.sources import human_size
-from attache.ui.transfers import (
-    ACTIVE_STATES,
-    CANCELLED,
-    DONE,
-    DOWNLOAD,
-    FAILED,
-    IMAGE,
-    INTERRUPTED,
-    QUEUED,
-    RUNNING,
-    Job,
-    TransferQueue,
-)
+from attache.transfers import JobState
+from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, TransferRow
+from attache.ui.transfers import TransferQueue
+
+QUEUED, RUNNING, DONE = JobState.QUEUED, JobState.RUNNING, JobState.DONE
+FAILED, CANCELLED, INTERRUPTED = JobState.FAILED, JobState.CANCELLED, JobState.INTERRUPTED
 
 JobRole = Qt.ItemDataRole.UserRole + 20
 FractionRole = Qt.ItemDataRole.UserRole + 21
@@ -73,7 +66,7 @@ class TransfersModel(QAbstractTableModel):
     def __init__(self, queue: TransferQueue, parent=None) -> None:
         super().__init__(parent)
         self._queue = queue
-        self._jobs: list[Job] = queue.jobs()
+        self._jobs: list[TransferRow] = queue.jobs()
         self._dirty = False
         self._timer = QTimer(self)
         self._timer.setInterval(self.TICK_MS)
@@ -85,14 +78,14 @@ class TransfersModel(QAbstractTableModel):
 
     # ---- queue → model
 
-    def _on_added(self, job: Job) -> None:
+    def _on_added(self, job: TransferRow) -> None:
         row = len(self._jobs)
         self.beginInsertRows(QModelIndex(), row, row)
         self._jobs.append(job)
         self.endInsertRows()
         self._wake()
 
-    def _on_changed(self, job: Job) -> None:
+    def _on_changed(self, job: TransferRow) -> None:
         self._dirty = True
         self._wake()
 
@@ -135,7 +128,7 @@ class TransfersModel(QAbstractTableModel):
 
     # ---- access
 
-    def job(self, row: int) -> Job | None:
+    def job(self, row: int) -> TransferRow | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
     # ---- Qt model API
@@ -192,7 +185,7 @@ class TransfersModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _progress_text(job: Job) -> str:
+    def _progress_text(job: TransferRow) -> str:
         if job.state == FAILED:
             return job.error
         if job.total_bytes is None:
@@ -318,7 +311,7 @@ class TransfersPanel(QWidget):
         button.clicked.connect(slot)
         return button
 
-    def selected_jobs(self) -> list[Job]:
+    def selected_jobs(self) -> list[TransferRow]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
         return [job for row in rows if (job := self.model.job(row)) is not None]
 

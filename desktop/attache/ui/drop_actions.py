@@ -1,0 +1,152 @@
+"""Drops and pastes on the window's targets: plan from the mime data while hovering, check the
+files on a worker when dropped, then queue the uploads or open the crop dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow
+
+from attache.core.capabilities import Capability
+from attache.core.errors import AttacheError
+from attache.core.models import Entity
+from attache.ui import tasks
+from attache.ui.drops import DropPlan, Payload, check_attach, check_image, payload_from_mime, plan_attach, plan_image
+from attache.ui.messagebar import ERROR, INFO, WARNING, error_text
+
+
+def target_label(entity: Entity) -> str:
+    """How the Transfers dock names where a file goes: Task “Write the brief”."""
+    return f"{entity.kind.singular.capitalize()} “{entity.name}”"
+
+
+class DropActions(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+
+    # ------------------------------------------------------------------ planning (GUI thread, no I/O)
+
+    def plan_row_drop(self, entity: Entity, mime) -> DropPlan:
+        return self.plan(entity, payload_from_mime(mime))
+
+    def plan_image_drop(self, entity: Entity, mime) -> DropPlan:
+        return plan_image(payload_from_mime(mime), entity)
+
+    def plan_attach_drop(self, entity: Entity, mime) -> DropPlan:
+        return plan_attach(payload_from_mime(mime), entity)
+
+    def plan(self, entity: Entity, payload: Payload, *, prefer_image: bool = False) -> DropPlan:
+        session = self.session
+        if not session.is_open:
+            return DropPlan(False, "Not connected")
+        if session.can(entity.kind, Capability.ATTACH_FILE) and not prefer_image:
+            return plan_attach(payload, entity)
+        if session.can(entity.kind, Capability.SET_IMAGE):
+            return plan_image(payload, entity)
+        return DropPlan(False, f"{session.service_name} cannot attach files to a {entity.kind.singular} "
+                               f"or give it a picture")
+
+    def _takes_files(self, entity: Entity) -> bool:
+        return self.session.can(entity.kind, Capability.ATTACH_FILE)
+
+    # ------------------------------------------------------------------ carrying out
+
+    def row_dropped(self, entity: Entity, plan: DropPlan) -> None:
+        self.perform(entity, plan, image=not self._takes_files(entity))
+
+    def perform(self, entity: Entity | None, plan: DropPlan, *, image: bool) -> None:
+        """Carry out a drop or paste plan, or say why it was refused."""
+        window = self.window
+        window.status.clearMessage()
+        if entity is None or not self.session.is_open:
+            return
+        if not plan.ok:
+            window.message_bar.show_message(plan.message, ERROR)
+            return
+        paths = list(plan.paths)
+        if plan.image is not None and not paths:
+            from attache.ui.drops import save_image_data
+
+            try:
+                paths = [save_image_data(plan.image)]
+            except AttacheError as error:
+                window.show_error(error)
+                return
+        if image:
+            self._set_image(entity, paths[0])
+            return
+        backend = self.session.backend
+        tasks.run_task(lambda: check_attach(DropPlan(True, plan.message, paths=paths)),
+                       lambda checked: backend is self.session.backend and self._attach(entity, checked),
+                       window.show_error, owner=self)
+
+    def _attach(self, entity: Entity, plan: DropPlan) -> None:
+        window = self.window
+        if not plan.ok:
+            window.message_bar.show_message(plan.message, ERROR)
+            return
+        target = target_label(entity)
+        window.queue.attach(entity.ref, target, list(plan.paths))
+        note = f"Uploading {len(plan.paths)} file{'s' if len(plan.paths) != 1 else ''} to {target}"
+        if plan.skipped:
+            window.message_bar.show_message(f"{note}. Skipped: {'; '.join(plan.skipped)}", WARNING)
+        else:
+            window.status.showMessage(note, 4000)
+        window.reveal_transfers()
+
+    def _set_image(self, entity: Entity, path: Path) -> None:
+        """Decode the file with Pillow on a worker first: a broken image never leaves the machine."""
+        window, session = self.window, self.session
+        rules = session.image_rules(entity.kind)
+        backend, service_name = session.backend, session.service_name
+        target = target_label(entity)
+
+        def queue(source: Path) -> None:
+            if backend is not session.backend:
+                return
+            window.queue.set_image(entity.ref, target, source)
+            detail = window.detail
+            if detail.entity is not None and detail.entity.ref == entity.ref:
+                detail.slot.busy = True
+                detail.slot.update()
+            window.status.showMessage(f"Setting the picture of {target}", 4000)
+
+        def failed(error) -> None:
+            window.message_bar.show_message(error_text(error), ERROR)  # logs what was unexpected
+
+        def crop(_checked) -> None:
+            if backend is not session.backend:
+                return
+            from attache.ui.avatars import ROUND_KINDS
+            from attache.ui.crop_dialog import crop_before_upload
+
+            crop_before_upload(window, path, name=entity.name, round_shape=entity.kind in ROUND_KINDS,
+                               mime_types=rules.mime_types if rules is not None else None,
+                               on_ready=queue, on_error=failed)
+
+        tasks.run_task(lambda: check_image(path, rules, service_name), crop, failed, owner=self)
+
+    def paste(self) -> None:
+        window = self.window
+        entity = window.detail.entity
+        if entity is None or not self.session.is_open:
+            window.show_message("Select an item to paste files onto.", INFO)
+            return
+        payload = payload_from_mime(QGuiApplication.clipboard().mimeData())
+        if payload.empty:
+            window.message_bar.show_message("The clipboard holds no files or image to paste.", WARNING)
+            return
+        prefer_image = window.detail.slot.hasFocus()
+        plan = self.plan(entity, payload, prefer_image=prefer_image)
+        self.perform(entity, plan, image=prefer_image or not self._takes_files(entity))
+
+    def choose_image_file(self, entity: Entity, path: Path) -> None:
+        """File › a picture chosen in the file dialog: the same checks as a drop."""
+        self.perform(entity, plan_image(Payload(paths=[path]), entity), image=True)
+
+    def attach_paths(self, entity: Entity, paths: list[Path]) -> None:
+        self.perform(entity, plan_attach(Payload(paths=paths), entity), image=False)

@@ -1,0 +1,195 @@
+"""What the detail pane's buttons do: choose or remove a picture, attach, download, open and
+delete files. Requests run on workers; questions are asked first where nothing can be undone."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+
+from attache.core.capabilities import Capability
+from attache.core.models import Entity, EntityKind, EntityRef
+from attache.transfers import JobState
+from attache.ui import tasks
+from attache.ui.drop_actions import target_label
+from attache.ui.messagebar import ERROR, SUCCESS
+from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
+
+log = logging.getLogger(__name__)
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.webp *.bmp);;All files (*)"
+_ASK = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
+
+
+def _what(records: list) -> str:
+    return f"“{records[0].name}”" if len(records) == 1 else f"{len(records)} files"
+
+
+class FileActions(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = window.session
+        self.detail = window.detail
+        self._open_after_download: dict[str, Path] = {}
+        self._files_timer = QTimer(self)  # a batch of uploads finishing together refreshes the list once
+        self._files_timer.setSingleShot(True)
+        self._files_timer.setInterval(150)
+        self._files_timer.timeout.connect(self.detail.refresh_files)
+        window.queue.jobFinished.connect(self._job_finished)
+
+    def _entity(self) -> Entity | None:
+        return self.detail.entity if self.session.is_open else None
+
+    # ------------------------------------------------------------------ pictures
+
+    def choose_image(self) -> None:
+        entity = self._entity()
+        if entity is None or not self.session.can(entity.kind, Capability.SET_IMAGE):
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, f"Choose a picture for {entity.name}", str(Path.home()),
+                                              IMAGE_FILTER)
+        if path:
+            self.window.drops.choose_image_file(entity, Path(path))
+
+    def remove_image(self) -> None:
+        entity = self._entity()
+        if entity is None:
+            return
+        answer = QMessageBox.question(self.window, "Remove picture",
+                                      f"Remove the picture of “{entity.name}”?\n\nThis cannot be undone.",
+                                      _ASK, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.do_remove_image(entity)
+
+    def do_remove_image(self, entity: Entity) -> None:
+        backend = self.session.backend
+        tasks.run_task(lambda: backend.delete_image(entity.ref),
+                       lambda _: (self.image_changed(entity.ref),
+                                  self.window.show_message(f"Removed the picture of “{entity.name}”.", SUCCESS)),
+                       self.window.show_error, owner=self)
+
+    def image_changed(self, ref: EntityRef) -> None:
+        """Forget the old picture everywhere and fetch the entity again (has_image, version)."""
+        window, session = self.window, self.session
+        window.avatars.invalidate(ref)
+        backend = session.backend
+        if backend is None:
+            return
+
+        def updated(entity: Entity) -> None:
+            if backend is not session.backend:
+                return
+            window.list_model.replace_entity(entity)
+            if self.detail.entity is not None and self.detail.entity.ref == ref:
+                self.detail.set_entity(entity)
+            if ref.kind is EntityKind.WORKSPACE:
+                session.set_workspace(entity)
+
+        tasks.run_task(lambda: backend.get_entity(ref), updated,
+                       lambda error: log.info("could not refresh %s: %s", ref, error), owner=self)
+
+    # ------------------------------------------------------------------ files
+
+    def add_files(self) -> None:
+        entity = self._entity()
+        if entity is None:
+            return
+        paths, _ = QFileDialog.getOpenFileNames(self.window, f"Attach files to {entity.name}", str(Path.home()))
+        if paths:
+            self.window.drops.attach_paths(entity, [Path(p) for p in paths])
+
+    def download_files(self, records: list) -> None:
+        entity = self._entity()
+        if entity is None or not records:
+            return
+        downloads = Path.home() / "Downloads"
+        start = downloads if downloads.is_dir() else Path.home()
+        if len(records) == 1:
+            path, _ = QFileDialog.getSaveFileName(self.window, "Save file", str(start / records[0].name))
+            if not path:
+                return
+            destinations = [(records[0], Path(path))]
+        else:
+            folder = QFileDialog.getExistingDirectory(self.window, f"Save {len(records)} files in", str(start))
+            if not folder:
+                return
+            destinations = [(record, Path(folder) / record.name) for record in records]
+        for record, dest in destinations:
+            self.start_download(entity, record, dest)
+        self.window.reveal_transfers()
+
+    def start_download(self, entity: Entity, record, dest: Path) -> TransferRow:
+        return self.window.queue.download(self.session.backend, entity.ref, target_label(entity), record.id,
+                                          record.name, record.size, dest)
+
+    def open_file(self, record) -> None:
+        entity = self._entity()
+        if entity is None:
+            return
+        from attache.core.paths import app_dirs
+
+        folder = app_dirs().cache / "open" / record.id
+        folder.mkdir(parents=True, exist_ok=True)
+        job = self.start_download(entity, record, folder / record.name)
+        self._open_after_download[job.id] = folder / record.name
+        self.window.status.showMessage(f"Downloading {record.name} to open it…", 4000)
+
+    def delete_files(self, records: list) -> None:
+        entity = self._entity()
+        if entity is None or not records:
+            return
+        answer = QMessageBox.question(self.window, "Delete files",
+                                      f"Delete {_what(records)} from “{entity.name}”?\n\nThis cannot be undone.",
+                                      _ASK, QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.do_delete_files(entity, records)
+
+    def do_delete_files(self, entity: Entity, records: list) -> None:
+        backend = self.session.backend
+
+        def delete():
+            for record in records:
+                backend.delete_file(entity.ref, record.id)
+
+        def deleted(_) -> None:
+            for record in records:
+                self.detail.files_model.remove_file(record.id)
+            self.window.show_message(f"Deleted {_what(records)}.", SUCCESS)
+
+        def failed(error) -> None:
+            self.window.show_error(error)
+            if self.detail.entity is not None and self.detail.entity.ref == entity.ref:
+                self.detail.refresh_files()
+
+        tasks.run_task(delete, deleted, failed, owner=self)
+
+    # ------------------------------------------------------------------ when a transfer finishes
+
+    def _job_finished(self, job: TransferRow) -> None:
+        current = self.detail.entity
+        here = current is not None and current.ref == job.ref
+        if job.kind is UPLOAD and job.state is JobState.DONE:
+            if here:
+                self._files_timer.start()
+        elif job.kind is IMAGE:
+            if here:
+                self.detail.slot.busy = False
+                self.detail.slot.update()
+            if job.state is JobState.DONE:
+                self.image_changed(job.ref)
+        elif job.kind is DOWNLOAD and job.state is JobState.DONE:
+            path = self._open_after_download.pop(job.id, None)
+            if path is not None:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            else:
+                self.window.status.showMessage(f"Saved {job.path}", 5000)
+        if job.state is JobState.FAILED:
+            self._open_after_download.pop(job.id, None)
+            queue = self.window.queue
+            self.window.message_bar.show_message(
+                job.error if job.name in job.error else f"{job.name}: {job.error}", ERROR,
+                action=("Retry", lambda job_id=job.id: queue.retry(job_id)))

@@ -1,0 +1,142 @@
+"""Opening an account for the window: start the built-in sandbox, connect, on workers.
+
+A window that closes while a sandbox starts or a connection opens leaves nothing behind: the
+worker sees the stop event and closes what it made, or, when it finished first, the window
+closes it (`cancel`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMainWindow
+
+from attache.app.connections import Connection
+from attache.core.errors import CancelledError
+from attache.core.services import DEFAULT_SERVICE, display_name
+from attache.ui import tasks
+
+log = logging.getLogger(__name__)
+
+UPLOAD_WORKERS = 4  # uploads in parallel (the engine's workers); a common default of transfer tools
+OPENING_WAIT_S = 10.0  # how long quitting waits for a connection still opening, to close what it made
+
+
+class Opener(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self._opening: tuple[tasks.TaskHandle, threading.Event, Connection | None] | None = None
+
+    @property
+    def busy(self) -> bool:
+        """A sandbox is starting or a connection opening."""
+        return self._opening is not None
+
+    @property
+    def stop_event(self) -> threading.Event | None:
+        """Set when the window gives up on what is opening (it closed); None when nothing is."""
+        return self._opening[1] if self._opening is not None else None
+
+    def open_connection(self, connection: Connection) -> None:
+        """Connect on a worker: make the backend, check the account, open the transfer journal."""
+        self.window.empty.set_busy("Connecting…", f"Opening {connection.label or connection.account}")
+        self.window.pages.setCurrentWidget(self.window.empty)
+        stop = threading.Event()
+        handle = tasks.run_task(lambda: _open(connection, stop), self._opened,
+                                lambda error: self._open_failed(connection, error), owner=self)
+        self._opening = (handle, stop, connection) if not handle.done else None
+
+    def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
+        from attache.app.connections import start_sandbox
+
+        self.window.empty.set_busy(
+            "Starting the sandbox…", f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
+        self.window.pages.setCurrentWidget(self.window.empty)
+        stop = threading.Event()
+        def start() -> Connection:
+            log.info("starting the sandbox (%s)", service_id)
+            return start_sandbox(service_id, stop=stop)
+
+        handle = tasks.run_task(start, self._sandbox_started,
+                                self._sandbox_failed, owner=self)
+        self._opening = (handle, stop, None) if not handle.done else None
+
+    def _sandbox_started(self, connection: Connection) -> None:
+        self._opening = None
+        self.open_connection(connection)
+
+    def _sandbox_failed(self, error: BaseException) -> None:
+        self._opening = None
+        self.window.empty.set_idle()
+        self.window.show_error(error)
+
+    def _open_failed(self, connection: Connection, error: BaseException) -> None:
+        self._opening = None
+        connection.close()
+        self.window.empty.set_idle()
+        self.window._show_empty()
+        self.window.show_error(error, action=("Try again", lambda: self.open_connection(connection)))
+        self.window.accounts.open_failed(connection, error)
+
+    def _opened(self, opened) -> None:
+        self._opening = None
+        self.window.show_session(opened)
+
+    def cancel(self) -> None:
+        """Quitting while a sandbox starts or a connection opens: what they made is closed, by the
+        worker itself if it finishes later, or here if it already has."""
+        if self._opening is None:
+            return
+        handle, stop, connection = self._opening
+        self._opening = None
+        handle.cancel()
+        stop.set()
+        if not handle.wait_ran(OPENING_WAIT_S) or handle.outcome is None:
+            return  # the worker sees `stop` when it is done, and closes what it made
+        ok, result = handle.outcome
+        if not ok:
+            if connection is not None:
+                connection.close()
+        elif connection is None:
+            result.close()  # a sandbox that started: its connection stops it and removes its data
+        else:
+            _close_opened(result)
+
+
+def _open(connection: Connection, stop: threading.Event):
+    """Worker: backend, workspace (proves URL and token), and the transfer engine on its journal.
+    If the window closed meanwhile (`stop`), what was opened is closed here."""
+    from attache.app.session import open_session
+
+    _warm_up_imports()
+    try:
+        opened = open_session(connection, workers=UPLOAD_WORKERS)
+    except BaseException:
+        if stop.is_set():
+            connection.close()
+        raise
+    if stop.is_set():
+        _close_opened(opened)
+        raise CancelledError("The window closed while the account was opening")
+    return opened
+
+
+def _close_opened(opened) -> None:
+    """Any thread: close an opened session (engine, backend, connection) the window never showed."""
+    tasks.close_now(lambda: opened.engine.shutdown(timeout=10), opened.engine.journal.close, opened.backend.close,
+                    opened.connection.close)
+
+
+def _warm_up_imports() -> None:
+    """Import here, on a worker, what workers need later (Pillow above all): an import holds its
+    module's lock, and a GUI thread that needed the same module meanwhile would wait for it."""
+    import PIL.Image  # noqa: F401
+    import PIL.ImageDraw  # noqa: F401
+    import PIL.ImageOps  # noqa: F401
+
+    import attache.images.cache  # noqa: F401
+    import attache.images.validate  # noqa: F401
+    import attache.ui.imaging  # noqa: F401

@@ -1,0 +1,113 @@
+"""The window's part in transfers: the dock's title, the speed limit, the notification when a
+batch finishes in the background, and the question before quitting with transfers running."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
+
+from attache.core.sources import human_size
+from attache.ui import settings, theme
+from attache.ui.speed_limit import SpeedLimitDialog
+
+
+class TransferActions(QObject):
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.speed_limit_dialog: SpeedLimitDialog | None = None
+        self.last_notification: tuple[str, str] | None = None
+        self._tray = None
+        window.queue.batchFinished.connect(self._batch_finished)
+        window.queue.failed.connect(window.show_error)
+        window.transfers.model.activeChanged.connect(self._active_changed)
+
+    def _active_changed(self, active: int) -> None:
+        self.window.transfers_dock.setWindowTitle(f"Transfers ({active} active)" if active else "Transfers")
+
+    def start_engine(self) -> None:
+        """The session's engine at the chosen speed; interrupted uploads go on by themselves,
+        unless the user asked to resume them by hand."""
+        window = self.window
+        session = window.session
+        engine = session.engine
+        window.queue.set_engine(engine, session.connection.ref, backend=session.backend)
+        engine.throttle.set_rate(settings.upload_limit())
+        paused = not settings.resume_on_start()
+        engine.start(paused=paused)
+        window.queue.pausedChanged.emit(paused)
+
+    # ------------------------------------------------------------------ speed limit
+
+    def choose_upload_limit(self) -> None:
+        """View › Limit Upload Speed…: applies to running uploads at once, and is kept for next time."""
+        dialog = SpeedLimitDialog(settings.upload_limit(), self.window)
+        self.speed_limit_dialog = dialog
+
+        def chosen(code: int) -> None:
+            if code == QDialog.DialogCode.Accepted:
+                self.set_upload_limit(dialog.rate())
+            dialog.deleteLater()
+            self.speed_limit_dialog = None
+
+        dialog.finished.connect(chosen)
+        dialog.open()
+
+    def set_upload_limit(self, rate: float | None) -> None:
+        window = self.window
+        settings.set_upload_limit(rate)
+        if window.session.engine is not None:
+            window.session.engine.throttle.set_rate(rate)
+        window.transfers.refresh_summary()
+        window.status.showMessage(f"Uploads limited to {human_size(rate)}/s" if rate else "Uploads not limited", 4000)
+
+    # ------------------------------------------------------------------ finishing
+
+    def _batch_finished(self, done: int, failed: int) -> None:
+        plural = "s" if done != 1 else ""
+        if failed:
+            text = f"{done} transfer{plural} finished, {failed} failed."
+        elif done:
+            text = f"{done} transfer{plural} finished."
+        else:
+            return
+        if not failed:
+            self.window.status.showMessage(text, 5000)
+        if not self.window.isActiveWindow():
+            self.notify("Transfers finished", text)
+
+    def notify(self, title: str, text: str) -> None:
+        """A desktop notification when the window is in the background."""
+        from PySide6.QtWidgets import QSystemTrayIcon
+
+        window = self.window
+        if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
+            if self._tray is None:
+                self._tray = QSystemTrayIcon(theme.app_icon(), window)
+                self._tray.setToolTip("Attaché")
+                self._tray.activated.connect(lambda *_: (window.showNormal(), window.activateWindow()))
+            self._tray.show()
+            self._tray.showMessage(title, text, theme.app_icon(), 8000)
+        else:
+            QApplication.alert(window, 0)
+        self.last_notification = (title, text)
+
+    def hide_tray(self) -> None:
+        if self._tray is not None:
+            self._tray.hide()
+
+    def confirm_stop(self, verb: str) -> bool:
+        """Ask before quitting or signing out with transfers running."""
+        window = self.window
+        active = window.queue.active_count()
+        connection = window.session.connection
+        durable = connection is None or connection.journal_path is None
+        later = ("Uploads continue where they stopped the next time you open Attaché."
+                 if durable else "Unfinished transfers will be lost.")
+        box = QMessageBox(QMessageBox.Icon.Warning, "Transfers are running",
+                          f"{active} transfer{'s are' if active != 1 else ' is'} still running.\n\n{later}",
+                          QMessageBox.StandardButton.NoButton, window)
+        stop = box.addButton(f"{verb} anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        box.exec()
+        return box.clickedButton() is stop
