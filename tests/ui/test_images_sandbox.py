@@ -116,11 +116,15 @@ def test_a_second_launch_paints_cached_avatars_before_any_image_request(make_win
         return all(_avatar_colour(second, visible[user_id]).name() == colour for user_id, colour in painted.items())
 
     qtbot.waitUntil(all_painted, timeout=5000)
-    requests = _image_requests(server)
-    assert all(r.end is None for r in requests), "painted before any image request was answered"
-    # only the two changed pictures are asked for again (the detail pane's too); the others never are
-    assert {r.path.rsplit("/", 1)[-1] for r in requests} == set(changed)
-    assert second.avatars.fetch_count == len(requests)
+    assert all(r.end is None for r in _image_requests(server)), "painted before any image request was answered"
+
+    def asked_for() -> set[str]:
+        return {r.path.rsplit("/", 1)[-1] for r in _image_requests(server)}
+
+    # The two changed pictures are asked for again (the detail pane's too); a cached picture that
+    # did not change never is. (Rows the first window never showed may be fetched too, first.)
+    qtbot.waitUntil(lambda: set(changed) <= asked_for(), timeout=15_000)
+    assert not asked_for() & (set(painted) - set(changed))
 
 
 @pytest.fixture
