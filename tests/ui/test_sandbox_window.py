@@ -164,3 +164,37 @@ def test_the_queue_survives_a_restart(make_window, qtbot, fresh_awork_sandbox, t
     job = second.queue.jobs()[0]
     assert (job.name, job.state) == ("contract.pdf", JobState.DONE)
     qtbot.waitUntil(lambda: task.name in job.target, timeout=5000)  # the label is looked up again
+
+
+def test_a_jpeg_cut_short_is_refused_for_a_picture_and_nothing_is_sent(window, qtbot, fresh_awork_sandbox,
+                                                                         tmp_path: Path):
+    """A photo whose copy broke off at 60 % would show a grey band as an avatar: it is refused,
+    with the reason, even when the user goes past the crop step with "Use whole image"."""
+    import io
+
+    from PIL import Image
+
+    from attache.ui.crop_dialog import CropDialog
+
+    _show(window, qtbot, EntityKind.USER)
+    _select_row(window, qtbot, 1)
+    buffer = io.BytesIO()
+    Image.effect_mandelbrot((640, 480), (-2.0, -1.2, 1.0, 1.2), 64).convert("RGB").save(buffer, "JPEG", quality=92)
+    photo = tmp_path / "portrait.jpg"
+    photo.write_bytes(buffer.getvalue()[: int(len(buffer.getvalue()) * 0.6)])
+    fresh_awork_sandbox.clear_requests()
+    slot = window.detail.slot
+    drag_and_drop(slot, QPointF(slot.rect().center()), [photo])
+
+    def refused_or_cropping() -> bool:
+        return window.message_bar.isVisible() or any(d.isVisible() for d in window.findChildren(CropDialog))
+
+    qtbot.waitUntil(refused_or_cropping, timeout=10_000)
+    for dialog in [d for d in window.findChildren(CropDialog) if d.isVisible()]:
+        qtbot.waitUntil(lambda dialog=dialog: "truncated or corrupt" in dialog.canvas.message, timeout=10_000)
+        dialog.whole_button.click()
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=10_000)
+    assert window.message_bar.level == ERROR
+    assert "portrait.jpg is truncated or corrupt" in window.message_bar.text()
+    assert not window.queue.jobs()
+    assert not [r for r in fresh_awork_sandbox.requests if r.method in ("POST", "PUT")]

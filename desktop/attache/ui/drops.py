@@ -200,7 +200,7 @@ def check_image(path: Path, rules=None, service_name: str = "this service"):
     (`attache.images.validate`): a broken picture never leaves the machine."""
     from attache.backends.base import ImageRules
     from attache.images.validate import validate_for_slot
-    from attache.ui.imaging import sniff_image_type
+    from attache.images.formats import sniff_image_type
 
     check_source(path)
     with open(path, "rb") as handle:

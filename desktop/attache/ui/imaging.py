@@ -12,30 +12,6 @@ from PySide6.QtGui import QImage
 
 from attache.core.sources import human_size
 
-# the first bytes of each image format a service may take
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"BM", "image/bmp"),
-)
-
-
-def sniff_image_type(head: bytes) -> str | None:
-    """The image MIME type the first bytes announce, or None."""
-    for magic, mime in _SIGNATURES:
-        if head.startswith(magic):
-            return mime
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[4:12] in (b"ftypavif", b"ftypheic", b"ftypmif1"):
-        return "image/avif" if head[8:12] == b"avif" else "image/heic"
-    if head.lstrip()[:5] in (b"<?xml", b"<svg ") or head.lstrip()[:4] == b"<svg":
-        return "image/svg+xml"
-    return None
-
-
 def limit_text(limit: int) -> str:
     """A service's limit as the service states it: awork's 100 MiB is "100 MB" in its docs."""
     mib = 1024 * 1024
