@@ -44,8 +44,14 @@ TOKEN = "bench-token"
 
 def run_child(scenario: str, home: Path, url: str) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ATTACHE_HOME=str(home))
-    out = subprocess.run([sys.executable, __file__, "--child", scenario, url], env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", scenario, url],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode != 0 or not lines:
         sys.stderr.write(out.stderr[-4000:])
@@ -76,12 +82,12 @@ def _app():
 
 
 def child_warm(url: str) -> dict:
+    from attache.app.connections import token_connection
     from attache.core.models import EntityKind
     from attache.ui import tasks
     from attache.ui.avatars import device_px
     from attache.ui.browse import EntityDelegate
     from attache.ui.main_window import MainWindow
-    from attache.app.connections import token_connection
 
     app = _app()
     window = MainWindow(restore=False)
@@ -91,8 +97,9 @@ def child_warm(url: str) -> dict:
     _spin_until(app, lambda: window.backend is not None)
     window.show_kind(EntityKind.USER)
     _spin_until(app, lambda: window.list_model.rowCount() > 0 and not window.list_model.loading)
-    people = [u for page in window.backend.iter_pages(EntityKind.USER, page_size=500) for u in page.items
-              if u.has_image]
+    people = [
+        u for page in window.backend.iter_pages(EntityKind.USER, page_size=500) for u in page.items if u.has_image
+    ]
     px = device_px(EntityDelegate.AVATAR, window.list_view.devicePixelRatioF())
     began = time.perf_counter()
     pending = list(people)
@@ -105,8 +112,11 @@ def child_warm(url: str) -> dict:
         time.sleep(0.0005)
     seconds = time.perf_counter() - began
     disk = window.avatars.disk
-    result = {"people_with_pictures": len(people), "warm_seconds": round(seconds, 2),
-              "disk_cache_mb": round(disk.total_bytes() / 1e6, 1)}
+    result = {
+        "people_with_pictures": len(people),
+        "warm_seconds": round(seconds, 2),
+        "disk_cache_mb": round(disk.total_bytes() / 1e6, 1),
+    }
     window._quitting = True
     window.close()  # saves the People list as the one to show next time
     tasks.shutdown()
@@ -116,11 +126,11 @@ def child_warm(url: str) -> dict:
 def child_start(url: str) -> dict:
     from PySide6.QtCore import QEvent, QObject
 
+    from attache.app.connections import token_connection
     from attache.backends.awork import AworkBackend
     from attache.core.models import EntityKind
     from attache.ui import tasks
     from attache.ui.main_window import MainWindow
-    from attache.app.connections import token_connection
 
     requests = []
     fetch = AworkBackend.get_image
@@ -238,17 +248,29 @@ def main(argv: list[str] | None = None) -> int:
     first = starts[0]
     print(f"\n{'start':<10}{'window':>10}{'rows':>10}{'last avatar':>14}{'visible':>10}{'requests':>10}")
     for name, run in [*((f"warm {n + 1}", s) for n, s in enumerate(starts)), ("cold", cold)]:
-        print(f"{name:<10}{run['window_paint_ms']:>8} ms{run['first_rows_ms']:>7} ms{run['last_avatar_ms']:>11} ms"
-              f"{run['visible_avatars']:>10}{run['image_requests']:>10}")
+        print(
+            f"{name:<10}{run['window_paint_ms']:>8} ms{run['first_rows_ms']:>7} ms{run['last_avatar_ms']:>11} ms"
+            f"{run['visible_avatars']:>10}{run['image_requests']:>10}"
+        )
     ok = worst <= TARGET_S * 1000 and all(s["image_requests"] == 0 for s in starts)
-    print(f"\nall visible avatars painted within {TARGET_S:.0f} s of the window being shown: "
-          f"{'ok' if ok else 'MISSED'} (median {median:.0f} ms, worst {worst:.0f} ms)")
+    print(
+        f"\nall visible avatars painted within {TARGET_S:.0f} s of the window being shown: "
+        f"{'ok' if ok else 'MISSED'} (median {median:.0f} ms, worst {worst:.0f} ms)"
+    )
     print("\nREADME row:")
-    print(f"| {PEOPLE:,} avatars listed from a warm cache, window shown → last visible avatar painted | ≤ 1 s | "
-          f"{median / 1000:.2f} s (worst {worst / 1000:.2f} s; {first['visible_avatars']} visible, "
-          f"0 image requests; cold cache {cold['last_avatar_ms'] / 1000:.2f} s) | `benchmarks/bench_avatars.py` |")
-    results = {"warm": warm, "starts": starts, "cold": cold, "median_last_avatar_ms": median,
-               "worst_last_avatar_ms": worst, "ok": ok}
+    print(
+        f"| {PEOPLE:,} avatars listed from a warm cache, window shown → last visible avatar painted | ≤ 1 s | "
+        f"{median / 1000:.2f} s (worst {worst / 1000:.2f} s; {first['visible_avatars']} visible, "
+        f"0 image requests; cold cache {cold['last_avatar_ms'] / 1000:.2f} s) | `benchmarks/bench_avatars.py` |"
+    )
+    results = {
+        "warm": warm,
+        "starts": starts,
+        "cold": cold,
+        "median_last_avatar_ms": median,
+        "worst_last_avatar_ms": worst,
+        "ok": ok,
+    }
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0 if ok else 1

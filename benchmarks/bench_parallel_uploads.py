@@ -59,14 +59,26 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs of each contender per link mode (default 3)")
     parser.add_argument("--curl", choices=("sequential", "single"), default="sequential")
     parser.add_argument("--link", choices=("copy", "head", "both"), default="both")
-    parser.add_argument("--repeats", type=int, default=2,
-                        help=f"repeat a run up to N times when other processes took > {FOREIGN_CPU_LIMIT} core")
-    parser.add_argument("--quiet-wait", type=float, default=300,
-                        help="before each run, wait up to this many seconds for other processes to go quiet")
-    parser.add_argument("--attache-src", metavar="DIR",
-                        help="run the engine from the attache package in DIR (a scratch copy with a change to try)")
-    parser.add_argument("--pin", action="store_true",
-                        help="Azurite and the sandbox on CPU 0, the uploader on CPU 1: steadier numbers")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help=f"repeat a run up to N times when other processes took > {FOREIGN_CPU_LIMIT} core",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="before each run, wait up to this many seconds for other processes to go quiet",
+    )
+    parser.add_argument(
+        "--attache-src",
+        metavar="DIR",
+        help="run the engine from the attache package in DIR (a scratch copy with a change to try)",
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="Azurite and the sandbox on CPU 0, the uploader on CPU 1: steadier numbers"
+    )
     parser.add_argument("--tmp-dir", help="where the temporary folder goes (default: the system's)")
     parser.add_argument("--json", help="also write every run's numbers here")
     args = parser.parse_args()
@@ -76,15 +88,20 @@ def main() -> int:
     gib = total / (1024 * MiB)
     modes = ["copy", "head"] if args.link == "both" else [args.link]
     rows, report = [], {}
-    print(f"# {args.files} × {args.size_mb} MiB, {args.workers} workers vs curl ({args.curl}); "
-          f"machine at start: {uptime_text()}", flush=True)
+    print(
+        f"# {args.files} × {args.size_mb} MiB, {args.workers} workers vs curl ({args.curl}); "
+        f"machine at start: {uptime_text()}",
+        flush=True,
+    )
     try:
         for mode in modes:
             print(f"link mode: {mode}", flush=True)
             engine_runs, curl_runs = [], []
             with Stack(tmp_base=args.tmp_dir, link=mode, pin=args.pin) as stack:
-                sources = [write_random_file(stack.path("data", f"part-{n:02}.bin"), args.size_mb * MiB)
-                           for n in range(args.files)]
+                sources = [
+                    write_random_file(stack.path("data", f"part-{n:02}.bin"), args.size_mb * MiB)
+                    for n in range(args.files)
+                ]
                 if args.curl == "single":
                     whole = stack.path("data", "whole.bin")
                     with whole.open("wb") as out:
@@ -93,6 +110,7 @@ def main() -> int:
                     curl_sources = [whole]
                 else:
                     curl_sources = sources
+
                 def azurite_seconds(run) -> float:
                     return run.cpu.seconds_of.get(stack.azurite.pid, float("nan"))
 
@@ -102,38 +120,66 @@ def main() -> int:
                 def engine():
                     result = measure(
                         lambda: stack.engine_upload(sources, workers=args.workers, attache_src=args.attache_src),
-                        stack=stack, repeats=args.repeats, label="engine", quiet_wait=args.quiet_wait)
+                        stack=stack,
+                        repeats=args.repeats,
+                        label="engine",
+                        quiet_wait=args.quiet_wait,
+                    )
                     engine_runs.append(result)
-                    print(f"  engine  {total / result.seconds / MiB:6.1f} MB/s aggregate  (first PUT to last 201: "
-                          f"{total / result.put_window / MiB:.1f} MB/s; CPU s/GB: client {result.client_cpu / gib:.2f},"
-                          f" Azurite {azurite_seconds(result) / gib:.2f}, sandbox {sandbox_seconds(result) / gib:.2f};"
-                          f" VmHWM {result.vmhwm_kb / 1024:.0f} MB; others {result.cpu.foreign_cores:.2f} cores; "
-                          f"{uptime_text()})", flush=True)
+                    print(
+                        f"  engine  {total / result.seconds / MiB:6.1f} MB/s aggregate  (first PUT to last 201: "
+                        f"{total / result.put_window / MiB:.1f} MB/s; CPU s/GB: client {result.client_cpu / gib:.2f},"
+                        f" Azurite {azurite_seconds(result) / gib:.2f}, sandbox {sandbox_seconds(result) / gib:.2f};"
+                        f" VmHWM {result.vmhwm_kb / 1024:.0f} MB; others {result.cpu.foreign_cores:.2f} cores; "
+                        f"{uptime_text()})",
+                        flush=True,
+                    )
 
                 def curl():
-                    result = measure(lambda: stack.curl_put(*curl_sources), stack=stack, repeats=args.repeats,
-                                     label="curl", quiet_wait=args.quiet_wait)
+                    result = measure(
+                        lambda: stack.curl_put(*curl_sources),
+                        stack=stack,
+                        repeats=args.repeats,
+                        label="curl",
+                        quiet_wait=args.quiet_wait,
+                    )
                     curl_runs.append(result)
-                    print(f"  curl    {total / result.seconds / MiB:6.1f} MB/s single stream  (CPU s/GB: client "
-                          f"{result.client_cpu / gib:.2f}, Azurite {azurite_seconds(result) / gib:.2f}; "
-                          f"others {result.cpu.foreign_cores:.2f} cores; {uptime_text()})", flush=True)
+                    print(
+                        f"  curl    {total / result.seconds / MiB:6.1f} MB/s single stream  (CPU s/GB: client "
+                        f"{result.client_cpu / gib:.2f}, Azurite {azurite_seconds(result) / gib:.2f}; "
+                        f"others {result.cpu.foreign_cores:.2f} cores; {uptime_text()})",
+                        flush=True,
+                    )
 
                 for index in range(args.runs):
-                    for contender in ((engine, curl) if index % 2 == 0 else (curl, engine)):
+                    for contender in (engine, curl) if index % 2 == 0 else (curl, engine):
                         contender()
             by_engine = [total / run.seconds / MiB for run in engine_runs]
             by_curl = [total / run.seconds / MiB for run in curl_runs]
             foreign = max(run.cpu.foreign_cores for run in engine_runs + curl_runs)
             rows.append((mode, median(by_engine), median(by_curl), foreign, uptime_text()))
             report[mode] = {
-                "engine": [{"seconds": run.seconds, "put_window": run.put_window, "vmhwm_kb": run.vmhwm_kb,
-                            "foreign_cores": run.cpu.foreign_cores, "attempts": run.attempts,
-                            "jobs": [job.points for job in run.jobs]} for run in engine_runs],
-                "curl": [{"seconds": run.seconds, "foreign_cores": run.cpu.foreign_cores, "attempts": run.attempts}
-                         for run in curl_runs],
+                "engine": [
+                    {
+                        "seconds": run.seconds,
+                        "put_window": run.put_window,
+                        "vmhwm_kb": run.vmhwm_kb,
+                        "foreign_cores": run.cpu.foreign_cores,
+                        "attempts": run.attempts,
+                        "jobs": [job.points for job in run.jobs],
+                    }
+                    for run in engine_runs
+                ],
+                "curl": [
+                    {"seconds": run.seconds, "foreign_cores": run.cpu.foreign_cores, "attempts": run.attempts}
+                    for run in curl_runs
+                ],
             }
-            print(f"  engine MB/s: {', '.join(f'{v:.0f}' for v in by_engine)}; "
-                  f"curl: {', '.join(f'{v:.0f}' for v in by_curl)}", flush=True)
+            print(
+                f"  engine MB/s: {', '.join(f'{v:.0f}' for v in by_engine)}; "
+                f"curl: {', '.join(f'{v:.0f}' for v in by_curl)}",
+                flush=True,
+            )
     except KeyboardInterrupt:
         print("interrupted; Azurite, the sandbox and the temporary files are gone", file=sys.stderr)
         return 130
@@ -141,13 +187,17 @@ def main() -> int:
     curl_label = f"{args.files} files in a row" if args.curl == "sequential" else "one file"
     print()
     setup = f"{args.files} × {args.size_mb} MiB, {args.workers} workers, {'pinned' if args.pin else 'unpinned'}"
-    print(f"| {setup}, {args.runs} runs each | Engine aggregate, median | "
-          f"curl single stream ({curl_label}), median | Ratio | Target | Met | Machine |")
+    print(
+        f"| {setup}, {args.runs} runs each | Engine aggregate, median | "
+        f"curl single stream ({curl_label}), median | Ratio | Target | Met | Machine |"
+    )
     print("|---|---:|---:|---:|---|---|---|")
     for mode, engine_mbs, curl_mbs, foreign, load in rows:
         ratio = engine_mbs / curl_mbs
-        print(f"| {LINK_LABELS[mode]} | {engine_mbs:.0f} MB/s | {curl_mbs:.0f} MB/s | {ratio:.2f} | ≥ 1.0 × curl | "
-              f"{'yes' if ratio >= 1.0 else 'NO'} | {load}; others used ≤ {foreign:.2f} cores during runs |")
+        print(
+            f"| {LINK_LABELS[mode]} | {engine_mbs:.0f} MB/s | {curl_mbs:.0f} MB/s | {ratio:.2f} | ≥ 1.0 × curl | "
+            f"{'yes' if ratio >= 1.0 else 'NO'} | {load}; others used ≤ {foreign:.2f} cores during runs |"
+        )
     if args.json:
         with open(args.json, "w") as out:
             json.dump(report, out, indent=2)

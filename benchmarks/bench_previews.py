@@ -7,8 +7,8 @@
 Each mode runs in its own process so that its peak RSS (getrusage's ru_maxrss, a high-water
 mark for the whole process) is its own. Three ways to the same preview: decode_preview as the
 app runs it; decode_preview with `use_draft=False` (full decode, then Pillow's reduce-then-resize);
-and a plain full decode followed by a LANCZOS resize of all 24 MP. A second, small section times 1,000 avatars read from a warm disk
-cache and decoded for a list row (the Qt-free part of "avatars on start").
+and a plain full decode followed by a LANCZOS resize of all 24 MP. A second, small section times
+1,000 avatars read from a warm disk cache and decoded for a list row (the Qt-free part of "avatars on start").
 """
 
 from __future__ import annotations
@@ -66,7 +66,9 @@ def run_worker(mode: str, corpus: Path, count: int, size: int) -> None:
             with Image.open(path) as image:
                 image.load()
                 scale = size / max(image.size)
-                small = image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS)
+                small = image.resize(
+                    (round(image.width * scale), round(image.height * scale)), Image.Resampling.LANCZOS
+                )
                 width, height = small.convert("RGBA").size
         else:
             preview = decode_preview(path, max_size=size, use_draft=mode == "draft")
@@ -110,7 +112,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=128, help="preview size in pixels (default 128)")
     parser.add_argument("--corpus", type=Path, help="folder for the generated JPEGs (kept; default: a temp folder)")
     parser.add_argument("--avatars", type=int, default=1000, help="avatars for the warm-cache run (0 to skip)")
-    parser.add_argument("--worker", choices=["generate", "draft", "nodraft", "plain", "avatars"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", choices=["generate", "draft", "nodraft", "plain", "avatars"], help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
 
     if args.worker == "avatars":
@@ -123,7 +127,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="attache-bench-") as temp:
         corpus = args.corpus or Path(temp)
         # Generating needs a lot of memory; in its own process it cannot raise the workers' peak.
-        subprocess.run([sys.executable, __file__, "--worker", "generate", "--corpus", str(corpus), "--count", str(args.count)], check=True)
+        subprocess.run(
+            [sys.executable, __file__, "--worker", "generate", "--corpus", str(corpus), "--count", str(args.count)],
+            check=True,
+        )
         common = ["--corpus", str(corpus), "--count", str(args.count), "--size", str(args.size)]
         results = {mode: in_subprocess("--worker", mode, *common) for mode in ("draft", "nodraft", "plain")}
 
@@ -138,9 +145,14 @@ def main() -> None:
     for mode, result in results.items():
         per_image = result["seconds"] / result["count"] * 1000
         speedup = "" if mode == "draft" else f"{result['seconds'] / draft_seconds:.1f}× faster"
-        print(f"{labels[mode]:<44}{result['seconds']:>7.1f}s{per_image:>9.1f} ms{result['peak_rss_mb']:>7.0f} MB  {speedup}")
+        print(
+            f"{labels[mode]:<44}{result['seconds']:>7.1f}s{per_image:>9.1f} ms"
+            f"{result['peak_rss_mb']:>7.0f} MB  {speedup}"
+        )
     speedup = results["plain"]["seconds"] / draft_seconds
-    print(f"speed-up over full decode + resize: {speedup:.1f}× (target ≥ 3×) {'OK' if speedup >= 3 else 'BELOW TARGET'}")
+    print(
+        f"speed-up over full decode + resize: {speedup:.1f}× (target ≥ 3×) {'OK' if speedup >= 3 else 'BELOW TARGET'}"
+    )
 
     if args.avatars:
         avatars = in_subprocess("--worker", "avatars", "--avatars", str(args.avatars))

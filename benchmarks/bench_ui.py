@@ -70,7 +70,11 @@ def sandbox_process(*extra: str, in_memory: bool = False):
         env["TMPDIR"] = "/dev/shm"
     process = subprocess.Popen(
         [sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", token, *extra],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
+        env=env,
     )
     try:
         base_url = None
@@ -95,8 +99,14 @@ def run_child(scenario: str, *args: str) -> dict:
     env["ATTACHE_HOME"] = tempfile.mkdtemp(prefix="attache-bench-")
     env["BENCH_SPAWNED_AT"] = repr(time.time())
     try:
-        out = subprocess.run([sys.executable, __file__, "--child", scenario, *args], env=env, cwd=ROOT,
-                             capture_output=True, text=True, timeout=900)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", scenario, *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
     finally:
         shutil.rmtree(env["ATTACHE_HOME"], ignore_errors=True)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -123,11 +133,10 @@ def percentile(values: list[float], p: float) -> float:
 
 def child_startup() -> dict:
     spawned = float(os.environ["BENCH_SPAWNED_AT"])
-    import attache.cli  # noqa: F401 — what `attache` imports before the window
-
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
+    import attache.cli  # noqa: F401 — what `attache` imports before the window
     from attache.ui import tasks
     from attache.ui.app import configure_application, create_window
 
@@ -157,9 +166,9 @@ def child_startup() -> dict:
 def _app_and_window(base_url: str, token: str):
     from PySide6.QtWidgets import QApplication
 
+    from attache.app.connections import token_connection
     from attache.ui.app import configure_application
     from attache.ui.main_window import MainWindow
-    from attache.app.connections import token_connection
 
     app = QApplication([sys.argv[0]])
     configure_application(app)
@@ -194,8 +203,11 @@ def child_scale(base_url: str, token: str) -> dict:
 
     class Painted(QObject):
         def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint and window.list_model.kind is EntityKind.TASK \
-                    and window.list_model.rowCount() > 0:
+            if (
+                event.type() == QEvent.Type.Paint
+                and window.list_model.kind is EntityKind.TASK
+                and window.list_model.rowCount() > 0
+            ):
                 painted.setdefault("at", time.perf_counter())
             return False
 
@@ -323,6 +335,7 @@ def child_responsive(base_url: str, token: str) -> dict:
             gc_pauses.append((info["generation"], (time.perf_counter() - gc_started[0]) * 1000))
 
     import gc
+
     gc.callbacks.append(gc_callback)
     heartbeat = QTimer()
     heartbeat.setTimerType(Qt.TimerType.PreciseTimer)
@@ -389,6 +402,7 @@ def child_responsive(base_url: str, token: str) -> dict:
     profiler = None
     if os.environ.get("BENCH_PROFILE"):  # the GUI thread's Python, by own time, to stderr
         import cProfile
+
         profiler = cProfile.Profile()
         profiler.enable()
     loop.exec()
@@ -396,6 +410,7 @@ def child_responsive(base_url: str, token: str) -> dict:
     heartbeat.stop()
     if profiler is not None:
         import pstats
+
         profiler.disable()
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(35)
     if sampler is not None:
@@ -418,8 +433,9 @@ def child_responsive(base_url: str, token: str) -> dict:
         "heartbeat_max_ms": round(max(ticks), 2),
         "late_p99_ms": round(percentile(lateness, 99), 2),
         "stalls_over_25ms": stalls[:20],
-        "gc_longest_ms": {gen: round(max((ms for g, ms in gc_pauses if g == gen), default=0.0), 1)
-                          for gen in (0, 1, 2)},
+        "gc_longest_ms": {
+            gen: round(max((ms for g, ms in gc_pauses if g == gen), default=0.0), 1) for gen in (0, 1, 2)
+        },
         "gc_collections": {gen: sum(1 for g, _ in gc_pauses if g == gen) for gen in (0, 1, 2)},
         **({"stall_stacks": sampler.report()} if sampler is not None else {}),
         "rss_mb": round(peak_rss_mb(), 1),

@@ -50,7 +50,11 @@ def cli_upload_peak(stack: Stack, source) -> tuple[float, float]:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", REPORT_PEAK_MEMORY, "upload", stack.task_id, str(source), "--url", stack.base_url],
-        env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=3600,
+        env=env,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
     )
     seconds = time.monotonic() - started
     if done.returncode != 0:
@@ -61,8 +65,13 @@ def cli_upload_peak(stack: Stack, source) -> tuple[float, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[1 / 1024, 100, 1024],
-                        help="file sizes in MiB (default: 1 KiB as the baseline, 100, 1024)")
+    parser.add_argument(
+        "--sizes-mb",
+        type=float,
+        nargs="+",
+        default=[1 / 1024, 100, 1024],
+        help="file sizes in MiB (default: 1 KiB as the baseline, 100, 1024)",
+    )
     parser.add_argument("--runs", type=int, default=2, help="uploads per size; the highest peak is reported")
     parser.add_argument("--tmp-dir", help="where the temporary folder goes (default: the system's)")
     parser.add_argument("--json", help="also write the numbers here")
@@ -79,8 +88,9 @@ def main() -> int:
                     settle_disk()
                     peak, seconds = cli_upload_peak(stack, source)
                     results.setdefault(size_mb, []).append(peak)
-                    print(f"  {label(size_mb):>8}: VmHWM {peak:6.1f} MB  ({seconds:.1f} s, {uptime_text()})",
-                          flush=True)
+                    print(
+                        f"  {label(size_mb):>8}: VmHWM {peak:6.1f} MB  ({seconds:.1f} s, {uptime_text()})", flush=True
+                    )
                 source.unlink()
     except KeyboardInterrupt:
         print("interrupted; Azurite, the sandbox and the temporary files are gone", file=sys.stderr)
@@ -100,8 +110,10 @@ def main() -> int:
     if len(big) >= 2:
         spread = max(peaks[size] for size in big) - min(peaks[size] for size in big)
         sizes = " vs ".join(label(size) for size in big)
-        print(f"| spread, {sizes} | {spread:.1f} MB | ≤ {SPREAD_LIMIT_MB} MB | "
-              f"{'yes' if spread <= SPREAD_LIMIT_MB else 'NO'} | {load} |")
+        print(
+            f"| spread, {sizes} | {spread:.1f} MB | ≤ {SPREAD_LIMIT_MB} MB | "
+            f"{'yes' if spread <= SPREAD_LIMIT_MB else 'NO'} | {load} |"
+        )
     if args.json:
         with open(args.json, "w") as out:
             json.dump({label(size): values for size, values in results.items()}, out, indent=2)

@@ -55,14 +55,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size-mb", type=int, default=1024, help="file size in MiB (default 1024 = 1 GB)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each contender (default 5)")
-    parser.add_argument("--repeats", type=int, default=2,
-                        help=f"repeat a run up to N times when other processes took > {FOREIGN_CPU_LIMIT} core")
-    parser.add_argument("--quiet-wait", type=float, default=300,
-                        help="before each run, wait up to this many seconds for other processes to go quiet")
-    parser.add_argument("--attache-src", metavar="DIR",
-                        help="run the engine from the attache package in DIR (a scratch copy with a change to try)")
-    parser.add_argument("--pin", action="store_true",
-                        help="Azurite and the sandbox on CPU 0, the uploader on CPU 1: steadier numbers")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=2,
+        help=f"repeat a run up to N times when other processes took > {FOREIGN_CPU_LIMIT} core",
+    )
+    parser.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="before each run, wait up to this many seconds for other processes to go quiet",
+    )
+    parser.add_argument(
+        "--attache-src",
+        metavar="DIR",
+        help="run the engine from the attache package in DIR (a scratch copy with a change to try)",
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="Azurite and the sandbox on CPU 0, the uploader on CPU 1: steadier numbers"
+    )
     parser.add_argument("--tmp-dir", help="where the temporary folder goes (default: the system's)")
     parser.add_argument("--json", help="also write every run's numbers here")
     args = parser.parse_args()
@@ -80,32 +92,47 @@ def main() -> int:
                 return run.cpu.seconds_of.get(process.pid, float("nan")) / gib
 
             def engine():
-                run = measure(lambda: stack.engine_upload([source], workers=1, attache_src=args.attache_src),
-                              stack=stack, repeats=args.repeats, label="engine", quiet_wait=args.quiet_wait)
+                run = measure(
+                    lambda: stack.engine_upload([source], workers=1, attache_src=args.attache_src),
+                    stack=stack,
+                    repeats=args.repeats,
+                    label="engine",
+                    quiet_wait=args.quiet_wait,
+                )
                 run.azurite_cpu, run.sandbox_cpu = cpu_per_gb(run, stack.azurite), cpu_per_gb(run, stack.sandbox)
                 engine_runs.append(run)
                 job = job_of(run)
                 body = job.points["sending_last"] - job.points["sending"]
-                print(f"  engine  PUT {size / job.put_seconds / MiB:6.1f} MB/s  end to end "
-                      f"{size / run.seconds / MiB:5.1f} MB/s  (body read and written {body:.2f} s, then "
-                      f"{job.points['sent'] - job.points['sending_last']:.2f} s to Azurite's 201; link "
-                      f"{job.points['linked'] - job.points['sent']:.1f} s; CPU s/GB: client {run.client_cpu / gib:.2f},"
-                      f" Azurite {run.azurite_cpu:.2f}, sandbox {run.sandbox_cpu:.2f}; VmHWM "
-                      f"{run.vmhwm_kb / 1024:.0f} MB; others {run.cpu.foreign_cores:.2f} cores; {uptime_text()})",
-                      flush=True)
+                print(
+                    f"  engine  PUT {size / job.put_seconds / MiB:6.1f} MB/s  end to end "
+                    f"{size / run.seconds / MiB:5.1f} MB/s  (body read and written {body:.2f} s, then "
+                    f"{job.points['sent'] - job.points['sending_last']:.2f} s to Azurite's 201; link "
+                    f"{job.points['linked'] - job.points['sent']:.1f} s; CPU s/GB: client {run.client_cpu / gib:.2f},"
+                    f" Azurite {run.azurite_cpu:.2f}, sandbox {run.sandbox_cpu:.2f}; VmHWM "
+                    f"{run.vmhwm_kb / 1024:.0f} MB; others {run.cpu.foreign_cores:.2f} cores; {uptime_text()})",
+                    flush=True,
+                )
 
             def curl():
-                run = measure(lambda: stack.curl_put(source), stack=stack, repeats=args.repeats, label="curl",
-                              quiet_wait=args.quiet_wait)
+                run = measure(
+                    lambda: stack.curl_put(source),
+                    stack=stack,
+                    repeats=args.repeats,
+                    label="curl",
+                    quiet_wait=args.quiet_wait,
+                )
                 run.azurite_cpu = cpu_per_gb(run, stack.azurite)
                 curl_runs.append(run)
-                print(f"  curl    PUT {size / run.seconds / MiB:6.1f} MB/s  (CPU s/GB: client "
-                      f"{run.client_cpu / gib:.2f}, Azurite {run.azurite_cpu:.2f}; others "
-                      f"{run.cpu.foreign_cores:.2f} cores; {uptime_text()})", flush=True)
+                print(
+                    f"  curl    PUT {size / run.seconds / MiB:6.1f} MB/s  (CPU s/GB: client "
+                    f"{run.client_cpu / gib:.2f}, Azurite {run.azurite_cpu:.2f}; others "
+                    f"{run.cpu.foreign_cores:.2f} cores; {uptime_text()})",
+                    flush=True,
+                )
 
             for index in range(args.runs):
                 print(f"run {index + 1}/{args.runs}", flush=True)
-                for contender in ((engine, curl) if index % 2 == 0 else (curl, engine)):
+                for contender in (engine, curl) if index % 2 == 0 else (curl, engine):
                     contender()
     except KeyboardInterrupt:
         print("interrupted; Azurite, the sandbox and the temporary files are gone", file=sys.stderr)
@@ -123,25 +150,50 @@ def main() -> int:
     print()
     print("| Benchmark | Engine, median | curl -T, median | Ratio | Target | Met | Machine |")
     print("|---|---:|---:|---:|---|---|---|")
-    print(f"| {setup}: PUT phase | {median(put):.0f} MB/s | {median(by_curl):.0f} MB/s | {put_ratio:.2f} (paired runs: "
-          f"{paired:.2f}) | ≥ {TARGET_RATIO} × curl | {'yes' if put_ratio >= TARGET_RATIO else 'NO'} | {load} |")
-    print(f"| {setup}: end to end, incl. the sandbox's link copying the blob back | {median(e2e):.0f} MB/s | "
-          f"{median(by_curl):.0f} MB/s | {e2e_ratio:.2f} | (secondary) | – | {load} |")
+    print(
+        f"| {setup}: PUT phase | {median(put):.0f} MB/s | {median(by_curl):.0f} MB/s | {put_ratio:.2f} (paired runs: "
+        f"{paired:.2f}) | ≥ {TARGET_RATIO} × curl | {'yes' if put_ratio >= TARGET_RATIO else 'NO'} | {load} |"
+    )
+    print(
+        f"| {setup}: end to end, incl. the sandbox's link copying the blob back | {median(e2e):.0f} MB/s | "
+        f"{median(by_curl):.0f} MB/s | {e2e_ratio:.2f} | (secondary) | – | {load} |"
+    )
     print(f"\nengine PUT MB/s: {listed(put)}; end to end: {listed(e2e)}; curl: {listed(by_curl)}")
 
     if args.json:
         with open(args.json, "w") as out:
-            json.dump({
-                "size": size,
-                "pinned": args.pin,
-                "engine": [{"put_seconds": job_of(run).put_seconds, "seconds": run.seconds,
-                            "points": job_of(run).points, "vmhwm_kb": run.vmhwm_kb, "client_cpu": run.client_cpu,
-                            "azurite_cpu_per_gb": run.azurite_cpu, "sandbox_cpu_per_gb": run.sandbox_cpu,
-                            "foreign_cores": run.cpu.foreign_cores, "attempts": run.attempts} for run in engine_runs],
-                "curl": [{"seconds": run.seconds, "client_cpu": run.client_cpu,
-                          "azurite_cpu_per_gb": run.azurite_cpu, "foreign_cores": run.cpu.foreign_cores,
-                          "attempts": run.attempts} for run in curl_runs],
-            }, out, indent=2)
+            json.dump(
+                {
+                    "size": size,
+                    "pinned": args.pin,
+                    "engine": [
+                        {
+                            "put_seconds": job_of(run).put_seconds,
+                            "seconds": run.seconds,
+                            "points": job_of(run).points,
+                            "vmhwm_kb": run.vmhwm_kb,
+                            "client_cpu": run.client_cpu,
+                            "azurite_cpu_per_gb": run.azurite_cpu,
+                            "sandbox_cpu_per_gb": run.sandbox_cpu,
+                            "foreign_cores": run.cpu.foreign_cores,
+                            "attempts": run.attempts,
+                        }
+                        for run in engine_runs
+                    ],
+                    "curl": [
+                        {
+                            "seconds": run.seconds,
+                            "client_cpu": run.client_cpu,
+                            "azurite_cpu_per_gb": run.azurite_cpu,
+                            "foreign_cores": run.cpu.foreign_cores,
+                            "attempts": run.attempts,
+                        }
+                        for run in curl_runs
+                    ],
+                },
+                out,
+                indent=2,
+            )
     return 0
 
 

@@ -56,12 +56,17 @@ FOREIGN_CPU_LIMIT = 0.25
 
 
 def azurite_binary() -> str:
-    for candidate in (os.environ.get("AZURITE_BIN"), str(REPO_ROOT / ".tools/azurite/node_modules/.bin/azurite-blob"),
-                      "/tmp/azurite/node_modules/.bin/azurite-blob", shutil.which("azurite-blob")):
+    for candidate in (
+        os.environ.get("AZURITE_BIN"),
+        str(REPO_ROOT / ".tools/azurite/node_modules/.bin/azurite-blob"),
+        "/tmp/azurite/node_modules/.bin/azurite-blob",
+        shutil.which("azurite-blob"),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise SystemExit("Azurite is not installed: set AZURITE_BIN, or run "
-                     "`npm install --prefix .tools/azurite azurite@3.37.0`")
+    raise SystemExit(
+        "Azurite is not installed: set AZURITE_BIN, or run `npm install --prefix .tools/azurite azurite@3.37.0`"
+    )
 
 
 def free_port() -> int:
@@ -77,11 +82,13 @@ def _die_with_parent() -> None:  # preexec_fn: SIGKILL this child when the bench
 
 def _on_cpus(cpus: set[int] | None, *, die_with_parent: bool = False):
     """A preexec_fn: run the child (and every thread it starts) on these CPUs only."""
+
     def prepare() -> None:
         if die_with_parent:
             _die_with_parent()
         if cpus:
             os.sched_setaffinity(0, cpus)
+
     return prepare
 
 
@@ -130,8 +137,10 @@ def median(values: list[float]) -> float:
 
 def install_signal_exits() -> None:
     """SIGTERM and SIGHUP unwind like Ctrl-C, so every `finally` and `with` cleans up."""
+
     def raise_interrupt(signum, frame):
         raise KeyboardInterrupt(f"signal {signum}")
+
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, raise_interrupt)
     # Started in the background of a non-interactive shell, SIGINT arrives ignored: take it back.
@@ -229,8 +238,7 @@ def wait_for_quiet(pids: list[int], *, max_wait: float = 60.0, sample: float = 2
             return idle.foreign_cores
 
 
-def measure(run, *, stack: Stack, repeats: int, label: str, log=print, quiet_wait: float = 300.0,
-            fresh: bool = True):
+def measure(run, *, stack: Stack, repeats: int, label: str, log=print, quiet_wait: float = 300.0, fresh: bool = True):
     """`run()` (which returns something with a `.cpu` CpuMeter), on a fresh Azurite (`fresh`)
     once the machine is quiet; repeated up to `repeats` more times while other processes took
     more than FOREIGN_CPU_LIMIT cores during it. The last attempt is kept, with `.attempts` set.
@@ -249,8 +257,10 @@ def measure(run, *, stack: Stack, repeats: int, label: str, log=print, quiet_wai
         result.attempts = attempt + 1
         if not result.cpu.disturbed:
             break
-        log(f"    ({label}: other processes used {result.cpu.foreign_cores:.2f} cores during the run"
-            f"{'; repeating' if attempt < repeats else '; kept anyway'})")
+        log(
+            f"    ({label}: other processes used {result.cpu.foreign_cores:.2f} cores during the run"
+            f"{'; repeating' if attempt < repeats else '; kept anyway'})"
+        )
     return result
 
 
@@ -312,8 +322,9 @@ class CurlRun:
 class Stack:
     """Azurite + the awork sandbox (Azurite mode), each in its own process, in a temp folder."""
 
-    def __init__(self, *, tmp_base: str | None = None, keep_blobs: bool = False, link: str = "copy",
-                 pin: bool = False) -> None:
+    def __init__(
+        self, *, tmp_base: str | None = None, keep_blobs: bool = False, link: str = "copy", pin: bool = False
+    ) -> None:
         """`link="copy"`: the sandbox links as it always does, copying the blob back from Azurite
         (sandbox work on this machine, not client work). `link="head"`: it only asks Azurite for
         the blob's size and stores no bytes, as a real server's cheap link call would cost the
@@ -412,9 +423,20 @@ class Stack:
         location = self.path("azurite")
         location.mkdir()
         self.azurite = subprocess.Popen(
-            [azurite_binary(), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location),
-             "--silent", "--skipApiVersionCheck"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                azurite_binary(),
+                "--blobHost",
+                "127.0.0.1",
+                "--blobPort",
+                str(port),
+                "--location",
+                str(location),
+                "--silent",
+                "--skipApiVersionCheck",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             preexec_fn=_on_cpus(self.server_cpus, die_with_parent=True),
         )
         deadline = time.monotonic() + 30
@@ -432,9 +454,22 @@ class Stack:
 
     def _start_sandbox(self) -> None:
         self.sandbox = subprocess.Popen(
-            [sys.executable, str(HERE), "sandbox", "--endpoint", self.endpoint, "--data", str(self.path("sandbox")),
-             "--link", self.link, *(["--keep-blobs"] if self.keep_blobs else [])],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT,
+            [
+                sys.executable,
+                str(HERE),
+                "sandbox",
+                "--endpoint",
+                self.endpoint,
+                "--data",
+                str(self.path("sandbox")),
+                "--link",
+                self.link,
+                *(["--keep-blobs"] if self.keep_blobs else []),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO_ROOT,
             preexec_fn=_on_cpus(self.server_cpus, die_with_parent=True),
         )
         line = self.sandbox.stdout.readline()  # type: ignore[union-attr]
@@ -456,8 +491,12 @@ class Stack:
     def _first_task(self) -> str:
         import httpx
 
-        answer = httpx.get(f"{self.base_url}/me/allavailabletasks", params={"pageSize": 1},
-                           headers={"Authorization": f"Bearer {self.token}"}, timeout=30)
+        answer = httpx.get(
+            f"{self.base_url}/me/allavailabletasks",
+            params={"pageSize": 1},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=30,
+        )
         answer.raise_for_status()
         return answer.json()[0]["id"]
 
@@ -469,7 +508,10 @@ class Stack:
         from azure.storage.blob import BlobSasPermissions, generate_blob_sas
 
         sas = generate_blob_sas(
-            account_name=AZURITE_ACCOUNT, container_name=CURL_CONTAINER, blob_name=blob_name, account_key=AZURITE_KEY,
+            account_name=AZURITE_ACCOUNT,
+            container_name=CURL_CONTAINER,
+            blob_name=blob_name,
+            account_key=AZURITE_KEY,
             permission=BlobSasPermissions(create=True, write=True, read=read, delete=True),
             expiry=datetime.now(UTC) + timedelta(hours=2),
         )
@@ -484,14 +526,29 @@ class Stack:
             for source in sources:
                 url = self.sas_url(f"curl-{uuid.uuid4().hex}")
                 done = subprocess.run(
-                    ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code} %{time_total} %{size_upload}",
-                     "-T", str(source), "-H", "x-ms-blob-type: BlockBlob", url],
-                    capture_output=True, text=True, timeout=3600, preexec_fn=_on_cpus(self.client_cpus),
+                    [
+                        "curl",
+                        "-sS",
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "%{http_code} %{time_total} %{size_upload}",
+                        "-T",
+                        str(source),
+                        "-H",
+                        "x-ms-blob-type: BlockBlob",
+                        url,
+                    ],
+                    capture_output=True,
+                    text=True,
+                    timeout=3600,
+                    preexec_fn=_on_cpus(self.client_cpus),
                 )
-                code, took, uploaded = (done.stdout.split() + ["?", "0", "0"])[:3]
+                code, took, uploaded = [*done.stdout.split(), "?", "0", "0"][:3]
                 if done.returncode != 0 or code != "201" or int(float(uploaded)) != source.stat().st_size:
-                    raise RuntimeError(f"curl failed: rc={done.returncode} http={code} sent={uploaded} "
-                                       f"{done.stderr.strip()}")
+                    raise RuntimeError(
+                        f"curl failed: rc={done.returncode} http={code} sent={uploaded} {done.stderr.strip()}"
+                    )
                 urls.append(url)
                 seconds += float(took)
                 size += source.stat().st_size
@@ -514,13 +571,30 @@ class Stack:
         env = dict(os.environ, ATTACHE_HOME=str(home), ATTACHE_TOKEN=self.token)
         if attache_src:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [attache_src, env.get("PYTHONPATH")]))
-        command = [sys.executable, str(HERE), "upload", "--url", self.base_url, "--task", self.task_id,
-                   "--workers", str(workers), *map(str, sources)]
+        command = [
+            sys.executable,
+            str(HERE),
+            "upload",
+            "--url",
+            self.base_url,
+            "--task",
+            self.task_id,
+            "--workers",
+            str(workers),
+            *map(str, sources),
+        ]
         started = time.monotonic()
         before = children_cpu()
         with CpuMeter(self.long_running_pids) as cpu:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, cwd=REPO_ROOT, timeout=7200,
-                                  preexec_fn=_on_cpus(self.client_cpus))
+            done = subprocess.run(
+                command,
+                env=env,
+                capture_output=True,
+                text=True,
+                cwd=REPO_ROOT,
+                timeout=7200,
+                preexec_fn=_on_cpus(self.client_cpus),
+            )
         process_seconds = time.monotonic() - started
         client_cpu = children_cpu() - before
         shutil.rmtree(home, ignore_errors=True)
@@ -530,8 +604,9 @@ class Stack:
         if attache_src and not report["attache"].startswith(str(Path(attache_src).resolve())):
             raise RuntimeError(f"the upload process imported {report['attache']}, not the copy in {attache_src}")
         jobs = [JobTimes(**job) for job in report["jobs"]]
-        return EngineRun(jobs, report["seconds"], report["vmhwm_kb"], process_seconds, cpu,
-                         client_cpu=client_cpu).check()
+        return EngineRun(
+            jobs, report["seconds"], report["vmhwm_kb"], process_seconds, cpu, client_cpu=client_cpu
+        ).check()
 
 
 # ---------------------------------------------------------------------------- child processes
@@ -604,8 +679,8 @@ def _link_without_copy(server) -> None:
 def _upload(args: argparse.Namespace) -> int:
     """Upload files through the engine as `attache upload` does; print a JSON report."""
     from attache.backends.awork import AworkBackend
-    from attache.core.models import EntityKind, EntityRef
     from attache.core.accounts import AccountRef
+    from attache.core.models import EntityKind, EntityRef
     from attache.transfers import Journal, TransferEngine
 
     points: dict[int, dict[str, float]] = {}
@@ -625,8 +700,11 @@ def _upload(args: argparse.Namespace) -> int:
     target = EntityRef(EntityKind.TASK, args.task)
     with Journal() as journal:
         engine = TransferEngine(
-            journal, lambda ref: AworkBackend(ref.account, token=token, account="bench"),
-            workers=args.workers, only_own_jobs=True, checkpoint=checkpoint,
+            journal,
+            lambda ref: AworkBackend(ref.account, token=token, account="bench"),
+            workers=args.workers,
+            only_own_jobs=True,
+            checkpoint=checkpoint,
         )
         t0 = time.perf_counter()
         ids = engine.enqueue(account, target, args.paths)
@@ -642,8 +720,16 @@ def _upload(args: argparse.Namespace) -> int:
         "attache": str(Path(attache.__file__).parent),
         "seconds": seconds,
         "vmhwm_kb": vmhwm,
-        "jobs": [{"id": job.id, "size": job.size, "state": job.state.value, "error": job.last_error,
-                  "points": points.get(job.id, {})} for job in jobs],
+        "jobs": [
+            {
+                "id": job.id,
+                "size": job.size,
+                "state": job.state.value,
+                "error": job.last_error,
+                "points": points.get(job.id, {}),
+            }
+            for job in jobs
+        ],
     }
     print(json.dumps(report), flush=True)
     return 0

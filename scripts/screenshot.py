@@ -34,11 +34,11 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from attache.app.connections import start_sandbox
     from attache.core.models import EntityKind
     from attache.ui import tasks
     from attache.ui.app import configure_application
     from attache.ui.main_window import MainWindow
-    from attache.app.connections import start_sandbox
 
     app = QApplication([sys.argv[0]])
     configure_application(app)
@@ -80,8 +80,13 @@ def main(argv: list[str] | None = None) -> int:
         window.show_kind(EntityKind.TASK, project)
         wait_until(lambda: window.list_model.row_of(chosen.id) >= 0)
         window.select_entity(chosen.id)
-    wait_until(lambda: window.detail.entity is not None and not files.loading and files.rowCount() > 0
-               if chosen is not None else window.detail.entity is not None)
+    wait_until(
+        lambda: (
+            window.detail.entity is not None and not files.loading and files.rowCount() > 0
+            if chosen is not None
+            else window.detail.entity is not None
+        )
+    )
     entity = window.detail.entity
 
     # a few uploads through the engine, so the Transfers panel shows real jobs

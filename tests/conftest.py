@@ -14,12 +14,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from support.tools import tool_missing
+
+if TYPE_CHECKING:
+    import httpx
 
 from attache.sandbox import SandboxServer
 from attache.sandbox.awork.blobs import AzuriteBlobs
+from support.tools import tool_missing
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -120,9 +124,20 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     port = _free_port()
     location = tmp_path_factory.mktemp("azurite")
     process = subprocess.Popen(
-        [binary, "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location), "--silent",
-         "--skipApiVersionCheck"],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
+            "--location",
+            str(location),
+            "--silent",
+            "--skipApiVersionCheck",
+        ],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_for_port(port, process)
@@ -139,7 +154,7 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
 
 
 @pytest.fixture
-def awork_client() -> Iterator[Callable[..., "httpx.Client"]]:
+def awork_client() -> Iterator[Callable[..., httpx.Client]]:
     """httpx clients on a sandbox's API (Bearer token set), closed after the test.
     `token=""` sends no Authorization header; any other string replaces the right token."""
     import httpx

@@ -39,30 +39,55 @@ def build_parser() -> argparse.ArgumentParser:
         description="Attaché: browse projects, tasks, companies and users; attach files; set profile images.",
     )
     parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local sandbox")
-    parser.add_argument("--service", dest="window_service", choices=SERVICE_CHOICES, default=DEFAULT_SERVICE,
-                        help=f"with --sandbox: which service's sandbox (default {DEFAULT_SERVICE})")
+    parser.add_argument(
+        "--service",
+        dest="window_service",
+        choices=SERVICE_CHOICES,
+        default=DEFAULT_SERVICE,
+        help=f"with --sandbox: which service's sandbox (default {DEFAULT_SERVICE})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (secrets redacted)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sandbox = commands.add_parser("sandbox", help="serve a local sandbox of a service in the foreground until Ctrl-C")
-    sandbox.add_argument("--service", choices=SERVICE_CHOICES, default=DEFAULT_SERVICE,
-                         help=f"which service to serve (default {DEFAULT_SERVICE})")
+    sandbox.add_argument(
+        "--service",
+        choices=SERVICE_CHOICES,
+        default=DEFAULT_SERVICE,
+        help=f"which service to serve (default {DEFAULT_SERVICE})",
+    )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--data", type=Path, help="keep the sandbox's data in DIR (default: temporary)")
     sandbox.add_argument("--token", help="a token to accept (default: a random one, printed)")
     sandbox.add_argument("--scale", type=_scale, help="seed N tasks (up to 100,000) for benchmarks")
-    sandbox.add_argument("--people", type=_people, default=0, metavar="N",
-                         help="add N colleagues with pictures (up to 10,000) for benchmarks")
-    sandbox.add_argument("--faults", type=_rate, metavar="RATE", help="inject the service's own kinds of faults into RATE of requests (0–1)")
+    sandbox.add_argument(
+        "--people",
+        type=_people,
+        default=0,
+        metavar="N",
+        help="add N colleagues with pictures (up to 10,000) for benchmarks",
+    )
+    sandbox.add_argument(
+        "--faults",
+        type=_rate,
+        metavar="RATE",
+        help="inject the service's own kinds of faults into RATE of requests (0–1)",
+    )
 
     connection = argparse.ArgumentParser(add_help=False)
     connection.add_argument("--account", metavar="NAME", help="use this saved account (see 'attache account')")
-    connection.add_argument("--service", choices=SERVICE_CHOICES, default=os.environ.get("ATTACHE_SERVICE") or None,
-                            help=f"the service --url points at (default {DEFAULT_SERVICE})")
-    connection.add_argument("--url", default=os.environ.get("ATTACHE_URL"),
-                            help=f"the service's base URL, with the token in ${TOKEN_ENV} "
-                                 f"(default {service(DEFAULT_SERVICE).default_url})")
+    connection.add_argument(
+        "--service",
+        choices=SERVICE_CHOICES,
+        default=os.environ.get("ATTACHE_SERVICE") or None,
+        help=f"the service --url points at (default {DEFAULT_SERVICE})",
+    )
+    connection.add_argument(
+        "--url",
+        default=os.environ.get("ATTACHE_URL"),
+        help=f"the service's base URL, with the token in ${TOKEN_ENV} (default {service(DEFAULT_SERVICE).default_url})",
+    )
 
     account = commands.add_parser("account", help="add, list or remove saved accounts")
     account_actions = account.add_subparsers(dest="account_action", metavar="ACTION", required=True)
@@ -74,15 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     account_remove = account_actions.add_parser("remove", help="forget an account and delete its secret")
     account_remove.add_argument("name", metavar="NAME")
 
-    login = commands.add_parser("login", help="sign in to a saved account: an API key from standard input, or --browser")
+    login = commands.add_parser(
+        "login", help="sign in to a saved account: an API key from standard input, or --browser"
+    )
     login.add_argument("name", metavar="NAME")
     login.add_argument("--browser", action="store_true", help="sign in in the system browser (OAuth)")
-    login.add_argument("--session-only", action="store_true",
-                       help="when no keyring is usable, keep the secret in memory (useless for a one-shot command)")
+    login.add_argument(
+        "--session-only",
+        action="store_true",
+        help="when no keyring is usable, keep the secret in memory (useless for a one-shot command)",
+    )
 
     ls = commands.add_parser("ls", parents=[connection], help="list projects, tasks, companies, users, …")
-    ls.add_argument("kind", type=_kind, metavar="KIND",
-                    help="projects, tasks, companies, users, project-templates or workspace")
+    ls.add_argument(
+        "kind", type=_kind, metavar="KIND", help="projects, tasks, companies, users, project-templates or workspace"
+    )
     ls.add_argument("--project", metavar="ID", help="with tasks: only the tasks of this project")
     ls.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
 
@@ -90,30 +121,47 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("task_id", metavar="TASK_ID")
     files.add_argument("--json", action="store_true")
 
-    upload = commands.add_parser("upload", parents=[connection],
-                                 help="attach files to a task (through the durable transfer queue)")
+    upload = commands.add_parser(
+        "upload", parents=[connection], help="attach files to a task (through the durable transfer queue)"
+    )
     upload.add_argument("task_id", metavar="TASK_ID")
     upload.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     upload.add_argument("--workers", type=int, default=4, help="parallel uploads (default 4)")
-    upload.add_argument("--limit-rate", type=_speed, metavar="RATE",
-                        help="keep all uploads together under RATE bytes/s, e.g. 500K or 2M")
+    upload.add_argument(
+        "--limit-rate",
+        type=_speed,
+        metavar="RATE",
+        help="keep all uploads together under RATE bytes/s, e.g. 500K or 2M",
+    )
 
     queue = commands.add_parser("queue", parents=[connection], help="show or work the transfer queue")
     queue_action = queue.add_mutually_exclusive_group()
-    queue_action.add_argument("--run", action="store_true", help="process queued and interrupted jobs until none is left")
+    queue_action.add_argument(
+        "--run", action="store_true", help="process queued and interrupted jobs until none is left"
+    )
     queue_action.add_argument("--retry-failed", action="store_true", help="queue failed jobs again")
     queue_action.add_argument("--retry", type=int, metavar="ID", help="queue a failed or cancelled job again")
     queue_action.add_argument("--cancel", type=int, metavar="ID", help="cancel a waiting job")
     queue_action.add_argument("--clear-finished", action="store_true", help="forget done, failed and cancelled jobs")
     queue.add_argument("--workers", type=int, default=4, help="with --run: parallel uploads (default 4)")
-    queue.add_argument("--limit-rate", type=_speed, metavar="RATE",
-                       help="with --run: keep all uploads together under RATE bytes/s, e.g. 500K or 2M")
+    queue.add_argument(
+        "--limit-rate",
+        type=_speed,
+        metavar="RATE",
+        help="with --run: keep all uploads together under RATE bytes/s, e.g. 500K or 2M",
+    )
 
     download = commands.add_parser("download", parents=[connection], help="download a task's file")
     download.add_argument("task_id", metavar="TASK_ID")
     download.add_argument("file_id", metavar="FILE_ID")
-    download.add_argument("-o", "--output", type=Path, default=Path.cwd(), metavar="PATH",
-                          help="a file name, or a folder to save into (default: the current folder)")
+    download.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path.cwd(),
+        metavar="PATH",
+        help="a file name, or a folder to save into (default: the current folder)",
+    )
 
     rm_file = commands.add_parser("rm-file", parents=[connection], help="delete a file from a task")
     rm_file.add_argument("task_id", metavar="TASK_ID")
@@ -123,8 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     image.add_argument("action", choices=("get", "set", "rm"))
     image.add_argument("kind", type=_kind, metavar="KIND")
     image.add_argument("entity_id", metavar="ID")
-    image.add_argument("file", nargs="?", type=Path, metavar="FILE",
-                       help="set: the image to upload; get: where to save it (default: ID.<ext>)")
+    image.add_argument(
+        "file",
+        nargs="?",
+        type=Path,
+        metavar="FILE",
+        help="set: the image to upload; get: where to save it (default: ID.<ext>)",
+    )
     image.add_argument("--size", type=int, metavar="PX", help="get: ask the server for a square of PX pixels")
     return parser
 
@@ -220,8 +273,16 @@ def _silence_stdout() -> None:
 def _serve_sandbox(args: argparse.Namespace) -> int:
     from attache.sandbox import serve_forever
 
-    serve_forever(service=args.service, host=args.host, port=args.port, data_dir=args.data, token=args.token,
-                  scale=args.scale, people=args.people, faults_rate=args.faults)
+    serve_forever(
+        service=args.service,
+        host=args.host,
+        port=args.port,
+        data_dir=args.data,
+        token=args.token,
+        scale=args.scale,
+        people=args.people,
+        faults_rate=args.faults,
+    )
     return 0
 
 
@@ -266,21 +327,35 @@ def _login(args: argparse.Namespace) -> int:
     if not status.usable and not args.session_only:  # said before any secret is asked for
         from attache.credentials import KeyringUnavailableError
 
-        raise KeyringUnavailableError(f"{status.message} With --session-only the sign-in is kept for this "
-                                      "session only.")
+        raise KeyringUnavailableError(
+            f"{status.message} With --session-only the sign-in is kept for this session only."
+        )
     session_only = not status.usable  # memory only where no keyring can hold the secret
     if args.browser:
         if SignIn.BROWSER not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} has no sign-in in the browser")
         print(f"Opening {entry.name}'s sign-in page in your browser…", file=sys.stderr)
-        result = sign_in(secrets, name=account.name, service=entry.id, base_url=account.base_url,
-                         session_only=session_only, existing=account)
+        result = sign_in(
+            secrets,
+            name=account.name,
+            service=entry.id,
+            base_url=account.base_url,
+            session_only=session_only,
+            existing=account,
+        )
     else:
         key = _read_secret_line(f"{entry.texts.key_name} for {account.name}: ")
         if not key:
             raise InvalidInputError(f"No {entry.texts.key_name} given on standard input")
-        result = sign_in(secrets, name=account.name, service=entry.id, base_url=account.base_url,
-                         session_only=session_only, api_key=key, existing=account)
+        result = sign_in(
+            secrets,
+            name=account.name,
+            service=entry.id,
+            base_url=account.base_url,
+            session_only=session_only,
+            api_key=key,
+            existing=account,
+        )
     print(f"Signed in to {result.workspace} as {account.name}; the key is kept in {result.where}")
     return 0
 
@@ -318,8 +393,7 @@ def _files(args: argparse.Namespace) -> int:
 
 def _upload(args: argparse.Namespace) -> int:
     from attache.core.sources import check_source
-    from attache.transfers import Journal, JobState
-    from attache.transfers import cli_support
+    from attache.transfers import JobState, Journal, cli_support
 
     for path in args.paths:
         check_source(path)  # every file is checked before anything is queued or sent
@@ -333,8 +407,16 @@ def _upload(args: argparse.Namespace) -> int:
     with _closing(connection.make_backend()) as backend:
         backend.get_entity(ref)  # an unknown task fails before anything is queued
     with Journal() as journal, _QueueProgressLine() as progress:
-        jobs = cli_support.upload(journal, backend_for_ref, connection.ref, ref, args.paths,
-                                  workers=args.workers, progress=progress, limit=args.limit_rate)
+        jobs = cli_support.upload(
+            journal,
+            backend_for_ref,
+            connection.ref,
+            ref,
+            args.paths,
+            workers=args.workers,
+            progress=progress,
+            limit=args.limit_rate,
+        )
     for job in jobs:
         if job.state is JobState.DONE:
             print(f"{job.file_id}\t{job.name}")
@@ -445,11 +527,18 @@ def _entity_line(entity: Entity) -> str:
 
 
 def _entity_json(entity: Entity) -> str:
-    return json.dumps({
-        "kind": entity.kind.value, "id": entity.id, "name": entity.name, "subtitle": entity.subtitle,
-        "has_image": entity.has_image, "parents": {k.value: v for k, v in entity.parents},
-        "version": entity.version,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "kind": entity.kind.value,
+            "id": entity.id,
+            "name": entity.name,
+            "subtitle": entity.subtitle,
+            "has_image": entity.has_image,
+            "parents": {k.value: v for k, v in entity.parents},
+            "version": entity.version,
+        },
+        ensure_ascii=False,
+    )
 
 
 def _file_line(record: FileRecord) -> str:
@@ -508,8 +597,10 @@ class _QueueProgressLine:
         while not self._stop.wait(0.25):
             totals = self.board.totals()
             eta = f", {totals.eta:.0f} s left" if totals.eta is not None else ""
-            sys.stderr.write(f"\r\033[K{totals.finished}/{totals.jobs} files, {human_size(totals.bytes_sent)} of "
-                             f"{human_size(totals.total)} at {human_size(totals.speed)}/s{eta}")
+            sys.stderr.write(
+                f"\r\033[K{totals.finished}/{totals.jobs} files, {human_size(totals.bytes_sent)} of "
+                f"{human_size(totals.total)} at {human_size(totals.speed)}/s{eta}"
+            )
             sys.stderr.flush()
 
     def __exit__(self, *exc) -> None:

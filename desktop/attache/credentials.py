@@ -14,7 +14,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from attache.core.errors import AttacheError
 
@@ -54,14 +54,19 @@ def probe_keyring(timeout: float = 5.0) -> KeyringStatus:
     backend = keyring.get_keyring()
     name = _backend_name(backend)
     if isinstance(backend, (fail.Keyring, null.Keyring)) or _only_fallbacks(backend):
-        return KeyringStatus(False, name, "No password manager (keyring) was found on this system, "
-                                          "so Attaché cannot remember your sign-in between sessions.")
+        return KeyringStatus(
+            False,
+            name,
+            "No password manager (keyring) was found on this system, "
+            "so Attaché cannot remember your sign-in between sessions.",
+        )
     try:
         _with_timeout(lambda: backend.get_password(KEYRING_SERVICE, _PROBE_USER), timeout)
     except TimeoutError:
-        return KeyringStatus(False, name, f"The password manager ({name}) did not answer within "
-                                          f"{timeout:g} s; it may be locked.")
-    except Exception as error:  # keyring backends raise many kinds
+        return KeyringStatus(
+            False, name, f"The password manager ({name}) did not answer within {timeout:g} s; it may be locked."
+        )
+    except Exception as error:  # noqa: BLE001 - keyring backends raise many kinds
         reason = "it is locked" if type(error).__name__ == "KeyringLocked" else str(error) or type(error).__name__
         return KeyringStatus(False, name, f"The password manager ({name}) cannot be used: {reason}.")
     return KeyringStatus(True, name, f"Sign-in details are stored in your password manager ({name}).")
@@ -87,7 +92,9 @@ class KeyringStore:
             data = json.loads(text)
         except ValueError:
             data = None
-        return data if isinstance(data, dict) else {"api_key": text}  # a bare key stored by hand  # a bare key stored by hand with secret-tool
+        return (
+            data if isinstance(data, dict) else {"api_key": text}
+        )  # a bare key stored by hand  # a bare key stored by hand with secret-tool
 
     def save(self, account: str, secret: dict[str, Any]) -> None:
         payload = json.dumps(secret, separators=(",", ":"))
@@ -111,7 +118,7 @@ class KeyringStore:
             raise KeyringUnavailableError("The password manager did not answer; it may be locked.") from None
         except KeyringUnavailableError:
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any backend failure means: no usable keyring
             # The keyring's own message never contains the secret, but keep it out of the text anyway.
             raise KeyringUnavailableError(
                 f"The password manager refused the request ({type(error).__name__})."
@@ -161,7 +168,7 @@ def _with_timeout(fn: Callable[[], T], timeout: float) -> T:
     def run() -> None:
         try:
             result.append(fn())
-        except BaseException as error:  # handed to the caller's thread
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
             failure.append(error)
 
     worker = threading.Thread(target=run, name="keyring-call", daemon=True)

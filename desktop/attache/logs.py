@@ -24,8 +24,9 @@ def configure_logging(*, verbose: bool = False, echo: bool = False) -> logging.H
     happens); the CLI keeps stderr for its own messages."""
     directory = app_dirs().log
     directory.mkdir(parents=True, exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(directory / LOG_FILE, maxBytes=2_000_000, backupCount=3,
-                                                   encoding="utf-8", delay=True)
+    handler = logging.handlers.RotatingFileHandler(
+        directory / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
+    )
     handler.setFormatter(logging.Formatter(_FORMAT))
     install_redaction(handler)
     root = logging.getLogger()

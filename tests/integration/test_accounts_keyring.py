@@ -17,8 +17,10 @@ from support.tools import tool_missing
 def keyring_env(tmp_path: Path):
     missing = missing_programs()
     if missing:
-        tool_missing(f"No Secret Service to test against: {', '.join(missing)} not installed "
-                     "(apt-get install dbus gnome-keyring)")
+        tool_missing(
+            f"No Secret Service to test against: {', '.join(missing)} not installed "
+            "(apt-get install dbus gnome-keyring)"
+        )
     with private_secret_service(tmp_path / "home") as env:
         env["ATTACHE_HOME"] = str(tmp_path / "attache")
         env.pop("ATTACHE_TOKEN", None)
@@ -27,14 +29,20 @@ def keyring_env(tmp_path: Path):
 
 
 def attache(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "attache", *args], input=stdin, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "attache", *args], input=stdin, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def stored_secrets(env: dict[str, str]) -> str:
     """What the keyring holds for Attaché, read from outside the app."""
-    found = subprocess.run(["secret-tool", "search", "--all", "--unlock", "service", "attache"],
-                           env=env, capture_output=True, text=True, timeout=20)
+    found = subprocess.run(
+        ["secret-tool", "search", "--all", "--unlock", "service", "attache"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     return found.stdout + found.stderr
 
 
@@ -72,8 +80,9 @@ def test_a_wrong_api_key_is_refused_before_it_is_saved(keyring_env, awork_sandbo
 
 
 def test_without_a_keyring_login_says_so_and_stores_nothing(tmp_path, awork_sandbox):
-    env = dict(os.environ, ATTACHE_HOME=str(tmp_path / "attache"),
-               PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring")
+    env = dict(
+        os.environ, ATTACHE_HOME=str(tmp_path / "attache"), PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring"
+    )
     attache(env, "account", "add", "work", "--url", awork_sandbox.base_url)
     login = attache(env, "login", "work", stdin=awork_sandbox.token + "\n")
     assert login.returncode == 1

@@ -8,6 +8,8 @@ import json
 import socket
 
 import pytest
+from PIL import Image
+
 from attache.backends.awork import AworkBackend
 from attache.backends.base import Backend, attach_file
 from attache.backends.http import default_retry
@@ -21,7 +23,6 @@ from attache.core.errors import (
 )
 from attache.core.models import EntityKind, EntityRef
 from attache.sandbox import FaultPlan
-from PIL import Image
 
 K = EntityKind
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -131,9 +132,11 @@ def test_unknown_task_is_not_found(shared):
 
 
 def test_wrong_token_is_an_authentication_error_naming_the_account(awork_sandbox):
-    with backend_for(awork_sandbox, token="not-the-token", account="Acme") as backend:
-        with pytest.raises(AuthenticationError) as caught:
-            next(backend.iter_pages(K.PROJECT))
+    with (
+        backend_for(awork_sandbox, token="not-the-token", account="Acme") as backend,
+        pytest.raises(AuthenticationError) as caught,
+    ):
+        next(backend.iter_pages(K.PROJECT))
     assert str(caught.value) == "awork rejected the token for account 'Acme': sign in again"
     assert "not-the-token" not in str(caught.value) + caught.value.detail
 
@@ -143,9 +146,11 @@ def test_closed_port_is_a_network_error():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/api/v1"
-    with AworkBackend(url, token="t", retry=default_retry(sleeper=no_wait)) as backend:
-        with pytest.raises(NetworkError) as caught:
-            next(backend.iter_pages(K.PROJECT))
+    with (
+        AworkBackend(url, token="t", retry=default_retry(sleeper=no_wait)) as backend,
+        pytest.raises(NetworkError) as caught,
+    ):
+        next(backend.iter_pages(K.PROJECT))
     assert str(caught.value) == f"Could not connect to 127.0.0.1:{port}: connection refused"
     assert caught.value.transient
 

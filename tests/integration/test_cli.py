@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 
 
-def run(*args: str, token: str | None, env: dict[str, str] | None = None,
-        cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, token: str | None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = dict(os.environ, **(env or {}))
     environment.pop("ATTACHE_TOKEN", None)
     if token is not None:
         environment["ATTACHE_TOKEN"] = token
-    return subprocess.run([sys.executable, "-m", "attache", *args], env=environment, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "attache", *args], env=environment, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -55,8 +57,9 @@ sys.exit(status)
 def project_and_task(awork_sandbox):
     listed = run("ls", "projects", "--json", "--url", awork_sandbox.base_url, token=awork_sandbox.token)
     project = json.loads(listed.stdout.splitlines()[0])
-    tasks = run("ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url,
-                token=awork_sandbox.token)
+    tasks = run(
+        "ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url, token=awork_sandbox.token
+    )
     return project, json.loads(tasks.stdout.splitlines()[0])
 
 
@@ -75,8 +78,9 @@ def test_ls_lists_the_demo_workspace(awork_sandbox):
 
 def test_tasks_of_a_project_belong_to_it(awork_sandbox, project_and_task):
     project, _ = project_and_task
-    listed = run("ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url,
-                 token=awork_sandbox.token)
+    listed = run(
+        "ls", "tasks", "--project", project["id"], "--json", "--url", awork_sandbox.base_url, token=awork_sandbox.token
+    )
     rows = [json.loads(line) for line in listed.stdout.splitlines()]
     assert rows and all(row["parents"]["project"] == project["id"] for row in rows)
 
@@ -126,8 +130,13 @@ def test_a_200_mb_upload_keeps_memory_flat(fresh_awork_sandbox, tmp_path):
             handle.write(block)
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child forked from this
     # (large) test process would report the test's own memory.
-    measured = subprocess.run([sys.executable, "-c", REPORT_PEAK_MEMORY, "upload", task["id"], str(big), "--url", url],
-                              env=dict(os.environ, ATTACHE_TOKEN=token), capture_output=True, text=True, timeout=300)
+    measured = subprocess.run(
+        [sys.executable, "-c", REPORT_PEAK_MEMORY, "upload", task["id"], str(big), "--url", url],
+        env=dict(os.environ, ATTACHE_TOKEN=token),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert measured.returncode == 0, measured.stderr
     peak_kb = int(measured.stderr.rsplit("VmHWM:", 1)[1].split()[0])
     assert peak_kb / 1024 < 150, f"peak RSS {peak_kb / 1024:.0f} MB"
@@ -167,8 +176,14 @@ def test_profile_image_set_get_and_remove(fresh_awork_sandbox, tmp_path):
 def test_an_unknown_task_is_named(awork_sandbox, tmp_path):
     source = tmp_path / "a.txt"
     source.write_text("x")
-    result = run("upload", "00000000-0000-0000-0000-000000000000", str(source), "--url", awork_sandbox.base_url,
-                 token=awork_sandbox.token)
+    result = run(
+        "upload",
+        "00000000-0000-0000-0000-000000000000",
+        str(source),
+        "--url",
+        awork_sandbox.base_url,
+        token=awork_sandbox.token,
+    )
     assert "00000000-0000-0000-0000-000000000000" in one_line_error(result)
     queue = run("queue", token=None)
     assert "a.txt" not in queue.stdout  # nothing was queued
@@ -186,25 +201,32 @@ def test_folders_and_special_files_are_refused_before_sending(awork_sandbox, pro
     _, task = project_and_task
     folder = tmp_path / "folder"
     folder.mkdir()
-    assert "is a folder" in one_line_error(run("upload", task["id"], str(folder), "--url", awork_sandbox.base_url,
-                                               token=awork_sandbox.token))
+    assert "is a folder" in one_line_error(
+        run("upload", task["id"], str(folder), "--url", awork_sandbox.base_url, token=awork_sandbox.token)
+    )
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    assert "not a regular file" in one_line_error(run("upload", task["id"], str(fifo), "--url",
-                                                      awork_sandbox.base_url, token=awork_sandbox.token))
-    assert "does not exist" in one_line_error(run("upload", task["id"], str(tmp_path / "nope.txt"), "--url",
-                                                  awork_sandbox.base_url, token=awork_sandbox.token))
+    assert "not a regular file" in one_line_error(
+        run("upload", task["id"], str(fifo), "--url", awork_sandbox.base_url, token=awork_sandbox.token)
+    )
+    assert "does not exist" in one_line_error(
+        run(
+            "upload", task["id"], str(tmp_path / "nope.txt"), "--url", awork_sandbox.base_url, token=awork_sandbox.token
+        )
+    )
 
 
 def test_a_101_mb_image_is_refused_before_sending(awork_sandbox, tmp_path):
-    user = json.loads(run("ls", "users", "--json", "--url", awork_sandbox.base_url,
-                          token=awork_sandbox.token).stdout.splitlines()[0])
+    user = json.loads(
+        run("ls", "users", "--json", "--url", awork_sandbox.base_url, token=awork_sandbox.token).stdout.splitlines()[0]
+    )
     huge = tmp_path / "huge.png"
     with huge.open("wb") as handle:
         handle.truncate(101 * 1024 * 1024)
     posts_before = sum(1 for r in awork_sandbox.log.records() if r.method == "POST")
-    result = run("image", "set", "users", user["id"], str(huge), "--url", awork_sandbox.base_url,
-                 token=awork_sandbox.token)
+    result = run(
+        "image", "set", "users", user["id"], str(huge), "--url", awork_sandbox.base_url, token=awork_sandbox.token
+    )
     assert "100 MB" in one_line_error(result)
     assert sum(1 for r in awork_sandbox.log.records() if r.method == "POST") == posts_before
 
@@ -236,8 +258,16 @@ def test_a_refused_connection_is_named():
 def test_a_failed_download_leaves_nothing_behind(awork_sandbox, project_and_task, tmp_path):
     _, task = project_and_task
     target = tmp_path / "out.bin"
-    result = run("download", task["id"], "00000000-0000-0000-0000-000000000000", "-o", str(target),
-                 "--url", awork_sandbox.base_url, token=awork_sandbox.token)
+    result = run(
+        "download",
+        task["id"],
+        "00000000-0000-0000-0000-000000000000",
+        "-o",
+        str(target),
+        "--url",
+        awork_sandbox.base_url,
+        token=awork_sandbox.token,
+    )
     one_line_error(result)
     assert list(tmp_path.iterdir()) == []
 
@@ -253,8 +283,13 @@ def _sandbox_process(private_tmp, *options: str, pause_at: str | None = None) ->
     env = dict(os.environ, TMPDIR=str(private_tmp))
     if pause_at:
         env["ATTACHE_SANDBOX_PAUSE_AT"] = pause_at  # start-up waits there for the signal
-    return subprocess.Popen([sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", "t", *options],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "attache", "sandbox", "--port", "0", "--token", "t", *options],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _stopped_by_sigterm(process: subprocess.Popen) -> str:
@@ -310,9 +345,11 @@ def test_a_sandbox_stopped_during_an_upload_stops_quietly(tmp_path):
         with socket.create_connection((target.hostname, target.port), timeout=30) as upload:
             # Expect: 100-continue makes the server say when the handler asks for the body, so
             # the upload is known to be under way when the signal comes.
-            upload.sendall(f"PUT {target.path}?{target.query} HTTP/1.1\r\nHost: {target.netloc}\r\n"
-                           "x-ms-blob-type: BlockBlob\r\nContent-Length: 10000000\r\n"
-                           "Expect: 100-continue\r\n\r\n".encode())
+            upload.sendall(
+                f"PUT {target.path}?{target.query} HTTP/1.1\r\nHost: {target.netloc}\r\n"
+                "x-ms-blob-type: BlockBlob\r\nContent-Length: 10000000\r\n"
+                "Expect: 100-continue\r\n\r\n".encode()
+            )
             assert upload.recv(100).startswith(b"HTTP/1.1 100 ")
             upload.sendall(b"x" * 100_000)
             errors = _stopped_by_sigterm(process)
@@ -335,8 +372,13 @@ def test_the_window_closes_cleanly_on_sigterm(tmp_path, when):
     private_tmp, home = tmp_path / "tmp", tmp_path / "home"
     private_tmp.mkdir()
     env = dict(os.environ, TMPDIR=str(private_tmp), ATTACHE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    process = subprocess.Popen([sys.executable, "-m", "attache", "--sandbox"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "attache", "--sandbox"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)
     reader.start()

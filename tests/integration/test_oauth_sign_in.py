@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
 
-from attache.backends.awork_oauth import TokenManager, sign_in_with_browser
 from attache.app.connections import open_account_backend as open_backend
-from attache.core.accounts import Account, AccountStore
+from attache.backends.awork_oauth import TokenManager, sign_in_with_browser
+from attache.core.accounts import Account, AccountRef, AccountStore
 from attache.core.errors import AuthenticationError
 from attache.core.models import EntityKind, EntityRef
 from attache.core.paths import app_dirs
 from attache.credentials import MemoryStore
-from attache.core.accounts import AccountRef
 from attache.transfers import JobState, Journal, TransferEngine
 
 
@@ -135,8 +133,7 @@ def test_jobs_wait_for_a_new_sign_in_instead_of_failing(fresh_awork_sandbox, tmp
     account = Account("work", "awork", sandbox.base_url)
     source = tmp_path / "notes.txt"
     source.write_text("hello")
-    with open_backend(Account("reader", "awork", sandbox.base_url),
-                      _store_with("reader", sandbox.token)) as reader:
+    with open_backend(Account("reader", "awork", sandbox.base_url), _store_with("reader", sandbox.token)) as reader:
         task = next(iter(reader.iter_pages(EntityKind.TASK))).items[0]
     ref = AccountRef("awork", "work")
     with Journal(tmp_path / "journal.sqlite3") as journal:
@@ -191,7 +188,9 @@ def test_after_a_full_session_no_secret_is_in_any_file_or_log_line(fresh_awork_s
 
     secrets_seen = {secret["access_token"], secret["refresh_token"], final["access_token"], final["refresh_token"]}
     dirs = app_dirs()
-    files = [p for d in (dirs.config, dirs.data, dirs.cache, dirs.log) if d.exists() for p in d.rglob("*") if p.is_file()]
+    files = [
+        p for d in (dirs.config, dirs.data, dirs.cache, dirs.log) if d.exists() for p in d.rglob("*") if p.is_file()
+    ]
     assert any(p.name == "attache.log" for p in files)
     for path in files:
         content = path.read_bytes()

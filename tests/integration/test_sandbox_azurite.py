@@ -28,14 +28,21 @@ def test_50_mb_through_azurite_round_trips(azurite, make_awork_sandbox, awork_cl
 
     with httpx.Client(timeout=120) as blob_client:
         put = blob_client.put(
-            ticket["uploadURL"], content=chunks(),
-            headers={"x-ms-blob-type": "BlockBlob", "Content-Length": str(size),
-                     "Content-Type": "application/octet-stream"},
+            ticket["uploadURL"],
+            content=chunks(),
+            headers={
+                "x-ms-blob-type": "BlockBlob",
+                "Content-Length": str(size),
+                "Content-Type": "application/octet-stream",
+            },
         )
     assert put.status_code == 201, put.text
 
-    linked = api.post(f"/tasks/{task['id']}/files/byUploadId",
-                      json={"uploadId": ticket["uploadId"], "fileName": "big.bin"}, timeout=120)
+    linked = api.post(
+        f"/tasks/{task['id']}/files/byUploadId",
+        json={"uploadId": ticket["uploadId"], "fileName": "big.bin"},
+        timeout=120,
+    )
     assert linked.status_code == 200, linked.text
     info = linked.json()
     assert info["fileVersions"][0]["size"] == size

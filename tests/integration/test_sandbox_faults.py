@@ -32,8 +32,13 @@ def test_429_carries_awork_rate_limit_headers(make_awork_sandbox, awork_client):
     headers = response.headers
     assert headers["retry-after"] == "2" and headers["ratelimit-reset"] == "2"
     assert headers["ratelimit-remaining"] == "0" and int(headers["ratelimit-limit"]) > 0
-    for name in ("x-ratelimit-limit-second", "x-ratelimit-remaining-second", "x-ratelimit-limit-minute",
-                 "x-ratelimit-remaining-minute", "trace-id"):
+    for name in (
+        "x-ratelimit-limit-second",
+        "x-ratelimit-remaining-second",
+        "x-ratelimit-limit-minute",
+        "x-ratelimit-remaining-minute",
+        "trace-id",
+    ):
         assert name in headers
     assert response.json() == {"message": "API rate limit exceeded"}
     server.set_faults(always("429", retry_after=0.25))

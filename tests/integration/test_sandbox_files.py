@@ -45,9 +45,11 @@ def test_three_step_upload_and_download(fresh):
     assert put.status_code == 201 and put.headers["etag"]
     assert put.headers["content-md5"] == base64.b64encode(hashlib.md5(content).digest()).decode()
 
-    name = "Übersicht Q3 \"final\".csv"
-    linked = api.post(f"/tasks/{task['id']}/files/byUploadId",
-                      json={"uploadId": ticket["uploadId"], "fileName": name, "description": "numbers"})
+    name = 'Übersicht Q3 "final".csv'
+    linked = api.post(
+        f"/tasks/{task['id']}/files/byUploadId",
+        json={"uploadId": ticket["uploadId"], "fileName": name, "description": "numbers"},
+    )
     assert linked.status_code == 200, linked.text
     info = linked.json()
     assert (info["name"], info["fileName"], info["taskId"], info["mimeType"]) == (name, name, task["id"], "text/csv")
@@ -73,8 +75,9 @@ def test_three_step_upload_and_download(fresh):
 def test_same_name_makes_a_separate_file(fresh):
     _server, api, task = fresh
     ids = {
-        api.post(f"/tasks/{task['id']}/files/byuploadid",
-                 json={"uploadId": upload(api, data), "fileName": "notes.txt"}).json()["id"]
+        api.post(
+            f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": upload(api, data), "fileName": "notes.txt"}
+        ).json()["id"]
         for data in (b"one", b"two")
     }
     names = [f["fileName"] for f in api.get(f"/tasks/{task['id']}/files", params={"pageSize": 100}).json()]
@@ -113,8 +116,9 @@ def test_link_needs_a_known_task_and_a_finished_upload(fresh):
     unfinished = api.post(f"/tasks/{task['id']}/files/byuploadid", json=body)
     assert unfinished.status_code == 404 and "PUT the file" in unfinished.json()["details"][0]
     assert api.post(f"/tasks/{MISSING}/files/byuploadid", json=body).status_code == 404
-    invalid = api.post(f"/tasks/{task['id']}/files/byuploadid", content=b"{nope",
-                       headers={"Content-Type": "application/json"})
+    invalid = api.post(
+        f"/tasks/{task['id']}/files/byuploadid", content=b"{nope", headers={"Content-Type": "application/json"}
+    )
     assert invalid.status_code == 400
 
 
@@ -159,7 +163,8 @@ def test_an_interrupted_put_leaves_nothing_linkable(fresh):
     with socket.create_connection(("127.0.0.1", server.port)) as sock:
         sock.sendall(
             f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\nx-ms-blob-type: BlockBlob\r\n"
-            f"Content-Length: 100000\r\n\r\n".encode() + b"x" * 5000
+            f"Content-Length: 100000\r\n\r\n".encode()
+            + b"x" * 5000
         )
         time.sleep(0.1)  # the server has started writing the blob
     deadline = time.monotonic() + 5
@@ -186,25 +191,34 @@ def test_multipart_upload_with_image_sizes_and_resized_download(fresh):
     info = response.json()
     version = info["fileVersions"][0]
     assert (info["fileName"], info["mimeType"], version["width"], version["height"]) == (
-        "board.png", "image/png", 300, 120)
+        "board.png",
+        "image/png",
+        300,
+        120,
+    )
     small = api.get(f"/files/{info['id']}/download", params={"width": 150})
     assert Image.open(io.BytesIO(small.content)).size == (150, 60)
     assert "board.png" in small.headers["content-disposition"]
-    cropped = api.get(f"/tasks/{task['id']}/files/{info['id']}/download",
-                      params={"width": 50, "height": 50, "crop": "true"})
+    cropped = api.get(
+        f"/tasks/{task['id']}/files/{info['id']}/download", params={"width": 50, "height": 50, "crop": "true"}
+    )
     assert Image.open(io.BytesIO(cropped.content)).size == (50, 50)
     no_enlarge = api.get(f"/files/{info['id']}/download", params={"width": 600, "enlarge": "false"})
     assert Image.open(io.BytesIO(no_enlarge.content)).size == (300, 120)
 
-    plain = api.post(f"/tasks/{task['id']}/files", files={"file": ("readme", b"text", "application/octet-stream")},
-                     data={"name": "Read me"})
+    plain = api.post(
+        f"/tasks/{task['id']}/files",
+        files={"file": ("readme", b"text", "application/octet-stream")},
+        data={"name": "Read me"},
+    )
     assert (plain.json()["name"], plain.json()["fileName"]) == ("Read me", "readme")
 
 
 def test_delete_a_file(fresh):
     _server, api, task = fresh
-    info = api.post(f"/tasks/{task['id']}/files/byuploadid",
-                    json={"uploadId": upload(api, b"bye"), "fileName": "bye.txt"}).json()
+    info = api.post(
+        f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": upload(api, b"bye"), "fileName": "bye.txt"}
+    ).json()
     url = f"/tasks/{task['id']}/files/{info['id']}"
     assert api.delete(url).status_code == 204
     for response in (api.get(url), api.delete(url), api.get(f"/files/{info['id']}/download")):
@@ -214,8 +228,9 @@ def test_delete_a_file(fresh):
 
 def test_task_file_lists_page(awork_sandbox, awork_client):
     api = awork_client(awork_sandbox)
-    with_files = next(t for t in api.get("/me/allavailabletasks", params={"pageSize": 1000}).json()
-                      if t["hasAttachment"])
+    with_files = next(
+        t for t in api.get("/me/allavailabletasks", params={"pageSize": 1000}).json() if t["hasAttachment"]
+    )
     page = api.get(f"/tasks/{with_files['id']}/files", params={"pageSize": 1, "orderby": "fileName desc"})
     assert page.headers["aw-items"] == "1" and int(page.headers["aw-totalitems"]) >= 1
     info = page.json()[0]

@@ -56,8 +56,11 @@ def test_image_get_is_anonymous_and_404_without_image(awork_sandbox, awork_clien
     with_image = first(api, "/companies", hasImage=True)
     without = first(api, "/companies", hasImage=False)
     assert anonymous.get(f"/files/images/companies/{with_image['id']}").status_code == 200
-    for path in (f"/files/images/companies/{without['id']}", f"/files/images/companies/{MISSING}",
-                 f"/files/images/planets/{with_image['id']}"):
+    for path in (
+        f"/files/images/companies/{without['id']}",
+        f"/files/images/companies/{MISSING}",
+        f"/files/images/planets/{with_image['id']}",
+    ):
         response = api.get(path)
         assert response.status_code == 404 and response.json()["code"] == "not-found"
 
@@ -156,8 +159,10 @@ def test_image_from_a_three_step_upload(fresh):
     ticket = api.post("/files/generateUploadURL").json()
     put = httpx.put(ticket["uploadURL"], content=picture((60, 90)), headers={"x-ms-blob-type": "BlockBlob"})
     assert put.status_code == 201
-    linked = api.post(f"/files/images/projecttemplates/{template['id']}/byUploadId",
-                      json={"uploadId": ticket["uploadId"], "fileName": "cover.png"})
+    linked = api.post(
+        f"/files/images/projecttemplates/{template['id']}/byUploadId",
+        json={"uploadId": ticket["uploadId"], "fileName": "cover.png"},
+    )
     assert linked.status_code == 200, linked.text
     assert linked.json()["projectTemplateId"] == template["id"]
     assert api.get(f"/projecttemplates/{template['id']}").json()["hasImage"]
@@ -188,8 +193,11 @@ def test_too_large_image_is_refused_from_its_content_length(awork_sandbox, awork
     status, body = raw_post_headers_only(
         awork_sandbox,
         f"/api/v1/files/images/users/{user['id']}",
-        {"Authorization": f"Bearer {awork_sandbox.token}", "Content-Type": "multipart/form-data; boundary=xyz",
-         "Content-Length": str(300 * 1024 * 1024)},
+        {
+            "Authorization": f"Bearer {awork_sandbox.token}",
+            "Content-Type": "multipart/form-data; boundary=xyz",
+            "Content-Length": str(300 * 1024 * 1024),
+        },
     )
     assert status == 400 and b'"request-body-too-large"' in body
 
@@ -205,7 +213,10 @@ def test_too_large_image_without_content_length_is_refused_while_reading(awork_s
             yield chunk
         yield b"\r\n--xyz--\r\n"
 
-    response = api.post(f"/files/images/users/{user['id']}", content=body(),
-                        headers={"Content-Type": "multipart/form-data; boundary=xyz"})
+    response = api.post(
+        f"/files/images/users/{user['id']}",
+        content=body(),
+        headers={"Content-Type": "multipart/form-data; boundary=xyz"},
+    )
     assert response.status_code == 400 and response.json()["code"] == "request-body-too-large"
     assert not api.get(f"/users/{user['id']}").json()["hasImage"] or user["hasImage"]

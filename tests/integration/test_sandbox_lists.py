@@ -86,8 +86,11 @@ def test_filter_and_order(api):
 
     combined = api.get(
         "/me/allavailabletasks",
-        params={"filterby": "taskStatus/type eq 'done' and isPrio eq false", "orderBy": "name,createdOn desc",
-                "pageSize": 1000},
+        params={
+            "filterby": "taskStatus/type eq 'done' and isPrio eq false",
+            "orderBy": "name,createdOn desc",
+            "pageSize": 1000,
+        },
     ).json()
     assert combined and all(t["taskStatus"]["type"] == "done" and not t["isPrio"] for t in combined)
 
@@ -142,8 +145,16 @@ def test_paths_match_whatever_their_case(api):
 
 @pytest.mark.parametrize(
     "path",
-    [f"/projects/{MISSING}", f"/projects/{MISSING}/projecttasks", f"/tasks/{MISSING}", f"/companies/{MISSING}",
-     f"/users/{MISSING}", f"/projecttemplates/{MISSING}", f"/workspaces/{MISSING}", "/no/such/path"],
+    [
+        f"/projects/{MISSING}",
+        f"/projects/{MISSING}/projecttasks",
+        f"/tasks/{MISSING}",
+        f"/companies/{MISSING}",
+        f"/users/{MISSING}",
+        f"/projecttemplates/{MISSING}",
+        f"/workspaces/{MISSING}",
+        "/no/such/path",
+    ],
 )
 def test_unknown_ids_and_paths_are_not_found(api, path):
     error_of(api.get(path), 404, "not-found")

@@ -36,8 +36,9 @@ def test_random_tokens_differ():
 
 def test_serve_forever_until_ctrl_c(tmp_path):
     code = "from attache.sandbox import serve_forever; serve_forever(token='fg-token')"
-    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+    )
     try:
         first = process.stdout.readline()
         assert first.startswith("awork sandbox at http://127.0.0.1:"), first
@@ -61,20 +62,36 @@ def test_oauth_access_tokens_open_the_api(awork_sandbox):
 
     base = awork_sandbox.base_url
     redirect = "http://127.0.0.1:53682/oauth/callback"
-    client = httpx.post(f"{base}/clientapplications/register",
-                        json={"redirect_uris": ["http://127.0.0.1/oauth/callback"], "client_name": "Test"})
+    client = httpx.post(
+        f"{base}/clientapplications/register",
+        json={"redirect_uris": ["http://127.0.0.1/oauth/callback"], "client_name": "Test"},
+    )
     assert client.status_code == 201
     verifier = "v" * 64
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    params = {"client_id": client.json()["client_id"], "response_type": "code", "redirect_uri": redirect,
-              "scope": "full_access offline_access", "state": "s1", "code_challenge": challenge,
-              "code_challenge_method": "S256"}
+    params = {
+        "client_id": client.json()["client_id"],
+        "response_type": "code",
+        "redirect_uri": redirect,
+        "scope": "full_access offline_access",
+        "state": "s1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     assert httpx.get(f"{base}/accounts/authorize", params=params).status_code == 200
     allowed = httpx.post(f"{base}/accounts/authorize", data={**params, "decision": "allow"})
     assert allowed.status_code == 302
     code = parse_qs(urlsplit(allowed.headers["location"]).query)["code"][0]
-    token = httpx.post(f"{base}/accounts/token", data={"grant_type": "authorization_code", "code": code,
-                       "client_id": params["client_id"], "redirect_uri": redirect, "code_verifier": verifier})
+    token = httpx.post(
+        f"{base}/accounts/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": params["client_id"],
+            "redirect_uri": redirect,
+            "code_verifier": verifier,
+        },
+    )
     access = token.json()["access_token"]
     assert httpx.get(f"{base}/me", headers={"Authorization": f"Bearer {access}"}).status_code == 200
     awork_sandbox.oauth.expire_access_tokens()

@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from attache.transfers import JobState, Journal, Step, TransferEngine
 from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, task_refs, write_files
+
+from attache.transfers import JobState, Journal, Step, TransferEngine
 
 WORKER = Path(__file__).with_name("transfers_crash_worker.py")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 
+from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, task_refs, write_files
+
 from attache.sandbox import FaultPlan, RequestRecord
 from attache.transfers import Journal
-from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, task_refs, write_files
 
 RETRY_AFTER = 2.0
 WORKERS = 3

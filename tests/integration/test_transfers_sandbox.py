@@ -7,11 +7,12 @@ import io
 import os
 import time
 
+from PIL import Image
+from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, sha256_of, task_refs, write_files
+
 from attache.backends.awork import AworkBackend
 from attache.core.models import EntityKind, EntityRef
 from attache.transfers import JobState, Journal, Slot, Throttle, cli_support
-from PIL import Image
-from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, sha256_of, task_refs, write_files
 
 
 def test_a_file_changed_or_deleted_after_queueing_fails_alone_naming_the_file(fresh_awork_sandbox, tmp_path):

@@ -6,9 +6,10 @@ import random
 import time
 
 import pytest
+from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, task_refs, write_files
+
 from attache.sandbox import FaultPlan
 from attache.transfers import Journal
-from transfers_support import ACCOUNT, assert_each_uploaded_exactly_once, make_engine, task_refs, write_files
 
 UPLOADS = 300
 TIME_LIMIT = 90.0

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from attache.backends.awork import AworkBackend
+from attache.core.accounts import AccountRef
 from attache.core.models import EntityKind, EntityRef
 from attache.sandbox import SandboxServer
-from attache.core.accounts import AccountRef
 from attache.transfers import Job, JobState, Journal, RetryPolicy, TransferEngine
 
 ACCOUNT = AccountRef("awork", "sandbox")

@@ -24,11 +24,21 @@ def private_secret_service(home: Path) -> Iterator[dict[str, str]]:
     runtime = home / "runtime"
     runtime.mkdir(parents=True, mode=0o700)
     env = dict(os.environ)
-    env.update(HOME=str(home), XDG_RUNTIME_DIR=str(runtime), XDG_DATA_HOME=str(home / "data"),
-               XDG_CONFIG_HOME=str(home / "config"), XDG_CACHE_HOME=str(home / "cache"))
+    env.update(
+        HOME=str(home),
+        XDG_RUNTIME_DIR=str(runtime),
+        XDG_DATA_HOME=str(home / "data"),
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_CACHE_HOME=str(home / "cache"),
+    )
     env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-    bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        text=True,
+    )
     keyring_pid: int | None = None
     try:
         address = bus.stdout.readline().strip()
@@ -37,7 +47,13 @@ def private_secret_service(home: Path) -> Iterator[dict[str, str]]:
         env["DBUS_SESSION_BUS_ADDRESS"] = address
         daemon = subprocess.run(
             ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
-            input="test-password", capture_output=True, text=True, env=env, timeout=20, check=True)
+            input="test-password",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
+            check=True,
+        )
         for line in daemon.stdout.splitlines():
             if line.startswith("GNOME_KEYRING_PID="):
                 keyring_pid = int(line.split("=", 1)[1])
@@ -59,10 +75,20 @@ def _wait_for_secret_service(env: dict[str, str], timeout: float = 10.0) -> None
     """The daemon registers on the bus shortly after it forks."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        probe = subprocess.run(["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus",
-                                "/org/freedesktop/DBus", "org.freedesktop.DBus.NameHasOwner",
-                                "string:org.freedesktop.secrets"],
-                               capture_output=True, text=True, env=env)
+        probe = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.DBus",
+                "/org/freedesktop/DBus",
+                "org.freedesktop.DBus.NameHasOwner",
+                "string:org.freedesktop.secrets",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         if "boolean true" in probe.stdout:
             return
         time.sleep(0.05)

@@ -7,7 +7,7 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pytest  # noqa: E402
+import pytest
 
 
 @pytest.fixture(autouse=True)
@@ -80,8 +80,7 @@ def make_backend():
             retry = retry.copy_with(total=0)
         client = None
         if transport is not None:
-            client = make_client(server.base_url, token_provider=lambda: server.token, transport=transport,
-                                 retry=retry)
+            client = make_client(server.base_url, token_provider=lambda: server.token, transport=transport, retry=retry)
             clients.append(client)
         backend = AworkBackend(server.base_url, token=server.token, account=account, retry=retry, client=client)
         backends.append(backend)

@@ -14,20 +14,26 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+
+from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
+from attache.core.accounts import Account, AccountStore
+from attache.core.models import EntityKind, EntityRef
+from attache.core.services import SERVICES
+from attache.credentials import KeyringStatus
+from attache.transfers import JobState
+from attache.ui import accounts_dialog
+from attache.ui.messagebar import WARNING
 from support.secret_service import missing_programs, private_secret_service
 from support.tools import tool_missing
 
-from attache.core.accounts import Account, AccountStore
-from attache.core.models import EntityKind, EntityRef
-from attache.credentials import KeyringStatus
-from attache.ui import accounts_dialog
-from attache.ui.messagebar import WARNING
-from attache.core.services import SERVICES
-from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
-from attache.transfers import JobState
-
-SECRET_SERVICE_ENV = ("HOME", "XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME",
-                      "DBUS_SESSION_BUS_ADDRESS")
+SECRET_SERVICE_ENV = (
+    "HOME",
+    "XDG_RUNTIME_DIR",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "XDG_CACHE_HOME",
+    "DBUS_SESSION_BUS_ADDRESS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -46,8 +52,10 @@ def secret_service(tmp_path, monkeypatch):
 
     missing = missing_programs()
     if missing:
-        tool_missing(f"No Secret Service to test against: {', '.join(missing)} not installed "
-                     "(apt-get install dbus gnome-keyring)")
+        tool_missing(
+            f"No Secret Service to test against: {', '.join(missing)} not installed "
+            "(apt-get install dbus gnome-keyring)"
+        )
     previous = keyring.get_keyring()
     with private_secret_service(tmp_path / "keyring-home") as env:
         for name in SECRET_SERVICE_ENV:
@@ -69,8 +77,13 @@ def no_keyring(monkeypatch):
 
 def stored_secrets(env: dict[str, str]) -> str:
     """What the keyring holds for Attaché, read from outside the app."""
-    found = subprocess.run(["secret-tool", "search", "--all", "--unlock", "service", "attache"],
-                           env=env, capture_output=True, text=True, timeout=20)
+    found = subprocess.run(
+        ["secret-tool", "search", "--all", "--unlock", "service", "attache"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
     return found.stdout + found.stderr
 
 
@@ -112,15 +125,20 @@ def open_add_dialog(window, qtbot):
 
 
 def wait_for_workspace(window, qtbot, name: str = "Northwind Studio") -> None:
-    qtbot.waitUntil(lambda: window.backend is not None and window.accounts.switcher.title == name
-                    and window.list_model.rowCount() > 0, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.backend is not None and window.accounts.switcher.title == name and window.list_model.rowCount() > 0
+        ),
+        timeout=20_000,
+    )
 
 
 # ---------------------------------------------------------------------------- adding
 
 
 def test_an_api_key_is_checked_then_kept_in_the_keyring_and_the_workspace_shown(
-        make_window, qtbot, fresh_awork_sandbox, secret_service):
+    make_window, qtbot, fresh_awork_sandbox, secret_service
+):
     sandbox = fresh_awork_sandbox
     window = make_window()
     window.show()
@@ -149,8 +167,9 @@ def test_an_api_key_is_checked_then_kept_in_the_keyring_and_the_workspace_shown(
     assert window.engine is not None and window.engine._hold_on_sign_in
 
 
-def test_signing_in_with_the_browser_from_the_dialog(make_window, qtbot, fresh_awork_sandbox, secret_service,
-                                                     monkeypatch):
+def test_signing_in_with_the_browser_from_the_dialog(
+    make_window, qtbot, fresh_awork_sandbox, secret_service, monkeypatch
+):
     sandbox = fresh_awork_sandbox
     browser = Browser()
     monkeypatch.setattr(accounts_dialog, "open_in_browser", browser)
@@ -190,8 +209,9 @@ def test_cancel_stops_a_browser_sign_in(make_window, qtbot, fresh_awork_sandbox,
     assert AccountStore().list() == []
 
 
-def test_without_a_keyring_the_sign_in_is_kept_for_this_session_only(make_window, qtbot, fresh_awork_sandbox,
-                                                                     no_keyring):
+def test_without_a_keyring_the_sign_in_is_kept_for_this_session_only(
+    make_window, qtbot, fresh_awork_sandbox, no_keyring
+):
     sandbox = fresh_awork_sandbox
     window = make_window()
     window.show()
@@ -245,8 +265,9 @@ def test_a_wrong_key_or_an_unreachable_server_is_said_in_the_dialog(make_window,
 # ---------------------------------------------------------------------------- signing out
 
 
-def test_sign_out_deletes_the_secret_and_remove_forgets_the_account(make_window, qtbot, fresh_awork_sandbox,
-                                                                    secret_service, monkeypatch):
+def test_sign_out_deletes_the_secret_and_remove_forgets_the_account(
+    make_window, qtbot, fresh_awork_sandbox, secret_service, monkeypatch
+):
     sandbox = fresh_awork_sandbox
     store = AccountStore()
     for name in ("Work", "Other"):
@@ -306,8 +327,20 @@ def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, f
         source.write_bytes(b"quarterly numbers\n" * 500)
         sources.append(source)
     with Journal() as journal:  # queued by an earlier session (or the CLI) for "work"
-        journal.add([NewJob(AccountRef("awork", "work"), EntityRef(EntityKind.TASK, task.id), Slot.FILES, path,
-                            path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in sources])
+        journal.add(
+            [
+                NewJob(
+                    AccountRef("awork", "work"),
+                    EntityRef(EntityKind.TASK, task.id),
+                    Slot.FILES,
+                    path,
+                    path.name,
+                    path.stat().st_size,
+                    path.stat().st_mtime_ns,
+                )
+                for path in sources
+            ]
+        )
 
     window = make_window()
     window.show()
@@ -326,8 +359,10 @@ def test_held_uploads_prompt_a_new_sign_in_and_then_finish(make_window, qtbot, f
     dialog.api_key.setText(sandbox.token)  # a new key for the same account
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 3 and all(j.state == JobState.DONE for j in window.queue.jobs()),
-                    timeout=20_000)
+    qtbot.waitUntil(
+        lambda: len(window.queue.jobs()) == 3 and all(j.state == JobState.DONE for j in window.queue.jobs()),
+        timeout=20_000,
+    )
     assert window.engine.waiting_for_sign_in() == {}
     assert secrets.memory.load("work")["api_key"] == sandbox.token
     assert "again" in bar.text() and "uploads continue" in bar.text()
@@ -353,8 +388,15 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     dialog.api_key.setText(server.token)
     qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.connection is not None and window.accounts.current_account() is not None
-                    and window.backend is not None and window.list_model.rowCount() > 0, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.connection is not None
+            and window.accounts.current_account() is not None
+            and window.backend is not None
+            and window.list_model.rowCount() > 0
+        ),
+        timeout=20_000,
+    )
     assert window.accounts.current_account().name == "Demo"
     assert window.connection.sandbox is server  # switching to it did not stop the sandbox
     assert httpx.get(f"{server.base_url}/me", headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
@@ -368,8 +410,14 @@ def test_an_account_on_the_sandbox_lasts_as_long_as_the_sandbox(make_window, qtb
     dialog.name.setText("Demo")
     dialog.api_key.setText(server.token)
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.accounts.current_account() is not None and window.backend is not None
-                    and window.list_model.rowCount() > 0, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: (
+            window.accounts.current_account() is not None
+            and window.backend is not None
+            and window.list_model.rowCount() > 0
+        ),
+        timeout=20_000,
+    )
     [account] = AccountStore().list()
     assert account.name == "Demo" and account.sandbox_pid == os.getpid()
     assert server.token not in stored_secrets(secret_service)  # not in the keyring

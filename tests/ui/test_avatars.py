@@ -105,8 +105,9 @@ def test_an_old_picture_shows_until_the_new_version_arrives(avatars, backend, se
     assert cached is not None and cached.version == user.version
 
 
-def test_a_failed_fetch_keeps_the_cached_picture_and_does_not_retry_in_a_loop(avatars, backend, server, disk, ref,
-                                                                              qtbot):
+def test_a_failed_fetch_keeps_the_cached_picture_and_does_not_retry_in_a_loop(
+    avatars, backend, server, disk, ref, qtbot
+):
     user = _green_on_disk_then_red_on_the_service(server, backend, disk, ref)
     server.set_faults(FaultPlan(1.0, kinds=("503",), match=IMAGES))  # the service is down
     began = time.monotonic()
@@ -162,8 +163,9 @@ def _add_people(server, count: int, colour) -> None:
 def test_memory_is_bounded_by_bytes(app, qtbot, server, make_backend, tmp_path):
     _add_people(server, 60, GREEN)
     backend = make_backend(server)
-    people = [user for page in backend.iter_pages(EntityKind.USER) for user in page.items
-              if user.name.startswith("Person ")]
+    people = [
+        user for page in backend.iter_pages(EntityKind.USER) for user in page.items if user.name.startswith("Person ")
+    ]
     assert len(people) == 60 and all(user.has_image for user in people)
     cache = AvatarLoader(memory_bytes=20 * 36 * 36 * 4)  # twenty 36 px pictures
     cache.set_backend(backend, disk=DiskCache(tmp_path / "avatars"))

@@ -20,8 +20,12 @@ NAMES = {RED: "red", GREEN: "green", BLUE: "blue", YELLOW: "yellow"}
 def quadrants(path: Path, width: int = 400, height: int = 300) -> Path:
     """Top left red, top right green, bottom left blue, bottom right yellow."""
     image = Image.new("RGB", (width, height))
-    for box, colour in (((0, 0, width // 2, height // 2), RED), ((width // 2, 0, width, height // 2), GREEN),
-                        ((0, height // 2, width // 2, height), BLUE), ((width // 2, height // 2, width, height), YELLOW)):
+    for box, colour in (
+        ((0, 0, width // 2, height // 2), RED),
+        ((width // 2, 0, width, height // 2), GREEN),
+        ((0, height // 2, width // 2, height), BLUE),
+        ((width // 2, height // 2, width, height), YELLOW),
+    ):
         image.paste(colour, box)
     image.save(path, "PNG")
     return path
@@ -29,17 +33,22 @@ def quadrants(path: Path, width: int = 400, height: int = 300) -> Path:
 
 def colour_at(image: Image.Image, x: float, y: float) -> str:
     """The quadrant colour nearest to the pixel at (x, y) as fractions of the image."""
-    pixel = image.convert("RGB").getpixel((min(image.width - 1, int(x * image.width)),
-                                           min(image.height - 1, int(y * image.height))))
+    pixel = image.convert("RGB").getpixel(
+        (min(image.width - 1, int(x * image.width)), min(image.height - 1, int(y * image.height)))
+    )
     nearest = min(NAMES, key=lambda c: sum((a - b) ** 2 for a, b in zip(c, pixel, strict=True)))
-    assert sum((a - b) ** 2 for a, b in zip(nearest, pixel, strict=True)) < 40 ** 2, pixel
+    assert sum((a - b) ** 2 for a, b in zip(nearest, pixel, strict=True)) < 40**2, pixel
     return NAMES[nearest]
 
 
 def corners(image: Image.Image) -> tuple[str, str, str, str]:
     """(top left, top right, bottom left, bottom right), just inside the edges."""
-    return (colour_at(image, 0.04, 0.04), colour_at(image, 0.96, 0.04),
-            colour_at(image, 0.04, 0.96), colour_at(image, 0.96, 0.96))
+    return (
+        colour_at(image, 0.04, 0.04),
+        colour_at(image, 0.96, 0.04),
+        colour_at(image, 0.04, 0.96),
+        colour_at(image, 0.96, 0.96),
+    )
 
 
 @pytest.fixture
@@ -63,9 +72,15 @@ def open_crop(parent, qtbot):
     def open_it(path: Path, *, round_shape: bool = True):
         ready: list[Path] = []
         errors: list[BaseException] = []
-        dialog = crop_before_upload(parent, path, name="Ada Lovelace", round_shape=round_shape,
-                                    mime_types=frozenset({"image/png", "image/jpeg"}),
-                                    on_ready=ready.append, on_error=errors.append)
+        dialog = crop_before_upload(
+            parent,
+            path,
+            name="Ada Lovelace",
+            round_shape=round_shape,
+            mime_types=frozenset({"image/png", "image/jpeg"}),
+            on_ready=ready.append,
+            on_error=errors.append,
+        )
         if dialog is not None:
             qtbot.waitUntil(lambda: dialog.canvas.has_image() or not dialog.upload_button.isEnabled(), timeout=5000)
         return dialog, ready, errors
@@ -124,13 +139,13 @@ def test_keyboard_only_zoom_and_pan(open_crop, qtbot, picture):
     canvas = dialog.canvas
     for _ in range(4):
         qtbot.keyClick(canvas, Qt.Key.Key_Plus)
-    assert dialog.crop.zoom == pytest.approx(1.25 ** 4, rel=0.01)
+    assert dialog.crop.zoom == pytest.approx(1.25**4, rel=0.01)
     assert dialog.slider.value() == round(1000 * 4 * 0.10730936)  # log8(1.25⁴): the slider follows
     for _ in range(30):  # the picture moves left and up: its bottom right comes into view
         qtbot.keyClick(canvas, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
         qtbot.keyClick(canvas, Qt.Key.Key_Up, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClick(canvas, Qt.Key.Key_Minus)
-    assert dialog.crop.zoom == pytest.approx(1.25 ** 3, rel=0.01)
+    assert dialog.crop.zoom == pytest.approx(1.25**3, rel=0.01)
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
     image = _uploaded(qtbot, ready, errors)
     assert corners(image) == ("yellow",) * 4
@@ -161,12 +176,12 @@ def test_escape_cancels(open_crop, qtbot, picture):
 
 def test_use_whole_image_and_always_skip(open_crop, qtbot, picture):
     assert not crop_skipped()
-    dialog, ready, errors = open_crop(picture)
+    dialog, ready, _errors = open_crop(picture)
     dialog.skip_box.setChecked(True)
     dialog.whole_button.click()
     assert ready == [picture]  # the file itself, untouched
     assert crop_skipped()
-    again, ready, errors = open_crop(picture)
+    again, ready, _errors = open_crop(picture)
     assert again is None and ready == [picture]  # drop and go: no dialog at all
     set_crop_skipped(False)
     third, *_ = open_crop(picture)
@@ -177,7 +192,7 @@ def test_use_whole_image_and_always_skip(open_crop, qtbot, picture):
 def test_a_broken_picture_says_why_and_can_still_go_whole(open_crop, qtbot, tmp_path: Path, picture):
     broken = tmp_path / "broken.png"
     broken.write_bytes(picture.read_bytes()[:300])
-    dialog, ready, errors = open_crop(broken)
+    dialog, _ready, _errors = open_crop(broken)
     qtbot.waitUntil(lambda: "truncated or corrupt" in dialog.canvas.message, timeout=5000)
     assert not dialog.upload_button.isEnabled() and dialog.whole_button.isEnabled()
     assert not dialog.slider.isEnabled()
@@ -237,8 +252,9 @@ def test_the_pictures_context_menu_turns_cropping_back_on(awork_sandbox, make_ba
         menu.close()
 
     QTimer.singleShot(50, choose)
-    QApplication.sendEvent(slot, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(10, 10),
-                                                   slot.mapToGlobal(QPoint(10, 10))))
+    QApplication.sendEvent(
+        slot, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint(10, 10), slot.mapToGlobal(QPoint(10, 10)))
+    )
     assert seen == [False] and not crop_skipped()
 
 
@@ -252,6 +268,15 @@ def test_tab_goes_through_the_controls_in_visual_order(open_crop, qtbot, picture
         while not (widget.focusPolicy() & Qt.FocusPolicy.TabFocus) or not widget.isEnabled():
             widget = widget.nextInFocusChain()
     assert not dialog.zoom_out.isEnabled()  # already as far out as it goes
-    assert order[:9] == [dialog.canvas, dialog.rotate_left, dialog.rotate_right, dialog.slider, dialog.zoom_in,
-                         dialog.skip_box, dialog.whole_button, dialog.cancel_button, dialog.upload_button]
+    assert order[:9] == [
+        dialog.canvas,
+        dialog.rotate_left,
+        dialog.rotate_right,
+        dialog.slider,
+        dialog.zoom_in,
+        dialog.skip_box,
+        dialog.whole_button,
+        dialog.cancel_button,
+        dialog.upload_button,
+    ]
     dialog.reject()

@@ -12,12 +12,12 @@ from PySide6.QtCore import QPointF, Qt
 from test_crop_dialog import corners, quadrants
 from ui_helpers import accept_crop, drag_and_drop
 
+from attache.app.connections import token_connection
 from attache.core.models import EntityKind
 from attache.sandbox import FaultPlan
+from attache.transfers import JobState
 from attache.ui.avatars import device_px
 from attache.ui.browse import EntityDelegate
-from attache.app.connections import token_connection
-from attache.transfers import JobState
 
 
 def _open(make_window, server):
@@ -30,8 +30,10 @@ def _open(make_window, server):
 def _show(window, qtbot, kind: EntityKind) -> None:
     qtbot.waitUntil(lambda: window.backend is not None, timeout=15_000)
     window.show_kind(kind)
-    qtbot.waitUntil(lambda: window.list_model.kind is kind and window.list_model.rowCount() > 0
-                    and not window.list_model.loading, timeout=10_000)
+    qtbot.waitUntil(
+        lambda: window.list_model.kind is kind and window.list_model.rowCount() > 0 and not window.list_model.loading,
+        timeout=10_000,
+    )
 
 
 def _visible_entities(window):
@@ -58,8 +60,7 @@ def _image_requests(server):
     return [r for r in server.requests if r.method == "GET" and "/files/images/" in r.path]
 
 
-def test_a_cropped_picture_is_uploaded_and_comes_back_turned(make_window, qtbot, fresh_awork_sandbox,
-                                                              tmp_path: Path):
+def test_a_cropped_picture_is_uploaded_and_comes_back_turned(make_window, qtbot, fresh_awork_sandbox, tmp_path: Path):
     window = _open(make_window, fresh_awork_sandbox)
     _show(window, qtbot, EntityKind.USER)
     index, user = next((i, e) for i, e in _visible_entities(window) if e.id != fresh_awork_sandbox.me_id)
@@ -77,6 +78,7 @@ def test_a_cropped_picture_is_uploaded_and_comes_back_turned(make_window, qtbot,
         uploaded.load()
     assert uploaded.format == "JPEG" and uploaded.size == (512, 512)
     assert corners(uploaded) == ("blue", "red", "yellow", "green")
+
     # and the detail pane shows the new picture: blue up and to the left of its centre
     def slot_shows_blue() -> bool:
         image = slot.grab().toImage()
@@ -140,19 +142,41 @@ def task_with_pictures(fresh_awork_sandbox):
             buffer = io.BytesIO()
             Image.new("RGB", (640, 400), colour).save(buffer, "PNG")
             data = buffer.getvalue()
-            store.add_task_file(db, task_id, store.write_blob(data), name=f"Picture {n:02}.png",
-                                file_name=f"Picture {n:02}.png", description=None, mime_type="image/png",
-                                size=len(data), width=640, height=400, user_id=server.me_id,
-                                created_on=f"2026-01-01T00:00:{59 - n:02}.000Z")
+            store.add_task_file(
+                db,
+                task_id,
+                store.write_blob(data),
+                name=f"Picture {n:02}.png",
+                file_name=f"Picture {n:02}.png",
+                description=None,
+                mime_type="image/png",
+                size=len(data),
+                width=640,
+                height=400,
+                user_id=server.me_id,
+                created_on=f"2026-01-01T00:00:{59 - n:02}.000Z",
+            )
         text = b"notes\n" * 100
-        store.add_task_file(db, task_id, store.write_blob(text), name="Notes.txt", file_name="Notes.txt",
-                            description=None, mime_type="text/plain", size=len(text), width=None, height=None,
-                            user_id=server.me_id, created_on="2026-01-02T00:00:00.000Z")
+        store.add_task_file(
+            db,
+            task_id,
+            store.write_blob(text),
+            name="Notes.txt",
+            file_name="Notes.txt",
+            description=None,
+            mime_type="text/plain",
+            size=len(text),
+            width=None,
+            height=None,
+            user_id=server.me_id,
+            created_on="2026-01-02T00:00:00.000Z",
+        )
     return task_id, colours
 
 
-def test_picture_files_show_small_thumbnails_for_visible_rows(make_window, qtbot, fresh_awork_sandbox,
-                                                             task_with_pictures):
+def test_picture_files_show_small_thumbnails_for_visible_rows(
+    make_window, qtbot, fresh_awork_sandbox, task_with_pictures
+):
     task_id, colours = task_with_pictures
     server = fresh_awork_sandbox
     window = _open(make_window, server)
@@ -166,7 +190,9 @@ def test_picture_files_show_small_thumbnails_for_visible_rows(make_window, qtbot
     assert files.file(0).name == "Notes.txt" and first_picture.name == "Picture 00.png"
 
     def shown_rows() -> list[int]:
-        return [r for r in range(files.rowCount()) if view.visualRect(files.index(r, 0)).intersects(view.viewport().rect())]
+        return [
+            r for r in range(files.rowCount()) if view.visualRect(files.index(r, 0)).intersects(view.viewport().rect())
+        ]
 
     rows = shown_rows()
     assert 3 <= len(rows) < 30

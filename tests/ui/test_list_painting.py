@@ -5,7 +5,6 @@ On the awork sandbox with 300 more people, each with a picture."""
 from __future__ import annotations
 
 import pytest
-
 from ui_helpers import shown_window
 
 from attache.core.models import EntityKind
@@ -41,8 +40,7 @@ def window(crowded_sandbox, make_backend, make_window, qtbot):
     window = shown_window(make_window, backend)
     window.show_kind(EntityKind.USER)
     model = window.list_model
-    qtbot.waitUntil(lambda: model.kind is EntityKind.USER and model.rowCount() > 0 and not model.loading,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: model.kind is EntityKind.USER and model.rowCount() > 0 and not model.loading, timeout=5000)
     while model.canFetchMore():  # every page in: no rows arrive (and relayout the list) mid-test
         model.fetchMore()
         qtbot.waitUntil(lambda: not model.loading, timeout=5000)
@@ -81,14 +79,14 @@ def test_an_avatar_repaints_only_its_own_row(window, qtbot):
     fetched = avatars.fetch_count
     delegate.rows.clear()
     avatars.invalidate(on_screen.ref)  # the person's picture changed: fetched again, repainted
-    qtbot.waitUntil(lambda: avatars.fetch_count > fetched and avatars.queued == 0 and not avatars.busy,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: avatars.fetch_count > fetched and avatars.queued == 0 and not avatars.busy, timeout=5000)
     qtbot.wait(80)
     assert delegate.rows and set(delegate.rows) == {3}
 
     off_screen = window.list_model.entity(window.list_model.rowCount() - 1)
-    assert view.visualRect(window.filter_model.index(window.list_model.rowCount() - 1, 0)).top() > \
-        view.viewport().height()
+    assert (
+        view.visualRect(window.filter_model.index(window.list_model.rowCount() - 1, 0)).top() > view.viewport().height()
+    )
     delegate.rows.clear()
     fetched = avatars.fetch_count
     avatars.invalidate(off_screen.ref)

@@ -60,10 +60,14 @@ def _matching(server, query: str) -> list[str]:
     words = query.split()
     haystack = "(t.name || ' ' || COALESCE(p.name, '') || ' · ' || s.name)"
     where = " AND ".join(f"{haystack} LIKE ?" for _ in words)
-    return [row["name"] for row in server.store.read(
-        "SELECT t.name FROM tasks t LEFT JOIN projects p ON p.id = t.project_id "
-        f"JOIN task_statuses s ON s.id = t.status_id WHERE {where} ORDER BY t.rowid",
-        [f"%{word}%" for word in words])]
+    return [
+        row["name"]
+        for row in server.store.read(
+            "SELECT t.name FROM tasks t LEFT JOIN projects p ON p.id = t.project_id "
+            f"JOIN task_statuses s ON s.id = t.status_id WHERE {where} ORDER BY t.rowid",
+            [f"%{word}%" for word in words],
+        )
+    ]
 
 
 def test_filter_model_and_search(qtmodeltester, app, synchronous, awork_sandbox, make_backend):
@@ -80,8 +84,11 @@ def test_filter_model_and_search(qtmodeltester, app, synchronous, awork_sandbox,
         return [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
 
     # one task by its name, in another case
-    name = next(row["name"] for row in server.store.read("SELECT name FROM tasks ORDER BY rowid")
-                if _matching(server, row["name"]) == [row["name"]])
+    name = next(
+        row["name"]
+        for row in server.store.read("SELECT name FROM tasks ORDER BY rowid")
+        if _matching(server, row["name"]) == [row["name"]]
+    )
     proxy.set_query(name.upper())
     assert shown() == [name]
     # the subtitle counts too: a project's name finds its tasks
@@ -117,8 +124,9 @@ def test_files_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_
     assert model.index(0, 1).data() == human_size(1500)
     people = {user.id: user.name for page in backend.iter_pages(EntityKind.USER) for user in page.items}
     model.set_people(people)
-    me = server.store.read_one("SELECT first_name || ' ' || last_name AS name FROM users WHERE id=?",
-                               (server.me_id,))["name"]
+    me = server.store.read_one("SELECT first_name || ' ' || last_name AS name FROM users WHERE id=?", (server.me_id,))[
+        "name"
+    ]
     assert model.index(0, 2).data() == me  # the token's owner added them
     qtmodeltester.check(model)
 

@@ -9,10 +9,10 @@ from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
-from attache.core.models import EntityKind
-from attache.ui.messagebar import ERROR
 from attache.app.connections import token_connection
+from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui.messagebar import ERROR
 
 
 def _open(make_window, qtbot, server, token=None):
@@ -96,8 +96,9 @@ def test_removing_a_picture_asks_first(window, qtbot, monkeypatch):
     _select_row(window, qtbot, row)
     assert window.detail.remove_button.isEnabled()
     asked = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.Yes
+    )
     window.detail.remove_button.click()
     assert asked and "Remove the picture" in asked[0]
     qtbot.waitUntil(lambda: not window.detail.entity.has_image, timeout=10_000)
@@ -155,7 +156,9 @@ def test_the_queue_survives_a_restart(make_window, qtbot, fresh_awork_sandbox, t
     path = tmp_path / "contract.pdf"
     path.write_bytes(b"%PDF-1.4\n" + b"0" * 50_000)
     first.queue.attach(task.ref, f"Task “{task.name}”", [path])
-    qtbot.waitUntil(lambda: len(first.queue.jobs()) == 1 and first.queue.jobs()[0].state == JobState.DONE, timeout=15_000)
+    qtbot.waitUntil(
+        lambda: len(first.queue.jobs()) == 1 and first.queue.jobs()[0].state == JobState.DONE, timeout=15_000
+    )
     first._quitting = True
     first.close()
 
@@ -166,8 +169,9 @@ def test_the_queue_survives_a_restart(make_window, qtbot, fresh_awork_sandbox, t
     qtbot.waitUntil(lambda: task.name in job.target, timeout=5000)  # the label is looked up again
 
 
-def test_a_jpeg_cut_short_is_refused_for_a_picture_and_nothing_is_sent(window, qtbot, fresh_awork_sandbox,
-                                                                         tmp_path: Path):
+def test_a_jpeg_cut_short_is_refused_for_a_picture_and_nothing_is_sent(
+    window, qtbot, fresh_awork_sandbox, tmp_path: Path
+):
     """A photo whose copy broke off at 60 % would show a grey band as an avatar: it is refused,
     with the reason, even when the user goes past the crop step with "Use whole image"."""
     import io

@@ -34,8 +34,9 @@ def _files(tmp_path: Path, count: int, size: int = 10_000) -> list[Path]:
     return paths
 
 
-def test_failed_uploads_can_be_retried_and_cleared(app, qtbot, qtmodeltester, make_awork_sandbox, make_backend,
-                                                    make_queue, tmp_path: Path):
+def test_failed_uploads_can_be_retried_and_cleared(
+    app, qtbot, qtmodeltester, make_awork_sandbox, make_backend, make_queue, tmp_path: Path
+):
     # awork's file storage answers the first two uploads with 503
     server = make_awork_sandbox(faults=FaultPlan(rate=1.0, kinds=("503",), match=r"^PUT /blob/", max_faults=2))
     task = EntityRef(EntityKind.TASK, task_without_files(server))
@@ -45,10 +46,16 @@ def test_failed_uploads_can_be_retried_and_cleared(app, qtbot, qtmodeltester, ma
     paths = _files(tmp_path, 3)
     queue.attach(task, "Task “One”", paths)
     qtbot.waitUntil(lambda: len(queue.jobs()) == 3 and all(j.finished_state for j in queue.jobs()), timeout=5000)
-    assert [j.state for j in queue.jobs()] == [JobState.FAILED, JobState.FAILED, JobState.DONE]  # one at a time, in order
+    assert [j.state for j in queue.jobs()] == [
+        JobState.FAILED,
+        JobState.FAILED,
+        JobState.DONE,
+    ]  # one at a time, in order
     for failed in queue.jobs()[:2]:
-        assert failed.error == (f"{failed.name}: gave up after 1 tries: awork's file storage is not available right "
-                                f"now (127.0.0.1:{server.port} answered 503); try again later")
+        assert failed.error == (
+            f"{failed.name}: gave up after 1 tries: awork's file storage is not available right "
+            f"now (127.0.0.1:{server.port} answered 503); try again later"
+        )
     assert set(stored_files(server, task.id)) == {"doc-2.txt"}
     panel.model.tick()
     assert panel.retry_all_button.isEnabled() and panel.clear_button.isEnabled()
@@ -73,9 +80,10 @@ def test_cancel_a_queued_upload(app, qtbot, server, task, make_backend, make_que
     last = queue.jobs()[-1]
     assert last.state == JobState.QUEUED
     row = queue.jobs().index(last)
-    panel.view.selectionModel().select(panel.model.index(row, 0),
-                                       panel.view.selectionModel().SelectionFlag.Select
-                                       | panel.view.selectionModel().SelectionFlag.Rows)
+    panel.view.selectionModel().select(
+        panel.model.index(row, 0),
+        panel.view.selectionModel().SelectionFlag.Select | panel.view.selectionModel().SelectionFlag.Rows,
+    )
     panel.cancel_button.click()
     qtbot.waitUntil(lambda: last.state == JobState.CANCELLED, timeout=5000)
     queue.set_paused(False)
@@ -108,8 +116,7 @@ def test_eta_text():
     assert format_eta(7300) == "2 h 01 min"
 
 
-def test_a_batch_finishing_in_the_background_notifies(server, task, make_backend, make_window, qtbot,
-                                                     tmp_path: Path):
+def test_a_batch_finishing_in_the_background_notifies(server, task, make_backend, make_window, qtbot, tmp_path: Path):
     backend = make_backend(server)
     window = shown_window(make_window, backend)
     projects = store_count(server, "projects")

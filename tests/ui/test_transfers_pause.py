@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ui_helpers import drag_and_drop, row_centre
 
-from attache.core.models import EntityKind
-from attache.ui.models import EntityRole
 from attache.app.connections import token_connection
+from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui.models import EntityRole
 
 
 def _open(make_window, qtbot, server):

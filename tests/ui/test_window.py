@@ -70,8 +70,12 @@ def own_window(own_server, make_backend, make_window, qtbot):
 
 def _choose(window, qtbot, kind: EntityKind, rows: int) -> None:
     window.show_kind(kind)
-    qtbot.waitUntil(lambda: window.list_model.kind is kind and window.list_model.rowCount() == rows
-                    and not window.list_model.loading, timeout=5000)
+    qtbot.waitUntil(
+        lambda: (
+            window.list_model.kind is kind and window.list_model.rowCount() == rows and not window.list_model.loading
+        ),
+        timeout=5000,
+    )
 
 
 def _tasks(window, qtbot, server) -> None:
@@ -110,10 +114,14 @@ def test_sidebar_lists_kinds_with_counts(window, qtbot, server):
     model = window.kinds_model
     labels = [model.index(r, 0).data() for r in range(model.rowCount())]
     assert labels == ["Projects", "Tasks", "Companies", "Users", "Project templates", "Workspace"]
-    expected = {EntityKind.PROJECT: store_count(server, "projects"), EntityKind.TASK: store_count(server, "tasks"),
-                EntityKind.COMPANY: store_count(server, "companies"),
-                EntityKind.USER: store_count(server, "users", ACTIVE_USERS),
-                EntityKind.PROJECT_TEMPLATE: store_count(server, "project_templates"), EntityKind.WORKSPACE: 1}
+    expected = {
+        EntityKind.PROJECT: store_count(server, "projects"),
+        EntityKind.TASK: store_count(server, "tasks"),
+        EntityKind.COMPANY: store_count(server, "companies"),
+        EntityKind.USER: store_count(server, "users", ACTIVE_USERS),
+        EntityKind.PROJECT_TEMPLATE: store_count(server, "project_templates"),
+        EntityKind.WORKSPACE: 1,
+    }
     assert expected[EntityKind.TASK] > 100 and expected[EntityKind.USER] < store_count(server, "users")
     qtbot.waitUntil(lambda: {kind: model.count(kind) for kind in expected} == expected, timeout=5000)
     workspace = server.store.scalar("SELECT name FROM workspaces")
@@ -124,8 +132,10 @@ def test_search_filters_as_you_type(window, qtbot, server):
     _tasks(window, qtbot, server)
     total = window.filter_model.rowCount()
     qtbot.keyClicks(window.search, "colour PAL")  # every word, in any case, anywhere in the row
-    expected = [row["name"] for row in server.store.read(
-        "SELECT name FROM tasks WHERE name LIKE '%colour%' AND name LIKE '%pal%'")]
+    expected = [
+        row["name"]
+        for row in server.store.read("SELECT name FROM tasks WHERE name LIKE '%colour%' AND name LIKE '%pal%'")
+    ]
     visible = _shown(window)
     assert Counter(visible) == Counter(expected) and 0 < len(visible) < total
     assert all("colour" in name and "palette" in name for name in visible)
@@ -139,8 +149,7 @@ def test_tasks_of_a_project(window, qtbot, server):
     expected = {row["id"] for row in server.store.read("SELECT id FROM tasks WHERE project_id=?", (project.id,))}
     assert 0 < len(expected) < store_count(server, "tasks")
     window.show_kind(EntityKind.TASK, project)
-    qtbot.waitUntil(lambda: window.list_model.rowCount() == len(expected) and window.list_model.exhausted,
-                    timeout=5000)
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == len(expected) and window.list_model.exhausted, timeout=5000)
     assert {e.id for e in window.list_model.entities()} == expected
     assert all(e.parent_id(EntityKind.PROJECT) == project.id for e in window.list_model.entities())
     assert window.scope_row.isVisibleTo(window) and project.name in window.scope_chip.text()
@@ -286,8 +295,9 @@ def test_a_server_error_shows_in_the_message_bar(make_awork_sandbox, make_backen
     window = shown_window(make_window, backend)
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     assert window.message_bar.level == ERROR
-    assert window.message_bar.text() == (f"awork is not available right now (127.0.0.1:{server.port} answered 503); "
-                                         "try again later")
+    assert window.message_bar.text() == (
+        f"awork is not available right now (127.0.0.1:{server.port} answered 503); try again later"
+    )
     assert window.list_count.text() == "Could not load"
     assert any(r.path == "/api/v1/projects" and r.fault == "503" for r in server.requests)
 
@@ -328,8 +338,9 @@ def test_paste_files_onto_the_selected_task(own_window, own_server, qtbot, tmp_p
     QGuiApplication.clipboard().setMimeData(mime)
     window.list_view.setFocus()
     window.paste_action.trigger()
-    qtbot.waitUntil(lambda: stored_files(server, task.id) == {**before, "pasted.txt": b"from the clipboard"},
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: stored_files(server, task.id) == {**before, "pasted.txt": b"from the clipboard"}, timeout=5000
+    )
     qtbot.waitUntil(lambda: files.rowCount() == len(before) + 1, timeout=5000)
 
 
@@ -405,8 +416,9 @@ def test_empty_state_without_an_account(make_window, qtbot):
 def test_keyboard_can_switch_kinds(window, qtbot, server):
     users = store_count(server, "users", ACTIVE_USERS)
     window.kind_actions[3].trigger()  # Ctrl+4: Users
-    qtbot.waitUntil(lambda: window.list_model.kind is EntityKind.USER and window.list_model.rowCount() == users,
-                    timeout=5000)
+    qtbot.waitUntil(
+        lambda: window.list_model.kind is EntityKind.USER and window.list_model.rowCount() == users, timeout=5000
+    )
     assert window.kinds_view.currentIndex().row() == 3
 
 

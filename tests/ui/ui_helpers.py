@@ -41,8 +41,7 @@ def drag_leave(widget) -> None:
 
 
 def drop(widget, pos: QPointF, mime: QMimeData) -> QDropEvent:
-    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(pos, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
     return event
 
@@ -65,8 +64,13 @@ def session_on(backend, journal_folder: Path | None = None):
     from attache.app.session import open_session
 
     folder = journal_folder or Path(tempfile.mkdtemp(prefix="attache-test-journal-"))
-    connection = Connection(backend.service, backend.account, lambda: backend,
-                            journal_path=folder / "transfers.sqlite3", label=f"{backend.service} · test")
+    connection = Connection(
+        backend.service,
+        backend.account,
+        lambda: backend,
+        journal_path=folder / "transfers.sqlite3",
+        label=f"{backend.service} · test",
+    )
     return open_session(connection, workers=4)
 
 
@@ -125,8 +129,17 @@ def put_picture(server, entity_name: str, entity_id: str, colour: tuple[int, int
     resourceVersion goes up like after an upload. Returns the stored bytes."""
     data = png_bytes(colour, size)
     store = server.store
-    store.set_image(entity_name, entity_id, store.write_blob(data), file_name=f"{entity_id}.png",
-                    mime_type="image/png", size=len(data), width=size, height=size, user_id=None)
+    store.set_image(
+        entity_name,
+        entity_id,
+        store.write_blob(data),
+        file_name=f"{entity_id}.png",
+        mime_type="image/png",
+        size=len(data),
+        width=size,
+        height=size,
+        user_id=None,
+    )
     return data
 
 
@@ -145,8 +158,9 @@ def stored_files(server, task_id: str) -> dict[str, bytes]:
 
 def task_without_files(server) -> str:
     """The id of a demo task that has no files yet."""
-    return server.store.scalar("SELECT id FROM tasks WHERE id NOT IN (SELECT task_id FROM files) "
-                               "ORDER BY rowid LIMIT 1")
+    return server.store.scalar(
+        "SELECT id FROM tasks WHERE id NOT IN (SELECT task_id FROM files) ORDER BY rowid LIMIT 1"
+    )
 
 
 def image_requests(server, method: str = "GET", *, since: float = 0.0) -> list:

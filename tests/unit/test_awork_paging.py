@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from attache.backends.awork import AworkBackend, file_record, upload_target
 from attache.backends.http import make_client
 from attache.core.errors import ProtocolError, UnsupportedError

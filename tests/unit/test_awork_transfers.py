@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
+
 from attache.backends.awork import CHUNK_SIZE, IMAGE_LIMIT_BYTES, AworkBackend
 from attache.backends.http import default_retry, make_client
 from attache.core.errors import (
@@ -95,7 +96,7 @@ def test_subscription_error_code_becomes_permission_denied(backend_for):
     backend = backend_for(
         Server(lambda r: error(400, "insufficient-subscription-level", "Your plan does not include this."))
     )
-    with pytest.raises(PermissionDeniedError, match="Your plan does not include this."):
+    with pytest.raises(PermissionDeniedError, match=r"Your plan does not include this\."):
         backend.get_entity(EntityRef(EntityKind.PROJECT, "p1"))
 
 
@@ -138,7 +139,7 @@ def test_server_side_too_large_image_gets_the_same_message(backend_for, tmp_path
     backend = backend_for(
         Server(lambda r: error(400, "request-body-too-large", "The uploaded file exceeds the allowed size limit"))
     )
-    with pytest.raises(TooLargeError, match="a.png is 0.0 MB; awork accepts profile images up to 100 MB"):
+    with pytest.raises(TooLargeError, match=r"a\.png is 0\.0 MB; awork accepts profile images up to 100 MB"):
         backend.set_image(EntityRef(EntityKind.USER, "u1"), image)
 
 
@@ -309,7 +310,7 @@ def test_linking_a_vanished_upload_is_upload_expired_but_a_vanished_task_is_not_
     backend = backend_for(Server(handler))
     with pytest.raises(UploadExpiredError):
         backend.finish_attach(TASK, {"upload_id": "u1"}, "a.txt")
-    with pytest.raises(NotFoundError, match="^awork has no task t2$"):
+    with pytest.raises(NotFoundError, match=r"^awork has no task t2$"):
         backend.finish_attach(EntityRef(EntityKind.TASK, "t2"), {"upload_id": "u1"}, "a.txt")
 
 

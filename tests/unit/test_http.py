@@ -6,6 +6,7 @@ import logging
 
 import httpx
 import pytest
+
 from attache.backends.errors import ErrorRule, ErrorTable, error_for_exception, error_for_response, expect_json
 from attache.backends.http import (
     USER_AGENT,

@@ -14,7 +14,6 @@ from PIL import Image, ImageCms
 from attache.core.errors import InvalidInputError
 from attache.images.decode import Preview, decode_preview
 
-
 # ---------- corpus helpers (also used by the validation tests) ----------
 
 
@@ -90,7 +89,10 @@ def corpus(tmp_path_factory) -> Path:
     for x, value in enumerate((0, 32768, 65535)):
         grey16.putpixel((x, 0), value)
     write("grey16.png", encoded(grey16, "PNG"))
-    write("rgb48.png", png_bytes(2, 1, bit_depth=16, colour_type=2, rows=[struct.pack(">6H", 65535, 32768, 0, 257, 0, 65535)]))
+    write(
+        "rgb48.png",
+        png_bytes(2, 1, bit_depth=16, colour_type=2, rows=[struct.pack(">6H", 65535, 32768, 0, 257, 0, 65535)]),
+    )
     frames = [Image.new("RGB", (20, 20), colour) for colour in ((255, 0, 0), (0, 0, 255))]
     write("animated.gif", encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0))
     wide = Image.new("RGB", (40, 20), (255, 0, 0))
@@ -102,7 +104,9 @@ def corpus(tmp_path_factory) -> Path:
     write("photo.png", b"Dear team,\nplease find the photo attached.\n")
     write("document.png", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n")
     write("huge.jpg", encoded(Image.new("RGB", (8000, 6000), (10, 120, 200)), "JPEG", quality=85))
-    write("wide-gamut.png", encoded(Image.new("RGB", (8, 8), (255, 0, 0)), "PNG", icc_profile=swapped_primaries_profile()))
+    write(
+        "wide-gamut.png", encoded(Image.new("RGB", (8, 8), (255, 0, 0)), "PNG", icc_profile=swapped_primaries_profile())
+    )
     write("broken-profile.png", encoded(Image.new("RGB", (8, 8), (255, 0, 0)), "PNG", icc_profile=b"not a profile"))
     palette = Image.new("P", (4, 4), 0)
     palette.putpalette([0, 0, 0, 255, 255, 0])
@@ -269,7 +273,11 @@ def test_random_garbage_never_crashes():
     import random
 
     rng = random.Random(6)
-    seeds = [noisy_jpeg((64, 64)), encoded(Image.effect_noise((64, 64), 50), "PNG"), encoded(Image.new("P", (30, 30)), "GIF")]
+    seeds = [
+        noisy_jpeg((64, 64)),
+        encoded(Image.effect_noise((64, 64), 50), "PNG"),
+        encoded(Image.new("P", (30, 30)), "GIF"),
+    ]
     for _ in range(150):
         data = bytearray(rng.choice(seeds))
         for _ in range(rng.randint(1, 8)):
@@ -314,6 +322,9 @@ def test_images_never_import_qt():
     import subprocess
     import sys
 
-    code = "import sys, attache.images; print(sorted(m for m in sys.modules if m.startswith(('PySide', 'PyQt', 'shiboken'))))"
+    code = (
+        "import sys, attache.images; "
+        "print(sorted(m for m in sys.modules if m.startswith(('PySide', 'PyQt', 'shiboken'))))"
+    )
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert output.strip() == "[]"

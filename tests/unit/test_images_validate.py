@@ -65,7 +65,9 @@ def test_format_comes_from_content_not_name(write):
 @pytest.mark.timeout(10)
 def test_a_format_the_service_refuses(write):
     path = write("avatar.png", encoded(Image.new("RGB", (64, 64)), "WEBP"))
-    with pytest.raises(InvalidInputError, match=r"^avatar\.png is a WebP image; ONLYOFFICE accepts JPEG and PNG images$"):
+    with pytest.raises(
+        InvalidInputError, match=r"^avatar\.png is a WebP image; ONLYOFFICE accepts JPEG and PNG images$"
+    ):
         validate_for_slot(path, CRM, service_name="ONLYOFFICE")
 
 
@@ -81,7 +83,9 @@ def test_too_large_is_checked_before_reading(tmp_path):
     path = tmp_path / "avatar.png"
     with path.open("wb") as f:
         f.truncate(101 * MB)  # sparse: costs no disk, and the content is never looked at
-    with pytest.raises(TooLargeError, match=r"^avatar\.png is 101\.0 MB; awork accepts profile images up to 100 MB$") as caught:
+    with pytest.raises(
+        TooLargeError, match=r"^avatar\.png is 101\.0 MB; awork accepts profile images up to 100 MB$"
+    ) as caught:
         validate_for_slot(path, AWORK, service_name="awork")
     assert (caught.value.limit, caught.value.size) == (100 * MB, 101 * MB)
 
@@ -91,7 +95,9 @@ def test_just_over_the_limit_says_so_in_bytes(tmp_path):
     path = tmp_path / "avatar.png"
     with path.open("wb") as f:
         f.truncate(5 * MB + 1)
-    with pytest.raises(TooLargeError, match=r"is 5,242,881 bytes; ONLYOFFICE accepts profile images up to 5,242,880 bytes"):
+    with pytest.raises(
+        TooLargeError, match=r"is 5,242,881 bytes; ONLYOFFICE accepts profile images up to 5,242,880 bytes"
+    ):
         validate_for_slot(path, CRM, service_name="ONLYOFFICE")
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from transfers_fake_backend import FakeBackend, fail_times
+
+from attache.core.accounts import AccountRef
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.models import EntityKind, EntityRef
-from attache.core.accounts import AccountRef
 from attache.transfers import JobState, Journal, cli_support
-from transfers_fake_backend import FakeBackend, fail_times
 
 ACCOUNT = AccountRef("fake", "acct")
 TASK = EntityRef(EntityKind.TASK, "t1")

@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
+from transfers_fake_backend import AfterCommit, FakeBackend, combine, fail_times
+
+from attache.core.accounts import AccountRef
 from attache.core.errors import (
     AuthenticationError,
     InvalidInputError,
@@ -19,10 +22,8 @@ from attache.core.errors import (
     UploadExpiredError,
 )
 from attache.core.models import EntityKind, EntityRef
-from attache.core.accounts import AccountRef
 from attache.transfers import JobState, Journal, RetryPolicy, Slot, Step, TransferEngine
 from attache.transfers.events import JobEvent
-from transfers_fake_backend import AfterCommit, FakeBackend, combine, fail_times
 
 ACCOUNT = AccountRef("fake", "acct")
 TASK = EntityRef(EntityKind.TASK, "task-1")
@@ -298,7 +299,7 @@ def test_image_slot_sets_the_image(journal, tmp_path):
 def test_enqueue_refuses_missing_files_before_journaling_anything(journal, tmp_path):
     [path] = make_files(tmp_path / "src", 1)
     engine = make_engine(journal, FakeBackend())
-    with pytest.raises(InvalidInputError, match="nope.bin does not exist"):
+    with pytest.raises(InvalidInputError, match=r"nope\.bin does not exist"):
         engine.enqueue(ACCOUNT, TASK, [path, tmp_path / "nope.bin"])
     with pytest.raises(Exception, match="is a folder"):
         engine.enqueue(ACCOUNT, TASK, [tmp_path])
@@ -344,7 +345,7 @@ def test_progress_is_readable_while_sending(journal, tmp_path):
                 seen.append(progress)
             time.sleep(0.05)
     sent = [p.bytes_sent for p in seen]
-    assert sent == sorted(sent) and 0 < max(sent)
+    assert sent == sorted(sent) and max(sent) > 0
     assert any(p.speed > 0 and p.eta is not None for p in seen)
 
 
@@ -408,12 +409,15 @@ def test_a_job_waiting_at_the_held_gate_goes_on_with_the_new_sign_in(journal, tm
         _until(lambda: engine_box[0].waiting_for_sign_in())
 
     # file-000 is refused while file-001 is sending; file-001 reaches its link after the hold
-    old = SignInSession(store, refuse=lambda op, name: (op, name) == ("begin", "file-000.bin") or op == "finish",
-                        hooks={("begin", "file-000.bin"): lambda: second_sending.wait(10),
-                               ("send", "file-001.bin"): send_until_held})
+    old = SignInSession(
+        store,
+        refuse=lambda op, name: (op, name) == ("begin", "file-000.bin") or op == "finish",
+        hooks={("begin", "file-000.bin"): lambda: second_sending.wait(10), ("send", "file-001.bin"): send_until_held},
+    )
     sessions = [old]
-    engine = TransferEngine(journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05,
-                            hold_on_sign_in=True)
+    engine = TransferEngine(
+        journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05, hold_on_sign_in=True
+    )
     engine_box.append(engine)
     with engine:
         ids = engine.enqueue(ACCOUNT, TASK, paths)
@@ -433,13 +437,18 @@ def test_a_refusal_of_the_old_sign_in_after_the_new_one_is_retried_not_held_agai
     store = FakeBackend()
     paths = make_files(tmp_path / "src", 2, size=5000)
     second_in_flight, signed_in_again = threading.Event(), threading.Event()
-    old = SignInSession(store, refuse=lambda op, name: op == "begin", hooks={
-        ("begin", "file-000.bin"): lambda: second_in_flight.wait(10),
-        ("begin", "file-001.bin"): lambda: (second_in_flight.set(), signed_in_again.wait(10)),
-    })
+    old = SignInSession(
+        store,
+        refuse=lambda op, name: op == "begin",
+        hooks={
+            ("begin", "file-000.bin"): lambda: second_in_flight.wait(10),
+            ("begin", "file-001.bin"): lambda: (second_in_flight.set(), signed_in_again.wait(10)),
+        },
+    )
     sessions = [old]
-    with TransferEngine(journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05,
-                        hold_on_sign_in=True) as engine:
+    with TransferEngine(
+        journal, lambda account: sessions[-1], workers=2, retry=FAST, poll_interval=0.05, hold_on_sign_in=True
+    ) as engine:
         ids = engine.enqueue(ACCOUNT, TASK, paths)
         _until(lambda: ACCOUNT in engine.waiting_for_sign_in())
         sessions.append(SignInSession(store))

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from attache.core.models import EntityKind, EntityRef
 from attache.transfers.journal import (
     MIGRATIONS,

@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+
 from attache.transfers.gates import AccountGates
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import ProgressBoard

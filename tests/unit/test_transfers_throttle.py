@@ -58,17 +58,32 @@ def test_a_new_limit_applies_from_now():
     assert throttle.reserve(100 * MiB) == 0
 
 
-@pytest.mark.parametrize(("text", "rate"), [
-    ("500K", 500 * 1024), ("2M", 2 * MiB), ("1.5 MB/s", 1.5 * MiB), ("2m", 2 * MiB), ("1G", 1024 * MiB),
-    ("65536", 65536), ("0", None), ("none", None), ("", None),
-])
+@pytest.mark.parametrize(
+    ("text", "rate"),
+    [
+        ("500K", 500 * 1024),
+        ("2M", 2 * MiB),
+        ("1.5 MB/s", 1.5 * MiB),
+        ("2m", 2 * MiB),
+        ("1G", 1024 * MiB),
+        ("65536", 65536),
+        ("0", None),
+        ("none", None),
+        ("", None),
+    ],
+)
 def test_rates_are_read_like_curl_s(text, rate):
     assert parse_rate(text) == rate
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("fast", "Cannot read 'fast' as a speed"), ("2X", "Cannot read '2X'"), ("1K", "at least 16 KiB/s"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("fast", "Cannot read 'fast' as a speed"),
+        ("2X", "Cannot read '2X'"),
+        ("1K", "at least 16 KiB/s"),
+    ],
+)
 def test_unreadable_or_tiny_rates_are_refused(text, message):
     with pytest.raises(InvalidInputError, match=message):
         parse_rate(text)

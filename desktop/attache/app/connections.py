@@ -66,8 +66,9 @@ def url_label(url: str) -> str:
     return urlsplit(url).netloc or url
 
 
-def token_connection(service_id: str, url: str, token: str, *, label: str | None = None,
-                     account: str | None = None) -> Connection:
+def token_connection(
+    service_id: str, url: str, token: str, *, label: str | None = None, account: str | None = None
+) -> Connection:
     """A connection with a token given directly (`--url` with $ATTACHE_TOKEN). Its uploads are
     journalled under the URL, so `attache queue --run` can resume them with the same token."""
     entry = service(service_id)
@@ -94,9 +95,17 @@ def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool 
     secret = secrets.load(account.name)
     if not secret:
         raise AuthenticationError(f"No sign-in is stored for {account.name}: sign in again", account=account.name)
-    return service(account.service).connector().open_backend(
-        account.base_url, secret, account=account.name, save_secret=lambda fresh: secrets.save(account.name, fresh),
-        quick=quick)
+    return (
+        service(account.service)
+        .connector()
+        .open_backend(
+            account.base_url,
+            secret,
+            account=account.name,
+            save_secret=lambda fresh: secrets.save(account.name, fresh),
+            quick=quick,
+        )
+    )
 
 
 def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | None = None) -> Connection:
@@ -122,8 +131,14 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
         connector = entry.connector()
         return connector.open_backend(base_url, connector.secret_from_token(token), account="sandbox")
 
-    connection = Connection(entry.id, "sandbox", make, journal_path=Path(folder.name) / "transfers.sqlite3",
-                            label=f"{entry.name} · sandbox", sandbox=server)
+    connection = Connection(
+        entry.id,
+        "sandbox",
+        make,
+        journal_path=Path(folder.name) / "transfers.sqlite3",
+        label=f"{entry.name} · sandbox",
+        sandbox=server,
+    )
     connection.closers.append(folder.cleanup)
     connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
     connection.closers.append(server.stop)
@@ -174,8 +189,9 @@ def open_saved(account: Account) -> Backend:
     try:
         store = app_secrets().store_for(account.name)
     except KeyringUnavailableError as error:
-        raise AuthenticationError(f"The sign-in for {account.name} cannot be read: {error}",
-                                  account=account.name) from None
+        raise AuthenticationError(
+            f"The sign-in for {account.name} cannot be read: {error}", account=account.name
+        ) from None
     return open_account_backend(account, store)
 
 

@@ -52,7 +52,8 @@ def window_engine(connection: Connection, *, workers: int) -> TransferEngine:
                 return backend_for_saved(ref)
             except AttacheError:
                 pass
-        raise AuthenticationError(f"Sign in to {ref.service} account {ref.account} to continue this upload",
-                                  account=ref.account)
+        raise AuthenticationError(
+            f"Sign in to {ref.service} account {ref.account} to continue this upload", account=ref.account
+        )
 
     return TransferEngine(journal, backend_for, workers=workers, hold_on_sign_in=True)

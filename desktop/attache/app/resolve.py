@@ -30,8 +30,9 @@ def choose_account(name: str | None, service_id: str | None = None) -> Account:
     if name:
         account = store.get(name)
         if service_id and account.service != service_id:
-            raise InvalidInputError(f"{name} is a {service(account.service).name} account, "
-                                    f"not {service(service_id).name}")
+            raise InvalidInputError(
+                f"{name} is a {service(account.service).name} account, not {service(service_id).name}"
+            )
         return account
     accounts = [a for a in store.list() if not service_id or a.service == service_id]
     if len(accounts) == 1:
@@ -39,5 +40,7 @@ def choose_account(name: str | None, service_id: str | None = None) -> Account:
     if accounts:
         raise AttacheError(f"Choose an account with --account NAME ({', '.join(a.name for a in accounts)})")
     entry = service(service_id or DEFAULT_SERVICE)
-    raise AttacheError(f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
-                       f"or set {TOKEN_ENV} to an {entry.name} {entry.texts.key_name}")
+    raise AttacheError(
+        f"No account yet: run 'attache account add NAME' and 'attache login NAME', "
+        f"or set {TOKEN_ENV} to an {entry.name} {entry.texts.key_name}"
+    )

@@ -39,8 +39,9 @@ class AppSecrets:
                     self._status = self._probe(self._timeout)
                 except Exception as error:  # noqa: BLE001 — a broken backend is "no keyring", in words
                     log.warning("keyring probe failed: %s", type(error).__name__)
-                    self._status = KeyringStatus(False, type(error).__name__,
-                                                 "The password manager (keyring) could not be used on this system.")
+                    self._status = KeyringStatus(
+                        False, type(error).__name__, "The password manager (keyring) could not be used on this system."
+                    )
                 log.info("keyring: %s (%s)", "usable" if self._status.usable else "unusable", self._status.backend)
             return self._status
 

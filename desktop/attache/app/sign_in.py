@@ -79,8 +79,11 @@ def sign_in(
     if api_key is not None:
         api_key = api_key.strip()
         if not api_key:
-            hint = f", or {entry.texts.browser_button[0].lower()}{entry.texts.browser_button[1:]} in the browser" \
-                if SignIn.BROWSER in entry.sign_in else ""
+            hint = (
+                f", or {entry.texts.browser_button[0].lower()}{entry.texts.browser_button[1:]} in the browser"
+                if SignIn.BROWSER in entry.sign_in
+                else ""
+            )
             raise InvalidInputError(f"Paste an {entry.texts.key_name}{hint}.")
         secret: dict[str, Any] = {"type": "api_key", "api_key": api_key}
         auth = SignIn.API_KEY
@@ -88,8 +91,9 @@ def sign_in(
         if SignIn.BROWSER not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} has no sign-in in the browser.")
         previous = _previous_secret(secrets, existing.name) if existing is not None else {}
-        secret = connector.browser_sign_in(base_url, open_url=browser or _open_in_browser, previous=previous,
-                                           timeout=timeout, cancelled=cancelled)
+        secret = connector.browser_sign_in(
+            base_url, open_url=browser or _open_in_browser, previous=previous, timeout=timeout, cancelled=cancelled
+        )
         auth = SignIn.BROWSER
     if cancelled():
         raise CancelledError("Sign-in was cancelled.")
@@ -103,9 +107,18 @@ def sign_in(
     target.save(name, secret)
     if target is not secrets.memory:
         secrets.memory.delete(name)  # a keyring entry now: no stale session copy shadows it
-    account = (replace(existing, auth=auth.value, workspace=workspace.name) if existing is not None
-               else Account(name, entry.id, base_url, auth=auth.value, workspace=workspace.name,
-                            sandbox_pid=os.getpid() if on_sandbox else 0))
+    account = (
+        replace(existing, auth=auth.value, workspace=workspace.name)
+        if existing is not None
+        else Account(
+            name,
+            entry.id,
+            base_url,
+            auth=auth.value,
+            workspace=workspace.name,
+            sandbox_pid=os.getpid() if on_sandbox else 0,
+        )
+    )
     store.add(account)
     return SignInResult(account, workspace.name, target.description, not target.persistent)
 

@@ -87,12 +87,14 @@ _IMAGE_ENTITY_NAMES = {
 }
 
 # awork error codes whose meaning the HTTP status does not carry (awork.md §3.5).
-_ERRORS = ErrorTable(codes={
-    "insufficient-subscription-level": ErrorRule(PermissionDeniedError),
-    "insufficient-seats": ErrorRule(PermissionDeniedError),
-    "concurrency-violation": ErrorRule(TransientError),
-    "database-commit": ErrorRule(TransientError),
-})
+_ERRORS = ErrorTable(
+    codes={
+        "insufficient-subscription-level": ErrorRule(PermissionDeniedError),
+        "insufficient-seats": ErrorRule(PermissionDeniedError),
+        "concurrency-violation": ErrorRule(TransientError),
+        "database-commit": ErrorRule(TransientError),
+    }
+)
 
 # Bare JSON arrays; aw-totalitems and aw-pagesize (awork clamps large sizes) when awork sends them.
 _PAGING = NumberedPaging(total_header="aw-totalitems", page_size_header="aw-pagesize", max_page_size=MAX_PAGE_SIZE)
@@ -118,8 +120,9 @@ class AworkBackend(RestClient):
         """`client`/`blob_client` are used as given and left open; clients made here close with
         `close()`. `retry` replaces the default retry policy of the clients made here."""
         token_provider = token if callable(token) else constant(token)
-        super().__init__(base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client,
-                         retry=retry)
+        super().__init__(
+            base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
+        )
         # Blob storage gets a client without the awork token: a SAS URL authorises itself.
         self._blob_client = blob_client or self._own(make_client(retry=retry))
 
@@ -155,8 +158,9 @@ class AworkBackend(RestClient):
         to_entity = _ENTITY_MAPPERS[kind]
         not_found = f"awork has no project {parent.id}" if parent else None
         for page in self._pages(path, page_size, not_found=not_found):
-            yield Page([to_entity(item) for item in page.items], number=page.number, total=page.total,
-                       is_last=page.is_last)
+            yield Page(
+                [to_entity(item) for item in page.items], number=page.number, total=page.total, is_last=page.is_last
+            )
 
     def _list_path(self, kind: EntityKind, parent: EntityRef | None) -> str:
         if kind is _K.CONTACT_PERSON:
@@ -249,8 +253,9 @@ class AworkBackend(RestClient):
         task_id = self._task_id(ref)
         path = f"tasks/{task_id}/files/{file_id}/download"
         params = {"width": int(size), "height": int(size)}
-        with self._stream("GET", path, params=params,
-                          not_found=f"awork has no file {file_id} on task {task_id}") as response:
+        with self._stream(
+            "GET", path, params=params, not_found=f"awork has no file {file_id} on task {task_id}"
+        ) as response:
             length = _int_header(response, "content-length")
             if length is not None and length > max_bytes:
                 return None
@@ -334,6 +339,7 @@ class AworkBackend(RestClient):
         if ref.kind is not _K.TASK:
             raise UnsupportedError(f"awork keeps files on tasks here, not on a {ref.kind.singular}")
         return ref.id
+
 
 def _int_header(response: httpx.Response, name: str) -> int | None:
     try:
@@ -517,7 +523,11 @@ def blob_error(response: httpx.Response) -> AttacheError:
 
 
 def open_backend(
-    base_url: str, secret: Mapping[str, Any], *, account: str, save_secret: SaveSecret | None = None,
+    base_url: str,
+    secret: Mapping[str, Any],
+    *,
+    account: str,
+    save_secret: SaveSecret | None = None,
     quick: bool = False,
 ) -> AworkBackend:
     """An API key is sent as is; OAuth tokens go through a TokenManager that refreshes ahead of
@@ -527,8 +537,9 @@ def open_backend(
         from attache.backends.awork_oauth import TokenManager
 
         tokens = TokenManager(base_url, account, dict(secret), save=save_secret or (lambda fresh: None))
-        return AworkBackend(base_url, token=tokens.access_token, refresh=tokens.refresh_after_rejection,
-                            account=account, retry=retry)
+        return AworkBackend(
+            base_url, token=tokens.access_token, refresh=tokens.refresh_after_rejection, account=account, retry=retry
+        )
     api_key = secret.get("api_key")
     if not api_key:
         raise AuthenticationError(f"The stored sign-in for {account} is incomplete: sign in again", account=account)
@@ -540,10 +551,20 @@ def secret_from_token(token: str) -> Secret:
 
 
 def browser_sign_in(
-    base_url: str, *, open_url: Callable[[str], object], previous: Mapping[str, Any], timeout: float,
+    base_url: str,
+    *,
+    open_url: Callable[[str], object],
+    previous: Mapping[str, Any],
+    timeout: float,
     cancelled: Callable[[], bool],
 ) -> Secret:
     from attache.backends.awork_oauth import sign_in_with_browser
 
-    return sign_in_with_browser(base_url, open_url=open_url, client_id=previous.get("client_id"),
-                                redirect_uri=previous.get("redirect_uri"), timeout=timeout, cancelled=cancelled)
+    return sign_in_with_browser(
+        base_url,
+        open_url=open_url,
+        client_id=previous.get("client_id"),
+        redirect_uri=previous.get("redirect_uri"),
+        timeout=timeout,
+        cancelled=cancelled,
+    )

@@ -45,8 +45,9 @@ def register_client(base_url: str, redirect_uri: str, *, http: httpx.Client | No
     try:
         response = client.post(f"{base_url}/clientapplications/register", json=body)
     except httpx.HTTPError as error:
-        raise NetworkError(f"Could not reach {urlsplit(base_url).netloc} to register Attaché",
-                           detail=type(error).__name__) from None
+        raise NetworkError(
+            f"Could not reach {urlsplit(base_url).netloc} to register Attaché", detail=type(error).__name__
+        ) from None
     finally:
         if http is None:
             client.close()
@@ -77,17 +78,24 @@ def sign_in_with_browser(
             client_id = register_client(base_url, receiver.redirect_uri)
         with _oauth_client(client_id, receiver.redirect_uri) as client:
             token = oauth.authorize_in_browser(
-                client, receiver, authorize_url=f"{base_url}/accounts/authorize",
-                token_url=f"{base_url}/accounts/token", service_name=SERVICE_NAME, open_url=open_url,
-                timeout=timeout, cancelled=cancelled)
+                client,
+                receiver,
+                authorize_url=f"{base_url}/accounts/authorize",
+                token_url=f"{base_url}/accounts/token",
+                service_name=SERVICE_NAME,
+                open_url=open_url,
+                timeout=timeout,
+                cancelled=cancelled,
+            )
     return _secret(token, client_id, receiver.redirect_uri)
 
 
 class TokenManager(oauth.TokenManager):
     """awork's tokens for one account: refreshed at awork's token endpoint, saved by `save`."""
 
-    def __init__(self, base_url: str, account: str, secret: Mapping[str, Any],
-                 save: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, base_url: str, account: str, secret: Mapping[str, Any], save: Callable[[dict[str, Any]], None]
+    ) -> None:
         super().__init__(secret, service_name=SERVICE_NAME, account=account, renew=self._renew_at_awork, save=save)
         self._base_url = base_url
 
@@ -95,9 +103,12 @@ class TokenManager(oauth.TokenManager):
         client_id = str(secret["client_id"])
         redirect_uri = secret.get("redirect_uri")
         with _oauth_client(client_id, redirect_uri) as client:
-            token = oauth.call_token_endpoint(lambda: client.refresh_token(
-                f"{self._base_url}/accounts/token", refresh_token=secret["refresh_token"], client_id=client_id),
-                service_name=SERVICE_NAME)
+            token = oauth.call_token_endpoint(
+                lambda: client.refresh_token(
+                    f"{self._base_url}/accounts/token", refresh_token=secret["refresh_token"], client_id=client_id
+                ),
+                service_name=SERVICE_NAME,
+            )
         return _secret(token, client_id, redirect_uri)
 
 

@@ -69,9 +69,7 @@ class Backend(Protocol):
     # ---- files ----
     def list_files(self, ref: EntityRef) -> list[FileRecord]: ...
 
-    def download_file(
-        self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None
-    ) -> Path:
+    def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         """Stream the file's latest version to `dest` (a file path, or a folder to put it in)."""
         ...
 
@@ -108,7 +106,12 @@ class Connector(Protocol):
     """What a service's backend module offers the app layer (the registry entry names the module)."""
 
     def open_backend(
-        self, base_url: str, secret: Mapping[str, Any], *, account: str, save_secret: SaveSecret | None = None,
+        self,
+        base_url: str,
+        secret: Mapping[str, Any],
+        *,
+        account: str,
+        save_secret: SaveSecret | None = None,
         quick: bool = False,
     ) -> Backend:
         """A backend signed in with `secret`; `save_secret` keeps rotated tokens; `quick` retries
@@ -120,7 +123,12 @@ class Connector(Protocol):
         ...
 
     def browser_sign_in(
-        self, base_url: str, *, open_url: Callable[[str], object], previous: Mapping[str, Any], timeout: float,
+        self,
+        base_url: str,
+        *,
+        open_url: Callable[[str], object],
+        previous: Mapping[str, Any],
+        timeout: float,
         cancelled: Callable[[], bool],
     ) -> Secret:
         """Sign in in the system browser; `previous` is the old secret (to reuse a registration)."""

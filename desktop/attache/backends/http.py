@@ -215,8 +215,14 @@ def default_retry(*, sleeper: Callable[[float], None] = time.sleep) -> RateLimit
 
 def quick_retry() -> RateLimitAwareRetry:
     """At most one retry, waiting 3 s at the most: for a check a person is waiting on (sign-in)."""
-    return RateLimitAwareRetry(total=1, backoff_factor=0.3, max_backoff_wait=3.0, allowed_methods=RETRY_METHODS,
-                               status_forcelist=RETRY_STATUSES, validate_response=read_body_unless_streamed)
+    return RateLimitAwareRetry(
+        total=1,
+        backoff_factor=0.3,
+        max_backoff_wait=3.0,
+        allowed_methods=RETRY_METHODS,
+        status_forcelist=RETRY_STATUSES,
+        validate_response=read_body_unless_streamed,
+    )
 
 
 def server_wait_hint(headers: Mapping[str, str], *, parse_date: Callable[[str], float] | None = None) -> float | None:

@@ -173,9 +173,13 @@ def oauth_client(
     """An Authlib client for a native app: PKCE S256, our User-Agent, a public client unless a
     secret is given. `token_error_hook` rewrites a service's token errors into OAuth's shape."""
     client = OAuth2Client(
-        client_id=client_id, client_secret=client_secret,
+        client_id=client_id,
+        client_secret=client_secret,
         token_endpoint_auth_method="client_secret_post" if client_secret else "none",
-        scope=scope, redirect_uri=redirect_uri, code_challenge_method="S256", timeout=30,
+        scope=scope,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        timeout=30,
         headers={"User-Agent": f"Attache/{__version__}"},
     )
     if token_error_hook is not None:
@@ -202,16 +206,25 @@ def authorize_in_browser(
     """
     pkce = make_pkce()
     url, state = oauth.create_authorization_url(
-        authorize_url, code_verifier=pkce.verifier, grant_type="authorization_code", **dict(extra or {}))
+        authorize_url, code_verifier=pkce.verifier, grant_type="authorization_code", **dict(extra or {})
+    )
     open_url(url)
     params = receiver.wait(timeout, cancelled)
     if params.get("state") != state:
         raise AuthenticationError("Sign-in failed: the browser's answer did not match this request")
     if "code" not in params:
         raise AuthenticationError(f"Sign-in was refused in the browser ({params.get('error', 'no code')})")
-    return call_token_endpoint(lambda: oauth.fetch_token(
-        token_url, grant_type="authorization_code", code=params["code"], code_verifier=pkce.verifier,
-        redirect_uri=receiver.redirect_uri, client_id=oauth.client_id), service_name=service_name)
+    return call_token_endpoint(
+        lambda: oauth.fetch_token(
+            token_url,
+            grant_type="authorization_code",
+            code=params["code"],
+            code_verifier=pkce.verifier,
+            redirect_uri=receiver.redirect_uri,
+            client_id=oauth.client_id,
+        ),
+        service_name=service_name,
+    )
 
 
 def call_token_endpoint(call: Callable[[], Any], *, service_name: str) -> TokenResponse:
@@ -219,8 +232,9 @@ def call_token_endpoint(call: Callable[[], Any], *, service_name: str) -> TokenR
     try:
         token = call()
     except OAuthError as error:
-        raise AuthenticationError(f"{service_name} refused the sign-in: {error.description or error.error}",
-                                  code=str(error.error)) from None
+        raise AuthenticationError(
+            f"{service_name} refused the sign-in: {error.description or error.error}", code=str(error.error)
+        ) from None
     except httpx.HTTPError as error:
         raise NetworkError(f"Could not reach {service_name}'s sign-in service", detail=type(error).__name__) from None
     if not isinstance(token, dict) or not token.get("access_token"):
@@ -248,7 +262,12 @@ class TokenManager:
     """
 
     def __init__(
-        self, secret: Mapping[str, Any], *, service_name: str, account: str, renew: Renew,
+        self,
+        secret: Mapping[str, Any],
+        *,
+        service_name: str,
+        account: str,
+        renew: Renew,
         save: Callable[[SecretData], None],
     ) -> None:
         self._secret: SecretData = dict(secret)
@@ -276,13 +295,15 @@ class TokenManager:
 
     def _refresh_locked(self) -> None:
         if not self._secret.get("refresh_token"):
-            raise AuthenticationError(f"The sign-in for {self._account} has expired: sign in again",
-                                      account=self._account)
+            raise AuthenticationError(
+                f"The sign-in for {self._account} has expired: sign in again", account=self._account
+            )
         try:
             secret = self._renew(self._secret)
         except AuthenticationError:
-            raise AuthenticationError(f"{self._service_name} ended the sign-in for {self._account}: sign in again",
-                                      account=self._account) from None
+            raise AuthenticationError(
+                f"{self._service_name} ended the sign-in for {self._account}: sign in again", account=self._account
+            ) from None
         # The old refresh token may be dead now: persist the new pair before anything uses it.
         self._save(secret)
         self._secret = dict(secret)

@@ -116,7 +116,12 @@ class RestClient:
 
     @contextmanager
     def _stream(
-        self, method: str, path: str, *, not_found: str | None = None, client: httpx.Client | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        not_found: str | None = None,
+        client: httpx.Client | None = None,
         **kwargs: Any,
     ) -> Iterator[httpx.Response]:
         """A successful answer whose body is read by the caller, chunk by chunk (downloads).
@@ -164,4 +169,3 @@ class RestClient:
     def _page_body(self, response: httpx.Response) -> Any:
         """What a paging strategy reads from one page's answer: the JSON as sent (envelope included)."""
         return expect_json(response, service=self.service_name)
-

@@ -20,6 +20,7 @@ from attache.core.paths import app_dirs
 from attache.core.processes import pid_alive
 from attache.core.services import service
 
+
 @dataclass(frozen=True, slots=True)
 class AccountRef:
     """Which account to work with: never the secret, only where to find it. The transfer journal
@@ -71,8 +72,11 @@ class AccountStore:
         """Remove the accounts of the built-in sandbox of `pid` (stopping now), or with no pid, of
         every sandbox whose process is gone. Returns them."""
         accounts = self._read()
-        gone = [a for a in accounts if a.on_sandbox and (a.sandbox_pid == pid if pid is not None
-                                                         else not pid_alive(a.sandbox_pid))]
+        gone = [
+            a
+            for a in accounts
+            if a.on_sandbox and (a.sandbox_pid == pid if pid is not None else not pid_alive(a.sandbox_pid))
+        ]
         if gone:
             self._write([a for a in accounts if a not in gone])
         return gone

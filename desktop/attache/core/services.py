@@ -80,8 +80,9 @@ class Service:
         text = (url or "").strip() or self.default_url
         parts = urlsplit(text.rstrip("/"))
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise InvalidInputError(f"Enter the address of {self.name}, starting with https:// "
-                                    f"(for example {self.url_example}).")
+            raise InvalidInputError(
+                f"Enter the address of {self.name}, starting with https:// (for example {self.url_example})."
+            )
         path = parts.path.rstrip("/")
         if self.api_path and path.lower().endswith(self.api_path.lower()):
             path = path[: -len(self.api_path)]
@@ -103,22 +104,27 @@ AWORK = Service(
     sign_in=(SignIn.BROWSER, SignIn.API_KEY),
     # Profile images by /files/images/{entityName}/{id}; files on tasks by the three-step
     # upload. Contact persons have image endpoints but no list (awork.md §2).
-    capabilities=CapabilityTable("awork", {
-        _K.PROJECT: _C.LIST | _C.IMAGES,
-        _K.TASK: _C.LIST | _C.FILES | _C.FILE_THUMBNAILS,
-        _K.COMPANY: _C.LIST | _C.IMAGES,
-        _K.USER: _C.LIST | _C.IMAGES,
-        _K.PROJECT_TEMPLATE: _C.LIST | _C.IMAGES,
-        _K.WORKSPACE: _C.LIST | _C.IMAGES,
-        _K.CONTACT_PERSON: _C.IMAGES,
-    }),
+    capabilities=CapabilityTable(
+        "awork",
+        {
+            _K.PROJECT: _C.LIST | _C.IMAGES,
+            _K.TASK: _C.LIST | _C.FILES | _C.FILE_THUMBNAILS,
+            _K.COMPANY: _C.LIST | _C.IMAGES,
+            _K.USER: _C.LIST | _C.IMAGES,
+            _K.PROJECT_TEMPLATE: _C.LIST | _C.IMAGES,
+            _K.WORKSPACE: _C.LIST | _C.IMAGES,
+            _K.CONTACT_PERSON: _C.IMAGES,
+        },
+    ),
     connector_module="attache.backends.awork",
     sandbox_module="attache.sandbox.awork",
     texts=SignInTexts(
         key_placeholder="Paste an awork API key",
         key_hint="Find or create one in awork under Settings › Integrations.",
-        key_rejected=("awork did not accept this API key. Check that you copied all of it and that it has "
-                      "not been deleted in awork."),
+        key_rejected=(
+            "awork did not accept this API key. Check that you copied all of it and that it has "
+            "not been deleted in awork."
+        ),
         browser_button="Sign in with awork",
         browser_hint="Opens awork in your browser. Allow access there, then come back here.",
     ),

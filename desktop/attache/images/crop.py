@@ -112,7 +112,9 @@ def render_crop(
     return _render_any_angle(image, crop, (left, top, side), size)
 
 
-def encode_avatar(image: Image.Image, *, mime_types: frozenset[str] | None = None, jpeg_quality: int = 90) -> EncodedImage:
+def encode_avatar(
+    image: Image.Image, *, mime_types: frozenset[str] | None = None, jpeg_quality: int = 90
+) -> EncodedImage:
     """PNG when transparency matters (and is allowed), otherwise JPEG: both go everywhere."""
     lowest_alpha = image.getchannel("A").getextrema()[0] if image.mode == "RGBA" else 255
     wants_png = float(lowest_alpha) < 255  # type: ignore[arg-type]  # one band: numbers

@@ -140,7 +140,7 @@ def sniff(head: bytes) -> str:
         return "it is a HEIC photo, which Attaché cannot read; export it as JPEG"
     if head.startswith(b"8BPS"):
         return "it is a Photoshop document; export it as PNG or JPEG"
-    if head.startswith(b"%!PS") or head.startswith(b"\xc5\xd0\xd3\xc6"):
+    if head.startswith((b"%!PS", b"\xc5\xd0\xd3\xc6")):
         return "it is a PostScript file; export it as PNG or JPEG"
     if b"<svg" in lowered:
         return "it is an SVG drawing; export it as PNG"

@@ -108,5 +108,7 @@ def _a(label: str) -> str:
 
 def _accepted(mime_types: frozenset[str]) -> str:
     order = list(MIME_LABELS)
-    labels = [MIME_LABELS.get(m, m) for m in sorted(mime_types, key=lambda m: (order.index(m) if m in order else 99, m))]
+    labels = [
+        MIME_LABELS.get(m, m) for m in sorted(mime_types, key=lambda m: (order.index(m) if m in order else 99, m))
+    ]
     return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]

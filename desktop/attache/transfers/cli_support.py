@@ -12,13 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from attache.backends.base import Backend
+from attache.core.accounts import AccountRef
 from attache.core.errors import InvalidInputError
-from attache.core.sources import human_size
 from attache.core.models import EntityRef
+from attache.core.sources import human_size
 from attache.transfers import runners
 from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
-from attache.core.accounts import AccountRef
 from attache.transfers.journal import Job, JobState, Journal, Slot
 from attache.transfers.progress import ProgressBoard
 from attache.transfers.throttle import Throttle
@@ -45,8 +45,9 @@ def upload(
     On Ctrl+C the running uploads are marked interrupted (resumable) before the exception
     goes on.
     """
-    engine = TransferEngine(journal, backend_for, workers=workers, only_own_jobs=True, progress=progress,
-                            throttle=Throttle(limit))
+    engine = TransferEngine(
+        journal, backend_for, workers=workers, only_own_jobs=True, progress=progress, throttle=Throttle(limit)
+    )
     if on_event is not None:
         engine.subscribe(on_event)
     ids = engine.enqueue(account, target, sources, slot=slot)

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from attache.backends.base import Backend
+from attache.core.accounts import AccountRef
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
@@ -33,12 +34,11 @@ from attache.core.errors import (
     SourceChangedError,
     UploadExpiredError,
 )
-from attache.core.sources import check_source
 from attache.core.models import EntityRef
+from attache.core.sources import check_source
 from attache.transfers import runners
 from attache.transfers.events import JobEvent, Listener, Listeners
 from attache.transfers.gates import AccountGates
-from attache.core.accounts import AccountRef
 from attache.transfers.journal import Job, JobState, Journal, NewJob, Slot, Step
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import ProgressBoard
@@ -357,7 +357,7 @@ class TransferEngine:
                 self._set_image(job, run)
             else:
                 self._attach_file(job, run)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure settles the job (retry, hold or fail)
             self._settle_failure(job, run, exc)
 
     def _attach_file(self, job: Job, run: _Run) -> None:

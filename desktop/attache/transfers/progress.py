@@ -47,7 +47,7 @@ class QueueTotals:
 
 
 class _Track:
-    __slots__ = ("total", "sent", "finished", "last_byte_at", "samples")
+    __slots__ = ("finished", "last_byte_at", "samples", "sent", "total")
 
     def __init__(self, total: int, now: float) -> None:
         self.total = total

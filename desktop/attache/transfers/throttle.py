@@ -24,8 +24,9 @@ MIN_RATE = 16 * 1024  # below this, a 1 MiB chunk would wait over a minute
 
 
 class Throttle:
-    def __init__(self, rate: float | None = None, *, burst: float = 0.5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float | None = None, *, burst: float = 0.5, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._clock = clock
         self._burst = burst
         self._lock = threading.Lock()

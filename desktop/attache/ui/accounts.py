@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 WAITING_FOR_SIGN_IN = "Waiting for sign-in"
 
+
 def _account_label(account: Account) -> str:
     if account.workspace and account.workspace != account.name:
         return f"{account.name} — {account.workspace}"
@@ -103,15 +104,17 @@ class AccountsController(QObject):
             return
         workspace = self.session.workspace.name if self.session.workspace is not None else ""
         if connection is None:
-            self.switcher.set_account(workspace or backend.account, display_name(backend.service),
-                                      attention=bool(held))
+            self.switcher.set_account(workspace or backend.account, display_name(backend.service), attention=bool(held))
             return
         if account is not None:
             service = display_name(account.service)
             title = workspace or account.workspace or account.name
             subtitle = f"{account.name} · {service}" if account.name != title else service
-            note = ("Signed in for this session only (no password manager)"
-                    if self.secrets.is_session_only(account.name) else account.base_url)
+            note = (
+                "Signed in for this session only (no password manager)"
+                if self.secrets.is_session_only(account.name)
+                else account.base_url
+            )
         else:
             title = workspace or connection.account
             subtitle = connection.label or connection.service
@@ -151,8 +154,9 @@ class AccountsController(QObject):
 
     def _menu_chose(self, account: Account) -> None:
         current = self.current_account()
-        needs_sign_in = (account.name in self._signed_out
-                         or account.name in {ref.account for ref in self._held_accounts()})
+        needs_sign_in = account.name in self._signed_out or account.name in {
+            ref.account for ref in self._held_accounts()
+        }
         if current is not None and current.name == account.name:
             if needs_sign_in:
                 self.sign_in_again(account.name)
@@ -198,8 +202,11 @@ class AccountsController(QObject):
         self.refresh_empty_state()
         if account is None or not isinstance(error, AuthenticationError):
             return
-        self.window.show_message(f"Could not open “{account.name}”: {error}", WARNING,
-                                 action=("Sign in again", lambda: self.sign_in_again(account.name, reopen=True)))
+        self.window.show_message(
+            f"Could not open “{account.name}”: {error}",
+            WARNING,
+            action=("Sign in again", lambda: self.sign_in_again(account.name, reopen=True)),
+        )
 
     # ------------------------------------------------------------------ adding
 
@@ -208,8 +215,13 @@ class AccountsController(QObject):
             return
         sandbox_url = self._sandbox_url()
         connection = self.session.connection
-        dialog = AccountDialog(self.secrets, self.window, url=sandbox_url or None, sandbox_url=sandbox_url,
-                               **({"service_id": connection.service} if sandbox_url and connection else {}))
+        dialog = AccountDialog(
+            self.secrets,
+            self.window,
+            url=sandbox_url or None,
+            sandbox_url=sandbox_url,
+            **({"service_id": connection.service} if sandbox_url and connection else {}),
+        )
         dialog.finished.connect(lambda _code, dialog=dialog: self._added(dialog))
         self.dialog = dialog
         dialog.open()
@@ -225,8 +237,9 @@ class AccountsController(QObject):
         if result is None:
             return
         self.refresh_empty_state()
-        self.window.show_message(f"Added “{result.account.name}”: signed in to {result.workspace}. "
-                                 f"{_kept_in(result)}", SUCCESS)
+        self.window.show_message(
+            f"Added “{result.account.name}”: signed in to {result.workspace}. {_kept_in(result)}", SUCCESS
+        )
         self.switch_to(result.account)
 
     def _raise_dialog(self) -> bool:
@@ -327,14 +340,21 @@ class AccountsController(QObject):
         known = any(account.name == name for account in self.accounts())
         connection = self.session.connection
         if not known and connection is not None and connection.saved_account is None and connection.account == name:
-            self.window.show_message(f"{connection.label or name} refused the token Attaché was started with; its "
-                                     "uploads are waiting. Restart Attaché with a valid ATTACHE_TOKEN, or add an "
-                                     "account to sign in.", WARNING, action=("Add account…", self.add_account))
+            self.window.show_message(
+                f"{connection.label or name} refused the token Attaché was started with; its "
+                "uploads are waiting. Restart Attaché with a valid ATTACHE_TOKEN, or add an "
+                "account to sign in.",
+                WARNING,
+                action=("Add account…", self.add_account),
+            )
             return
         if not known:
-            self.window.show_message(f"Uploads for “{name}” are waiting for a sign-in, but there is no account of "
-                                     f"that name. Add it under the same name to continue them.", WARNING,
-                                     action=("Add account…", self.add_account))
+            self.window.show_message(
+                f"Uploads for “{name}” are waiting for a sign-in, but there is no account of "
+                f"that name. Add it under the same name to continue them.",
+                WARNING,
+                action=("Add account…", self.add_account),
+            )
             return
         if name in self._signed_out:
             text = f"You signed out of “{name}”: its uploads wait until you sign in again."
@@ -346,8 +366,11 @@ class AccountsController(QObject):
         account = self.current_account()
         if account is None or not isinstance(error, AuthenticationError):
             return
-        self.window.show_message(f"The sign-in for “{account.name}” has expired.", WARNING,
-                                 action=("Sign in again", lambda: self.sign_in_again(account.name)))
+        self.window.show_message(
+            f"The sign-in for “{account.name}” has expired.",
+            WARNING,
+            action=("Sign in again", lambda: self.sign_in_again(account.name)),
+        )
 
     # ------------------------------------------------------------------ signing out and removing
 
@@ -359,7 +382,9 @@ class AccountsController(QObject):
             jobs = engine.jobs(states=list(ACTIVE_STATES))
         except AttacheError:
             return []
-        return [job.id for job in jobs if job.account.service == account.service and job.account.account == account.name]
+        return [
+            job.id for job in jobs if job.account.service == account.service and job.account.account == account.name
+        ]
 
     def confirm(self, title: str, text: str, detail: str, verb: str) -> bool:
         """Ask before something that cannot be undone; tests replace this."""
@@ -384,12 +409,13 @@ class AccountsController(QObject):
             return
         active = self._active_jobs(account)
         where = "this session's memory" if self.secrets.is_session_only(account.name) else "your password manager"
-        detail = (f"Its sign-in is deleted from {where}. The account stays in the list: "
-                  "sign in again at any time.")
+        detail = f"Its sign-in is deleted from {where}. The account stays in the list: sign in again at any time."
         if active:
-            detail = (f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
-                      f"or running. {'It stops' if len(active) == 1 else 'They stop'} now and "
-                      f"continue{'s' if len(active) == 1 else ''} when you sign in again.\n\n" + detail)
+            detail = (
+                f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
+                f"or running. {'It stops' if len(active) == 1 else 'They stop'} now and "
+                f"continue{'s' if len(active) == 1 else ''} when you sign in again.\n\n" + detail
+            )
         if not self.confirm("Sign out", f"Sign out of “{account.name}”?", detail, "Sign out"):
             return
         self._signed_out.add(account.name)
@@ -398,11 +424,14 @@ class AccountsController(QObject):
         self.update_actions()
         self.refresh_empty_state()
         secrets = self.secrets
-        tasks.run_task(lambda: sign_out(secrets, account.name),
-                       lambda _: window.show_message(f"Signed out of “{account.name}”.", INFO),
-                       lambda error: window.show_error(
-                           f"Signed out of “{account.name}”, but its sign-in could not be deleted: {error}"),
-                       owner=self)
+        tasks.run_task(
+            lambda: sign_out(secrets, account.name),
+            lambda _: window.show_message(f"Signed out of “{account.name}”.", INFO),
+            lambda error: window.show_error(
+                f"Signed out of “{account.name}”, but its sign-in could not be deleted: {error}"
+            ),
+            owner=self,
+        )
 
     def remove_account(self, account: Account | None = None) -> None:
         window = self.window
@@ -410,11 +439,15 @@ class AccountsController(QObject):
         if account is None:
             return
         active = self._active_jobs(account)
-        detail = ("Its sign-in is deleted and it disappears from Attaché. Nothing changes in "
-                  f"{display_name(account.service)}.")
+        detail = (
+            "Its sign-in is deleted and it disappears from Attaché. Nothing changes in "
+            f"{display_name(account.service)}."
+        )
         if active:
-            detail = (f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
-                      f"or running and will be cancelled.\n\n" + detail)
+            detail = (
+                f"{_uploads(len(active))} of this account {'is' if len(active) == 1 else 'are'} still queued "
+                f"or running and will be cancelled.\n\n" + detail
+            )
         if not self.confirm("Remove account", f"Remove “{account.name}”?", detail, "Remove"):
             return
         if active and self.session.engine is not None:
@@ -431,8 +464,12 @@ class AccountsController(QObject):
             self.update_actions()
             window.show_message(f"Removed “{account.name}” and deleted its sign-in.", INFO)
 
-        tasks.run_task(lambda: sign_out(secrets, account.name, remove=True), removed,
-                       lambda error: window.show_error(f"Could not remove “{account.name}”: {error}"), owner=self)
+        tasks.run_task(
+            lambda: sign_out(secrets, account.name, remove=True),
+            removed,
+            lambda error: window.show_error(f"Could not remove “{account.name}”: {error}"),
+            owner=self,
+        )
 
 
 def _uploads(count: int) -> str:

@@ -74,9 +74,17 @@ class AccountDialog(QDialog):
 
     _openRequested = Signal(str)  # a worker asks the GUI thread to open the browser
 
-    def __init__(self, secrets: AppSecrets, parent: QWidget | None = None, *, account: Account | None = None,
-                 url: str | None = None, reason: str = "", sandbox_url: str = "",
-                 service_id: str = DEFAULT_SERVICE) -> None:
+    def __init__(
+        self,
+        secrets: AppSecrets,
+        parent: QWidget | None = None,
+        *,
+        account: Account | None = None,
+        url: str | None = None,
+        reason: str = "",
+        sandbox_url: str = "",
+        service_id: str = DEFAULT_SERVICE,
+    ) -> None:
         super().__init__(parent)
         self.secrets = secrets
         self.account = account
@@ -113,8 +121,9 @@ class AccountDialog(QDialog):
             if reason:
                 subtitle_text = f"{reason}\n{subtitle_text}"
         elif self._on_sandbox(url):
-            subtitle_text = ("An account on the built-in sandbox lasts until you quit Attaché: its sign-in stays "
-                             "in memory.")
+            subtitle_text = (
+                "An account on the built-in sandbox lasts until you quit Attaché: its sign-in stays in memory."
+            )
         else:
             subtitle_text = "Attaché keeps the sign-in in your password manager, never in a file."
         subtitle = self.subtitle = QLabel(subtitle_text, self)
@@ -162,7 +171,9 @@ class AccountDialog(QDialog):
         self.keyring_text.setAccessibleName("Password manager")
         self.session_button = QPushButton("Keep for this session only", self.keyring_notice)
         self.session_button.setAccessibleName("Keep the sign-in for this session only")
-        self.session_button.setToolTip("The sign-in stays in memory until you quit Attaché; nothing is written to disk.")
+        self.session_button.setToolTip(
+            "The sign-in stays in memory until you quit Attaché; nothing is written to disk."
+        )
         self.session_button.clicked.connect(self.choose_session_only)
         notice = QHBoxLayout(self.keyring_notice)
         notice.setContentsMargins(12, 10, 12, 10)
@@ -229,8 +240,9 @@ class AccountDialog(QDialog):
 
         self.buttons = QDialogButtonBox(self)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.key_button = self.buttons.addButton("Sign in with API key" if self.account else "Add with API key",
-                                                 QDialogButtonBox.ButtonRole.AcceptRole)
+        self.key_button = self.buttons.addButton(
+            "Sign in with API key" if self.account else "Add with API key", QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.key_button.setAccessibleName("Check the API key and save it")
         self.key_button.setDefault(True)
         self.buttons.accepted.connect(self.start_key_sign_in)
@@ -370,8 +382,7 @@ class AccountDialog(QDialog):
         self.keyring_notice.setProperty("chosen", False)
         self._repolish(self.keyring_notice)
         self._notice_icon.show()
-        self.keyring_text.setText(f"{message} You can keep the sign-in in memory until you quit Attaché, "
-                                  "or cancel.")
+        self.keyring_text.setText(f"{message} You can keep the sign-in in memory until you quit Attaché, or cancel.")
         self.session_button.show()
         self._show_notice()
 
@@ -379,8 +390,10 @@ class AccountDialog(QDialog):
         self.keyring_notice.setProperty("chosen", True)
         self._repolish(self.keyring_notice)
         self._notice_icon.hide()
-        self.keyring_text.setText("The sign-in will be kept in memory for this session only: you will sign in "
-                                  "again after you quit Attaché. Nothing is written to disk.")
+        self.keyring_text.setText(
+            "The sign-in will be kept in memory for this session only: you will sign in "
+            "again after you quit Attaché. Nothing is written to disk."
+        )
         self.session_button.hide()
         self._show_notice()
 
@@ -410,15 +423,17 @@ class AccountDialog(QDialog):
     def _ready(self) -> bool:
         """Signing in is possible: the keyring works, the user chose this session only, or the
         account is on the built-in sandbox (its sign-in is kept in memory anyway)."""
-        return self._busy is None and (self.keyring_usable is True or self.session_only
-                                       or self._on_sandbox(self.url.text()))
+        return self._busy is None and (
+            self.keyring_usable is True or self.session_only or self._on_sandbox(self.url.text())
+        )
 
     def _update_buttons(self) -> None:
         busy = self._busy is not None
         self.busy_bar.setVisible(busy)
         self.cancel_button.setText("Cancel sign-in" if busy else "Cancel")
-        self.browser_button.setText("Waiting for the browser…" if self._busy == "browser"
-                                    else self.entry.texts.browser_button)
+        self.browser_button.setText(
+            "Waiting for the browser…" if self._busy == "browser" else self.entry.texts.browser_button
+        )
         ready = self._ready()
         self.browser_button.setEnabled(ready)
         self.key_button.setEnabled(ready and bool(self.api_key.text().strip()))
@@ -431,8 +446,11 @@ class AccountDialog(QDialog):
             return
         key = self.api_key.text().strip()
         if not key:
-            way = f", or {self.entry.texts.browser_button.lower()} in the browser" \
-                if SignIn.BROWSER in self.entry.sign_in else ""
+            way = (
+                f", or {self.entry.texts.browser_button.lower()} in the browser"
+                if SignIn.BROWSER in self.entry.sign_in
+                else ""
+            )
             self._set_status(f"Paste an {self.entry.texts.key_name}{way}.", "error")
             return
         self._start("key", api_key=key)
@@ -450,8 +468,12 @@ class AccountDialog(QDialog):
         self._cancel = cancel = threading.Event()
         self._browser_url = ""
         self.copy_link.hide()
-        self._set_status(f"Checking the {self.entry.texts.key_name} with {self.entry.name}…" if mode == "key"
-                         else f"Opening {self.entry.name} in your browser…", "busy")
+        self._set_status(
+            f"Checking the {self.entry.texts.key_name} with {self.entry.name}…"
+            if mode == "key"
+            else f"Opening {self.entry.name} in your browser…",
+            "busy",
+        )
         self._update_buttons()
         secrets, session_only, gone = self.secrets, self.session_only, self._gone
         on_sandbox = self._on_sandbox(base_url)
@@ -461,12 +483,23 @@ class AccountDialog(QDialog):
             return cancel.is_set() or gone.is_set()
 
         def work():
-            return sign_in(secrets, name=name, service=service_id, base_url=base_url, session_only=session_only,
-                           on_sandbox=on_sandbox, api_key=api_key, browser=browser, cancelled=cancelled, existing=account,
-                           timeout=BROWSER_TIMEOUT)
+            return sign_in(
+                secrets,
+                name=name,
+                service=service_id,
+                base_url=base_url,
+                session_only=session_only,
+                on_sandbox=on_sandbox,
+                api_key=api_key,
+                browser=browser,
+                cancelled=cancelled,
+                existing=account,
+                timeout=BROWSER_TIMEOUT,
+            )
 
-        self._task = tasks.run_task(work, self._succeeded, lambda error: self._failed(error, mode, base_url),
-                                    owner=self)
+        self._task = tasks.run_task(
+            work, self._succeeded, lambda error: self._failed(error, mode, base_url), owner=self
+        )
 
     def _request_browser(self, url: str) -> None:  # worker thread
         if self._cancel.is_set() or self._gone.is_set():
@@ -509,8 +542,10 @@ class AccountDialog(QDialog):
         else:
             from attache.core.errors import CancelledError
 
-            self._set_status(plain_error(error, service_id=self.entry.id, with_key=mode == "key", base_url=base_url),
-                             "info" if isinstance(error, CancelledError) else "error")
+            self._set_status(
+                plain_error(error, service_id=self.entry.id, with_key=mode == "key", base_url=base_url),
+                "info" if isinstance(error, CancelledError) else "error",
+            )
         self._update_buttons()
         if mode == "key" and not isinstance(error, KeyringUnavailableError):
             self.api_key.setFocus()

@@ -36,8 +36,13 @@ class AccountSwitcher(QToolButton):
         self.title, self.subtitle, self.attention = title, subtitle, attention
         self.setAccessibleName(f"Account: {title}" + (f", {subtitle}" if subtitle else ""))
         self.setAccessibleDescription("Switch, add or sign out of accounts")
-        lines = [title, subtitle, note, "A sign-in is needed: open this menu to sign in again" if attention else "",
-                 "Click to switch, add or sign out of accounts"]
+        lines = [
+            title,
+            subtitle,
+            note,
+            "A sign-in is needed: open this menu to sign in again" if attention else "",
+            "Click to switch, add or sign out of accounts",
+        ]
         self.setToolTip("\n".join(line for line in lines if line))
         self.update()
 
@@ -86,7 +91,9 @@ class AccountSwitcher(QToolButton):
         path.moveTo(chevron_x - 4, area.center().y() - 2)
         path.lineTo(chevron_x, area.center().y() + 2)
         path.lineTo(chevron_x + 4, area.center().y() - 2)
-        painter.setPen(QPen(theme.MUTED, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        painter.setPen(
+            QPen(theme.MUTED, 1.6, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
+        )
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawPath(path)
         # two lines of text, elided
@@ -103,12 +110,17 @@ class AccountSwitcher(QToolButton):
             top = area.center().y() - bold_metrics.height() / 2
         painter.setFont(bold)
         painter.setPen(theme.TEXT)
-        painter.drawText(QRectF(left, top, width, bold_metrics.height()), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                         bold_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, int(width)))
+        painter.drawText(
+            QRectF(left, top, width, bold_metrics.height()),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            bold_metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, int(width)),
+        )
         if self.subtitle:
             painter.setFont(small)
             painter.setPen(theme.MUTED)
-            painter.drawText(QRectF(left, top + bold_metrics.height() + 2, width, small_metrics.height()),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             small_metrics.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, int(width)))
+            painter.drawText(
+                QRectF(left, top + bold_metrics.height() + 2, width, small_metrics.height()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                small_metrics.elidedText(self.subtitle, Qt.TextElideMode.ElideRight, int(width)),
+            )
         painter.end()

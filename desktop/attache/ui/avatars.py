@@ -33,8 +33,18 @@ from attache.ui import imaging, tasks
 
 # pleasant, readable-with-white-text colours for initials
 _PALETTE = (
-    "#4f6bed", "#2f9e8f", "#d9534f", "#8e5cd9", "#e08a1e", "#2b8fd6", "#c2407b",
-    "#4a9c3b", "#6c7a89", "#b5651d", "#0f8b8d", "#7b61ff",
+    "#4f6bed",
+    "#2f9e8f",
+    "#d9534f",
+    "#8e5cd9",
+    "#e08a1e",
+    "#2b8fd6",
+    "#c2407b",
+    "#4a9c3b",
+    "#6c7a89",
+    "#b5651d",
+    "#0f8b8d",
+    "#7b61ff",
 )
 
 
@@ -252,25 +262,35 @@ class AvatarLoader(QObject):
             self._read_tasks += 1
             keys = [item[0] for item in work]
             tasks.run_task(
-                lambda work=work: [(key, _read_disk(disk, disk_key, px, round_mask, stale_too=stale_too))
-                                   for key, disk_key, px, round_mask, stale_too in work],
+                lambda work=work: [
+                    (key, _read_disk(disk, disk_key, px, round_mask, stale_too=stale_too))
+                    for key, disk_key, px, round_mask, stale_too in work
+                ],
                 self._read,
                 lambda error, keys=keys: self._read([(key, None) for key in keys]),
                 owner=self,
                 pool="images",
             )
         while self._to_fetch and self._fetch_tasks < self.MAX_FETCHES:
-            batch = self._batch(self._to_fetch, self._fetching, self.MAX_FETCHES, self._fetch_tasks,
-                                self.FETCH_BATCH)
+            batch = self._batch(self._to_fetch, self._fetching, self.MAX_FETCHES, self._fetch_tasks, self.FETCH_BATCH)
             self.fetch_count += len(batch)
-            work = [(key, ref, px, round_mask,
-                     AvatarKey(account, ref.kind.value, ref.id, key[4], px) if disk is not None else None)
-                    for key, ref, px, round_mask in batch]
+            work = [
+                (
+                    key,
+                    ref,
+                    px,
+                    round_mask,
+                    AvatarKey(account, ref.kind.value, ref.id, key[4], px) if disk is not None else None,
+                )
+                for key, ref, px, round_mask in batch
+            ]
             self._fetch_tasks += 1
             keys = [item[0] for item in work]
             tasks.run_task(
-                lambda work=work: [(key, *_fetch_safely(backend, ref, px, round_mask, disk, disk_key))
-                                   for key, ref, px, round_mask, disk_key in work],
+                lambda work=work: [
+                    (key, *_fetch_safely(backend, ref, px, round_mask, disk, disk_key))
+                    for key, ref, px, round_mask, disk_key in work
+                ],
                 self._fetched,
                 lambda error, keys=keys: self._fetched([(key, False, None) for key in keys]),
                 owner=self,
@@ -288,8 +308,9 @@ class AvatarLoader(QObject):
             ref = EntityRef(kind, entity_id)
             fresh = result is not None and bool(version) and result[1] == version
             if result is not None:
-                self.memory.put((kind, entity_id, px, round_mask),
-                                _Entry(result[0], result[1], self._generation if fresh else -1))
+                self.memory.put(
+                    (kind, entity_id, px, round_mask), _Entry(result[0], result[1], self._generation if fresh else -1)
+                )
                 self.changed.emit(ref)
             if fresh:
                 self.loaded_count += 1
@@ -332,8 +353,7 @@ def _warm_up() -> None:
         imaging.decode_square(buffer.getvalue(), 8, round_mask=True)
 
 
-def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bool = True
-               ) -> tuple[QImage, str] | None:
+def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bool = True) -> tuple[QImage, str] | None:
     """Worker: the version the disk holds for this entity and size, decoded; an older version
     than the key's only when `stale_too` (something to show until the service answers)."""
     cached = disk.get_any(key)
@@ -346,8 +366,9 @@ def _read_disk(disk, key: AvatarKey, px: int, round_mask: bool, *, stale_too: bo
         return None
 
 
-def _fetch_safely(backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None
-                  ) -> tuple[bool, QImage | None]:
+def _fetch_safely(
+    backend, ref: EntityRef, px: int, round_mask: bool, disk, key: AvatarKey | None
+) -> tuple[bool, QImage | None]:
     """Worker: (True, picture or None) or, when the service could not be asked, (False, None);
     one failure in a batch leaves the others' answers intact."""
     try:

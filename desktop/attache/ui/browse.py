@@ -57,9 +57,13 @@ class KindDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(font)
         count_width = metrics.horizontalAdvance(count_text) + 14 if count_text else 0
         text_rect = QRect(x, option.rect.top(), int(rect.right()) - x - count_width - 8, option.rect.height())
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideRight,
-                                            text_rect.width()))
+        painter.drawText(
+            text_rect,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(
+                index.data(Qt.ItemDataRole.DisplayRole) or "", Qt.TextElideMode.ElideRight, text_rect.width()
+            ),
+        )
         if count_text:
             small = QFont(option.font)
             small.setPointSizeF(max(7.0, option.font.pointSizeF() - 1))
@@ -178,8 +182,9 @@ class EntityDelegate(QStyledItemDelegate):
         fonts = self._row_fonts(option.font)
         text_left = left + 16 + size + 12
         text_width = left + width - 1 - text_left - 14
-        name_font, name_metrics = ((fonts.name_selected, fonts.name_selected_metrics) if selected
-                                   else (fonts.name, fonts.name_metrics))
+        name_font, name_metrics = (
+            (fonts.name_selected, fonts.name_selected_metrics) if selected else (fonts.name, fonts.name_metrics)
+        )
         subtitle = entity.subtitle or ""
         sub_colour = theme.MUTED
         if drop is not None:
@@ -190,13 +195,19 @@ class EntityDelegate(QStyledItemDelegate):
         painter.setFont(name_font)
         painter.setPen(theme.TEXT)
         align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(QRect(text_left, text_top, text_width, fonts.name_height), align,
-                         name_metrics.elidedText(entity.name, Qt.TextElideMode.ElideRight, text_width))
+        painter.drawText(
+            QRect(text_left, text_top, text_width, fonts.name_height),
+            align,
+            name_metrics.elidedText(entity.name, Qt.TextElideMode.ElideRight, text_width),
+        )
         if subtitle:
             painter.setFont(fonts.sub)
             painter.setPen(sub_colour)
-            painter.drawText(QRect(text_left, text_top + fonts.name_height + 2, text_width, fonts.sub_height), align,
-                             fonts.sub_metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, text_width))
+            painter.drawText(
+                QRect(text_left, text_top + fonts.name_height + 2, text_width, fonts.sub_height),
+                align,
+                fonts.sub_metrics.elidedText(subtitle, Qt.TextElideMode.ElideRight, text_width),
+            )
         painter.restore()
 
 
@@ -357,7 +368,7 @@ class EntityListView(QListView):
         event.accept()
 
     def dropEvent(self, event) -> None:
-        index, entity = self._entity_at(event.position().toPoint())
+        _, entity = self._entity_at(event.position().toPoint())
         plan = self._plan(entity, event) if entity is not None else None
         self._set_hover(QModelIndex(), None)
         self._plans.clear()

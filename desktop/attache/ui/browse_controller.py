@@ -117,8 +117,12 @@ class BrowseController(QObject):
         self.list_model.totalChanged.connect(self._update_count)
         self.list_model.loadingChanged.connect(lambda _loading: self._update_count())
         self.list_model.pageLoaded.connect(self._page_loaded)
-        for signal in (self.filter_model.rowsInserted, self.filter_model.rowsRemoved, self.filter_model.modelReset,
-                       self.filter_model.layoutChanged):
+        for signal in (
+            self.filter_model.rowsInserted,
+            self.filter_model.rowsRemoved,
+            self.filter_model.modelReset,
+            self.filter_model.layoutChanged,
+        ):
             signal.connect(self._update_count)
         lay.addWidget(self.list_view, 1)
         pane.setMinimumWidth(260)
@@ -148,10 +152,12 @@ class BrowseController(QObject):
     def load_counts(self) -> None:
         backend = self.session.backend
         for kind in self.kinds_model.kinds():
-            tasks.run_task(lambda kind=kind: _count(backend, kind),
-                           lambda count, kind=kind: backend is self.session.backend
-                           and self.kinds_model.set_count(kind, count),
-                           lambda error: log.info("count failed: %s", error), owner=self)
+            tasks.run_task(
+                lambda kind=kind: _count(backend, kind),
+                lambda count, kind=kind: backend is self.session.backend and self.kinds_model.set_count(kind, count),
+                lambda error: log.info("count failed: %s", error),
+                owner=self,
+            )
 
     def _load_people(self) -> None:
         """User ids → names for "added by"; on a worker, at most a few thousand people."""
@@ -223,7 +229,8 @@ class BrowseController(QObject):
             return
         if not self.list_view.currentIndex().isValid() and self.filter_model.rowCount() > 0:
             self.list_view.selectionModel().setCurrentIndex(
-                self.filter_model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.filter_model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+            )
 
     def _update_count(self, *args) -> None:
         self.list_count.setText(count_text(self.list_model, self.filter_model))
@@ -264,7 +271,7 @@ class BrowseController(QObject):
 
 
 def count_text(model: EntityListModel, filtered: EntityFilterModel) -> str:
-    """"12 of 240", "3 of 50 match", "Loading…": what the list header says about its rows."""
+    """ "12 of 240", "3 of 50 match", "Loading…": what the list header says about its rows."""
     shown, loaded, total = filtered.rowCount(), model.rowCount(), model.total
     if model.kind is None:
         return ""

@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
@@ -163,8 +164,9 @@ class CropCanvas(QWidget):
         cos, sin = cos_sin(rotation)
         dx, dy = cos * u - sin * v, sin * u + cos * v
         view_width, view_height = rotated_size(width, height, rotation)
-        self.set_crop(Crop(((view_width / 2 + dx) / view_width, (view_height / 2 + dy) / view_height),
-                           crop.zoom, rotation))
+        self.set_crop(
+            Crop(((view_width / 2 + dx) / view_width, (view_height / 2 + dy) / view_height), crop.zoom, rotation)
+        )
 
     def reset(self) -> None:
         self.set_crop(default_crop())
@@ -182,8 +184,12 @@ class CropCanvas(QWidget):
         image = self._levels.get(k)
         if image is None:
             source = self._image
-            image = source.scaled(max(1, source.width() // k), max(1, source.height() // k),
-                                  Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            image = source.scaled(
+                max(1, source.width() // k),
+                max(1, source.height() // k),
+                Qt.AspectRatioMode.IgnoreAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
             self._levels[k] = image
         return image
 
@@ -229,8 +235,9 @@ class CropCanvas(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(mask)
             painter.setPen(QColor("#d5d9df"))
-            painter.drawText(circle.adjusted(30, 0, -30, 0),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
+            painter.drawText(
+                circle.adjusted(30, 0, -30, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message
+            )
         if self.hasFocus():
             painter.setPen(QPen(theme.ACCENT, 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -274,15 +281,19 @@ class CropCanvas(QWidget):
     def wheelEvent(self, event) -> None:
         notches = event.angleDelta().y() / 120
         if notches and self._image is not None:
-            self.zoom_by(WHEEL_STEP ** notches)
+            self.zoom_by(WHEEL_STEP**notches)
             event.accept()
             return
         super().wheelEvent(event)
 
     def keyPressEvent(self, event) -> None:
         step = PAN_STEP * (5 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1)
-        moves = {Qt.Key.Key_Left: (-step, 0), Qt.Key.Key_Right: (step, 0),
-                 Qt.Key.Key_Up: (0, -step), Qt.Key.Key_Down: (0, step)}
+        moves = {
+            Qt.Key.Key_Left: (-step, 0),
+            Qt.Key.Key_Right: (step, 0),
+            Qt.Key.Key_Up: (0, -step),
+            Qt.Key.Key_Down: (0, step),
+        }
         move = moves.get(Qt.Key(event.key()))
         if move is not None:
             self.pan_by(*move)
@@ -308,9 +319,13 @@ class CropDialog(QDialog):
         self.title = QLabel(f"Picture of {name}", self)
         self.title.setObjectName("CropTitle")
         self.title.setWordWrap(True)
-        self.hint = QLabel("Drag to move the picture; scroll or press + and − to zoom; R turns it. "
-                           "What is inside the circle is what people see." if round_shape else
-                           "Drag to move the picture; scroll or press + and − to zoom; R turns it.", self)
+        self.hint = QLabel(
+            "Drag to move the picture; scroll or press + and − to zoom; R turns it. "
+            "What is inside the circle is what people see."
+            if round_shape
+            else "Drag to move the picture; scroll or press + and − to zoom; R turns it.",
+            self,
+        )
         self.hint.setObjectName("Hint")
         self.hint.setWordWrap(True)
         self.canvas = CropCanvas(self, round_shape=round_shape)
@@ -343,8 +358,9 @@ class CropDialog(QDialog):
         self.note.setObjectName("Hint")
         self.note.setWordWrap(True)
         self.skip_box = QCheckBox("Always upload without cropping", self)
-        self.skip_box.setToolTip("Pictures you drop or choose go up as they are, without this step. "
-                                 "Right-click a picture to crop again.")
+        self.skip_box.setToolTip(
+            "Pictures you drop or choose go up as they are, without this step. Right-click a picture to crop again."
+        )
         self.skip_box.setChecked(crop_skipped())
 
         self.whole_button = QPushButton("Use whole image", self)
@@ -377,9 +393,19 @@ class CropDialog(QDialog):
         layout.addSpacing(4)
         layout.addLayout(buttons)
 
-        chain = (self.canvas, self.rotate_left, self.rotate_right, self.zoom_out, self.slider, self.zoom_in,
-                 self.skip_box, self.whole_button, self.cancel_button, self.upload_button)
-        for before, after in zip(chain, chain[1:]):
+        chain = (
+            self.canvas,
+            self.rotate_left,
+            self.rotate_right,
+            self.zoom_out,
+            self.slider,
+            self.zoom_in,
+            self.skip_box,
+            self.whole_button,
+            self.cancel_button,
+            self.upload_button,
+        )
+        for before, after in pairwise(chain):
             QWidget.setTabOrder(before, after)
         self.canvas.cropChanged.connect(self._crop_changed)
         self._set_controls_enabled(False)

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from attache.core.services import display_name
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, FileRecord
+from attache.core.services import display_name
 from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarLoader, device_px, paint_initials
 from attache.ui.drops import DropPlan, DropTarget
@@ -117,7 +117,9 @@ class ImageSlot(DropTarget, QWidget):
             painter.setFont(font)
             painter.setPen(QColor("white"))
             text = "Drop to set picture" if ok else "Can't use this"
-            painter.drawText(rect.adjusted(14, 0, -14, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text)
+            painter.drawText(
+                rect.adjusted(14, 0, -14, 0), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, text
+            )
         elif self.busy:
             painter.fillPath(path, QColor(255, 255, 255, 150))
             painter.setPen(theme.TEXT)
@@ -131,7 +133,11 @@ class ImageSlot(DropTarget, QWidget):
     # ---- input
 
     def mouseReleaseEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton and self.editable and self.rect().contains(event.position().toPoint()):
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and self.editable
+            and self.rect().contains(event.position().toPoint())
+        ):
             self.activated.emit()
         super().mouseReleaseEvent(event)
 
@@ -280,8 +286,11 @@ class PictureDropZone(DropTarget, QWidget):
         icon = theme.svg_icon("image", colour, 40)
         icon.paint(painter, int(rect.center().x() - 20), int(rect.center().y() - 34), 40, 40)
         painter.setPen(colour)
-        painter.drawText(rect.adjusted(24, rect.height() / 2 + 12, -24, -8),
-                         Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, text)
+        painter.drawText(
+            rect.adjusted(24, rect.height() / 2 + 12, -24, -8),
+            Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+            text,
+        )
         painter.end()
 
 
@@ -397,10 +406,12 @@ class DetailPane(QWidget):
         self.delete_button = QPushButton("Delete", self.files_section)
         self.delete_button.setProperty("danger", True)
         self.delete_button.clicked.connect(lambda: self.deleteFiles.emit(self.selected_files()))
-        for button, tip in ((self.add_button, "Attach files from this computer (or drop them on the list)"),
-                            (self.download_button, "Save the selected files on this computer"),
-                            (self.open_button, "Open the selected file with its usual application"),
-                            (self.delete_button, "Delete the selected files from the task")):
+        for button, tip in (
+            (self.add_button, "Attach files from this computer (or drop them on the list)"),
+            (self.download_button, "Save the selected files on this computer"),
+            (self.open_button, "Open the selected file with its usual application"),
+            (self.delete_button, "Delete the selected files from the task"),
+        ):
             button.setToolTip(tip)
             button.setAccessibleName(button.text().rstrip("…"))
             files_bar.addWidget(button)
@@ -497,8 +508,9 @@ class DetailPane(QWidget):
             self.remove_button.setToolTip("Remove the picture (asks first)")
         self.image_hint.setText(hint)
         self.image_hint.setVisible(bool(hint))
-        self.tasks_button.setVisible(entity.kind is EntityKind.PROJECT
-                                     and bool(self.backend.capabilities(EntityKind.TASK) & Capability.LIST))
+        self.tasks_button.setVisible(
+            entity.kind is EntityKind.PROJECT and bool(self.backend.capabilities(EntityKind.TASK) & Capability.LIST)
+        )
         has_files = bool(caps & Capability.LIST_FILES)
         self.files_section.setVisible(has_files)
         show_zone = can_set and not has_files
@@ -521,8 +533,10 @@ class DetailPane(QWidget):
 
         picture = "set" if entity.has_image else "none yet"
         rows = [("Picture", picture), ("Service", display_name(service)), ("ID", entity.id)]
-        cells = "".join(f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td>"
-                        f"<td>{escape(v)}</td></tr>" for k, v in rows)
+        cells = "".join(
+            f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
+            for k, v in rows
+        )
         return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
 
     def _why_not(self, kind: EntityKind, capability: Capability) -> str:
@@ -583,7 +597,9 @@ class DetailPane(QWidget):
             icon = self._icons.icon(QFileInfo(f"x.{suffix}" if suffix else "x"))
             if icon.isNull():
                 # as large as a thumbnail, so every name starts at the same place
-                icon = theme.svg_icon("image" if record.mime_type.startswith("image/") else "file",
-                                      size=self.files_view.iconSize().width())
+                icon = theme.svg_icon(
+                    "image" if record.mime_type.startswith("image/") else "file",
+                    size=self.files_view.iconSize().width(),
+                )
             self._icon_cache[suffix] = icon
         return icon

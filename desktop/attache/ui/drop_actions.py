@@ -47,8 +47,9 @@ class DropActions(QObject):
             return plan_attach(payload, entity)
         if session.can(entity.kind, Capability.SET_IMAGE):
             return plan_image(payload, entity)
-        return DropPlan(False, f"{session.service_name} cannot attach files to a {entity.kind.singular} "
-                               f"or give it a picture")
+        return DropPlan(
+            False, f"{session.service_name} cannot attach files to a {entity.kind.singular} or give it a picture"
+        )
 
     def _takes_files(self, entity: Entity) -> bool:
         return self.session.can(entity.kind, Capability.ATTACH_FILE)
@@ -80,9 +81,12 @@ class DropActions(QObject):
             self._set_image(entity, paths[0])
             return
         backend = self.session.backend
-        tasks.run_task(lambda: check_attach(DropPlan(True, plan.message, paths=paths)),
-                       lambda checked: backend is self.session.backend and self._attach(entity, checked),
-                       window.show_error, owner=self)
+        tasks.run_task(
+            lambda: check_attach(DropPlan(True, plan.message, paths=paths)),
+            lambda checked: backend is self.session.backend and self._attach(entity, checked),
+            window.show_error,
+            owner=self,
+        )
 
     def _attach(self, entity: Entity, plan: DropPlan) -> None:
         window = self.window
@@ -124,9 +128,15 @@ class DropActions(QObject):
             from attache.ui.avatars import ROUND_KINDS
             from attache.ui.crop_dialog import crop_before_upload
 
-            crop_before_upload(window, path, name=entity.name, round_shape=entity.kind in ROUND_KINDS,
-                               mime_types=rules.mime_types if rules is not None else None,
-                               on_ready=queue, on_error=failed)
+            crop_before_upload(
+                window,
+                path,
+                name=entity.name,
+                round_shape=entity.kind in ROUND_KINDS,
+                mime_types=rules.mime_types if rules is not None else None,
+                on_ready=queue,
+                on_error=failed,
+            )
 
         tasks.run_task(lambda: check_image(path, rules, service_name), crop, failed, owner=self)
 

@@ -199,16 +199,17 @@ def check_image(path: Path, rules=None, service_name: str = "this service"):
     """Worker: the file is an image by its first bytes, fits the service's rules, and decodes
     (`attache.images.validate`): a broken picture never leaves the machine."""
     from attache.backends.base import ImageRules
-    from attache.images.validate import validate_for_slot
     from attache.images.formats import sniff_image_type
+    from attache.images.validate import validate_for_slot
 
     check_source(path)
     with open(path, "rb") as handle:
         head = handle.read(32)
     if sniff_image_type(head) is None:
         raise InvalidInputError(not_an_image(path.name))
-    return validate_for_slot(path, rules or ImageRules(max_bytes=1 << 62, mime_types=frozenset()),
-                             service_name=service_name)
+    return validate_for_slot(
+        path, rules or ImageRules(max_bytes=1 << 62, mime_types=frozenset()), service_name=service_name
+    )
 
 
 def save_image_data(image: QImage, stem: str = "Pasted image") -> Path:

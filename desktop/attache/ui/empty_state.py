@@ -38,8 +38,9 @@ class EmptyState(QWidget):
         self.add_button.clicked.connect(self.addAccount)
         self.sandbox_button = QPushButton("Try the sandbox", self)
         self.sandbox_button.setAccessibleName("Open the built-in sandbox")
-        self.sandbox_button.setToolTip(f"A local {display_name(DEFAULT_SERVICE)} look-alike with demo projects, "
-                                       "tasks and people")
+        self.sandbox_button.setToolTip(
+            f"A local {display_name(DEFAULT_SERVICE)} look-alike with demo projects, tasks and people"
+        )
         self.sandbox_button.clicked.connect(self.openSandbox)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
@@ -66,8 +67,11 @@ class EmptyState(QWidget):
 
     def set_idle(self) -> None:
         names = [entry.name for entry in SERVICES.values()]
-        self.title.setText(f"Connect Attaché to {' or '.join(names)}" if len(names) < 3
-                           else f"Connect Attaché to {', '.join(names[:-1])} or {names[-1]}")
+        self.title.setText(
+            f"Connect Attaché to {' or '.join(names)}"
+            if len(names) < 3
+            else f"Connect Attaché to {', '.join(names[:-1])} or {names[-1]}"
+        )
         self.text.setText(
             "Attaché shows your projects, tasks, companies and people with their pictures and files, "
             "and uploads what you drop on them.<br><br>"

@@ -50,8 +50,9 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None or not self.session.can(entity.kind, Capability.SET_IMAGE):
             return
-        path, _ = QFileDialog.getOpenFileName(self.window, f"Choose a picture for {entity.name}", str(Path.home()),
-                                              IMAGE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self.window, f"Choose a picture for {entity.name}", str(Path.home()), IMAGE_FILTER
+        )
         if path:
             self.window.drops.choose_image_file(entity, Path(path))
 
@@ -59,18 +60,27 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None:
             return
-        answer = QMessageBox.question(self.window, "Remove picture",
-                                      f"Remove the picture of “{entity.name}”?\n\nThis cannot be undone.",
-                                      _ASK, QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(
+            self.window,
+            "Remove picture",
+            f"Remove the picture of “{entity.name}”?\n\nThis cannot be undone.",
+            _ASK,
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.do_remove_image(entity)
 
     def do_remove_image(self, entity: Entity) -> None:
         backend = self.session.backend
-        tasks.run_task(lambda: backend.delete_image(entity.ref),
-                       lambda _: (self.image_changed(entity.ref),
-                                  self.window.show_message(f"Removed the picture of “{entity.name}”.", SUCCESS)),
-                       self.window.show_error, owner=self)
+        tasks.run_task(
+            lambda: backend.delete_image(entity.ref),
+            lambda _: (
+                self.image_changed(entity.ref),
+                self.window.show_message(f"Removed the picture of “{entity.name}”.", SUCCESS),
+            ),
+            self.window.show_error,
+            owner=self,
+        )
 
     def image_changed(self, ref: EntityRef) -> None:
         """Forget the old picture everywhere and fetch the entity again (has_image, version)."""
@@ -89,8 +99,12 @@ class FileActions(QObject):
             if ref.kind is EntityKind.WORKSPACE:
                 session.set_workspace(entity)
 
-        tasks.run_task(lambda: backend.get_entity(ref), updated,
-                       lambda error: log.info("could not refresh %s: %s", ref, error), owner=self)
+        tasks.run_task(
+            lambda: backend.get_entity(ref),
+            updated,
+            lambda error: log.info("could not refresh %s: %s", ref, error),
+            owner=self,
+        )
 
     # ------------------------------------------------------------------ files
 
@@ -123,8 +137,9 @@ class FileActions(QObject):
         self.window.reveal_transfers()
 
     def start_download(self, entity: Entity, record, dest: Path) -> TransferRow:
-        return self.window.queue.download(self.session.backend, entity.ref, target_label(entity), record.id,
-                                          record.name, record.size, dest)
+        return self.window.queue.download(
+            self.session.backend, entity.ref, target_label(entity), record.id, record.name, record.size, dest
+        )
 
     def open_file(self, record) -> None:
         entity = self._entity()
@@ -142,9 +157,13 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None or not records:
             return
-        answer = QMessageBox.question(self.window, "Delete files",
-                                      f"Delete {_what(records)} from “{entity.name}”?\n\nThis cannot be undone.",
-                                      _ASK, QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(
+            self.window,
+            "Delete files",
+            f"Delete {_what(records)} from “{entity.name}”?\n\nThis cannot be undone.",
+            _ASK,
+            QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Yes:
             self.do_delete_files(entity, records)
 
@@ -191,5 +210,7 @@ class FileActions(QObject):
             self._open_after_download.pop(job.id, None)
             queue = self.window.queue
             self.window.message_bar.show_message(
-                job.error if job.name in job.error else f"{job.name}: {job.error}", ERROR,
-                action=("Retry", lambda job_id=job.id: queue.retry(job_id)))
+                job.error if job.name in job.error else f"{job.name}: {job.error}",
+                ERROR,
+                action=("Retry", lambda job_id=job.id: queue.retry(job_id)),
+            )

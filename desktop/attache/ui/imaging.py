@@ -12,6 +12,7 @@ from PySide6.QtGui import QImage
 
 from attache.core.sources import human_size
 
+
 def limit_text(limit: int) -> str:
     """A service's limit as the service states it: awork's 100 MiB is "100 MB" in its docs."""
     mib = 1024 * 1024

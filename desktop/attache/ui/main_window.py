@@ -139,9 +139,11 @@ class MainWindow(QMainWindow):
         self.transfers_dock = QDockWidget("Transfers", self)
         self.transfers_dock.setObjectName("TransfersDock")
         self.transfers_dock.setWidget(self.transfers)
-        self.transfers_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
-                                        | QDockWidget.DockWidgetFeature.DockWidgetMovable
-                                        | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.transfers_dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfers_dock)
         self.transfers_dock.hide()
 
@@ -201,12 +203,14 @@ class MainWindow(QMainWindow):
         self.resume_on_start_action = QAction("Resume &Uploads on Start", self)
         self.resume_on_start_action.setCheckable(True)
         self.resume_on_start_action.setChecked(settings.resume_on_start())
-        self.resume_on_start_action.setStatusTip("Continue interrupted uploads as soon as Attaché starts; "
-                                                 "otherwise they wait until you press Resume")
+        self.resume_on_start_action.setStatusTip(
+            "Continue interrupted uploads as soon as Attaché starts; otherwise they wait until you press Resume"
+        )
         self.resume_on_start_action.toggled.connect(settings.set_resume_on_start)
         view_menu.addAction(self.resume_on_start_action)
-        self.speed_limit_action = self._action("Limit Upload &Speed…", self.transfer_actions.choose_upload_limit,
-                                               view_menu)
+        self.speed_limit_action = self._action(
+            "Limit Upload &Speed…", self.transfer_actions.choose_upload_limit, view_menu
+        )
         self.speed_limit_action.setStatusTip("Keep all uploads together under a speed you choose")
         view_menu.addSeparator()
         self.kind_actions: list[QAction] = []
@@ -355,10 +359,12 @@ class MainWindow(QMainWindow):
         from attache import __version__
 
         QMessageBox.about(
-            self, "About Attaché",
+            self,
+            "About Attaché",
             f"<h3>Attaché {__version__}</h3>"
             "<p>Browse projects, tasks, companies and people; attach files and set pictures by drag and drop.</p>"
-            "<p>Uploads are journaled: they survive a quit, a crash or a lost connection.</p>")
+            "<p>Uploads are journaled: they survive a quit, a crash or a lost connection.</p>",
+        )
 
     # ------------------------------------------------------------------ closing and settings
 
@@ -368,8 +374,7 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:
-        if (not self._quitting and self.queue.active_count()
-                and not self.transfer_actions.confirm_stop("Quit")):
+        if not self._quitting and self.queue.active_count() and not self.transfer_actions.confirm_stop("Quit"):
             event.ignore()
             return
         self._quitting = True
@@ -382,9 +387,15 @@ class MainWindow(QMainWindow):
 
     def _save_settings(self) -> None:
         on_browser = self.pages.currentWidget() is self.splitter or self._splitter_state is None
-        settings.save_window_layout(settings.Layout(
-            self.saveGeometry(), self.saveState(), self.splitter.saveState() if on_browser else None,
-            self.detail.files_view.header().saveState(), self.transfers.view.header().saveState()))
+        settings.save_window_layout(
+            settings.Layout(
+                self.saveGeometry(),
+                self.saveState(),
+                self.splitter.saveState() if on_browser else None,
+                self.detail.files_view.header().saveState(),
+                self.transfers.view.header().saveState(),
+            )
+        )
         if self.list_model.kind is not None:
             settings.set_browse_kind(self.list_model.kind)
         connection = self.session.connection
@@ -393,9 +404,12 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         layout = settings.window_layout()
-        for value, restore in ((layout.geometry, self.restoreGeometry), (layout.state, self.restoreState),
-                               (layout.files_header, self.detail.files_view.header().restoreState),
-                               (layout.transfers_header, self.transfers.view.header().restoreState)):
+        for value, restore in (
+            (layout.geometry, self.restoreGeometry),
+            (layout.state, self.restoreState),
+            (layout.files_header, self.detail.files_view.header().restoreState),
+            (layout.transfers_header, self.transfers.view.header().restoreState),
+        ):
             if value is not None:
                 restore(value)
         self._splitter_state = layout.splitter  # applied when the browser is first shown, at its real size
@@ -408,4 +422,3 @@ def default_size(available: QSize, minimum: QSize = QSize(0, 0)) -> QSize:
     width = max(minimum.width(), min(1280, int(available.width() * 0.9)))
     height = max(minimum.height(), min(800, int(available.height() * 0.9)))
     return QSize(min(width, available.width()), min(height, available.height()))
-

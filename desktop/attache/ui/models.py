@@ -74,7 +74,9 @@ class KindsModel(QAbstractListModel):
             return
         self._counts[kind] = count
         index = self.index(row, 0)
-        self.dataChanged.emit(index, index, [CountRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole])
+        self.dataChanged.emit(
+            index, index, [CountRole, Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole]
+        )
 
     def count(self, kind: EntityKind) -> int | None:
         return self._counts.get(kind)
@@ -319,9 +321,9 @@ class EntityListModel(QAbstractListModel):
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-        if self._backend is not None and self._kind is not None:
-            if self._backend.capabilities(self._kind) & (Capability.ATTACH_FILE | Capability.SET_IMAGE):
-                flags |= Qt.ItemFlag.ItemIsDropEnabled
+        droppable = Capability.ATTACH_FILE | Capability.SET_IMAGE
+        if self._backend is not None and self._kind is not None and self._backend.capabilities(self._kind) & droppable:
+            flags |= Qt.ItemFlag.ItemIsDropEnabled
         return flags
 
 
@@ -353,7 +355,7 @@ class EntityFilterModel(QAbstractProxyModel):
 
     # ---- source
 
-    def setSourceModel(self, model) -> None:  # noqa: N802 - Qt's name
+    def setSourceModel(self, model) -> None:
         old = self.sourceModel()
         if old is not None:
             for signal, slot in self._connections(old):
@@ -467,13 +469,13 @@ class EntityFilterModel(QAbstractProxyModel):
 
     # ---- Qt proxy API
 
-    def mapToSource(self, index: _Index) -> QModelIndex:  # noqa: N802
+    def mapToSource(self, index: _Index) -> QModelIndex:
         model = self.sourceModel()
         if model is None or not index.isValid() or not 0 <= index.row() < len(self._rows):
             return QModelIndex()
         return model.index(self._rows[index.row()], index.column())
 
-    def mapFromSource(self, index: _Index) -> QModelIndex:  # noqa: N802
+    def mapFromSource(self, index: _Index) -> QModelIndex:
         if not index.isValid():
             return QModelIndex()
         position = bisect.bisect_left(self._rows, index.row())
@@ -486,26 +488,26 @@ class EntityFilterModel(QAbstractProxyModel):
             return QModelIndex()
         return self.createIndex(row, column)
 
-    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # noqa: A003
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:
         return QModelIndex()
 
     def sibling(self, row: int, column: int, index: _Index) -> QModelIndex:
         return self.index(row, column)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: N802
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else 1
 
-    def hasChildren(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802
+    def hasChildren(self, parent: _Index = QModelIndex()) -> bool:
         return not parent.isValid() and bool(self._rows)
 
-    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
         model = self.sourceModel()
         return model is not None and not parent.isValid() and model.canFetchMore(QModelIndex())
 
-    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:
         model = self.sourceModel()
         if model is not None and not parent.isValid():
             model.fetchMore(QModelIndex())
@@ -537,8 +539,11 @@ class FilesModel(QAbstractTableModel):
         """User ids → names, so "added by" shows a person rather than an id."""
         self._people = people
         if self._files:
-            self.dataChanged.emit(self.index(0, 2), self.index(len(self._files) - 1, 2),
-                                  [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole])
+            self.dataChanged.emit(
+                self.index(0, 2),
+                self.index(len(self._files) - 1, 2),
+                [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole],
+            )
 
     def person(self, user: str) -> str:
         return self._people.get(user, user) if user else ""
@@ -621,7 +626,11 @@ class FilesModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
             return self.COLUMNS[section]
         return None
 

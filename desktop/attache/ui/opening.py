@@ -45,23 +45,29 @@ class Opener(QObject):
         self.window.empty.set_busy("Connecting…", f"Opening {connection.label or connection.account}")
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
-        handle = tasks.run_task(lambda: _open(connection, stop), self._opened,
-                                lambda error: self._open_failed(connection, error), owner=self)
+        handle = tasks.run_task(
+            lambda: _open(connection, stop),
+            self._opened,
+            lambda error: self._open_failed(connection, error),
+            owner=self,
+        )
         self._opening = (handle, stop, connection) if not handle.done else None
 
     def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
         from attache.app.connections import start_sandbox
 
         self.window.empty.set_busy(
-            "Starting the sandbox…", f"A local {display_name(service_id)} look-alike with demo data, just for this session.")
+            "Starting the sandbox…",
+            f"A local {display_name(service_id)} look-alike with demo data, just for this session.",
+        )
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
+
         def start() -> Connection:
             log.info("starting the sandbox (%s)", service_id)
             return start_sandbox(service_id, stop=stop)
 
-        handle = tasks.run_task(start, self._sandbox_started,
-                                self._sandbox_failed, owner=self)
+        handle = tasks.run_task(start, self._sandbox_started, self._sandbox_failed, owner=self)
         self._opening = (handle, stop, None) if not handle.done else None
 
     def _sandbox_started(self, connection: Connection) -> None:
@@ -126,17 +132,21 @@ def _open(connection: Connection, stop: threading.Event):
 
 def _close_opened(opened) -> None:
     """Any thread: close an opened session (engine, backend, connection) the window never showed."""
-    tasks.close_now(lambda: opened.engine.shutdown(timeout=10), opened.engine.journal.close, opened.backend.close,
-                    opened.connection.close)
+    tasks.close_now(
+        lambda: opened.engine.shutdown(timeout=10),
+        opened.engine.journal.close,
+        opened.backend.close,
+        opened.connection.close,
+    )
 
 
 def _warm_up_imports() -> None:
     """Import here, on a worker, what workers need later (Pillow above all): an import holds its
     module's lock, and a GUI thread that needed the same module meanwhile would wait for it."""
-    import PIL.Image  # noqa: F401
-    import PIL.ImageDraw  # noqa: F401
+    import PIL.Image
+    import PIL.ImageDraw
     import PIL.ImageOps  # noqa: F401
 
-    import attache.images.cache  # noqa: F401
-    import attache.images.validate  # noqa: F401
+    import attache.images.cache
+    import attache.images.validate
     import attache.ui.imaging  # noqa: F401

@@ -62,24 +62,35 @@ def set_last_account(name: str) -> None:
 class Layout:
     """Geometry, dock state, the splitter and the two table headers, saved and restored together."""
 
-    __slots__ = ("geometry", "state", "splitter", "files_header", "transfers_header")
+    __slots__ = ("files_header", "geometry", "splitter", "state", "transfers_header")
 
-    def __init__(self, geometry: QByteArray | None = None, state: QByteArray | None = None,
-                 splitter: QByteArray | None = None, files_header: QByteArray | None = None,
-                 transfers_header: QByteArray | None = None) -> None:
+    def __init__(
+        self,
+        geometry: QByteArray | None = None,
+        state: QByteArray | None = None,
+        splitter: QByteArray | None = None,
+        files_header: QByteArray | None = None,
+        transfers_header: QByteArray | None = None,
+    ) -> None:
         self.geometry, self.state, self.splitter = geometry, state, splitter
         self.files_header, self.transfers_header = files_header, transfers_header
 
 
 def window_layout() -> Layout:
-    return Layout(_bytes(_GEOMETRY), _bytes(_STATE), _bytes(_SPLITTER), _bytes(_FILES_HEADER),
-                  _bytes(_TRANSFERS_HEADER))
+    return Layout(
+        _bytes(_GEOMETRY), _bytes(_STATE), _bytes(_SPLITTER), _bytes(_FILES_HEADER), _bytes(_TRANSFERS_HEADER)
+    )
 
 
 def save_window_layout(layout: Layout) -> None:
     settings = store()
-    for key, value in ((_GEOMETRY, layout.geometry), (_STATE, layout.state), (_SPLITTER, layout.splitter),
-                       (_FILES_HEADER, layout.files_header), (_TRANSFERS_HEADER, layout.transfers_header)):
+    for key, value in (
+        (_GEOMETRY, layout.geometry),
+        (_STATE, layout.state),
+        (_SPLITTER, layout.splitter),
+        (_FILES_HEADER, layout.files_header),
+        (_TRANSFERS_HEADER, layout.transfers_header),
+    ):
         if value is not None:
             settings.setValue(key, value)
     settings.sync()

@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from shiboken6 import isValid
@@ -44,7 +44,7 @@ def is_synchronous() -> bool:
 class TaskHandle:
     """What `run_task` returns: `cancel()` drops the callbacks (the work may still finish)."""
 
-    __slots__ = ("id", "cancelled", "_event", "_ran", "outcome")
+    __slots__ = ("_event", "_ran", "cancelled", "id", "outcome")
 
     def __init__(self, task_id: int) -> None:
         self.id = task_id
@@ -157,7 +157,7 @@ def _run_and_post(relay: _Relay, handle: TaskHandle, fn: Callable[[], Any]) -> N
         return
     try:
         result = fn()
-    except BaseException as error:  # noqa: BLE001 — every failure goes back to the GUI
+    except BaseException as error:
         if not isinstance(error, Exception):
             log.exception("background task aborted")
         handle.outcome = (False, error)
@@ -206,7 +206,7 @@ class _WorkerPool:
                 self._idle -= 1
             try:
                 fn()
-            except BaseException:  # noqa: BLE001 — the task reports its own failures; a worker never dies
+            except BaseException:
                 log.exception("worker task escaped its handler")
             finally:
                 with self._lock:
@@ -229,15 +229,14 @@ class _WorkerPool:
     def wait(self, msecs: int = -1) -> bool:
         """Until every task queued so far has finished; False on timeout."""
         with self._lock:
-            return self._all_done.wait_for(lambda: self._unfinished == 0,
-                                               timeout=None if msecs < 0 else msecs / 1000)
+            return self._all_done.wait_for(lambda: self._unfinished == 0, timeout=None if msecs < 0 else msecs / 1000)
 
 
 class TaskRunner:
     """Owns the relay and the pools. One per application; see `runner()`."""
 
     # avatars and images get their own few threads so browsing never waits behind them
-    THREADS = {"default": 6, "images": 4}
+    THREADS: ClassVar[dict[str, int]] = {"default": 6, "images": 4}
 
     def __init__(self) -> None:
         self._relay = _Relay()
@@ -359,7 +358,7 @@ def close_now(*closers: Callable[[], None]) -> None:
     for closer in closers:
         try:
             closer()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("closing %s failed", getattr(closer, "__qualname__", closer))
 
 

@@ -125,15 +125,15 @@ _SVG = {
     "project": '<path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/>',
     "task": '<rect x="4" y="4" width="16" height="16" rx="3"/><path d="M8.5 12.5l2.5 2.5 4.5-5"/>',
     "company": '<path d="M4 20V6a1 1 0 0 1 1-1h8a1 1 0 0 1 1 1v14M14 10h5a1 1 0 0 1 1 1v9M3 20h18"/>'
-               '<path d="M7.5 9h3M7.5 12.5h3M7.5 16h3"/>',
+    '<path d="M7.5 9h3M7.5 12.5h3M7.5 16h3"/>',
     "user": '<circle cx="12" cy="8.5" r="3.5"/><path d="M5 20c.8-3.6 3.6-5.5 7-5.5s6.2 1.9 7 5.5"/>',
     "project_template": '<rect x="4" y="3.5" width="16" height="17" rx="2"/><path d="M8 8h8M8 12h8M8 16h5"/>',
     "workspace": '<rect x="3" y="4" width="18" height="13" rx="2"/><path d="M8 21h8M12 17v4"/>',
     "contact_person": '<circle cx="12" cy="9" r="3"/><rect x="4" y="3.5" width="16" height="17" rx="2"/>'
-                      '<path d="M7.5 18c.8-2.2 2.4-3.3 4.5-3.3s3.7 1.1 4.5 3.3"/>',
+    '<path d="M7.5 18c.8-2.2 2.4-3.3 4.5-3.3s3.7 1.1 4.5 3.3"/>',
     "upload": '<path d="M12 16V4M7 9l5-5 5 5M4 16v3a1 1 0 0 0 1 1h14a1 1 0 0 0 1-1v-3"/>',
     "image": '<rect x="3.5" y="4.5" width="17" height="15" rx="2"/><circle cx="9" cy="10" r="1.8"/>'
-             '<path d="M4 18l5-5 4 4 3-3 4 4"/>',
+    '<path d="M4 18l5-5 4 4 3-3 4 4"/>',
     "file": '<path d="M14 3.5H7a2 2 0 0 0-2 2v13a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8.5z"/><path d="M14 3.5v5h5"/>',
     "search": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5"/>',
     "rotate-left": '<path d="M4.5 13a7.5 7.5 0 1 0 2.2-5.3L4 10.4"/><path d="M4 5.5v4.9h4.9"/>',
@@ -141,7 +141,7 @@ _SVG = {
     "zoom-in": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5M8 10.5h5M10.5 8v5"/>',
     "zoom-out": '<circle cx="10.5" cy="10.5" r="6"/><path d="M15 15l5 5M8 10.5h5"/>',
     "app": '<path d="M7 7V5.5A1.5 1.5 0 0 1 8.5 4h7A1.5 1.5 0 0 1 17 5.5V7"/><rect x="3" y="7" width="18" height="13" rx="2.5"/>'
-           '<path d="M3 12.5h18"/>',
+    '<path d="M3 12.5h18"/>',
 }
 
 
@@ -156,8 +156,10 @@ def _svg_icon(name: str, colour_name: str, size: int) -> QIcon:
 
     colour = QColor(colour_name)
     body = _SVG.get(name, _SVG["file"])
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{colour.name()}" '
-           f'stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round">{body}</svg>')
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="{colour.name()}" '
+        f'stroke-width="1.7" stroke-linecap="round" stroke-linejoin="round">{body}</svg>'
+    )
     renderer = QSvgRenderer(QByteArray(svg.encode()))
     icon = QIcon()
     for scale in (1, 2, 3):
@@ -193,10 +195,14 @@ def app_icon() -> QIcon:
         try:
             from PySide6.QtSvg import QSvgRenderer
 
-            svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#ffffff" '
-                   f'stroke-width="1.9" stroke-linecap="round" stroke-linejoin="round">{_SVG["app"]}</svg>')
-            QSvgRenderer(QByteArray(svg.encode())).render(painter, QRectF(size * 0.17, size * 0.15, size * 0.66, size * 0.66))
-        except Exception:  # noqa: BLE001
+            svg = (
+                '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#ffffff" '
+                f'stroke-width="1.9" stroke-linecap="round" stroke-linejoin="round">{_SVG["app"]}</svg>'
+            )
+            QSvgRenderer(QByteArray(svg.encode())).render(
+                painter, QRectF(size * 0.17, size * 0.15, size * 0.66, size * 0.66)
+            )
+        except Exception:  # noqa: BLE001, S110 - no font for the glyph: the plain disc is the icon
             pass
         painter.end()
         icon.addPixmap(pixmap)

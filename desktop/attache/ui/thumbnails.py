@@ -73,8 +73,11 @@ class FileThumbnails(QObject):
         self.requested: list[str] = []  # file ids asked of the service, in order (tests, diagnostics)
 
     def set_backend(self, backend, *, disk=None) -> None:
-        self._backend = backend if backend is not None and (
-            backend.capabilities(EntityKind.TASK) & Capability.FILE_THUMBNAILS) else None
+        self._backend = (
+            backend
+            if backend is not None and (backend.capabilities(EntityKind.TASK) & Capability.FILE_THUMBNAILS)
+            else None
+        )
         self._disk = disk
         self._account = f"{backend.service}:{backend.account}" if backend is not None else ""
         self._generation += 1
@@ -113,7 +116,8 @@ class FileThumbnails(QObject):
             disk_key = AvatarKey(account, KIND, f"{ref.id}/{file_id}", key[4], px) if disk is not None else None
             tasks.run_task(
                 lambda ref=ref, file_id=file_id, px=px, disk_key=disk_key: _load(
-                    backend, ref, file_id, px, disk, disk_key, self.requested),
+                    backend, ref, file_id, px, disk, disk_key, self.requested
+                ),
                 lambda image, key=key: self._landed(key, image),
                 lambda error, key=key: self._landed(key, None),
                 owner=self,
@@ -134,8 +138,9 @@ class FileThumbnails(QObject):
             self._pump_timer.start()
 
 
-def _load(backend, ref: EntityRef, file_id: str, px: int, disk, key: AvatarKey | None,
-          requested: list[str]) -> QImage | None:
+def _load(
+    backend, ref: EntityRef, file_id: str, px: int, disk, key: AvatarKey | None, requested: list[str]
+) -> QImage | None:
     """Worker: disk, else the service; then a square tile. None: show the file's icon instead."""
     data = disk.get(key) if disk is not None and key is not None else None
     fetched = data is None

@@ -102,11 +102,18 @@ class TransferActions(QObject):
         active = window.queue.active_count()
         connection = window.session.connection
         durable = connection is None or connection.journal_path is None
-        later = ("Uploads continue where they stopped the next time you open Attaché."
-                 if durable else "Unfinished transfers will be lost.")
-        box = QMessageBox(QMessageBox.Icon.Warning, "Transfers are running",
-                          f"{active} transfer{'s are' if active != 1 else ' is'} still running.\n\n{later}",
-                          QMessageBox.StandardButton.NoButton, window)
+        later = (
+            "Uploads continue where they stopped the next time you open Attaché."
+            if durable
+            else "Unfinished transfers will be lost."
+        )
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Transfers are running",
+            f"{active} transfer{'s are' if active != 1 else ' is'} still running.\n\n{later}",
+            QMessageBox.StandardButton.NoButton,
+            window,
+        )
         stop = box.addButton(f"{verb} anyway", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
         box.exec()

@@ -124,9 +124,17 @@ class TransferQueue(QObject):
             return job
         ref = record.target
         label = target or f"{ref.kind.singular.capitalize()} {ref.id}"
-        job = TransferRow(id=f"e{record.id}", kind=IMAGE if record.slot is Slot.IMAGE else UPLOAD,
-                          name=record.name, target=label, ref=ref, total_bytes=record.size, path=record.source,
-                          engine_id=record.id, created=record.created_at or time.time())
+        job = TransferRow(
+            id=f"e{record.id}",
+            kind=IMAGE if record.slot is Slot.IMAGE else UPLOAD,
+            name=record.name,
+            target=label,
+            ref=ref,
+            total_bytes=record.size,
+            path=record.source,
+            engine_id=record.id,
+            created=record.created_at or time.time(),
+        )
         job.apply(record.state, record.last_error)
         if job.state is JobState.DONE:
             job.done_bytes = record.size
@@ -207,10 +215,12 @@ class TransferQueue(QObject):
 
         tasks.run_task(enqueue, None, refused, owner=self, pool="transfers")
 
-    def download(self, backend, ref: EntityRef, target: str, file_id: str, name: str, size: int | None,
-                 dest: Path) -> TransferRow:
-        job = TransferRow(id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref,
-                          total_bytes=size, path=dest)
+    def download(
+        self, backend, ref: EntityRef, target: str, file_id: str, name: str, size: int | None, dest: Path
+    ) -> TransferRow:
+        job = TransferRow(
+            id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
+        )
 
         def on_chunk(chunk: bytes) -> None:  # worker thread: numbers only
             if job._cancel.is_set():
@@ -235,8 +245,13 @@ class TransferQueue(QObject):
             job._cancel.clear()
             self._running.add(job.id)
             self.jobChanged.emit(job)
-            tasks.run_task(job._run, lambda result, job=job: self._finish(job, None, result),
-                           lambda error, job=job: self._finish(job, error, None), owner=self, pool="transfers")
+            tasks.run_task(
+                job._run,
+                lambda result, job=job: self._finish(job, None, result),
+                lambda error, job=job: self._finish(job, error, None),
+                owner=self,
+                pool="transfers",
+            )
 
     def _finish(self, job: TransferRow, error: BaseException | None, result) -> None:
         self._running.discard(job.id)

@@ -36,8 +36,14 @@ JobRole = Qt.ItemDataRole.UserRole + 20
 FractionRole = Qt.ItemDataRole.UserRole + 21
 
 _KIND_LABEL = {IMAGE: "Image", DOWNLOAD: "Download"}
-_STATE_LABEL = {QUEUED: "Queued", RUNNING: "Sending", DONE: "Done", FAILED: "Failed", CANCELLED: "Cancelled",
-                INTERRUPTED: "Interrupted"}
+_STATE_LABEL = {
+    QUEUED: "Queued",
+    RUNNING: "Sending",
+    DONE: "Done",
+    FAILED: "Failed",
+    CANCELLED: "Cancelled",
+    INTERRUPTED: "Interrupted",
+}
 
 
 def format_speed(speed: float | None) -> str:
@@ -113,8 +119,11 @@ class TransfersModel(QAbstractTableModel):
             if job.engine_id is None and (job.state == RUNNING or job.speed is not None):
                 job.sample(now)
         if self._jobs and (running or self._dirty):
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1),
-                                  [Qt.ItemDataRole.DisplayRole, FractionRole, Qt.ItemDataRole.ToolTipRole])
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self._jobs) - 1, len(self.COLUMNS) - 1),
+                [Qt.ItemDataRole.DisplayRole, FractionRole, Qt.ItemDataRole.ToolTipRole],
+            )
         self._dirty = False
         self._emit_active()
         if not running and not any(j.state in ACTIVE_STATES for j in self._jobs):
@@ -140,7 +149,11 @@ class TransfersModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(self.COLUMNS)
+        ):
             return self.COLUMNS[section]
         return None
 
@@ -223,15 +236,19 @@ class ProgressDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(filled, 3, 3)
         elif job.state == RUNNING:  # size unknown: a moving segment
             phase = (time.monotonic() * 0.6) % 1.0
-            segment = QRectF(bar.left() + (bar.width() - bar.width() / 4) * phase, bar.top(), bar.width() / 4,
-                             bar.height())
+            segment = QRectF(
+                bar.left() + (bar.width() - bar.width() / 4) * phase, bar.top(), bar.width() / 4, bar.height()
+            )
             painter.setBrush(colour)
             painter.drawRoundedRect(segment, 3, 3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setPen(option.palette.highlightedText().color() if selected else QColor("#4b5563"))
         text_rect = QRectF(bar.right() + 8, rect.top(), rect.right() - bar.right() - 8, rect.height())
-        painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(text_rect.width())))
+        painter.drawText(
+            text_rect,
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+            metrics.elidedText(text, Qt.TextElideMode.ElideRight, int(text_rect.width())),
+        )
         painter.restore()
 
     def sizeHint(self, option, index) -> QSize:
@@ -267,16 +284,33 @@ class TransfersPanel(QWidget):
         header.resizeSection(TransfersModel.ETA, 90)
         header.resizeSection(TransfersModel.STATE, 90)
 
-        self.cancel_button = self._button("Cancel", QStyle.StandardPixmap.SP_DialogCancelButton, self.cancel_selected,
-                                          "Cancel the selected transfers")
-        self.retry_button = self._button("Retry", QStyle.StandardPixmap.SP_BrowserReload, self.retry_selected,
-                                         "Try the selected failed transfers again")
-        self.retry_all_button = self._button("Retry all failed", QStyle.StandardPixmap.SP_BrowserReload,
-                                             self.retry_all_failed, "Try every failed transfer again")
-        self.pause_button = self._button("Pause", QStyle.StandardPixmap.SP_MediaPause, self.toggle_paused,
-                                         "Pause all uploads; they continue from where they stopped")
-        self.clear_button = self._button("Clear finished", QStyle.StandardPixmap.SP_DialogResetButton,
-                                         self.queue.clear_finished, "Remove finished transfers from the list")
+        self.cancel_button = self._button(
+            "Cancel", QStyle.StandardPixmap.SP_DialogCancelButton, self.cancel_selected, "Cancel the selected transfers"
+        )
+        self.retry_button = self._button(
+            "Retry",
+            QStyle.StandardPixmap.SP_BrowserReload,
+            self.retry_selected,
+            "Try the selected failed transfers again",
+        )
+        self.retry_all_button = self._button(
+            "Retry all failed",
+            QStyle.StandardPixmap.SP_BrowserReload,
+            self.retry_all_failed,
+            "Try every failed transfer again",
+        )
+        self.pause_button = self._button(
+            "Pause",
+            QStyle.StandardPixmap.SP_MediaPause,
+            self.toggle_paused,
+            "Pause all uploads; they continue from where they stopped",
+        )
+        self.clear_button = self._button(
+            "Clear finished",
+            QStyle.StandardPixmap.SP_DialogResetButton,
+            self.queue.clear_finished,
+            "Remove finished transfers from the list",
+        )
         self.summary = QLabel(self)
         self.summary.setObjectName("TransfersSummary")
 
@@ -284,8 +318,13 @@ class TransfersPanel(QWidget):
         bar.setContentsMargins(8, 4, 8, 4)
         bar.setSpacing(6)
         bar.addWidget(self.summary, 1)
-        for button in (self.pause_button, self.cancel_button, self.retry_button, self.retry_all_button,
-                       self.clear_button):
+        for button in (
+            self.pause_button,
+            self.cancel_button,
+            self.retry_button,
+            self.retry_all_button,
+            self.clear_button,
+        ):
             bar.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -345,8 +384,11 @@ class TransfersPanel(QWidget):
         self.pause_button.setEnabled(self.queue.engine is not None)
         self.pause_button.setText("Resume" if paused else "Pause")
         self.pause_button.setAccessibleName(self.pause_button.text())
-        self.pause_button.setIcon(self.style().standardIcon(
-            QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause))
+        self.pause_button.setIcon(
+            self.style().standardIcon(
+                QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
+            )
+        )
         active = sum(1 for j in jobs if j.state in ACTIVE_STATES)
         parts = ["Paused"] if paused else []
         if active:
@@ -363,4 +405,3 @@ class TransfersPanel(QWidget):
         if parts:
             parts[0] = parts[0][:1].upper() + parts[0][1:]
         self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
-

@@ -34,8 +34,9 @@ def running(request: pytest.FixtureRequest) -> Iterator[tuple[Service, SandboxSe
 
 def _open(entry: Service, server: SandboxServer, token: str | None = None) -> Backend:
     connector = entry.connector()
-    return connector.open_backend(server.base_url, connector.secret_from_token(token or server.token),
-                                  account="contract")
+    return connector.open_backend(
+        server.base_url, connector.secret_from_token(token or server.token), account="contract"
+    )
 
 
 @pytest.fixture
@@ -110,6 +111,7 @@ def test_an_unknown_id_is_not_found(entry: Service, backend: Backend) -> None:
 
 def _offering(capability: Capability, *also: Capability) -> pytest.MarkDecorator:
     """Run a test only for the services whose table offers `capability` (and `also`) on a listed kind."""
+
     def offers(entry: Service) -> bool:
         return any(all(c in entry.capabilities(k) for c in (capability, *also)) for k in entry.kinds())
 
@@ -133,8 +135,9 @@ def test_an_attached_file_is_listed_downloaded_and_deleted(entry: Service, backe
 
 
 @_offering(Capability.SET_IMAGE, Capability.GET_IMAGE)
-def test_a_picture_set_from_a_file_is_shown_and_can_be_removed(entry: Service, backend: Backend,
-                                                               tmp_path: Path) -> None:
+def test_a_picture_set_from_a_file_is_shown_and_can_be_removed(
+    entry: Service, backend: Backend, tmp_path: Path
+) -> None:
     kinds = [k for k in _kinds_with(entry, Capability.SET_IMAGE) if Capability.GET_IMAGE in entry.capabilities(k)]
     ref = _first(backend, kinds[0])
     picture = tmp_path / "logo.png"

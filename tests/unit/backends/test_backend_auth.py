@@ -7,6 +7,7 @@ import logging
 
 import httpx
 import pytest
+
 from attache.backends.auth import BasicAuth, BearerAuth, RawTokenAuth, TicketAuth, constant
 from attache.backends.http import make_client, redact
 
@@ -65,13 +66,16 @@ def test_refresh_on_other_statuses_when_the_service_says_so():
     assert len(sent_headers(plain, 403)) == 1  # 403 alone means "not allowed", not "expired"
 
 
-@pytest.mark.parametrize("text", [
-    "Authorization: SOTicket 7T:abc==",
-    "{'authorization': 'SOTicket 7T:abc=='}",
-    "SO-AppToken: app-secret",
-    "{'so-apptoken': 'app-secret'}",
-    "Authorization: 864FE52C-secret",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Authorization: SOTicket 7T:abc==",
+        "{'authorization': 'SOTicket 7T:abc=='}",
+        "SO-AppToken: app-secret",
+        "{'so-apptoken': 'app-secret'}",
+        "Authorization: 864FE52C-secret",
+    ],
+)
 def test_ticket_app_token_and_raw_token_headers_are_redacted(text):
     cleaned = redact(text)
     assert "abc==" not in cleaned and "app-secret" not in cleaned and "864FE52C" not in cleaned

@@ -7,13 +7,16 @@ from typing import Any
 
 import httpx
 import pytest
+
 from attache.backends.oauth import LoopbackReceiver, TokenManager, code_challenge, make_pkce
 from attache.core.errors import AuthenticationError, CancelledError
 
 
 def test_pkce_challenge_is_rfc_7636_s256():
     # RFC 7636 appendix B
-    assert code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert (
+        code_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    )
     pkce = make_pkce()
     assert 43 <= len(pkce.verifier) <= 128 and pkce.challenge == code_challenge(pkce.verifier)
     assert make_pkce().verifier != pkce.verifier
@@ -66,16 +69,26 @@ class Renewer:
 def test_a_stale_token_is_renewed_and_saved_before_it_is_handed_out():
     renew = Renewer()
     order: list[str] = []
-    tokens = TokenManager({"access_token": "a0", "refresh_token": "r0", "expires_at": 0}, service_name="Svc",
-                          account="work", renew=renew, save=lambda s: order.append(f"saved {s['access_token']}"))
+    tokens = TokenManager(
+        {"access_token": "a0", "refresh_token": "r0", "expires_at": 0},
+        service_name="Svc",
+        account="work",
+        renew=renew,
+        save=lambda s: order.append(f"saved {s['access_token']}"),
+    )
     assert tokens.access_token() == "a1" and order == ["saved a1"]
     assert tokens.access_token() == "a1" and renew.calls == 1
 
 
 def test_concurrent_rejections_of_one_token_renew_once():
     renew = Renewer()
-    tokens = TokenManager({"access_token": "a0", "refresh_token": "r0", "expires_at": 4e9}, service_name="Svc",
-                          account="work", renew=renew, save=lambda s: None)
+    tokens = TokenManager(
+        {"access_token": "a0", "refresh_token": "r0", "expires_at": 4e9},
+        service_name="Svc",
+        account="work",
+        renew=renew,
+        save=lambda s: None,
+    )
     threads = [threading.Thread(target=tokens.refresh_after_rejection, args=("a0",)) for _ in range(8)]
     for thread in threads:
         thread.start()
@@ -88,11 +101,17 @@ def test_a_refused_renewal_asks_to_sign_in_again():
     def refuse(secret: Any) -> dict[str, Any]:
         raise AuthenticationError("invalid_grant")
 
-    tokens = TokenManager({"access_token": "a0", "refresh_token": "r0", "expires_at": 0}, service_name="Svc",
-                          account="work", renew=refuse, save=lambda s: None)
+    tokens = TokenManager(
+        {"access_token": "a0", "refresh_token": "r0", "expires_at": 0},
+        service_name="Svc",
+        account="work",
+        renew=refuse,
+        save=lambda s: None,
+    )
     with pytest.raises(AuthenticationError, match="Svc ended the sign-in for work: sign in again"):
         tokens.access_token()
-    without = TokenManager({"access_token": "a0", "expires_at": 0}, service_name="Svc", account="work",
-                           renew=refuse, save=lambda s: None)
+    without = TokenManager(
+        {"access_token": "a0", "expires_at": 0}, service_name="Svc", account="work", renew=refuse, save=lambda s: None
+    )
     with pytest.raises(AuthenticationError, match="has expired: sign in again"):
         without.access_token()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+
 from attache.backends.paging import NumberedPaging, ODataPaging, OffsetEnvelopePaging, PageAnswer, PageQuery
 from attache.core.errors import ProtocolError
 
@@ -44,8 +45,14 @@ def envelope_server(total: int, *, cap: int | None = None, with_total: bool = Fa
         start, count = int(query.params["startIndex"]), int(query.params["count"])
         count = min(count, cap) if cap else count
         items = rows(start, max(0, min(count, total - start)))
-        body: dict[str, Any] = {"count": len(items), "startIndex": start, "status": 0, "statusCode": 200,
-                                "response": items, "nextIndex": start + count + 1}
+        body: dict[str, Any] = {
+            "count": len(items),
+            "startIndex": start,
+            "status": 0,
+            "statusCode": 200,
+            "response": items,
+            "nextIndex": start + count + 1,
+        }
         if with_total:
             body["total"] = total
         return body
@@ -89,8 +96,11 @@ def test_envelope_whose_response_is_not_a_list_is_a_protocol_error():
 def test_odata_advances_skip_after_a_full_page_and_stops_after_a_short_one():
     script = Script([{"value": rows(0, 3)}, {"value": rows(3, 3)}, {"value": rows(6, 1)}])
     pages = list(ODataPaging().pages(script, 3, service="CRM"))
-    assert [q.params for q in script.queries] == [{"$top": 3, "$skip": 0}, {"$top": 3, "$skip": 3},
-                                                 {"$top": 3, "$skip": 6}]
+    assert [q.params for q in script.queries] == [
+        {"$top": 3, "$skip": 0},
+        {"$top": 3, "$skip": 3},
+        {"$top": 3, "$skip": 6},
+    ]
     assert [len(p.items) for p in pages] == [3, 3, 1] and [p.is_last for p in pages] == [False, False, True]
 
 
@@ -102,11 +112,13 @@ def test_odata_ends_with_an_empty_page_after_an_exact_multiple():
 
 def test_odata_follows_next_link_even_after_a_short_page():
     # The server chose a smaller page than asked; its link says there is more.
-    script = Script([
-        {"value": rows(0, 2), "odata.nextLink": "Project?$top=5&$skip=2"},
-        {"value": rows(2, 2), "odata.nextLink": f"{LIST_URL}?$top=5&$skip=4"},
-        {"value": rows(4, 1)},
-    ])
+    script = Script(
+        [
+            {"value": rows(0, 2), "odata.nextLink": "Project?$top=5&$skip=2"},
+            {"value": rows(2, 2), "odata.nextLink": f"{LIST_URL}?$top=5&$skip=4"},
+            {"value": rows(4, 1)},
+        ]
+    )
     pages = list(ODataPaging().pages(script, 5, service="CRM"))
     assert [q.url for q in script.queries] == [None, f"{LIST_URL}?$top=5&$skip=2", f"{LIST_URL}?$top=5&$skip=4"]
     assert sum(len(p.items) for p in pages) == 5 and pages[-1].is_last
@@ -119,11 +131,13 @@ def test_odata_assumes_no_page_size_cap():
 
 
 def test_odata_after_a_next_link_without_a_new_one_continues_by_skip_from_what_came():
-    script = Script([
-        {"value": rows(0, 2), "odata.nextLink": "Project?$skiptoken=abc"},
-        {"value": rows(2, 2)},  # full, no link
-        {"value": []},
-    ])
+    script = Script(
+        [
+            {"value": rows(0, 2), "odata.nextLink": "Project?$skiptoken=abc"},
+            {"value": rows(2, 2)},  # full, no link
+            {"value": []},
+        ]
+    )
     list(ODataPaging().pages(script, 2, service="CRM"))
     assert script.queries[2].params == {"$top": 2, "$skip": 4}
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import httpx
 import pytest
+
 from attache.backends.auth import RawTokenAuth, constant
 from attache.backends.errors import ErrorRule, ErrorTable
 from attache.backends.http import default_retry, make_client
@@ -27,8 +28,12 @@ class Service(RestClient):
 
 
 def service_for(handler: Handler) -> Service:
-    client = make_client(BASE, auth=RawTokenAuth(constant("tok")), transport=httpx.MockTransport(handler),
-                         retry=default_retry(sleeper=lambda seconds: None))
+    client = make_client(
+        BASE,
+        auth=RawTokenAuth(constant("tok")),
+        transport=httpx.MockTransport(handler),
+        retry=default_retry(sleeper=lambda seconds: None),
+    )
     service = Service(BASE, account="work", client=client)
     service._own(client)
     return service
@@ -49,7 +54,7 @@ def test_a_given_client_is_left_open_and_made_ones_are_closed():
 def test_the_services_table_maps_codes_and_statuses():
     body = {"Error": True, "ErrorType": "SoNotFoundException", "ErrorMessage": "Contact id 9 not found"}
     service = service_for(lambda r: httpx.Response(404, json=body))
-    with service, pytest.raises(NotFoundError, match="^Svc has no such record$"):
+    with service, pytest.raises(NotFoundError, match=r"^Svc has no such record$"):
         service._json("GET", "Contact/9")
     other = service_for(lambda r: httpx.Response(421, text="Wrong subdomain"))
     with other, pytest.raises(ServerError, match=r"moved this account to another server \(421\)"):

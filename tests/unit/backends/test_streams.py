@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from attache.backends.streams import at_most, open_unchanged, read_chunks, write_atomically
 from attache.core.errors import AttacheError, InvalidInputError, SourceChangedError
 
@@ -32,7 +33,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_part_file(tmp_path):
 
 
 def test_a_folder_that_cannot_be_written_is_an_error_a_user_can_act_on(tmp_path):
-    with pytest.raises(AttacheError, match="Could not save x.bin"):
+    with pytest.raises(AttacheError, match=r"Could not save x\.bin"):
         write_atomically(tmp_path / "missing" / "x.bin", [b"x"])
 
 

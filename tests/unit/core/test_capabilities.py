@@ -32,7 +32,9 @@ def test_a_missing_ability_is_explained_in_the_services_own_words_when_it_has_th
 
 
 def test_otherwise_the_explanation_names_the_service_and_what_it_cannot_do() -> None:
-    assert TABLE.why_not(EntityKind.PROJECT, Capability.SET_IMAGE) == \
-        "Example cannot set the picture of a project from a file."
+    assert (
+        TABLE.why_not(EntityKind.PROJECT, Capability.SET_IMAGE)
+        == "Example cannot set the picture of a project from a file."
+    )
     assert TABLE.why_not(EntityKind.PROJECT, Capability.ATTACH_FILE) == "Example cannot attach files to projects."
     assert TABLE.why_not(EntityKind.COMPANY, Capability.LIST) == "Example cannot list companies."

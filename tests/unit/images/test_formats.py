@@ -10,10 +10,17 @@ from PIL import Image
 from attache.images.formats import extension_for, sniff_image_type
 
 
-@pytest.mark.parametrize(("pillow_format", "mime", "extension"), [
-    ("PNG", "image/png", ".png"), ("JPEG", "image/jpeg", ".jpg"), ("GIF", "image/gif", ".gif"),
-    ("WEBP", "image/webp", ".webp"), ("BMP", "image/bmp", ".bmp"), ("TIFF", "image/tiff", ".tiff"),
-])
+@pytest.mark.parametrize(
+    ("pillow_format", "mime", "extension"),
+    [
+        ("PNG", "image/png", ".png"),
+        ("JPEG", "image/jpeg", ".jpg"),
+        ("GIF", "image/gif", ".gif"),
+        ("WEBP", "image/webp", ".webp"),
+        ("BMP", "image/bmp", ".bmp"),
+        ("TIFF", "image/tiff", ".tiff"),
+    ],
+)
 def test_real_images_are_known_by_their_first_bytes(pillow_format: str, mime: str, extension: str) -> None:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 4)).save(buffer, pillow_format)
