@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     account_add.add_argument("name", metavar="NAME")
     account_add.add_argument("--service", default=DEFAULT_SERVICE, choices=SERVICE_CHOICES)
     account_add.add_argument("--url", help="the service's base URL (default: the service's own, where it has one)")
+    account_add.add_argument("--user", metavar="LOGIN", help="for a password sign-in: your user name or e-mail")
     account_actions.add_parser("list", help="show saved accounts")
     account_remove = account_actions.add_parser("remove", help="forget an account and delete its secret")
     account_remove.add_argument("name", metavar="NAME")
@@ -104,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     login.add_argument("name", metavar="NAME")
     login.add_argument("--browser", action="store_true", help="sign in in the system browser (OAuth)")
+    login.add_argument(
+        "--remember-password",
+        action="store_true",
+        help="for a password sign-in: keep the password in the keyring to sign in again when the token expires",
+    )
     login.add_argument(
         "--session-only",
         action="store_true",
@@ -299,7 +305,18 @@ def _account(args: argparse.Namespace) -> int:
     store = AccountStore()
     if args.account_action == "add":
         entry = service(args.service)
-        store.add(Account(name=args.name, service=entry.id, base_url=entry.normalise_url(args.url or "")))
+        if SignIn.PASSWORD in entry.sign_in and not (args.user or "").strip():
+            raise UsageError(f"{entry.name} signs in with a user name and password: give --user LOGIN")
+        if not (args.url or entry.default_url):
+            raise UsageError(f"give {entry.name}'s address with --url (for example {entry.url_example})")
+        store.add(
+            Account(
+                name=args.name,
+                service=entry.id,
+                base_url=entry.normalise_url(args.url or ""),
+                user=(args.user or "").strip(),
+            )
+        )
         print(f"Added {args.name}. Sign in with: attache login {args.name}")
     elif args.account_action == "list":
         for account in store.list():
@@ -343,6 +360,8 @@ def _login(args: argparse.Namespace) -> int:
             session_only=session_only,
             existing=account,
         )
+    elif SignIn.PASSWORD in entry.sign_in:
+        result = _password_login(secrets, account, session_only=session_only, remember=args.remember_password)
     else:
         key = _read_secret_line(f"{entry.texts.key_name} for {account.name}: ")
         if not key:
@@ -360,12 +379,52 @@ def _login(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_secret_line(prompt: str) -> str:
+def _password_login(secrets: Any, account: Any, *, session_only: bool, remember: bool) -> Any:
+    """The password from standard input (or asked on a terminal); a two-factor code, when the
+    service asks for one, from the next line (or asked)."""
+    from attache.app.sign_in import sign_in
+    from attache.core.errors import SecondFactorRequired
+
+    if not account.user:
+        raise InvalidInputError(
+            f"{account.name} has no user name: add it again with 'attache account add {account.name} --user LOGIN'"
+        )
+    password = _read_secret_line(f"Password for {account.user}: ", strip=False)
+    if not password:
+        raise InvalidInputError("No password given on standard input")
+    options = {
+        "name": account.name,
+        "service": account.service,
+        "base_url": account.base_url,
+        "session_only": session_only,
+        "existing": account,
+        "user": account.user,
+        "password": password,
+        "remember_password": remember,
+    }
+    try:
+        return sign_in(secrets, **options)
+    except SecondFactorRequired as needed:
+        where = f" (sent to {needed.hint})" if needed.hint else ""
+        code = _read_secret_line(f"Two-factor code{where}: ")
+        if not code:
+            raise InvalidInputError(
+                f"{service(account.service).name} asks for a two-factor code{where}: "
+                "give it on the line after the password"
+            ) from None
+        return sign_in(secrets, code=code, **options)
+
+
+def _read_secret_line(prompt: str, *, strip: bool = True) -> str:
+    """A secret from the terminal without echo, or the next line of standard input. A password
+    keeps its spaces (`strip=False`): only the line's end is cut."""
     if sys.stdin.isatty():
         import getpass
 
-        return getpass.getpass(prompt).strip()
-    return sys.stdin.readline().strip()
+        text = getpass.getpass(prompt)
+    else:
+        text = sys.stdin.readline().rstrip("\r\n")
+    return text.strip() if strip else text
 
 
 def _ls(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from attache.core.errors import (
     NetworkError,
     NotFoundError,
     ProtocolError,
+    SecondFactorRequired,
 )
 from attache.core.models import Entity
 from attache.core.services import Service, SignIn, service
@@ -59,14 +60,19 @@ def sign_in(
     session_only: bool,
     on_sandbox: bool = False,
     api_key: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    code: str | None = None,
+    remember_password: bool = False,
     browser: Callable[[str], object] | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     existing: Account | None = None,
     store: AccountStore | None = None,
     timeout: float = 300.0,
 ) -> SignInResult:
-    """Worker: sign in with an API key or through the browser, check it, then save the secret and
-    the account. With `existing`, this is that account signing in again. `on_sandbox`: the URL is
+    """Worker: sign in with an API key, a user name and password (and, when the service asks, a
+    one-time `code`: `SecondFactorRequired` says so) or through the browser; check it, then save
+    the secret and the account. With `existing`, this is that account signing in again. `on_sandbox`: the URL is
     the window's built-in sandbox, so the secret stays in memory and the account is forgotten when
     the sandbox stops."""
     store = store or AccountStore()
@@ -87,6 +93,15 @@ def sign_in(
             raise InvalidInputError(f"Paste an {entry.texts.key_name}{hint}.")
         secret: dict[str, Any] = {"type": "api_key", "api_key": api_key}
         auth = SignIn.API_KEY
+    elif password is not None:
+        user = (user if user is not None else existing.user if existing is not None else "").strip()
+        if not user or not password:
+            raise InvalidInputError("Enter your user name (or e-mail) and your password.")
+        if SignIn.PASSWORD not in entry.sign_in:
+            raise InvalidInputError(f"{entry.name} does not sign in with a password.")
+        secret = connector.password_sign_in(base_url, user=user, password=password, code=(code or "").strip() or None,
+                                            remember_password=remember_password)
+        auth = SignIn.PASSWORD
     else:
         if SignIn.BROWSER not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} has no sign-in in the browser.")
@@ -108,7 +123,7 @@ def sign_in(
     if target is not secrets.memory:
         secrets.memory.delete(name)  # a keyring entry now: no stale session copy shadows it
     account = (
-        replace(existing, auth=auth.value, workspace=workspace.name)
+        replace(existing, auth=auth.value, workspace=workspace.name, user=user or existing.user)
         if existing is not None
         else Account(
             name,
@@ -117,6 +132,7 @@ def sign_in(
             auth=auth.value,
             workspace=workspace.name,
             sandbox_pid=os.getpid() if on_sandbox else 0,
+            user=user or "",
         )
     )
     store.add(account)
@@ -168,6 +184,10 @@ def plain_error(error: BaseException, *, service_id: str, with_key: bool = False
         return "Sign-in was cancelled."
     if isinstance(error, KeyringUnavailableError):
         return str(error)
+    if isinstance(error, SecondFactorRequired):
+        where = f" sent to {error.hint}" if error.hint else ""
+        return (f"Enter the code{where} by text message." if error.method == "sms"
+                else "Enter the code your authenticator app shows for this portal.")
     if isinstance(error, AuthenticationError):
         if with_key and entry.texts.key_rejected:
             return entry.texts.key_rejected

@@ -40,6 +40,7 @@ class Account:
     base_url: str
     auth: str = "api_key"  # "api_key" or "oauth"
     workspace: str = ""  # the workspace's name, as the service reported it at sign-in
+    user: str = ""  # the user name or e-mail a password sign-in uses (never the password)
     sandbox_pid: int = 0  # on the built-in sandbox of this process: gone when it stops
 
     @property

@@ -39,6 +39,17 @@ class AuthenticationError(AttacheError):
         self.account = account
 
 
+class SecondFactorRequired(AuthenticationError):
+    """The password was right; the service now wants a one-time code (two-factor sign-in).
+    `method` is "app" (an authenticator app) or "sms"; `hint` what the service said of where
+    the code goes (a masked phone number), for the prompt."""
+
+    def __init__(self, message: str, *, method: str, hint: str = "", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.method = method
+        self.hint = hint
+
+
 class PermissionDeniedError(AttacheError):
     """Signed in, but not allowed to do this."""
 

@@ -60,7 +60,9 @@ class Service:
     connector_module: str
     sandbox_module: str
     texts: SignInTexts = field(default_factory=SignInTexts)
-    image_slot_kinds: tuple[EntityKind, ...] = ()  # kinds whose image can be set though not listed
+    # What detaching a file from a task means on this service, said before the user confirms
+    # ("" when it deletes the file).
+    detach_note: str = ""
 
     def connector(self) -> Connector:
         """The service's backend module: opens backends, checks and obtains secrets."""
@@ -130,7 +132,42 @@ AWORK = Service(
     ),
 )
 
-SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK,)}
+ONLYOFFICE = Service(
+    id="onlyoffice",
+    name="ONLYOFFICE",
+    default_url="",  # each team runs its own portal
+    url_example="https://office.example.com",
+    api_path="/api/2.0",
+    base_includes_api_path=False,  # the backend's base is the portal's root (onlyoffice.md §1)
+    sign_in=(SignIn.PASSWORD,),
+    # Task files go into the project's Documents folder and are then attached; user photos can be
+    # set only from a web address; CRM companies and persons take a multipart photo; projects
+    # have no image (onlyoffice.md §3–4).
+    capabilities=CapabilityTable(
+        "ONLYOFFICE",
+        {
+            _K.PROJECT: _C.LIST,
+            _K.TASK: _C.LIST | _C.FILES,
+            _K.USER: _C.LIST | _C.GET_IMAGE,
+            _K.COMPANY: _C.LIST | _C.IMAGES,
+            _K.CONTACT_PERSON: _C.LIST | _C.IMAGES,
+        },
+        reasons={
+            (_K.USER, _C.SET_IMAGE): (
+                "ONLYOFFICE sets a user's photo only from a web address, not from a file: change it in the portal."
+            ),
+            (_K.USER, _C.DELETE_IMAGE): "ONLYOFFICE's API does not remove a user's photo for Attaché: use the portal.",
+            (_K.PROJECT, _C.SET_IMAGE): "ONLYOFFICE projects have no picture.",
+            (_K.PROJECT, _C.GET_IMAGE): "ONLYOFFICE projects have no picture.",
+        },
+    ),
+    connector_module="attache.backends.onlyoffice",
+    sandbox_module="attache.sandbox.onlyoffice",
+    texts=SignInTexts(key_name="token", key_hint="the token of a signed-in session (attache login gets one)"),
+    detach_note="The file stays in the project's Documents folder in ONLYOFFICE.",
+)
+
+SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK,)}  # ONLYOFFICE: once its backend lands
 DEFAULT_SERVICE = AWORK.id
 
 
