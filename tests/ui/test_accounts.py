@@ -384,9 +384,15 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
     window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
     assert dialog.url.text() == server.base_url
+    # its sign-ins stay in memory anyway: no word about the missing keyring, nothing to choose
+    qtbot.waitUntil(lambda: dialog.keyring_usable is False, timeout=5000)
+    assert dialog.keyring_notice.isHidden()
+    dialog.url.setText("https://api.example.com/api/v1")  # elsewhere, the keyring matters again
+    assert not dialog.keyring_notice.isHidden() and "No password manager" in dialog.keyring_text.text()
+    dialog.url.setText(server.base_url)
+    assert dialog.keyring_notice.isHidden()
     dialog.name.setText("Demo")
     dialog.api_key.setText(server.token)
-    qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: (

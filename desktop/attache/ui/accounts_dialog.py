@@ -204,7 +204,7 @@ class AccountDialog(QDialog):
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
         self.api_key.setAccessibleName("API key")
         self.api_key.textChanged.connect(self._update_buttons)
-        self.url.textChanged.connect(self._update_buttons)
+        self.url.textChanged.connect(self._url_changed)
         key_hint = self.key_hint = QLabel(self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
@@ -368,10 +368,22 @@ class AccountDialog(QDialog):
         if status.usable:
             self.session_only = False
             self.keyring_notice.hide()
+        elif self._on_sandbox(self.url.text()):
+            pass  # the built-in sandbox's sign-ins stay in memory anyway: the keyring does not matter
         else:
             if self.account is None:
                 self.subtitle.setText("Sign-ins are never written to a file.")
             self._show_keyring_problem(status.message)
+        self._update_buttons()
+
+    def _url_changed(self) -> None:
+        """Off the built-in sandbox the keyring matters again (and back on it, no longer)."""
+        status = self.secrets.known_status()
+        if status is not None and not status.usable and not self.session_only:
+            if self._on_sandbox(self.url.text()):
+                self.keyring_notice.hide()
+            else:
+                self._show_keyring_problem(status.message)
         self._update_buttons()
 
     def _show_keyring_problem(self, message: str) -> None:
