@@ -117,11 +117,21 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
     entry = service(service_id)
     try:
         from attache.sandbox import SandboxServer
+        from attache.sandbox.common.plugin import StartCancelled
     except ImportError as error:  # pragma: no cover - the sandbox ships with the app
         raise AttacheError("The built-in sandbox is not available in this build", detail=repr(error)) from None
+
+    def give_up_when_stopped(step: str) -> None:  # start-up asks between its steps (seeding too)
+        if stop is not None and stop.is_set():
+            server.request_stop()
+
     folder = tempfile.TemporaryDirectory(prefix="attache-sandbox-queue-")
+    server = SandboxServer(service=entry.id, host="127.0.0.1", port=0, on_step=give_up_when_stopped)
     try:
-        server = SandboxServer(service=entry.id, host="127.0.0.1", port=0).start()  # its own data, seeded
+        server.start()  # its own temporary data, seeded; removed by stop() however far it got
+    except StartCancelled:
+        folder.cleanup()
+        raise CancelledError("The sandbox was stopped while it started") from None
     except BaseException:
         folder.cleanup()
         raise
