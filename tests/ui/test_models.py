@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QModelIndex
 from ui_helpers import store_count, stored_files, task_without_files
 
@@ -149,10 +148,3 @@ def test_transfers_model(qtmodeltester, app, qtbot, fresh_awork_sandbox, make_ba
     qtmodeltester.check(model)
     queue.clear_finished()
     assert model.rowCount() == 0
-
-
-@pytest.mark.parametrize("name, expected", [("Ada Lovelace", "AL"), ("acme", "AC"), ("", "?"), ("Q3 review", "QR")])
-def test_initials(name, expected):
-    from attache.ui.avatars import initials
-
-    assert initials(name) == expected

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter
 
 from attache.core.models import Entity, EntityKind, EntityRef
+from attache.core.names import initials
 from attache.images.cache import AvatarKey, DecodedCache
 from attache.ui import imaging, tasks
 
@@ -51,15 +52,6 @@ _PALETTE = (
 def colour_for(entity_id: str) -> QColor:
     digest = hashlib.blake2s(entity_id.encode(), digest_size=2).digest()
     return QColor(_PALETTE[int.from_bytes(digest, "big") % len(_PALETTE)])
-
-
-def initials(name: str) -> str:
-    words = [w for w in name.replace("-", " ").replace("_", " ").split() if w[:1].isalnum()]
-    if not words:
-        return "?"
-    if len(words) == 1:
-        return words[0][:2].upper() if len(words[0]) > 1 and not words[0][1].isdigit() else words[0][:1].upper()
-    return (words[0][0] + words[-1][0]).upper()
 
 
 def paint_initials(painter: QPainter, rect: QRectF, entity_id: str, name: str, *, round_shape: bool = True) -> None:

@@ -12,6 +12,8 @@ import random
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from attache.core.names import initials
+
 # Pairs of colours that make a pleasant diagonal gradient.
 PALETTES: list[tuple[str, str]] = [
     ("#ff9a8b", "#ff6a88"),
@@ -31,12 +33,6 @@ PALETTES: list[tuple[str, str]] = [
     ("#ff758c", "#ff7eb3"),
     ("#c79081", "#dfa579"),
 ]
-
-
-def initials(text: str) -> str:
-    words = [w for w in text.replace("&", " ").split() if w[:1].isalnum()]
-    letters = "".join(w[0] for w in words[:2]) or text[:1]
-    return letters.upper()
 
 
 def _gradient(size: int, start: str, end: str, angle_flip: bool) -> Image.Image:
