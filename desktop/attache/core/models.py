@@ -37,6 +37,8 @@ class EntityKind(StrEnum):
                 return kind
         if key in ("companies",):
             return cls.COMPANY
+        if key in ("person", "persons"):  # a CRM's word for contact persons
+            return cls.CONTACT_PERSON
         choices = ", ".join(k.value for k in cls)
         raise ValueError(f"Unknown kind {text!r}; choose one of: {choices}")
 

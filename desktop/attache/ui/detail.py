@@ -465,6 +465,16 @@ class DetailPane(QWidget):
     def _session_changed(self) -> None:
         self.backend = self.session.backend
         self.thumbnails.set_backend(self.backend, disk=self.session.disk)
+        # where removing a file from a task leaves it on the service, the button says so
+        entry = self.session.service
+        detaching = entry is not None and bool(entry.detach_note)
+        self.delete_button.setText("Detach" if detaching else "Delete")
+        self.delete_button.setAccessibleName(self.delete_button.text())
+        self.delete_button.setToolTip(
+            f"Detach the selected files from the task. {entry.detach_note}"
+            if detaching and entry is not None
+            else "Delete the selected files from the task"
+        )
         self.set_entity(None)
 
     def set_entity(self, entity: Entity | None) -> None:

@@ -157,10 +157,12 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None or not records:
             return
+        note = self.session.service.detach_note if self.session.service is not None else ""
+        verb = "Detach" if note else "Delete"
         answer = QMessageBox.question(
             self.window,
-            "Delete files",
-            f"Delete {_what(records)} from “{entity.name}”?\n\nThis cannot be undone.",
+            f"{verb} files",
+            f"{verb} {_what(records)} from “{entity.name}”?\n\n{note or 'This cannot be undone.'}",
             _ASK,
             QMessageBox.StandardButton.Cancel,
         )
@@ -177,7 +179,9 @@ class FileActions(QObject):
         def deleted(_) -> None:
             for record in records:
                 self.detail.files_model.remove_file(record.id)
-            self.window.show_message(f"Deleted {_what(records)}.", SUCCESS)
+            note = self.session.service.detach_note if self.session.service is not None else ""
+            done = f"Detached {_what(records)}. {note}" if note else f"Deleted {_what(records)}."
+            self.window.show_message(done, SUCCESS)
 
         def failed(error) -> None:
             self.window.show_error(error)
