@@ -181,7 +181,9 @@ def sign_out(secrets: AppSecrets, name: str, *, remove: bool = False, store: Acc
             pass
 
 
-def plain_error(error: BaseException, *, service_id: str, with_key: bool = False, base_url: str = "") -> str:
+def plain_error(
+    error: BaseException, *, service_id: str, with_key: bool = False, with_password: bool = False, base_url: str = ""
+) -> str:
     """A sentence for the sign-in dialog: what went wrong and what to do; never a traceback or a secret."""
     entry = service(service_id)
     host = urlsplit(base_url).netloc or base_url or "the server"
@@ -199,6 +201,11 @@ def plain_error(error: BaseException, *, service_id: str, with_key: bool = False
     if isinstance(error, AuthenticationError):
         if with_key and entry.texts.key_rejected:
             return entry.texts.key_rejected
+        if with_password:
+            return (
+                f"{entry.name} did not accept this user name and password. Check both (the user name "
+                "may also be your e-mail address) and try again."
+            )
         text = str(error)
         if "refused in the browser" in text:
             return "Access was not allowed in the browser. Try again and choose Allow."

@@ -34,9 +34,11 @@ from PySide6.QtWidgets import (
 from attache.app.secrets import AppSecrets
 from attache.app.sign_in import SignInResult, plain_error, sign_in
 from attache.core.accounts import Account
+from attache.core.errors import SecondFactorRequired
 from attache.core.services import DEFAULT_SERVICE, SERVICES, Service, SignIn, service
 from attache.credentials import KeyringUnavailableError
 from attache.ui import tasks
+from attache.ui.password_sign_in import PasswordFields
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +201,10 @@ class AccountDialog(QDialog):
         browser_hint.setObjectName("Hint")
         browser_hint.setWordWrap(True)
 
+        # ---- way 3: a user name and password (the services that offer it)
+        self.password_fields = PasswordFields(self, user=self.account.user if self.account else "")
+        self.password_fields.changed.connect(self._update_buttons)
+
         # ---- way 2: an API key
         self.api_key = QLineEdit(self)
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -261,6 +267,7 @@ class AccountDialog(QDialog):
         layout.addWidget(self.keyring_notice)
         self._notice_gap = layout.count()
         layout.addSpacing(0)
+        layout.addWidget(self.password_fields)
         layout.addWidget(self.browser_button)
         layout.addSpacing(6)
         layout.addWidget(browser_hint)
@@ -272,9 +279,11 @@ class AccountDialog(QDialog):
         key_form.setHorizontalSpacing(14)
         labels[3].setBuddy(self.api_key)
         key_form.addRow(labels[3], self.api_key)
-        # both forms' fields start at the same x
-        label_width = max(label.sizeHint().width() for label in labels)
-        for label in labels:
+        self._key_label = labels[3]
+        # all forms' fields start at the same x
+        every_label = [*labels, *self.password_fields.labels]
+        label_width = max(label.sizeHint().width() for label in every_label)
+        for label in every_label:
             label.setMinimumWidth(label_width)
         layout.addLayout(key_form)
         layout.addSpacing(6)
@@ -287,8 +296,10 @@ class AccountDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self._layout = layout
-        if account is not None and account.auth == "api_key":
+        if account is not None and account.auth == SignIn.API_KEY.value:
             self.api_key.setFocus()
+        elif account is not None and account.auth == SignIn.PASSWORD.value:
+            self.password_fields.password.setFocus()
         self.setMinimumWidth(480)
         self.resize(540, 10)
         self._apply_service()
@@ -314,8 +325,26 @@ class AccountDialog(QDialog):
         self.api_key.setPlaceholderText(texts.key_placeholder)
         self.key_hint.setText(texts.key_hint)
         browser = SignIn.BROWSER in entry.sign_in
-        for widget in (self.browser_button, self.browser_hint, *self._or_parts):
+        key = SignIn.API_KEY in entry.sign_in
+        self.password_fields.setVisible(self._by_password)
+        for widget in (self.browser_button, self.browser_hint):
             widget.setVisible(browser)
+        for widget in self._or_parts:
+            widget.setVisible(browser and key)
+        for widget in (self._key_label, self.api_key, self.key_hint):
+            widget.setVisible(key)
+        again = self.account is not None
+        if self._by_password:
+            self.key_button.setText("Sign in" if again else "Add account")
+            self.key_button.setAccessibleName(f"Sign in to {entry.name} with this user name and password")
+        else:
+            self.key_button.setText("Sign in with API key" if again else "Add with API key")
+            self.key_button.setAccessibleName(f"Check the {texts.key_name} and save it")
+        self.key_button.setVisible(key or self._by_password)
+
+    @property
+    def _by_password(self) -> bool:
+        return SignIn.PASSWORD in self.entry.sign_in
 
     def _rule(self) -> QFrame:
         rule = QFrame(self)
@@ -448,13 +477,21 @@ class AccountDialog(QDialog):
         )
         ready = self._ready()
         self.browser_button.setEnabled(ready)
-        self.key_button.setEnabled(ready and bool(self.api_key.text().strip()))
+        typed = self.password_fields.complete() if self._by_password else bool(self.api_key.text().strip())
+        self.key_button.setEnabled(ready and typed)
         for field in (self.service, self.name, self.url, self.api_key):
             field.setEnabled(self._busy is None)
+        self.password_fields.set_enabled(self._busy is None)
         self.session_button.setEnabled(self._busy is None)
 
     def start_key_sign_in(self) -> None:
         if not self._ready():
+            return
+        if self._by_password:
+            if not self.password_fields.complete():
+                self._set_status("Enter your user name (or e-mail) and your password.", "error")
+                return
+            self._start("password")
             return
         key = self.api_key.text().strip()
         if not key:
@@ -480,16 +517,16 @@ class AccountDialog(QDialog):
         self._cancel = cancel = threading.Event()
         self._browser_url = ""
         self.copy_link.hide()
-        self._set_status(
-            f"Checking the {self.entry.texts.key_name} with {self.entry.name}…"
-            if mode == "key"
-            else f"Opening {self.entry.name} in your browser…",
-            "busy",
-        )
+        busy_text = {
+            "key": f"Checking the {self.entry.texts.key_name} with {self.entry.name}…",
+            "password": f"Signing in to {self.entry.name}…",
+        }
+        self._set_status(busy_text.get(mode, f"Opening {self.entry.name} in your browser…"), "busy")
+        typed = self.password_fields.value() if mode == "password" else None
         self._update_buttons()
         secrets, session_only, gone = self.secrets, self.session_only, self._gone
         on_sandbox = self._on_sandbox(base_url)
-        browser = None if mode == "key" else self._request_browser
+        browser = self._request_browser if mode == "browser" else None
 
         def cancelled() -> bool:
             return cancel.is_set() or gone.is_set()
@@ -503,6 +540,10 @@ class AccountDialog(QDialog):
                 session_only=session_only,
                 on_sandbox=on_sandbox,
                 api_key=api_key,
+                user=typed.user if typed else None,
+                password=typed.password if typed else None,
+                code=typed.code if typed else None,
+                remember_password=typed.remember if typed else False,
                 browser=browser,
                 cancelled=cancelled,
                 existing=account,
@@ -551,11 +592,22 @@ class AccountDialog(QDialog):
             self.session_only = False
             self._show_keyring_problem(str(error))
             self._set_status("The sign-in worked, but it could not be saved.", "error")
+        elif isinstance(error, SecondFactorRequired):
+            self.password_fields.ask_code(plain_error(error, service_id=self.entry.id))
+            self._set_status("The password is right. One more step: the two-factor code.", "info")
+            self._update_buttons()
+            return
         else:
             from attache.core.errors import CancelledError
 
             self._set_status(
-                plain_error(error, service_id=self.entry.id, with_key=mode == "key", base_url=base_url),
+                plain_error(
+                    error,
+                    service_id=self.entry.id,
+                    with_key=mode == "key",
+                    with_password=mode == "password",
+                    base_url=base_url,
+                ),
                 "info" if isinstance(error, CancelledError) else "error",
             )
         self._update_buttons()
