@@ -1,6 +1,6 @@
 """A process that runs the transfer queue against the awork sandbox, and can kill itself.
 
-    python transfers_crash_worker.py JOURNAL BASE_URL TOKEN
+    python transfers_crash_worker.py JOURNAL BASE_URL TOKEN SERVICE
 
 runs every queued and interrupted job in JOURNAL until none is left, then prints the job
 states as JSON. With ATTACHE_TEST_CRASHPOINT=point:n it sends itself SIGKILL the n-th time
@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from attache.backends.awork import AworkBackend
+from attache.core.services import service
 from attache.transfers import Journal, RetryPolicy, TransferEngine
 
 
@@ -37,12 +37,13 @@ def crash_hook(spec: str):  # type: ignore[no-untyped-def]
     return checkpoint
 
 
-def main(journal_path: str, base_url: str, token: str) -> int:
+def main(journal_path: str, base_url: str, token: str, service_id: str) -> int:
     spec = os.environ.get("ATTACHE_TEST_CRASHPOINT", "")
+    connector = service(service_id).connector()
     with Journal(Path(journal_path)) as journal:
         engine = TransferEngine(
             journal,
-            lambda account: AworkBackend(base_url, token=token, account=account.account),
+            lambda account: connector.open_backend(base_url, connector.secret_from_token(token), account="sandbox"),
             workers=4,
             retry=RetryPolicy(base_delay=0.05, max_delay=0.5),
             checkpoint=crash_hook(spec) if spec else None,
@@ -55,4 +56,4 @@ def main(journal_path: str, base_url: str, token: str) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(*sys.argv[1:4]))
+    raise SystemExit(main(*sys.argv[1:5]))

@@ -1,16 +1,20 @@
-"""Helpers for the transfer engine's tests against the awork sandbox."""
+"""Helpers for the transfer engine's tests against a service's sandbox, through its own backend,
+so the same test holds every registered service to exactly-once uploads."""
 
 from __future__ import annotations
 
 import hashlib
 import random
+import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from attache.backends.awork import AworkBackend
+from attache.backends.base import Backend
 from attache.core.accounts import AccountRef
 from attache.core.models import EntityKind, EntityRef
+from attache.core.services import service
 from attache.sandbox import SandboxServer
 from attache.transfers import Job, JobState, Journal, RetryPolicy, TransferEngine
 
@@ -19,10 +23,37 @@ ACCOUNT = AccountRef("awork", "sandbox")
 FAST_RETRY = RetryPolicy(base_delay=0.05, max_delay=1.0)
 
 
+# The request that links uploaded content to its task, per service: the step whose answer, lost
+# after the server acted, only reconciliation can recover from.
+LINK_REQUESTS = {"awork": r"/byuploadid$", "onlyoffice": r"/project/task/[^/]+/files(\.json)?$"}
+
+
+def is_link_request(server: SandboxServer, path: str) -> bool:
+    return re.search(LINK_REQUESTS[server.service_id], path) is not None
+
+
+def account_of(server: SandboxServer) -> AccountRef:
+    return AccountRef(server.service_id, "sandbox")
+
+
+def open_backend(server: SandboxServer) -> Backend:
+    """The sandbox's service's own backend, signed in with the sandbox's token."""
+    connector = service(server.service_id).connector()
+    return connector.open_backend(server.base_url, connector.secret_from_token(server.token), account="sandbox")
+
+
 def task_refs(server: SandboxServer, count: int) -> list[EntityRef]:
-    rows = server.store.read("SELECT id FROM tasks ORDER BY id LIMIT ?", (count,))
-    assert len(rows) == count, f"the sandbox has only {len(rows)} tasks"
-    return [EntityRef(EntityKind.TASK, row["id"]) for row in rows]
+    backend = open_backend(server)
+    try:
+        refs: list[EntityRef] = []
+        for page in backend.iter_pages(EntityKind.TASK, page_size=max(count, 1)):
+            refs += [EntityRef(EntityKind.TASK, entity.id) for entity in page.items]
+            if len(refs) >= count:
+                break
+    finally:
+        backend.close()
+    assert len(refs) >= count, f"the sandbox has only {len(refs)} tasks"
+    return refs[:count]
 
 
 def write_files(folder: Path, sizes: list[int], *, prefix: str, seed: int = 1) -> list[Path]:
@@ -43,9 +74,7 @@ def sha256_of(path: Path) -> str:
 def make_engine(server: SandboxServer, journal: Journal, **options) -> TransferEngine:
     options.setdefault("retry", FAST_RETRY)
     options.setdefault("poll_interval", 0.1)
-    return TransferEngine(
-        journal, lambda account: AworkBackend(server.base_url, token=server.token, account=account.account), **options
-    )
+    return TransferEngine(journal, lambda account: open_backend(server), **options)
 
 
 @dataclass(frozen=True)
@@ -57,18 +86,20 @@ class StoredFile:
 
 
 def stored_files(server: SandboxServer, tasks: list[EntityRef]) -> list[StoredFile]:
-    """Every file on these tasks as the sandbox keeps it, hashed from its blob on disk."""
-    marks = ",".join("?" * len(tasks))
-    rows = server.store.read(
-        f"""SELECT f.id, f.task_id, f.name, v.blob FROM files f
-            JOIN file_versions v ON v.file_id = f.id AND v.version = 1
-            WHERE f.task_id IN ({marks})""",
-        [task.id for task in tasks],
-    )
-    return [
-        StoredFile(row["id"], row["task_id"], row["name"], sha256_of(server.store.blob_path(row["blob"])))
-        for row in rows
-    ]
+    """Every file on these tasks as the service lists it, hashed from its download (faults off)."""
+    server.set_faults(None)
+    backend = open_backend(server)
+    files = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="attache-check-") as folder:
+            for task in tasks:
+                for record in backend.list_files(task):
+                    saved = backend.download_file(task, record.id, Path(folder) / record.id)
+                    files.append(StoredFile(record.id, task.id, record.name, sha256_of(saved)))
+                    saved.unlink()
+    finally:
+        backend.close()
+    return files
 
 
 def assert_each_uploaded_exactly_once(server: SandboxServer, jobs: list[Job], tasks: list[EntityRef]) -> None:
