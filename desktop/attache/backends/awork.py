@@ -149,8 +149,9 @@ class AworkBackend(RestClient):
         return workspace_entity({**summary, **details}, url=summary.get("url") or "")
 
     def iter_pages(
-        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None
     ) -> Iterator[Page[Entity]]:
+        # `search` is accepted for the protocol and not used yet: the whole list comes.
         if kind is _K.WORKSPACE:
             yield Page([self.workspace()], number=1, total=1, is_last=True)
             return
