@@ -117,6 +117,10 @@ class PortalClient(RestClient):
             return urlunsplit((root.scheme, root.netloc, there.path, there.query, ""))
         return f"{self.base_url}/{API}/{path_or_url.lstrip('/')}"
 
+    def _json(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> Any:
+        response = self._send(method, path, not_found=not_found, **kwargs)
+        return self._envelope(response, not_found=not_found).get("response")
+
     def _decode(self, response: httpx.Response) -> Any:
         return self._envelope(response).get("response")
 
@@ -126,7 +130,7 @@ class PortalClient(RestClient):
             body = {**body, "response": []}  # a null result comes as {} with count 0
         return body
 
-    def _envelope(self, response: httpx.Response) -> dict[str, Any]:
+    def _envelope(self, response: httpx.Response, *, not_found: str | None = None) -> dict[str, Any]:
         if looks_like_html(response):
             raise self._not_the_api(response)
         try:
@@ -136,15 +140,17 @@ class PortalClient(RestClient):
         if not isinstance(body, dict) or "status" not in body:
             raise self._not_the_api(response)
         if body.get("status") == 1:
-            raise self._envelope_error(response, body)
+            raise self._envelope_error(response, body, not_found=not_found)
         return body
 
-    def _envelope_error(self, response: httpx.Response, body: Mapping[str, Any]) -> AttacheError:
+    def _envelope_error(
+        self, response: httpx.Response, body: Mapping[str, Any], *, not_found: str | None = None
+    ) -> AttacheError:
         """An error envelope that came with a success status: mapped as if the status were its statusCode."""
         code = body.get("statusCode")
         status = code if isinstance(code, int) and 400 <= code < 600 else 500
         as_error = httpx.Response(status, headers=response.headers, content=response.content, request=response.request)
-        return self._error(as_error)
+        return self._error(as_error, not_found=not_found)
 
     def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
         if looks_like_html(response) and response.status_code in (400, 404, 405):
@@ -170,8 +176,8 @@ def password_sign_in(
     """A token for `user` (a user name or e-mail); `SecondFactorRequired` when the portal wants a code,
     then called again with `code`. With `remember_password` the secret keeps the credentials so an
     expired token is renewed without asking."""
-    with PortalClient(base_url, account=user, retry=quick_retry()) as portal:
-        data = _authenticate(portal, user, password, code)
+    with make_client(base_url.rstrip("/"), retry=quick_retry()) as client:  # no token yet
+        data = _authenticate(PortalClient(base_url, account=user, client=client), user, password, code)
     secret: Secret = {"type": "token", "token": data["token"], "expires": str(data.get("expires") or "")}
     if remember_password:
         secret.update(user=user, password=password)
