@@ -503,7 +503,7 @@ class OnlyofficeBackend(PortalClient):
             # one (portals that update a file of the same name), is ours.
             "existing": json.dumps(self._same_named(str(folder_id), name)),
         }
-        if size > self._upload_limit():
+        if size > self._single_limit:  # (a lower quota limit refuses the file altogether)
             state.update(self._new_session(state))
         return state
 
@@ -566,10 +566,6 @@ class OnlyofficeBackend(PortalClient):
         return ref.id
 
     # ---- upload parts
-
-    def _upload_limit(self) -> int:
-        """The largest file sent in one request: 100 MiB, or the portal's lower file-size limit."""
-        return min(self._single_limit, self._max_file_size() or self._single_limit)
 
     def _max_file_size(self) -> int | None:
         if self._portal_limit is None:

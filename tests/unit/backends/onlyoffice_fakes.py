@@ -81,12 +81,21 @@ def multipart_file(request: httpx.Request) -> tuple[str, bytes]:
     raise AssertionError("no file part")
 
 
+class RecordingTransport(httpx.MockTransport):
+    """MockTransport reads a streamed body before the handler sees it; this notes first whether
+    the body came as a stream (`request.extensions["streamed"]`)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.extensions["streamed"] = not isinstance(request.stream, httpx.ByteStream)
+        return super().handle_request(request)
+
+
 def backend_for(handler: Handler, *, token: str | TokenKeeper = "tok", **kwargs: Any) -> OnlyofficeBackend:
     return OnlyofficeBackend(
         PORTAL,
         token=token,
         account="work",
-        transport=httpx.MockTransport(handler),
+        transport=RecordingTransport(handler),
         retry=default_retry(sleeper=lambda seconds: None),
         **kwargs,
     )
