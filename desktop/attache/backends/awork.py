@@ -33,6 +33,7 @@ from attache.backends.streams import (
     read_chunks,
     write_atomically,
 )
+from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
@@ -448,16 +449,6 @@ _ENTITY_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
     _K.COMPANY: company_entity,
     _K.PROJECT_TEMPLATE: project_template_entity,
 }
-
-
-def parse_datetime(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def file_record(data: dict[str, Any]) -> FileRecord:

@@ -43,6 +43,7 @@ from attache.backends.streams import (
     read_chunks,
     write_atomically,
 )
+from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
@@ -887,16 +888,6 @@ _MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
     _K.COMPANY: company_entity,
     _K.CONTACT_PERSON: contact_person_entity,
 }
-
-
-def parse_datetime(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def file_record(data: Any) -> FileRecord:
