@@ -33,6 +33,7 @@ from attache.backends.streams import (
     read_chunks,
     write_atomically,
 )
+from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
@@ -149,8 +150,9 @@ class AworkBackend(RestClient):
         return workspace_entity({**summary, **details}, url=summary.get("url") or "")
 
     def iter_pages(
-        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None
     ) -> Iterator[Page[Entity]]:
+        # `search` is accepted for the protocol and not used yet: the whole list comes.
         if kind is _K.WORKSPACE:
             yield Page([self.workspace()], number=1, total=1, is_last=True)
             return
@@ -447,16 +449,6 @@ _ENTITY_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
     _K.COMPANY: company_entity,
     _K.PROJECT_TEMPLATE: project_template_entity,
 }
-
-
-def parse_datetime(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def file_record(data: dict[str, Any]) -> FileRecord:

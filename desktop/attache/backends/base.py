@@ -50,8 +50,11 @@ class Backend(Protocol):
     def workspace(self) -> Entity: ...
 
     def iter_pages(
-        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200
-    ) -> Iterator[Page[Entity]]: ...
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None
+    ) -> Iterator[Page[Entity]]:
+        """The list page by page; `search` asks the service to keep only matching entities
+        (a backend whose service cannot search on the server may ignore it)."""
+        ...
 
     def get_entity(self, ref: EntityRef) -> Entity: ...
 

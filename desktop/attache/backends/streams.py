@@ -2,7 +2,8 @@
 
 - Uploads: `open_unchanged` opens the queued file and refuses it when its size changed since it was
   queued; `read_chunks` yields exactly that many bytes and fails when the file shrinks meanwhile;
-  `ObservedReader` reports what httpx reads from a multipart file part.
+  `ObservedReader` reports what httpx reads from a multipart file part; `plan_chunks` cuts an upload
+  into fixed-size parts and `FileSlice` serves one part as a file of its own (a chunked upload).
 - Downloads: `write_atomically` writes to a hidden `.part` file beside the target, flushes it to
   disk and renames it over the target, so a target either keeps its old content or gets the whole
   new one; `at_most` collects a small answer and gives up on a large one.
@@ -84,6 +85,56 @@ class ObservedReader:
 
     def fileno(self) -> int:
         return self._stream.fileno()
+
+
+def plan_chunks(size: int, chunk_size: int, *, start: int = 0) -> list[tuple[int, int]]:
+    """(offset, length) of each part of a `size`-byte upload from `start` on: every part exactly
+    `chunk_size` bytes except the last, which is shorter (or as long), in order."""
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    return [(offset, min(chunk_size, size - offset)) for offset in range(max(0, start), size, chunk_size)]
+
+
+class FileSlice:
+    """`length` bytes of an open file from `start` on, read as if they were a whole file.
+
+    For a multipart part that is one chunk of a larger file: httpx seeks to 0 before it reads a
+    part and sizes it with seek/tell, which here mean the slice's own start and end (there is no
+    fileno(), which would give the whole file's size). Every chunk read is reported to `on_chunk`.
+    """
+
+    def __init__(self, stream: BinaryIO, start: int, length: int, on_chunk: ChunkObserver | None = None) -> None:
+        self._stream = stream
+        self._start = start
+        self._length = length
+        self._position = 0
+        self._on_chunk = on_chunk
+
+    @property
+    def fully_read(self) -> bool:
+        return self._position >= self._length
+
+    def read(self, size: int = -1) -> bytes:
+        left = self._length - self._position
+        wanted = left if size is None or size < 0 else min(size, left)
+        if wanted <= 0:
+            return b""
+        self._stream.seek(self._start + self._position)
+        chunk = self._stream.read(wanted)
+        if not chunk:
+            raise SourceChangedError("the file got shorter while it was being sent")
+        self._position += len(chunk)
+        if self._on_chunk is not None:
+            self._on_chunk(chunk)
+        return chunk
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._length}[whence]
+        self._position = min(max(0, base + offset), self._length)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
 
 
 def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObserver | None = None) -> None:

@@ -167,7 +167,7 @@ ONLYOFFICE = Service(
     detach_note="The file stays in the project's Documents folder in ONLYOFFICE.",
 )
 
-SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK,)}  # ONLYOFFICE: once its backend lands
+SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK, ONLYOFFICE)}
 DEFAULT_SERVICE = AWORK.id
 
 
