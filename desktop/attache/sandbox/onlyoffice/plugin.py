@@ -4,7 +4,7 @@ Options (SandboxServer keywords): `seed`; `token_ttl` (seconds a signed-in token
 `max_upload_size` (the single-request limit, 100 MiB as shipped); `chunk_size` (a chunked
 upload's chunk, 10 MiB as shipped; a multiple of 512); `max_chunked_size`; `session_ttl`
 (seconds a chunked session lives after its last chunk). `server.tokens.expire_all()` ends every
-session at once; `server.owner_id`, `server.demo_login`, `server.tfa_login` name the demo users.
+signed-in session at once, `server.expire_upload_sessions()` every chunked one; `server.owner_id`, `server.demo_login`, `server.tfa_login` name the demo users.
 """
 
 from __future__ import annotations
@@ -37,6 +37,12 @@ class OnlyofficeState:
             raise RuntimeError("The sandbox is not running.")
         rows = self.store.read("SELECT user_name FROM users ORDER BY created")
         return str(rows[index]["user_name"])
+
+    def expire_upload_sessions(self) -> None:
+        """End every chunked session now (a test hook: the session's time ran out)."""
+        if self.store is not None:
+            with self.store.transaction() as db:
+                db.execute("UPDATE upload_sessions SET expires=0")
 
     @property
     def owner_id(self) -> str:

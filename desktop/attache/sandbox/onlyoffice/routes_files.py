@@ -63,7 +63,11 @@ async def upload(request: Request) -> Response:
         raise _too_large(limit)
     create_new = (query(request, "createNewIfExist") or "true").lower() != "false"
     try:
-        if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        content_type = request.headers.get("content-type", "").lower()
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            await drain(request)
+            received = []  # form fields, no file
+        elif content_type.startswith("multipart/form-data"):
             parts, fields = await receive_parts(request, stored.incoming_path)
             create_new = (fields.get("createnewifexist") or str(create_new)).lower() != "false"
             received = [(p.path, p.filename or "file", p.size) for p in parts]
