@@ -99,8 +99,13 @@ def sign_in(
             raise InvalidInputError("Enter your user name (or e-mail) and your password.")
         if SignIn.PASSWORD not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} does not sign in with a password.")
-        secret = connector.password_sign_in(base_url, user=user, password=password, code=(code or "").strip() or None,
-                                            remember_password=remember_password)
+        secret = connector.password_sign_in(
+            base_url,
+            user=user,
+            password=password,
+            code=(code or "").strip() or None,
+            remember_password=remember_password,
+        )
         auth = SignIn.PASSWORD
     else:
         if SignIn.BROWSER not in entry.sign_in:
@@ -186,8 +191,11 @@ def plain_error(error: BaseException, *, service_id: str, with_key: bool = False
         return str(error)
     if isinstance(error, SecondFactorRequired):
         where = f" sent to {error.hint}" if error.hint else ""
-        return (f"Enter the code{where} by text message." if error.method == "sms"
-                else "Enter the code your authenticator app shows for this portal.")
+        return (
+            f"Enter the code{where} by text message."
+            if error.method == "sms"
+            else "Enter the code your authenticator app shows for this portal."
+        )
     if isinstance(error, AuthenticationError):
         if with_key and entry.texts.key_rejected:
             return entry.texts.key_rejected

@@ -122,8 +122,9 @@ class Connector(Protocol):
         """The secret for a token given on the command line or in $ATTACHE_TOKEN."""
         ...
 
-    def password_sign_in(self, base_url: str, *, user: str, password: str, code: str | None = None,
-                         remember_password: bool = False) -> Secret:
+    def password_sign_in(
+        self, base_url: str, *, user: str, password: str, code: str | None = None, remember_password: bool = False
+    ) -> Secret:
         """Exchange a user name (or e-mail) and password for the service's secret; raises
         `SecondFactorRequired` when a one-time code is needed, then is called again with `code`.
         With `remember_password` the secret keeps the password, so an expired token is renewed

@@ -59,7 +59,8 @@ def company(fresh_oo_sandbox, oo_client):
 def test_changephoto_sets_a_company_photo_and_delete_removes_it(company, fmt):
     api, contact = company
     response = api.put(
-        f"/api/2.0/crm/contact/{contact['id']}/changephoto", files={"photo": ("logo", image(fmt), f"image/{fmt.lower()}")}
+        f"/api/2.0/crm/contact/{contact['id']}/changephoto",
+        files={"photo": ("logo", image(fmt), f"image/{fmt.lower()}")},
     )
     assert response.status_code == 200
     url = response.json()["response"]
@@ -89,13 +90,17 @@ def test_changephoto_refusals_leave_the_photo_alone(company, data, part_type, st
         assert len(data) > 5 * 1024 * 1024  # the case is what it says
     response = api.put(f"/api/2.0/crm/contact/{contact['id']}/changephoto", files={"photo": ("p", data, part_type)})
     assert response.status_code == status and response.json()["status"] == 1
-    assert api.get(f"/api/2.0/crm/contact/{contact['id']}").json()["response"]["smallFotoUrl"] == contact["smallFotoUrl"]
+    assert (
+        api.get(f"/api/2.0/crm/contact/{contact['id']}").json()["response"]["smallFotoUrl"] == contact["smallFotoUrl"]
+    )
 
 
 def test_changephoto_without_a_file_or_for_a_missing_contact(company):
     api, contact = company
     assert api.put(f"/api/2.0/crm/contact/{contact['id']}/changephoto", files={"x": (None, "text")}).status_code == 400
-    assert api.put("/api/2.0/crm/contact/999999/changephoto", files={"p": ("p", image(), "image/png")}).status_code == 404
+    assert (
+        api.put("/api/2.0/crm/contact/999999/changephoto", files={"p": ("p", image(), "image/png")}).status_code == 404
+    )
 
 
 def test_a_user_photo_is_set_only_from_a_url_the_portal_can_reach(fresh_oo_sandbox, oo_client):

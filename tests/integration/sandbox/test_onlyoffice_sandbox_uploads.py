@@ -30,7 +30,12 @@ def test_a_multipart_upload_answers_201_with_the_file(portal):
     response = api.post(f"/api/2.0/files/{folder}/upload", files={"anything": ("plan.pdf", data, "application/pdf")})
     assert response.status_code == 201
     file = response.json()["response"]
-    assert (file["title"], file["folderId"], file["pureContentLength"], file["version"]) == ("plan.pdf", folder, 3000, 1)
+    assert (file["title"], file["folderId"], file["pureContentLength"], file["version"]) == (
+        "plan.pdf",
+        folder,
+        3000,
+        1,
+    )
     assert isinstance(file["id"], int) and file["contentLength"] == "2.93 KB" and file["fileExst"] == ".pdf"
     assert names_and_sizes(api, folder)["plan.pdf"] == 3000
     assert httpx.get(file["viewUrl"], headers={"Authorization": api.headers["Authorization"]}).content == data
@@ -93,9 +98,10 @@ def test_a_chunked_upload_in_order_makes_the_file_byte_identical(portal):
     data = os.urandom(CHUNK * 3 + 1234)
     session = create_session(api, folder, "model.ifc", len(data))
     assert list(session) == ["id", "path", "created", "expired", "location", "bytes_uploaded", "bytes_total"]
-    assert session["location"].startswith(api.base_url.scheme + "://") and "ChunkedUploader.ashx?uid=" in session[
-        "location"
-    ]
+    assert (
+        session["location"].startswith(api.base_url.scheme + "://")
+        and "ChunkedUploader.ashx?uid=" in session["location"]
+    )
     assert (session["bytes_uploaded"], session["bytes_total"], session["path"]) == (0, len(data), [folder])
     for index in range(3):
         answer = send_chunk(session["location"], data[index * CHUNK : (index + 1) * CHUNK])

@@ -3,8 +3,9 @@
 Options (SandboxServer keywords): `seed`; `token_ttl` (seconds a signed-in token lives);
 `max_upload_size` (the single-request limit, 100 MiB as shipped); `chunk_size` (a chunked
 upload's chunk, 10 MiB as shipped; a multiple of 512); `max_chunked_size`; `session_ttl`
-(seconds a chunked session lives after its last chunk). `server.tokens.expire_all()` ends every
-signed-in session at once, `server.expire_upload_sessions()` every chunked one; `server.owner_id`, `server.demo_login`, `server.tfa_login` name the demo users.
+(seconds a chunked session lives after its last chunk). Test hooks: `server.tokens.expire_all()`
+ends every signed-in session at once, `server.expire_upload_sessions()` every chunked one.
+`server.owner_id`, `server.demo_login`, `server.tfa_login` and `server.password` name the demo users.
 """
 
 from __future__ import annotations
