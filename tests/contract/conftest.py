@@ -98,3 +98,49 @@ def awork_spec() -> AworkSpec:
     openapi = OpenAPI.from_file_path(str(SPEC_PATH), config=Config(spec_validator_cls=None))
     document = json.loads(SPEC_PATH.read_text())
     return AworkSpec(openapi, document, time.perf_counter() - began)
+
+
+# ---------------------------------------------------------------------------- ONLYOFFICE
+
+ONLYOFFICE_SPEC_PATH = REPO_ROOT.parent / "shared" / "contracts" / "onlyoffice-openapi.json"
+ONLYOFFICE_SPEC_SERVER = "https://localhost:8092"  # the spec's server, with its defaults
+
+
+@dataclass
+class OnlyofficeSpec:
+    """The spec with `onlyoffice_corrections` applied: the server's answers as it really sends them."""
+
+    openapi: Any
+    document: dict
+
+    def check(self, response: httpx.Response) -> Any:
+        """Validate a JSON answer against its operation and status; returns the envelope."""
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+        assert response.headers.get("content-type", "").startswith("application/json"), response.headers
+        request = response.request
+        path = request.url.path.removesuffix(".json").rstrip("/")
+        parameters = RequestParameters(
+            query=ImmutableMultiDict(list(request.url.params.multi_items())), header=Headers(dict(request.headers))
+        )
+        spec_request = SpecRequest(ONLYOFFICE_SPEC_SERVER, path, request.method.lower(), parameters, body=None)
+        spec_response = SpecResponse(
+            response.status_code, response.content, response.headers["content-type"].lower(), dict(response.headers)
+        )
+        self.openapi.validate_response(spec_request, spec_response)
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def onlyoffice_spec() -> OnlyofficeSpec:
+    if not ONLYOFFICE_SPEC_PATH.is_file():
+        tool_missing(
+            f"ONLYOFFICE's OpenAPI document is not at {ONLYOFFICE_SPEC_PATH} (clone shared/ beside the repository)"
+        )
+    from onlyoffice_corrections import corrected
+    from openapi_core import OpenAPI
+    from openapi_core.configurations import Config
+
+    document = corrected(json.loads(ONLYOFFICE_SPEC_PATH.read_text()))
+    return OnlyofficeSpec(OpenAPI.from_dict(document, config=Config(spec_validator_cls=None)), document)

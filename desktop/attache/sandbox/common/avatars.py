@@ -91,3 +91,15 @@ def render(
         image.save(out, "PNG", compress_level=3)
         mime = "image/png"
     return out.getvalue(), mime, size, size
+
+
+def placeholder(width: int, height: int) -> bytes:
+    """A neutral "no picture" image (a grey head-and-shoulders) for services that serve one."""
+    image = Image.new("RGB", (width, height), "#dfe3e8")
+    draw = ImageDraw.Draw(image)
+    w, h = width, height
+    draw.ellipse((w * 0.32, h * 0.18, w * 0.68, h * 0.54), fill="#aab2bd")
+    draw.ellipse((w * 0.14, h * 0.6, w * 0.86, h * 1.3), fill="#aab2bd")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

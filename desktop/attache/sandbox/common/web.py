@@ -1,16 +1,18 @@
-"""HTTP helpers any sandbox's routes share: JSON answers, the request's store, a file part
-copied to disk, MIME guesses and Content-Disposition."""
+"""HTTP helpers any sandbox's routes share: JSON answers, the request's store, request bodies
+and file parts copied to disk (never held whole in memory), MIME guesses and Content-Disposition."""
 
 from __future__ import annotations
 
 import json
 import mimetypes
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response
@@ -37,6 +39,62 @@ def copy_upload(upload: UploadFile, target: Path) -> int:
     with target.open("wb") as out:
         shutil.copyfileobj(upload.file, out, 1 << 20)
         return out.tell()
+
+
+def root_url(request: Request) -> str:
+    """The server's own address as the client reached it, for absolute links in answers."""
+    return str(request.base_url).rstrip("/")
+
+
+@dataclass(slots=True)
+class ReceivedPart:
+    path: Path  # on disk; the caller adopts or removes it
+    filename: str
+    content_type: str | None
+    size: int
+
+
+async def receive_parts(
+    request: Request, new_path: Callable[[], Path], *, max_files: int = 20
+) -> tuple[list[ReceivedPart], dict[str, str]]:
+    """Every file part of a multipart body, whatever its field name, copied to its own file
+    (`new_path()`), and the text fields by lower-case name. Starlette's multipart errors
+    (HTTPException) and ClientDisconnect pass to the caller, which answers as its service does."""
+    parts: list[ReceivedPart] = []
+    try:
+        async with request.form(max_files=max_files, max_fields=100) as form:
+            fields = {k.lower(): v for k, v in form.multi_items() if isinstance(v, str)}
+            for _name, value in form.multi_items():
+                if isinstance(value, UploadFile):
+                    target = new_path()
+                    size = await run_in_threadpool(copy_upload, value, target)
+                    name = Path(value.filename or "").name
+                    parts.append(ReceivedPart(target, name, value.content_type, size))
+    except BaseException:
+        for part in parts:
+            part.path.unlink(missing_ok=True)
+        raise
+    return parts, fields
+
+
+async def receive_raw(request: Request, target: Path) -> int:
+    """Stream the request body to `target`; returns its size (the file is removed on failure)."""
+    size = 0
+    try:
+        with target.open("wb") as out:
+            async for chunk in request.stream():
+                out.write(chunk)
+                size += len(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return size
+
+
+async def drain(request: Request) -> None:
+    """Read and forget the rest of a body, so a refusal reaches a client still sending."""
+    async for _chunk in request.stream():
+        pass
 
 
 def guess_mime(file_name: str, sent: str | None = None) -> str:
