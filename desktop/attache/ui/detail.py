@@ -505,7 +505,9 @@ class DetailPane(QWidget):
                 hint = f"{describe_types(rules.mime_types)} images, up to {limit_text(rules.max_bytes)}."
         else:
             tooltip = self._why_not(entity.kind, Capability.SET_IMAGE)
-            hint = ""
+            # a reason of the service's own (a user's photo only from a web address, projects
+            # without pictures) is worth a line in sight, not only a tooltip
+            hint = tooltip if self._has_own_reason(entity.kind, Capability.SET_IMAGE) else ""
         self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
         self.choose_button.setEnabled(can_set)
         self.choose_button.setToolTip(tooltip if not can_set else "Choose an image file for the picture")
@@ -527,7 +529,7 @@ class DetailPane(QWidget):
         self.picture_zone.setVisible(show_zone)
         self.picture_zone.set_entity(entity, f"Drop an image here to make it the picture of {entity.name}")
         self.facts.setVisible(not has_files)
-        self.facts.setText(self._facts_html(entity, service))
+        self.facts.setText(self._facts_html(entity, service, pictures=bool(caps & Capability.IMAGES)))
         self.spacer.setVisible(not has_files)
         self.files_view.entity = entity if caps & Capability.ATTACH_FILE else None
         self.add_button.setEnabled(bool(caps & Capability.ATTACH_FILE))
@@ -538,16 +540,20 @@ class DetailPane(QWidget):
         self._update_file_buttons()
 
     @staticmethod
-    def _facts_html(entity: Entity, service: str) -> str:
+    def _facts_html(entity: Entity, service: str, *, pictures: bool = True) -> str:
         from html import escape
 
-        picture = "set" if entity.has_image else "none yet"
+        picture = "set" if entity.has_image else "none yet" if pictures else "none on this service"
         rows = [("Picture", picture), ("Service", display_name(service)), ("ID", entity.id)]
         cells = "".join(
             f"<tr><td style='color:#6b7280;padding-right:14px'>{escape(k)}</td><td>{escape(v)}</td></tr>"
             for k, v in rows
         )
         return f"<table cellspacing='0' cellpadding='2'>{cells}</table>"
+
+    def _has_own_reason(self, kind: EntityKind, capability: Capability) -> bool:
+        entry = self.session.service if self.session is not None else None
+        return entry is not None and (kind, capability) in entry.capabilities.reasons
 
     def _why_not(self, kind: EntityKind, capability: Capability) -> str:
         """A greyed control's tooltip: the service's own reason, from its capability table."""

@@ -106,7 +106,7 @@ def test_an_entity_fetched_by_id_is_the_one_listed(entry: Service, backend: Back
 def test_an_unknown_id_is_not_found(entry: Service, backend: Backend) -> None:
     kind = next(k for k in entry.kinds() if k is not EntityKind.WORKSPACE)
     with pytest.raises(NotFoundError):
-        backend.get_entity(EntityRef(kind, "0"))
+        backend.get_entity(EntityRef(kind, "987654321"))  # well-formed for every service, and unknown
 
 
 def _offering(capability: Capability, *also: Capability) -> pytest.MarkDecorator:
