@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from transfers_support import account_of, assert_each_uploaded_exactly_once, is_link_request, task_refs, write_files
+from transfers_support import (
+    account_of,
+    assert_each_uploaded_exactly_once,
+    assert_nothing_uploaded_twice,
+    is_link_request,
+    task_refs,
+    write_files,
+)
 
 from attache.core.services import SERVICES
 from attache.transfers import JobState, Journal, Step, TransferEngine
@@ -72,6 +79,7 @@ def test_sigkill_at_every_step_then_a_fresh_process_finishes_exactly_once(make_a
     with Journal(journal_path) as journal:
         jobs = journal.jobs(ids=ids)
     assert_each_uploaded_exactly_once(server, jobs, tasks)
+    assert_nothing_uploaded_twice(server, jobs)
     # The crash after linking was reconciled by listing the task's files, not by linking again:
     # exactly one link request succeeded per job.
     links = [

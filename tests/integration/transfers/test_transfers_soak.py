@@ -9,6 +9,7 @@ import pytest
 from transfers_support import (
     account_of,
     assert_each_uploaded_exactly_once,
+    assert_nothing_uploaded_twice,
     is_link_request,
     make_engine,
     task_refs,
@@ -59,5 +60,6 @@ def test_300_uploads_under_20_percent_faults_all_arrive_exactly_once(make_awork_
     # The worst case for exactly-once really happened: links committed, answers lost.
     assert any(r.fault == "drop_after" and is_link_request(server, r.path) for r in faults)
     assert_each_uploaded_exactly_once(server, jobs, tasks)
+    assert_nothing_uploaded_twice(server, jobs)
     assert sum(job.attempts for job in jobs) > UPLOADS  # faults did make jobs try again
     assert elapsed < TIME_LIMIT

@@ -117,3 +117,17 @@ def assert_each_uploaded_exactly_once(server: SandboxServer, jobs: list[Job], ta
         stored = by_id[job.file_id]
         assert (stored.task_id, stored.name) == (job.target.id, job.name)
         assert stored.sha256 == sha256_of(job.source) == job.sha256
+
+
+def assert_nothing_uploaded_twice(server: SandboxServer, jobs: list[Job]) -> None:
+    """Where content is stored before it is linked (ONLYOFFICE's Documents folder), each job's
+    file is stored once: no second copy ("name (1).ext"), no second version, nothing left over."""
+    if server.service_id != "onlyoffice":
+        return  # awork stores content only when it is linked: the task's files say it all
+    names = {job.name for job in jobs}
+    rows = server.store.read("SELECT title, version FROM files")
+    stored = Counter(row["title"] for row in rows if row["title"] in names)
+    copies = [row["title"] for row in rows if any(row["title"].startswith(f"{Path(n).stem} (") for n in names)]
+    assert stored == Counter(names), "some files were stored more than once, or not at all"
+    assert not copies, f"second copies in the folder: {copies[:5]}"
+    assert all(row["version"] == 1 for row in rows if row["title"] in names), "a file got a second version"
