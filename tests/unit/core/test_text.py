@@ -15,13 +15,14 @@ HOSTILE = [
     "csi\x9b31mred",  # C1 CSI
     "del\x7fnel\x85",
     "txt\u202eexe.bat",  # right-to-left override
+    "line\u2028separator",
 ]
 
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_printable_leaves_no_control_character(name: str) -> None:
     shown = printable(name)
-    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in shown)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028" for c in shown)
 
 
 def test_printable_shows_what_was_there_and_keeps_other_text() -> None:
@@ -34,6 +35,6 @@ def test_printable_shows_what_was_there_and_keeps_other_text() -> None:
 @pytest.mark.parametrize("name", HOSTILE)
 def test_json_line_escapes_controls_and_reads_back(name: str) -> None:
     line = json_line({"name": name, "other": "Café 東京"})
-    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in line)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F or c in "\u202e\u2028" for c in line)
     assert "Café 東京" in line
     assert json.loads(line) == {"name": name, "other": "Café 東京"}
