@@ -1,6 +1,8 @@
 """`attache`: the GUI, the sandbox server, and headless commands on the same core.
 
 Exit codes: 0 success, 1 a failure (one line on stderr), 2 a usage error.
+Everything printed that may hold server text (names, paths, error messages) goes through
+`printable`, JSON lines through `json_line`: a server's control characters are shown, never obeyed.
 Heavy modules (Qt, the sandbox, the backends) are imported only by the command that needs them,
 so `attache --help` and headless commands start fast.
 """
@@ -8,7 +10,6 @@ so `attache --help` and headless commands start fast.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -21,6 +22,7 @@ from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError, InvalidInputError
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
 from attache.core.services import DEFAULT_SERVICE, SERVICES, SignIn, service
+from attache.core.text import json_line, printable
 
 TOKEN_ENV = "ATTACHE_TOKEN"
 SERVICE_CHOICES = tuple(SERVICES)
@@ -248,7 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))  # exits 2
     except AttacheError as error:
-        print(f"attache: {error}", file=sys.stderr)
+        print(f"attache: {printable(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("attache: interrupted", file=sys.stderr)
@@ -317,17 +319,18 @@ def _account(args: argparse.Namespace) -> int:
                 user=(args.user or "").strip(),
             )
         )
-        print(f"Added {args.name}. Sign in with: attache login {args.name}")
+        print(printable(f"Added {args.name}. Sign in with: attache login {args.name}"))
     elif args.account_action == "list":
         for account in store.list():
-            print(f"{account.name}\t{account.service}\t{account.base_url}\t{account.workspace}")
+            fields = (account.name, account.service, account.base_url, account.workspace)
+            print("\t".join(map(printable, fields)))
     else:
         store.get(args.name)  # a clear message for an unknown name, before touching the keyring
         from attache.credentials import open_secret_store
 
         open_secret_store().delete(args.name)
         store.remove(args.name)
-        print(f"Removed {args.name} and its stored sign-in")
+        print(printable(f"Removed {args.name} and its stored sign-in"))
     return 0
 
 
@@ -375,7 +378,7 @@ def _login(args: argparse.Namespace) -> int:
             api_key=key,
             existing=account,
         )
-    print(f"Signed in to {result.workspace} as {account.name}; the key is kept in {result.where}")
+    print(printable(f"Signed in to {result.workspace} as {account.name}; the key is kept in {result.where}"))
     return 0
 
 
@@ -478,9 +481,9 @@ def _upload(args: argparse.Namespace) -> int:
         )
     for job in jobs:
         if job.state is JobState.DONE:
-            print(f"{job.file_id}\t{job.name}")
+            print(f"{printable(job.file_id)}\t{printable(job.name)}")
         else:
-            print(f"attache: {job.name}: {job.last_error or job.state.value}", file=sys.stderr)
+            print(printable(f"attache: {job.name}: {job.last_error or job.state.value}"), file=sys.stderr)
     return 1 if any(job.state is not JobState.DONE for job in jobs) else 0
 
 
@@ -497,10 +500,10 @@ def _queue(args: argparse.Namespace) -> int:
             print(f"Queued {len(cli_support.retry_failed(journal))} failed job(s) again; run 'attache queue --run'")
         elif args.retry is not None:
             job = cli_support.retry(journal, args.retry)
-            print(f"Queued job {job.id} ({job.name}) again; run 'attache queue --run'")
+            print(printable(f"Queued job {job.id} ({job.name}) again; run 'attache queue --run'"))
         elif args.cancel is not None:
             job = cli_support.cancel(journal, args.cancel)
-            print(f"Cancelled job {job.id} ({job.name})")
+            print(printable(f"Cancelled job {job.id} ({job.name})"))
         elif args.clear_finished:
             print(f"Cleared {cli_support.clear_finished(journal)} finished job(s)")
         else:
@@ -520,7 +523,7 @@ def _download(args: argparse.Namespace) -> int:
     _require(connection.service, EntityKind.TASK, Capability.DOWNLOAD_FILE)
     with _closing(connection.make_backend()) as backend:
         path = backend.download_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id, args.output)
-    print(path)
+    print(printable(path))
     return 0
 
 
@@ -559,7 +562,7 @@ def _image(args: argparse.Namespace) -> int:
             from attache.backends.streams import write_atomically
 
             write_atomically(target, [data])
-            print(target)
+            print(printable(target))
     return 0
 
 
@@ -582,11 +585,11 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def _entity_line(entity: Entity) -> str:
     marker = "◉" if entity.has_image else " "
-    return f"{entity.id}\t{marker} {entity.name}\t{entity.subtitle}"
+    return f"{printable(entity.id)}\t{marker} {printable(entity.name)}\t{printable(entity.subtitle)}"
 
 
 def _entity_json(entity: Entity) -> str:
-    return json.dumps(
+    return json_line(
         {
             "kind": entity.kind.value,
             "id": entity.id,
@@ -595,8 +598,7 @@ def _entity_json(entity: Entity) -> str:
             "has_image": entity.has_image,
             "parents": {k.value: v for k, v in entity.parents},
             "version": entity.version,
-        },
-        ensure_ascii=False,
+        }
     )
 
 
@@ -605,12 +607,12 @@ def _file_line(record: FileRecord) -> str:
 
     size = human_size(record.size) if record.size is not None else "?"
     when = record.created_on.strftime("%Y-%m-%d %H:%M") if record.created_on else ""
-    return f"{record.id}\t{record.name}\t{size}\t{when}"
+    return f"{printable(record.id)}\t{printable(record.name)}\t{size}\t{when}"
 
 
 def _file_json(record: FileRecord) -> str:
     data: dict[str, Any] = asdict(record)
-    return json.dumps(data, default=str, ensure_ascii=False)
+    return json_line(data, default=str)
 
 
 def _image_suffix(data: bytes) -> str:
@@ -683,7 +685,7 @@ class _progress_line:
     def _on_chunk(self, chunk: bytes) -> None:
         self.sent += len(chunk)
         percent = min(100, self.sent * 100 // self.total)
-        sys.stderr.write(f"\r{self.name}: {percent:3d}%")
+        sys.stderr.write(f"\r{printable(self.name)}: {percent:3d}%")
         sys.stderr.flush()
 
     def __exit__(self, *exc) -> None:

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog
 from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.app.connections import token_connection
 from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui import plain
 from attache.ui.messagebar import ERROR
 
 
@@ -96,9 +97,7 @@ def test_removing_a_picture_asks_first(window, qtbot, monkeypatch):
     _select_row(window, qtbot, row)
     assert window.detail.remove_button.isEnabled()
     asked = []
-    monkeypatch.setattr(
-        QMessageBox, "question", lambda *args, **kwargs: asked.append(args[2]) or QMessageBox.StandardButton.Yes
-    )
+    monkeypatch.setattr(plain, "question", lambda *args, **kwargs: asked.append(args[2]) or True)
     window.detail.remove_button.click()
     assert asked and "Remove the picture" in asked[0]
     qtbot.waitUntil(lambda: not window.detail.entity.has_image, timeout=10_000)
@@ -120,7 +119,7 @@ def test_download_and_delete_a_file(window, qtbot, tmp_path: Path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
     window.detail.download_button.click()
     qtbot.waitUntil(lambda: target.exists() and target.stat().st_size == (record.size or 0), timeout=10_000)
-    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(plain, "question", lambda *args, **kwargs: True)
     count = files.rowCount()
     window.detail.delete_button.click()
     qtbot.waitUntil(lambda: files.rowCount() == count - 1, timeout=10_000)

@@ -73,7 +73,7 @@ def sign_in_with_browser(
 ) -> dict[str, Any]:
     """Run the whole browser sign-in; returns the secret to store (tokens and client id)."""
     preferred = urlsplit(redirect_uri).port if redirect_uri else PREFERRED_PORT
-    with oauth.LoopbackReceiver(preferred or PREFERRED_PORT) as receiver:
+    with oauth.LoopbackReceiver(preferred or PREFERRED_PORT, state=oauth.make_state()) as receiver:
         if client_id is None or receiver.redirect_uri != redirect_uri:
             client_id = register_client(base_url, receiver.redirect_uri)
         with _oauth_client(client_id, receiver.redirect_uri) as client:

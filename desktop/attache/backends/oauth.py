@@ -2,7 +2,8 @@
 
 - `make_pkce` makes a code verifier and its S256 challenge (RFC 7636).
 - `LoopbackReceiver` listens once on 127.0.0.1 for the browser's redirect and takes the answer
-  from the query of a GET or from the form body of a POST (`response_mode=form_post`).
+  whose `state` is this sign-in's, from the query of a GET or from the form body of a POST
+  (`response_mode=form_post`); a thread and a short timeout per connection.
 - `authorize_in_browser` runs authorization code + PKCE in the system browser with Authlib and
   returns the token response; a service module adds its own endpoints, client and extra parameters.
 - `TokenManager` hands out an access token, refreshing it ahead of expiry or after a rejection,
@@ -70,6 +71,13 @@ def make_pkce() -> Pkce:
 
 _SIGNED_IN = "<h1>Signed in</h1><p>You can close this tab and return to Attaché.</p>"
 _NOT_SIGNED_IN = "<h1>Sign-in was not completed</h1><p>Return to Attaché to try again.</p>"
+_NOT_THIS = "<h1>Not this sign-in</h1><p>This answer does not belong to the sign-in Attaché is waiting for.</p>"
+CONNECTION_TIMEOUT = 5.0  # seconds a local connection may stay silent before it is dropped
+
+
+def make_state() -> str:
+    """A fresh, unguessable `state` for one authorization request."""
+    return secrets.token_urlsafe(32)
 
 
 class LoopbackReceiver:
@@ -77,16 +85,23 @@ class LoopbackReceiver:
 
     The answer (`code`, `state`, or `error`) arrives in the query of a GET, or in the
     `application/x-www-form-urlencoded` body of a POST when the service uses form_post.
-    Only the first answer on `path` counts; other paths get 404.
+    Only the first answer whose `state` is this sign-in's counts; answers with another state
+    get 400 and the receiver keeps waiting; other paths get 404. Each connection has its own
+    thread and a short timeout, so a local client that connects and sends nothing holds neither
+    the real callback nor `close()`.
     """
 
-    def __init__(self, port: int = 0, *, path: str = CALLBACK_PATH) -> None:
+    def __init__(self, port: int = 0, *, state: str | None = None, path: str = CALLBACK_PATH) -> None:
+        self.state = state or make_state()
         self.params: dict[str, str] | None = None
         self._path = path
+        self._lock = threading.Lock()
         self._arrived = threading.Event()
         receiver = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = CONNECTION_TIMEOUT  # StreamRequestHandler applies it to the socket
+
             def do_GET(self) -> None:  # http.server's naming
                 url = urlsplit(self.path)
                 if url.path != receiver._path:
@@ -110,24 +125,30 @@ class LoopbackReceiver:
 
             def _answer(self, query: str) -> None:
                 params = {k: v[0] for k, v in parse_qs(query).items()}
-                if receiver.params is None:
-                    receiver.params = params
-                page = _SIGNED_IN if "code" in params else _NOT_SIGNED_IN
+                if not secrets.compare_digest(params.get("state", "").encode(), receiver.state.encode()):
+                    self._page(400, _NOT_THIS)
+                    return
+                with receiver._lock:
+                    if receiver.params is None:
+                        receiver.params = params
+                self._page(200, _SIGNED_IN if "code" in params else _NOT_SIGNED_IN)
+                receiver._arrived.set()
+
+            def _page(self, status: int, page: str) -> None:
                 body = f"<!doctype html><meta charset='utf-8'><title>Attaché</title>{page}".encode()
-                self.send_response(200)
+                self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                receiver._arrived.set()
 
             def log_message(self, format: str, *args: Any) -> None:  # the query holds the code: never log it
                 pass
 
         try:
-            self._server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+            self._server = _Server(("127.0.0.1", port), Handler)
         except OSError:  # the preferred port is taken: any free one works on loopback
-            self._server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+            self._server = _Server(("127.0.0.1", 0), Handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="oauth-loopback", daemon=True)
         self._thread.start()
 
@@ -145,6 +166,7 @@ class LoopbackReceiver:
         return self.params or {}
 
     def close(self) -> None:
+        # Connection threads are daemons and not joined: a stalled one ends at its own timeout.
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -154,6 +176,11 @@ class LoopbackReceiver:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+class _Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
 
 
 # ---------------------------------------------------------------------------- the browser flow
@@ -206,7 +233,11 @@ def authorize_in_browser(
     """
     pkce = make_pkce()
     url, state = oauth.create_authorization_url(
-        authorize_url, code_verifier=pkce.verifier, grant_type="authorization_code", **dict(extra or {})
+        authorize_url,
+        state=receiver.state,
+        code_verifier=pkce.verifier,
+        grant_type="authorization_code",
+        **dict(extra or {}),
     )
     open_url(url)
     params = receiver.wait(timeout, cancelled)

@@ -16,6 +16,7 @@ from attache.core.accounts import AccountRef
 from attache.core.errors import InvalidInputError
 from attache.core.models import EntityRef
 from attache.core.sources import human_size
+from attache.core.text import printable
 from attache.transfers import runners
 from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
@@ -129,7 +130,7 @@ def format_queue(jobs: Sequence[Job]) -> str:
         if job.state is JobState.QUEUED and (wait := wait_seconds(job)):
             lines.append(f"{'':>7}waiting {wait:.0f} s before trying again")
         if job.last_error and job.state is not JobState.DONE:
-            lines.append(f"{'':>7}{job.last_error}")
+            lines.append(f"{'':>7}{printable(job.last_error)}")  # it may quote the server
     return "\n".join(lines)
 
 
@@ -139,7 +140,7 @@ def format_job(job: Job) -> str:
         target += " (image)"
     return (
         f"{job.id:>5}  {job.state.value:<11}  {job.step.value:<7}  {human_size(job.size):>9}  {job.attempts:>5}  "
-        f"{target:<24}  {job.source}"
+        f"{printable(target):<24}  {printable(job.source)}"
     )
 
 

@@ -23,6 +23,7 @@ from attache.ui import settings, tasks
 from attache.ui.accounts_dialog import AccountDialog
 from attache.ui.accounts_switcher import AccountSwitcher
 from attache.ui.messagebar import INFO, SUCCESS, WARNING
+from attache.ui.plain import message_box
 from attache.ui.transfer_rows import ACTIVE_STATES
 
 log = logging.getLogger(__name__)
@@ -388,8 +389,7 @@ class AccountsController(QObject):
 
     def confirm(self, title: str, text: str, detail: str, verb: str) -> bool:
         """Ask before something that cannot be undone; tests replace this."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, self.window)
-        box.setInformativeText(detail)
+        box = message_box(QMessageBox.Icon.Question, title, text, self.window, detail=detail)
         accept = box.addButton(verb, QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

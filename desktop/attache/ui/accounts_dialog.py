@@ -39,6 +39,7 @@ from attache.core.services import DEFAULT_SERVICE, SERVICES, Service, SignIn, se
 from attache.credentials import KeyringUnavailableError
 from attache.ui import tasks
 from attache.ui.password_sign_in import PasswordFields
+from attache.ui.plain import plain_label
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ class AccountDialog(QDialog):
 
     def _build(self, url: str, reason: str) -> None:
         account = self.account
-        title = QLabel(f"Sign in to “{account.name}” again" if account else "Add an account", self)
+        title = plain_label(f"Sign in to “{account.name}” again" if account else "Add an account", self)
         title.setObjectName("DialogTitle")
         if account:
             where = " · ".join(x for x in (self.entry.name, account.workspace) if x)
@@ -128,7 +129,7 @@ class AccountDialog(QDialog):
             )
         else:
             subtitle_text = "Attaché keeps the sign-in in your password manager, never in a file."
-        subtitle = self.subtitle = QLabel(subtitle_text, self)
+        subtitle = self.subtitle = plain_label(subtitle_text, self)  # may name the workspace
         subtitle.setObjectName("DialogSubtitle")
         subtitle.setWordWrap(True)
 
@@ -167,7 +168,7 @@ class AccountDialog(QDialog):
         notice_icon.setPixmap(self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning).pixmap(size, size))
         notice_icon.setFixedWidth(size + 2)
         self._notice_icon = notice_icon
-        self.keyring_text = QLabel(self.keyring_notice)
+        self.keyring_text = plain_label("", self.keyring_notice)
         self.keyring_text.setObjectName("KeyringText")
         self.keyring_text.setWordWrap(True)
         self.keyring_text.setAccessibleName("Password manager")
@@ -197,7 +198,7 @@ class AccountDialog(QDialog):
         self.browser_button.setProperty("primary", True)
         self.browser_button.setAutoDefault(False)
         self.browser_button.clicked.connect(self.start_browser_sign_in)
-        browser_hint = self.browser_hint = QLabel(self)
+        browser_hint = self.browser_hint = plain_label("", self)
         browser_hint.setObjectName("Hint")
         browser_hint.setWordWrap(True)
 
@@ -211,7 +212,7 @@ class AccountDialog(QDialog):
         self.api_key.setAccessibleName("API key")
         self.api_key.textChanged.connect(self._update_buttons)
         self.url.textChanged.connect(self._url_changed)
-        key_hint = self.key_hint = QLabel(self)
+        key_hint = self.key_hint = plain_label("", self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
         or_row = QHBoxLayout()
@@ -221,7 +222,7 @@ class AccountDialog(QDialog):
             or_row.addWidget(part, 0 if isinstance(part, QLabel) else 1)
 
         # ---- what is happening
-        self.status = QLabel(self)
+        self.status = plain_label("", self)  # errors quote the server
         self.status.setObjectName("SignInStatus")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -7,6 +7,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, Q
 from PySide6.QtWidgets import QSizePolicy, QStyle, QStyleOptionToolButton, QToolButton
 
 from attache.ui import theme
+from attache.ui.plain import literal_tip
 
 # Tiles in the switcher: one colour per workspace, picked from its name.
 _TILE_COLOURS = ("#2f6fed", "#0f9d8a", "#8e44ad", "#d35400", "#c2185b", "#2e7d32", "#5d4037", "#00838f")
@@ -43,7 +44,7 @@ class AccountSwitcher(QToolButton):
             "A sign-in is needed: open this menu to sign in again" if attention else "",
             "Click to switch, add or sign out of accounts",
         ]
-        self.setToolTip("\n".join(line for line in lines if line))
+        self.setToolTip(literal_tip("\n".join(line for line in lines if line)))
         self.update()
 
     def sizeHint(self) -> QSize:

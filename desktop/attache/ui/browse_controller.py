@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
@@ -17,6 +17,7 @@ from attache.ui import tasks, theme
 from attache.ui.avatars import AvatarLoader
 from attache.ui.browse import EntityListView, KindsView
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
+from attache.ui.plain import plain_label
 from attache.ui.session import Session
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,9 @@ class BrowseController(QObject):
         self.sidebar_layout = side = QVBoxLayout(sidebar)
         side.setContentsMargins(0, 0, 0, 8)
         side.setSpacing(0)
-        self.workspace_label = QLabel("Attaché", sidebar)
+        self.workspace_label = plain_label("Attaché", sidebar)
         self.workspace_label.setObjectName("SidebarHeader")
-        self.account_label = QLabel("", sidebar)
+        self.account_label = plain_label("", sidebar)
         self.account_label.setObjectName("SidebarAccount")
         self.kinds_view = KindsView(sidebar)
         self.kinds_view.setModel(self.kinds_model)
@@ -74,9 +75,9 @@ class BrowseController(QObject):
         lay.setSpacing(8)
         head = QHBoxLayout()
         head.setContentsMargins(16, 0, 16, 0)
-        self.list_title = QLabel("", pane)
+        self.list_title = plain_label("", pane)
         self.list_title.setObjectName("ListHeader")
-        self.list_count = QLabel("", pane)
+        self.list_count = plain_label("", pane)
         self.list_count.setObjectName("ListSubheader")
         head.addWidget(self.list_title)
         head.addStretch(1)
@@ -84,7 +85,7 @@ class BrowseController(QObject):
         lay.addLayout(head)
         scope = QHBoxLayout()
         scope.setContentsMargins(16, 0, 16, 0)
-        self.scope_chip = QLabel(pane)
+        self.scope_chip = plain_label("", pane)
         self.scope_chip.setObjectName("ScopeChip")
         self.scope_clear = QToolButton(pane)
         self.scope_clear.setText("Show all tasks")

@@ -53,6 +53,7 @@ from attache.images.crop import (
     rotated_size,
 )
 from attache.ui import tasks, theme
+from attache.ui.plain import plain_label
 from attache.ui.settings import crop_skipped, set_crop_skipped
 
 ZOOM_STEP = 1.25  # one + or − key press
@@ -316,7 +317,7 @@ class CropDialog(QDialog):
         self.choice = "crop"
         self.preview = None  # attache.images Preview, once decoded
 
-        self.title = QLabel(f"Picture of {name}", self)
+        self.title = plain_label(f"Picture of {name}", self)
         self.title.setObjectName("CropTitle")
         self.title.setWordWrap(True)
         self.hint = QLabel(
@@ -354,7 +355,7 @@ class CropDialog(QDialog):
         controls.addWidget(self.slider, 1)
         controls.addWidget(self.zoom_in)
 
-        self.note = QLabel(path.name, self)  # the size joins it once decoded (no jump in the layout)
+        self.note = plain_label(path.name, self)  # the size joins it once decoded (no jump in the layout)
         self.note.setObjectName("Hint")
         self.note.setWordWrap(True)
         self.skip_box = QCheckBox("Always upload without cropping", self)

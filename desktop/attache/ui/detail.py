@@ -26,6 +26,7 @@ from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarLoader, device_px, paint_initials
 from attache.ui.drops import DropPlan, DropTarget
 from attache.ui.models import FileRole, FilesModel
+from attache.ui.plain import escape, literal_tip, plain_label
 from attache.ui.thumbnails import FileThumbnails
 
 
@@ -47,6 +48,7 @@ class ImageSlot(DropTarget, QWidget):
         self.planner = None  # (entity, mime) -> DropPlan
         self._hover: DropPlan | None = None
         self.busy = False
+        self.tip = ""
         self.pictures = True
         self.setFixedSize(self.SIZE, self.SIZE)
         self.setAcceptDrops(True)
@@ -58,7 +60,8 @@ class ImageSlot(DropTarget, QWidget):
         self.entity = entity
         self.editable = editable
         self.pictures = pictures  # False: the service has no pictures for this kind at all
-        self.setToolTip(tooltip)
+        self.tip = tooltip
+        self.setToolTip(literal_tip(tooltip))
         self.setCursor(Qt.CursorShape.PointingHandCursor if editable else Qt.CursorShape.ArrowCursor)
         self.setAccessibleDescription(tooltip)
         self.update()
@@ -171,14 +174,14 @@ class ImageSlot(DropTarget, QWidget):
         if self.entity is None:
             return None
         if not self.editable:
-            return DropPlan(False, self.toolTip() or "This item cannot have a picture")
+            return DropPlan(False, self.tip or "This item cannot have a picture")
         if self.planner is None:
             return DropPlan(False, "Not connected")
         return self.planner(self.entity, mime)
 
     def refresh_highlight(self) -> None:
         if self._hover is not None:
-            self.setToolTip(self._hover.message)
+            self.setToolTip(literal_tip(self._hover.message))
         self.update()
 
 
@@ -329,7 +332,7 @@ class DetailPane(QWidget):
         layout.addWidget(self.stack)
 
         # ---- placeholder
-        self.placeholder = QLabel("Select an item to see its picture and files.", self)
+        self.placeholder = plain_label("Select an item to see its picture and files.", self)
         self.placeholder.setObjectName("Hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -348,13 +351,13 @@ class DetailPane(QWidget):
         header.addWidget(self.slot, 0, Qt.AlignmentFlag.AlignTop)
         info = QVBoxLayout()
         info.setSpacing(4)
-        self.kind_label = QLabel(page)
+        self.kind_label = plain_label("", page)
         self.kind_label.setObjectName("DetailKind")
-        self.name_label = QLabel(page)
+        self.name_label = plain_label("", page)  # names and subtitles are the server's: never markup
         self.name_label.setObjectName("DetailName")
         self.name_label.setWordWrap(True)
         self.name_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subtitle_label = QLabel(page)
+        self.subtitle_label = plain_label("", page)
         self.subtitle_label.setObjectName("DetailSubtitle")
         self.subtitle_label.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -373,7 +376,7 @@ class DetailPane(QWidget):
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.tasks_button)
         buttons.addStretch(1)
-        self.image_hint = QLabel(page)
+        self.image_hint = plain_label("", page)
         self.image_hint.setObjectName("Hint")
         self.image_hint.setWordWrap(True)
         info.addWidget(self.kind_label)
@@ -392,7 +395,7 @@ class DetailPane(QWidget):
         files_layout.setSpacing(8)
         files_bar = QHBoxLayout()
         files_bar.setSpacing(6)
-        self.files_title = QLabel("Files", self.files_section)
+        self.files_title = plain_label("Files", self.files_section)
         self.files_title.setObjectName("SectionTitle")
         files_bar.addWidget(self.files_title)
         files_bar.addStretch(1)
@@ -510,12 +513,12 @@ class DetailPane(QWidget):
             hint = tooltip if self._has_own_reason(entity.kind, Capability.SET_IMAGE) else ""
         self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
         self.choose_button.setEnabled(can_set)
-        self.choose_button.setToolTip(tooltip if not can_set else "Choose an image file for the picture")
+        self.choose_button.setToolTip(literal_tip(tooltip) if not can_set else "Choose an image file for the picture")
         self.remove_button.setEnabled(can_delete and entity.has_image)
         if not can_delete:
-            self.remove_button.setToolTip(self._why_not(entity.kind, Capability.DELETE_IMAGE))
+            self.remove_button.setToolTip(literal_tip(self._why_not(entity.kind, Capability.DELETE_IMAGE)))
         elif not entity.has_image:
-            self.remove_button.setToolTip(f"{entity.name} has no picture to remove")
+            self.remove_button.setToolTip(literal_tip(f"{entity.name} has no picture to remove"))
         else:
             self.remove_button.setToolTip("Remove the picture (asks first)")
         self.image_hint.setText(hint)
@@ -541,8 +544,7 @@ class DetailPane(QWidget):
 
     @staticmethod
     def _facts_html(entity: Entity, service: str, *, pictures: bool = True) -> str:
-        from html import escape
-
+        # rich text of our own (a table): every value in it escaped
         picture = "set" if entity.has_image else "none yet" if pictures else "none on this service"
         rows = [("Picture", picture), ("Service", display_name(service)), ("ID", entity.id)]
         cells = "".join(

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from attache.core.services import DEFAULT_SERVICE, SERVICES, display_name
 from attache.ui import theme
+from attache.ui.plain import escape, plain_label
 
 
 class EmptyState(QWidget):
@@ -22,14 +23,14 @@ class EmptyState(QWidget):
         icon = QLabel(self)
         icon.setPixmap(theme.app_icon().pixmap(QSize(72, 72)))
         icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = QLabel(self)
+        self.title = plain_label("", self)
         self.title.setObjectName("EmptyTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text = QLabel(self)
         self.text.setObjectName("EmptyText")
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.text.setTextFormat(Qt.TextFormat.RichText)
+        self.text.setTextFormat(Qt.TextFormat.RichText)  # our own <br> and <code>: anything else goes in escaped
         self.text.setFixedWidth(540)
         self.set_idle()
         self.add_button = QPushButton("Add account…", self)
@@ -97,8 +98,9 @@ class EmptyState(QWidget):
             button.setVisible(visible and self.add_button.isVisibleTo(self))
 
     def set_busy(self, title: str, text: str = "") -> None:
+        """`text` is plain (it may name an account or a workspace)."""
         self.title.setText(title)
-        self.text.setText(text)
+        self.text.setText(escape(text))
         self.add_button.setVisible(False)
         self.sandbox_button.setVisible(False)
         for button in self._extra:

@@ -8,12 +8,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.transfers import JobState
-from attache.ui import tasks
+from attache.ui import plain, tasks
 from attache.ui.drop_actions import target_label
 from attache.ui.messagebar import ERROR, SUCCESS
 from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
@@ -21,7 +21,6 @@ from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
 log = logging.getLogger(__name__)
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.gif *.webp *.bmp);;All files (*)"
-_ASK = QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel
 
 
 def _what(records: list) -> str:
@@ -60,14 +59,9 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None:
             return
-        answer = QMessageBox.question(
-            self.window,
-            "Remove picture",
-            f"Remove the picture of “{entity.name}”?\n\nThis cannot be undone.",
-            _ASK,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if plain.question(
+            self.window, "Remove picture", f"Remove the picture of “{entity.name}”?\n\nThis cannot be undone."
+        ):
             self.do_remove_image(entity)
 
     def do_remove_image(self, entity: Entity) -> None:
@@ -159,14 +153,11 @@ class FileActions(QObject):
             return
         note = self.session.service.detach_note if self.session.service is not None else ""
         verb = "Detach" if note else "Delete"
-        answer = QMessageBox.question(
+        if plain.question(
             self.window,
             f"{verb} files",
             f"{verb} {_what(records)} from “{entity.name}”?\n\n{note or 'This cannot be undone.'}",
-            _ASK,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        ):
             self.do_delete_files(entity, records)
 
     def do_delete_files(self, entity: Entity, records: list) -> None:

@@ -13,7 +13,6 @@ from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QLabel,
     QMainWindow,
     QMessageBox,
     QSplitter,
@@ -35,6 +34,7 @@ from attache.ui.empty_state import EmptyState
 from attache.ui.file_actions import FileActions
 from attache.ui.messagebar import INFO, MessageBar
 from attache.ui.opening import Opener
+from attache.ui.plain import plain_label
 from attache.ui.session import Session
 from attache.ui.transfer_actions import TransferActions
 from attache.ui.transfers import TransferQueue
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
 
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
-        self.connection_label = QLabel("", self)
+        self.connection_label = plain_label("", self)
         self.status.addPermanentWidget(self.connection_label)
 
         # keyboard order: kinds → search → list → detail

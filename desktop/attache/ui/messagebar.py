@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton
 
 from attache.core.errors import AttacheError
+from attache.ui.plain import literal_tip, plain_label
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ class MessageBar(QFrame):
         self.level = INFO
         self._icon = QLabel(self)
         self._icon.setFixedSize(20, 20)
-        self._text = QLabel(self)
+        self._text = plain_label("", self)  # errors quote the server: never markup
         self._text.setObjectName("MessageText")
         self._text.setWordWrap(True)
         self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -86,7 +87,7 @@ class MessageBar(QFrame):
     ) -> None:
         self.level = level
         self._text.setText(text)
-        self._text.setToolTip(text)
+        self._text.setToolTip(literal_tip(text))
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
         self._icon.setPixmap(self.style().standardIcon(_ICONS[level]).pixmap(size, size))
         if action is not None:

@@ -24,6 +24,7 @@ from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
 from attache.core.sources import human_size
 from attache.ui import tasks
+from attache.ui.plain import literal_tip
 
 log = logging.getLogger(__name__)
 
@@ -310,7 +311,7 @@ class EntityListModel(QAbstractListModel):
         if role == EntityRole:
             return entity
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{entity.name}\n{entity.subtitle}" if entity.subtitle else entity.name
+            return literal_tip(f"{entity.name}\n{entity.subtitle}" if entity.subtitle else entity.name)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
         if role == DropHintRole:
@@ -653,7 +654,7 @@ class FilesModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.ToolTipRole:
             when = record.created_on.strftime("%Y-%m-%d %H:%M") if record.created_on else "unknown"
             by = self.person(record.created_by)
-            return f"{record.name}\n{record.mime_type}\nAdded {when}" + (f" by {by}" if by else "")
+            return literal_tip(f"{record.name}\n{record.mime_type}\nAdded {when}" + (f" by {by}" if by else ""))
         elif role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == FileRole:

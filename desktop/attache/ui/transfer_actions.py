@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
 
 from attache.core.sources import human_size
 from attache.ui import settings, theme
+from attache.ui.plain import message_box
 from attache.ui.speed_limit import SpeedLimitDialog
 
 
@@ -107,11 +108,10 @@ class TransferActions(QObject):
             if durable
             else "Unfinished transfers will be lost."
         )
-        box = QMessageBox(
+        box = message_box(
             QMessageBox.Icon.Warning,
             "Transfers are running",
             f"{active} transfer{'s are' if active != 1 else ' is'} still running.\n\n{later}",
-            QMessageBox.StandardButton.NoButton,
             window,
         )
         stop = box.addButton(f"{verb} anyway", QMessageBox.ButtonRole.DestructiveRole)

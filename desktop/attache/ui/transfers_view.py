@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from attache.core.sources import human_size
 from attache.transfers import JobState
+from attache.ui.plain import literal_tip, plain_label
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, TransferRow
 from attache.ui.transfers import TransferQueue
 
@@ -184,10 +184,10 @@ class TransfersModel(QAbstractTableModel):
             return job
         elif role == Qt.ItemDataRole.ToolTipRole:
             if job.state == FAILED:
-                return job.error
+                return literal_tip(job.error)
             if job.note:
-                return f"{job.name} → {job.target}\n{job.note}"
-            return f"{job.name} → {job.target}"
+                return literal_tip(f"{job.name} → {job.target}\n{job.note}")
+            return literal_tip(f"{job.name} → {job.target}")
         elif role == Qt.ItemDataRole.ForegroundRole and column == self.STATE:
             if job.state == FAILED:
                 return QColor("#c0392b")
@@ -311,7 +311,7 @@ class TransfersPanel(QWidget):
             self.queue.clear_finished,
             "Remove finished transfers from the list",
         )
-        self.summary = QLabel(self)
+        self.summary = plain_label("", self)
         self.summary.setObjectName("TransfersSummary")
 
         bar = QHBoxLayout()

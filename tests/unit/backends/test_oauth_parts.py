@@ -23,25 +23,25 @@ def test_pkce_challenge_is_rfc_7636_s256():
 
 
 def test_loopback_receives_the_code_from_a_get_query():
-    with LoopbackReceiver() as receiver:
+    with LoopbackReceiver(state="s1") as receiver:
         page = httpx.get(receiver.redirect_uri, params={"code": "c1", "state": "s1"}, timeout=10)
         assert page.status_code == 200 and "Signed in" in page.text
         assert receiver.wait(10) == {"code": "c1", "state": "s1"}
 
 
 def test_loopback_receives_the_code_from_a_form_post():
-    with LoopbackReceiver() as receiver:
+    with LoopbackReceiver(state="s2") as receiver:
         page = httpx.post(receiver.redirect_uri, data={"code": "c2", "state": "s2", "id_token": "x.y.z"}, timeout=10)
         assert page.status_code == 200 and "Signed in" in page.text
         assert receiver.wait(10) == {"code": "c2", "state": "s2", "id_token": "x.y.z"}
 
 
 def test_loopback_ignores_other_paths_and_reports_a_refusal():
-    with LoopbackReceiver() as receiver:
+    with LoopbackReceiver(state="s3") as receiver:
         base = receiver.redirect_uri.rsplit("/oauth/", 1)[0]
         assert httpx.get(f"{base}/favicon.ico", timeout=10).status_code == 404
-        page = httpx.get(receiver.redirect_uri, params={"error": "access_denied"}, timeout=10)
-        assert "not completed" in page.text and receiver.wait(10) == {"error": "access_denied"}
+        page = httpx.get(receiver.redirect_uri, params={"error": "access_denied", "state": "s3"}, timeout=10)
+        assert "not completed" in page.text and receiver.wait(10) == {"error": "access_denied", "state": "s3"}
 
 
 def test_loopback_wait_can_be_cancelled():
