@@ -16,8 +16,8 @@ from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.core.models import EntityKind
 from attache.transfers import JobState
-from attache.ui.models import EntityListModel
 from attache.ui.messagebar import ERROR
+from attache.ui.models import EntityListModel
 
 USER_PHOTO_REASON = "ONLYOFFICE sets a user's photo only from a web address"
 
