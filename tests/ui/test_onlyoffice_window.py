@@ -193,6 +193,7 @@ def test_files_dropped_on_a_task_go_into_the_projects_folder_and_are_attached(wi
 def test_detach_asks_first_and_the_file_stays_in_the_projects_folder(window, qtbot, server, monkeypatch):
     task, files = _task_with_files(window, qtbot, server)
     detail = window.detail
+    assert not detail.choose_button.isVisible() and not detail.remove_button.isVisible()  # tasks have no picture
     assert detail.delete_button.text() == "Detach"
     record = files.file(0)
     detail.files_view.setCurrentIndex(files.index(0, 0))
