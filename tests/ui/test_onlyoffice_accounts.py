@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from test_accounts import open_add_dialog, secret_service, stored_secrets  # noqa: F401 — a fixture
+from test_accounts import (  # noqa: F401 — fixtures: a new app run each test, a private Secret Service
+    _new_app_run,
+    open_add_dialog,
+    secret_service,
+    stored_secrets,
+)
 
 from attache.app.secrets import AppSecrets, reset_app_secrets
 from attache.core.accounts import Account, AccountStore
@@ -22,13 +27,6 @@ from attache.transfers import JobState
 from attache.ui.messagebar import WARNING
 
 PORTAL = "Harbourlight Architects"
-
-
-@pytest.fixture(autouse=True)
-def _new_app_run():
-    reset_app_secrets(None)
-    yield
-    reset_app_secrets(None)
 
 
 @pytest.fixture
