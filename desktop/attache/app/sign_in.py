@@ -182,9 +182,16 @@ def sign_out(secrets: AppSecrets, name: str, *, remove: bool = False, store: Acc
 
 
 def plain_error(
-    error: BaseException, *, service_id: str, with_key: bool = False, with_password: bool = False, base_url: str = ""
+    error: BaseException,
+    *,
+    service_id: str,
+    with_key: bool = False,
+    with_password: bool = False,
+    with_code: bool = False,
+    base_url: str = "",
 ) -> str:
-    """A sentence for the sign-in dialog: what went wrong and what to do; never a traceback or a secret."""
+    """A sentence for the sign-in dialog: what went wrong and what to do; never a traceback or a secret.
+    `with_code`: the password was right before and a two-factor code went with it this time."""
     entry = service(service_id)
     host = urlsplit(base_url).netloc or base_url or "the server"
     if isinstance(error, CancelledError):
@@ -201,6 +208,10 @@ def plain_error(
     if isinstance(error, AuthenticationError):
         if with_key and entry.texts.key_rejected:
             return entry.texts.key_rejected
+        if with_code:
+            return (
+                f"{entry.name} did not accept this two-factor code. Check it (a new one may be showing) and try again."
+            )
         if with_password:
             return (
                 f"{entry.name} did not accept this user name and password. Check both (the user name "

@@ -599,14 +599,17 @@ class AccountDialog(QDialog):
             self._update_buttons()
             return
         else:
-            from attache.core.errors import CancelledError
+            from attache.core.errors import AuthenticationError, CancelledError
 
+            with_code = mode == "password" and self.password_fields.asking_code
+            with_code = with_code and isinstance(error, AuthenticationError)
             self._set_status(
                 plain_error(
                     error,
                     service_id=self.entry.id,
                     with_key=mode == "key",
                     with_password=mode == "password",
+                    with_code=with_code,
                     base_url=base_url,
                 ),
                 "info" if isinstance(error, CancelledError) else "error",
@@ -615,6 +618,9 @@ class AccountDialog(QDialog):
         if mode == "key" and not isinstance(error, KeyringUnavailableError):
             self.api_key.setFocus()
             self.api_key.selectAll()
+        elif mode == "password" and self.password_fields.asking_code:
+            self.password_fields.code.setFocus()
+            self.password_fields.code.selectAll()
 
     def cancel_sign_in(self) -> None:
         """Stop the running sign-in: the browser wait ends, a key check's answer is ignored."""

@@ -564,18 +564,25 @@ def crop_before_upload(
 def write_crop(path: Path, crop: Crop, mime_types: frozenset[str] | None = None, *, folder: Path | None = None) -> Path:
     """Worker: render the crop from the full picture and write it where the upload can read it
     until it is done (a folder of its own, so the file keeps the picture's name)."""
-    from attache.core.paths import app_dirs
     from attache.images.crop import crop_for_upload
 
     encoded = crop_for_upload(path, crop, name=path.name, mime_types=mime_types)
+    return keep_for_upload(path, encoded.data, encoded.extension, folder=folder)
+
+
+def keep_for_upload(path: Path, data: bytes, extension: str, *, folder: Path | None = None) -> Path:
+    """Worker: write a picture made from `path` (a crop, a conversion) where its upload can read it
+    until it is done (a folder of its own, so the file keeps the picture's name)."""
+    from attache.core.paths import app_dirs
+
     folder = folder if folder is not None else app_dirs().cache / CROP_FOLDER
     _sweep(folder)
     target_dir = folder / uuid.uuid4().hex[:16]
     target_dir.mkdir(parents=True, exist_ok=True)
     stem = path.stem.strip() or "picture"
-    target = target_dir / f"{stem}{encoded.extension}"
+    target = target_dir / f"{stem}{extension}"
     temp = target_dir / f".{uuid.uuid4().hex}.tmp"
-    temp.write_bytes(encoded.data)
+    temp.write_bytes(data)
     os.replace(temp, target)
     return target
 
@@ -595,4 +602,12 @@ def _sweep(folder: Path) -> None:
             pass
 
 
-__all__ = ["CropCanvas", "CropDialog", "crop_before_upload", "crop_skipped", "set_crop_skipped", "write_crop"]
+__all__ = [
+    "CropCanvas",
+    "CropDialog",
+    "crop_before_upload",
+    "crop_skipped",
+    "keep_for_upload",
+    "set_crop_skipped",
+    "write_crop",
+]

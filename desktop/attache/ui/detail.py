@@ -511,7 +511,11 @@ class DetailPane(QWidget):
             # a reason of the service's own (a user's photo only from a web address, projects
             # without pictures) is worth a line in sight, not only a tooltip
             hint = tooltip if self._has_own_reason(entity.kind, Capability.SET_IMAGE) else ""
-        self.slot.set_entity(entity, can_set, tooltip, pictures=bool(caps & Capability.GET_IMAGE))
+        pictures = bool(caps & Capability.GET_IMAGE)
+        self.slot.set_entity(entity, can_set, tooltip, pictures=pictures)
+        # no pictures at all for this kind (tasks): no greyed buttons that could never work
+        self.choose_button.setVisible(pictures or can_set)
+        self.remove_button.setVisible(pictures or can_delete)
         self.choose_button.setEnabled(can_set)
         self.choose_button.setToolTip(literal_tip(tooltip) if not can_set else "Choose an image file for the picture")
         self.remove_button.setEnabled(can_delete and entity.has_image)

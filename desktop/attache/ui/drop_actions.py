@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMessageBox
 
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError
@@ -15,6 +15,7 @@ from attache.core.models import Entity
 from attache.ui import tasks
 from attache.ui.drops import DropPlan, Payload, check_attach, check_image, payload_from_mime, plan_attach, plan_image
 from attache.ui.messagebar import ERROR, INFO, WARNING, error_text
+from attache.ui.picture_conversion import conversion_question, needs_conversion, write_converted
 
 
 def target_label(entity: Entity) -> str:
@@ -122,9 +123,17 @@ class DropActions(QObject):
         def failed(error) -> None:
             window.message_bar.show_message(error_text(error), ERROR)  # logs what was unexpected
 
-        def crop(_checked) -> None:
+        def crop(checked) -> None:
             if backend is not session.backend:
                 return
+            convert = needs_conversion(rules, checked.mime_type)
+
+            def ready(source: Path) -> None:
+                if convert and source == path:  # the whole picture, as it is: not a type the service takes
+                    self._offer_conversion(path, rules, service_name, queue, failed)
+                else:
+                    queue(source)
+
             from attache.ui.avatars import ROUND_KINDS
             from attache.ui.crop_dialog import crop_before_upload
 
@@ -134,11 +143,26 @@ class DropActions(QObject):
                 name=entity.name,
                 round_shape=entity.kind in ROUND_KINDS,
                 mime_types=rules.mime_types if rules is not None else None,
-                on_ready=queue,
+                on_ready=ready,
                 on_error=failed,
             )
 
         tasks.run_task(lambda: check_image(path, rules, service_name), crop, failed, owner=self)
+
+    def _offer_conversion(self, original: Path, rules, service_name: str, queue, failed) -> None:
+        """A crop comes encoded in a type the service takes; the whole picture may not: ask,
+        convert on a worker, then queue it. Declined: nothing is sent."""
+        answer = QMessageBox.question(
+            self.window,
+            f"Convert {original.name}?",
+            conversion_question(service_name, rules),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            self.window.status.showMessage(f"{original.name} was not uploaded", 4000)
+            return
+        tasks.run_task(lambda: write_converted(original, rules, service_name), queue, failed, owner=self, pool="images")
 
     def paste(self) -> None:
         window = self.window

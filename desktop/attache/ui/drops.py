@@ -196,8 +196,10 @@ def check_attach(plan: DropPlan) -> DropPlan:
 
 
 def check_image(path: Path, rules=None, service_name: str = "this service"):
-    """Worker: the file is an image by its first bytes, fits the service's rules, and decodes
-    (`attache.images.validate`): a broken picture never leaves the machine."""
+    """Worker: the file is an image by its first bytes, fits the service's size limit, and decodes
+    (`attache.images.validate`): a broken picture never leaves the machine. Any format Attaché
+    reads passes: the crop is encoded to a type the service takes, and an uncropped picture of
+    another type is converted when the user agrees (`picture_conversion`)."""
     from attache.backends.base import ImageRules
     from attache.images.formats import sniff_image_type
     from attache.images.validate import validate_for_slot
@@ -207,9 +209,8 @@ def check_image(path: Path, rules=None, service_name: str = "this service"):
         head = handle.read(32)
     if sniff_image_type(head) is None:
         raise InvalidInputError(not_an_image(path.name))
-    return validate_for_slot(
-        path, rules or ImageRules(max_bytes=1 << 62, mime_types=frozenset()), service_name=service_name
-    )
+    limit = rules.max_bytes if rules is not None else 1 << 62
+    return validate_for_slot(path, ImageRules(max_bytes=limit, mime_types=frozenset()), service_name=service_name)
 
 
 def save_image_data(image: QImage, stem: str = "Pasted image") -> Path:
