@@ -439,6 +439,8 @@ def _ls(args: argparse.Namespace) -> int:
     parent = EntityRef(EntityKind.PROJECT, args.project) if args.project else None
     connection = _connection(args)
     _require(connection.service, args.kind, Capability.LIST)
+    if args.search:
+        _require(connection.service, args.kind, Capability.SEARCH)
     with _closing(connection.make_backend()) as backend:
         for page in backend.iter_pages(args.kind, parent=parent, search=args.search or None):
             for entity in page.items:
