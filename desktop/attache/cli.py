@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
         "kind", type=_kind, metavar="KIND", help="projects, tasks, companies, users, project-templates or workspace"
     )
     ls.add_argument("--project", metavar="ID", help="with tasks: only the tasks of this project")
+    ls.add_argument(
+        "--search", metavar="TEXT", help="only what has every word of TEXT in its name (the server searches)"
+    )
     ls.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
 
     files = commands.add_parser("files", parents=[connection], help="list the files attached to a task")
@@ -436,8 +439,10 @@ def _ls(args: argparse.Namespace) -> int:
     parent = EntityRef(EntityKind.PROJECT, args.project) if args.project else None
     connection = _connection(args)
     _require(connection.service, args.kind, Capability.LIST)
+    if args.search:
+        _require(connection.service, args.kind, Capability.SEARCH)
     with _closing(connection.make_backend()) as backend:
-        for page in backend.iter_pages(args.kind, parent=parent):
+        for page in backend.iter_pages(args.kind, parent=parent, search=args.search or None):
             for entity in page.items:
                 print(_entity_json(entity) if args.json else _entity_line(entity))
             sys.stdout.flush()

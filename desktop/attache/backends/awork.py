@@ -68,6 +68,15 @@ _LIST_PATHS = {
     _K.TASK: "me/allavailabletasks",  # there is no GET /tasks for API tokens
 }
 
+# The properties a search looks in (awork.md §2.1): every word must be in one of them.
+_SEARCH_FIELDS = {
+    _K.PROJECT: ("name",),
+    _K.COMPANY: ("name",),
+    _K.USER: ("firstName", "lastName"),
+    _K.PROJECT_TEMPLATE: ("name",),
+    _K.TASK: ("name",),
+}
+
 _ENTITY_PATHS = {
     _K.PROJECT: "projects",
     _K.TASK: "tasks",
@@ -152,14 +161,15 @@ class AworkBackend(RestClient):
     def iter_pages(
         self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None
     ) -> Iterator[Page[Entity]]:
-        # `search` is accepted for the protocol and not used yet: the whole list comes.
         if kind is _K.WORKSPACE:
             yield Page([self.workspace()], number=1, total=1, is_last=True)
             return
         path = self._list_path(kind, parent)
         to_entity = _ENTITY_MAPPERS[kind]
         not_found = f"awork has no project {parent.id}" if parent else None
-        for page in self._pages(path, page_size, not_found=not_found):
+        expression = search_filter(_SEARCH_FIELDS.get(kind, ()), search)
+        params = {"filterby": expression} if expression else None
+        for page in self._pages(path, page_size, not_found=not_found, params=params):
             yield Page(
                 [to_entity(item) for item in page.items], number=page.number, total=page.total, is_last=page.is_last
             )
@@ -341,6 +351,20 @@ class AworkBackend(RestClient):
         if ref.kind is not _K.TASK:
             raise UnsupportedError(f"awork keeps files on tasks here, not on a {ref.kind.singular}")
         return ref.id
+
+
+def search_filter(fields: tuple[str, ...], text: str | None) -> str:
+    """A `filterby` keeping what has every word of `text` in one of `fields`, in any case (awork.md §3.2):
+    "maya 1999" on users is `(substringof('maya',tolower(firstName)) or …) and (…)`. "" for no words."""
+    words = (text or "").lower().split()
+    if not fields or not words:
+        return ""
+    clauses = []
+    for word in words:
+        literal = "'" + word.replace("'", "''") + "'"  # an apostrophe is doubled inside a literal
+        either = " or ".join(f"substringof({literal},tolower({name}))" for name in fields)
+        clauses.append(f"({either})" if len(fields) > 1 and len(words) > 1 else either)
+    return " and ".join(clauses)
 
 
 def _int_header(response: httpx.Response, name: str) -> int | None:

@@ -25,6 +25,7 @@ class Capability(Flag):
     DOWNLOAD_FILE = auto()
     DELETE_FILE = auto()
     FILE_THUMBNAILS = auto()  # small previews of image files, resized by the service
+    SEARCH = auto()  # the service keeps only what matches a search text (Backend.iter_pages(search=…))
 
     IMAGES = GET_IMAGE | SET_IMAGE | DELETE_IMAGE
     FILES = ATTACH_FILE | LIST_FILES | DOWNLOAD_FILE | DELETE_FILE
@@ -40,6 +41,7 @@ _WHAT = {
     Capability.DOWNLOAD_FILE: "download the files of {plural}",
     Capability.DELETE_FILE: "delete the files of {plural}",
     Capability.FILE_THUMBNAILS: "show previews of the files of {plural}",
+    Capability.SEARCH: "search {plural}",
 }
 
 

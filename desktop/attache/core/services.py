@@ -109,11 +109,11 @@ AWORK = Service(
     capabilities=CapabilityTable(
         "awork",
         {
-            _K.PROJECT: _C.LIST | _C.IMAGES,
-            _K.TASK: _C.LIST | _C.FILES | _C.FILE_THUMBNAILS,
-            _K.COMPANY: _C.LIST | _C.IMAGES,
-            _K.USER: _C.LIST | _C.IMAGES,
-            _K.PROJECT_TEMPLATE: _C.LIST | _C.IMAGES,
+            _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_THUMBNAILS,
+            _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES,
+            _K.USER: _C.LIST | _C.SEARCH | _C.IMAGES,
+            _K.PROJECT_TEMPLATE: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.WORKSPACE: _C.LIST | _C.IMAGES,
             _K.CONTACT_PERSON: _C.IMAGES,
         },
@@ -146,11 +146,11 @@ ONLYOFFICE = Service(
     capabilities=CapabilityTable(
         "ONLYOFFICE",
         {
-            _K.PROJECT: _C.LIST,
-            _K.TASK: _C.LIST | _C.FILES,
-            _K.USER: _C.LIST | _C.GET_IMAGE,
-            _K.COMPANY: _C.LIST | _C.IMAGES,
-            _K.CONTACT_PERSON: _C.LIST | _C.IMAGES,
+            _K.PROJECT: _C.LIST | _C.SEARCH,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES,
+            _K.USER: _C.LIST | _C.SEARCH | _C.GET_IMAGE,
+            _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES,
+            _K.CONTACT_PERSON: _C.LIST | _C.SEARCH | _C.IMAGES,
         },
         reasons={
             (_K.USER, _C.SET_IMAGE): (

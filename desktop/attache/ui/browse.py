@@ -6,6 +6,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLineEdit,
     QListView,
     QStyle,
     QStyledItemDelegate,
@@ -252,6 +253,17 @@ class EntityListView(QListView):
         self._repaint.setSingleShot(True)
         self._repaint.setInterval(30)
         self._repaint.timeout.connect(self._repaint_due)
+        self._empty_text = ""
+
+    @property
+    def empty_text(self) -> str:
+        """What the list says when it has no rows ("No tasks match 'xyz'"); "" for nothing."""
+        return self._empty_text
+
+    def set_empty_text(self, text: str) -> None:
+        if text != self._empty_text:
+            self._empty_text = text
+            self.viewport().update()
 
     def _make_viewport_opaque(self) -> None:
         # An opaque viewport lets Qt scroll by moving pixels and paint only the rows that come
@@ -269,6 +281,14 @@ class EntityListView(QListView):
         if event.rect().contains(self.viewport().rect()):
             self.painted_refs.clear()
         super().paintEvent(event)
+        model = self.model()
+        if self._empty_text and (model is None or model.rowCount() == 0):
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor(theme.MUTED))
+            area = self.viewport().rect().adjusted(16, 24, -16, -16)
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
+            painter.drawText(area, int(flags), self._empty_text)
+            painter.end()
 
     def _avatar_changed(self, ref) -> None:
         row = self.painted_refs.get(ref)
@@ -385,3 +405,14 @@ class EntityListView(QListView):
         elif event.type() == QEvent.Type.StyleChange:
             self._make_viewport_opaque()
         return super().event(event)
+
+
+class SearchField(QLineEdit):
+    """The list's search field; Esc empties it (and so shows the whole list again)."""
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            event.accept()
+            return
+        super().keyPressEvent(event)

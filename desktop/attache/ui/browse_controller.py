@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.ui import tasks, theme
 from attache.ui.avatars import AvatarLoader
-from attache.ui.browse import EntityListView, KindsView
+from attache.ui.browse import EntityListView, KindsView, SearchField
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
 from attache.ui.plain import plain_label
 from attache.ui.session import Session
@@ -23,6 +23,7 @@ from attache.ui.session import Session
 log = logging.getLogger(__name__)
 
 MAX_PEOPLE = 5000  # "added by" names: enough for any team, bounded for a huge directory
+SEARCH_DELAY_MS = 300  # the server is asked once typing pauses this long
 
 
 class BrowseController(QObject):
@@ -35,11 +36,17 @@ class BrowseController(QObject):
         self.session = session
         self.pending_kind: EntityKind | None = None  # the kind to list once connected (from the settings)
         self._pending_select: str | None = None
+        self._reselect: str | None = None  # the selection to keep when a search's answer arrives
         self.people: dict[str, str] = {}
         self.kinds_model = KindsModel(self)
         self.list_model = EntityListModel(self)
         self.filter_model = EntityFilterModel(self)
         self.filter_model.setSourceModel(self.list_model)
+        # Typing filters the loaded rows at once; a pause asks the server, whose answer replaces them.
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.search_on_server)
         self.sidebar = self._build_sidebar(parent)
         self.list_pane = self._build_list_pane(parent, avatars)
         session.changed.connect(self._session_changed)
@@ -99,7 +106,7 @@ class BrowseController(QObject):
         self.scope_row.setLayout(scope)
         self.scope_row.hide()
         lay.addWidget(self.scope_row)
-        self.search = QLineEdit(pane)
+        self.search = SearchField(pane)
         self.search.setObjectName("SearchField")
         self.search.setPlaceholderText("Search")
         self.search.setClearButtonEnabled(True)
@@ -118,6 +125,7 @@ class BrowseController(QObject):
         self.list_model.totalChanged.connect(self._update_count)
         self.list_model.loadingChanged.connect(lambda _loading: self._update_count())
         self.list_model.pageLoaded.connect(self._page_loaded)
+        self.list_model.loadingChanged.connect(lambda _loading: self._update_empty_text())
         for signal in (
             self.filter_model.rowsInserted,
             self.filter_model.rowsRemoved,
@@ -125,6 +133,7 @@ class BrowseController(QObject):
             self.filter_model.layoutChanged,
         ):
             signal.connect(self._update_count)
+            signal.connect(self._update_empty_text)
         lay.addWidget(self.list_view, 1)
         pane.setMinimumWidth(260)
         return pane
@@ -201,6 +210,7 @@ class BrowseController(QObject):
         self.search.blockSignals(True)
         self.search.clear()
         self.search.blockSignals(False)
+        self.search_timer.stop()
         self.filter_model.set_query("")
         self.list_title.setText(kind.label)
         self.scope_row.setVisible(parent is not None)
@@ -220,28 +230,69 @@ class BrowseController(QObject):
         model = self.list_model
         if model.kind is not None:
             self._pending_select = current.id if current else None
-            model.set_source(self.session.backend, model.kind, model.parent_ref)
+            model.set_source(self.session.backend, model.kind, model.parent_ref, model.search)
             model.fetchMore()
 
     def _page_loaded(self) -> None:
+        kept, self._reselect = self._reselect, None
+        if kept is not None and self.select_entity(kept):
+            return
         wanted = self._pending_select
         if wanted is not None and self.select_entity(wanted):
             self._pending_select = None
             return
-        if not self.list_view.currentIndex().isValid() and self.filter_model.rowCount() > 0:
+        self._keep_selection_shown()
+
+    def _keep_selection_shown(self) -> None:
+        """The detail pane never shows an item the list hides: the first row shown, or nothing."""
+        if self.list_view.currentIndex().isValid():
+            return
+        if self.filter_model.rowCount() > 0:
             self.list_view.selectionModel().setCurrentIndex(
                 self.filter_model.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
             )
+        else:
+            self.entitySelected.emit(None)
 
     def _update_count(self, *args) -> None:
-        self.list_count.setText(count_text(self.list_model, self.filter_model))
+        self.list_count.setText(count_text(self.list_model, self.filter_model, self.search.text()))
+
+    def _update_empty_text(self, *args) -> None:
+        self.list_view.set_empty_text(empty_text(self.list_model, self.filter_model, self.search.text()))
 
     def _search_changed(self, text: str) -> None:
+        model = self.list_model
         self.filter_model.set_query(text)
+        self._keep_selection_shown()
+        if self._searches_on_server():
+            if text.strip():
+                self.search_timer.start()
+            else:  # cleared: the whole list again, at once
+                self.search_timer.stop()
+                if model.search is not None:
+                    model.set_search(None)
+        elif text and self.filter_model.rowCount() < 50 and model.canFetchMore():
+            # keep loading while a filter shows few rows, so a search covers more than the first page
+            model.fetchMore()
         self._update_count()
-        # keep loading while a filter shows few rows, so a search covers more than the first page
-        if text and self.filter_model.rowCount() < 50 and self.list_model.canFetchMore():
-            self.list_model.fetchMore()
+        self._update_empty_text()
+
+    def _searches_on_server(self) -> bool:
+        kind = self.list_model.kind
+        return kind is not None and self.session.is_open and self.session.can(kind, Capability.SEARCH)
+
+    def search_on_server(self) -> None:
+        """The debounce's slot: ask the server for what the search field says (an answer to older
+        text is dropped by the model). The answer replaces the rows and shows the server's count."""
+        self.search_timer.stop()
+        text = self.search.text().strip() or None
+        model = self.list_model
+        if not self._searches_on_server() or (text == model.search and not model.searching):
+            return
+        current = self.list_view.currentIndex().data(EntityRole) if self.list_view.currentIndex().isValid() else None
+        self._reselect = current.id if current is not None else None
+        model.set_search(text)
+        self._update_count()
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -271,8 +322,9 @@ class BrowseController(QObject):
         self.failed.emit(error)
 
 
-def count_text(model: EntityListModel, filtered: EntityFilterModel) -> str:
-    """ "12 of 240", "3 of 50 match", "Loading…": what the list header says about its rows."""
+def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = "") -> str:
+    """ "12 of 240", "3 of 50 match", "3,208 tasks match", "Loading…": what the list header says
+    about its rows (`text`: the search field's)."""
     shown, loaded, total = filtered.rowCount(), model.rowCount(), model.total
     if model.kind is None:
         return ""
@@ -280,6 +332,12 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel) -> str:
         return "Could not load"
     if model.loading and loaded == 0:
         return "Loading…"
+    if model.searching:
+        return f"{shown:,} of {loaded:,} match, searching…" if filtered.query() else "Loading…"
+    answered = model.search is not None and model.search == text.strip()
+    if answered and total is not None:  # the server's answer to what the field says
+        noun = model.kind.singular if total == 1 else model.kind.label.lower()
+        return f"{total:,} {noun} {'matches' if total == 1 else 'match'}"
     if filtered.query():
         more = "" if model.exhausted else " (loading more…)" if model.loading else ""
         return f"{shown:,} of {loaded:,} match{more}"
@@ -287,6 +345,17 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel) -> str:
         return f"{loaded:,} of {total:,}"
     noun = model.kind.singular if loaded == 1 else model.kind.label.lower()
     return f"{loaded:,} {noun}"
+
+
+def empty_text(model: EntityListModel, filtered: EntityFilterModel, text: str) -> str:
+    """What an empty list says: "No tasks match 'xyz'" once nothing can match any more."""
+    text = text.strip()
+    if model.kind is None or not text or filtered.rowCount() > 0 or model.error is not None:
+        return ""
+    settled = (model.search == text and not model.searching and not model.loading) or (
+        model.search is None and model.exhausted and not model.loading
+    )
+    return f"No {model.kind.label.lower()} match '{text}'" if settled else ""
 
 
 def _count(backend, kind: EntityKind) -> int | None:

@@ -131,6 +131,8 @@ class EntityListModel(QAbstractListModel):
         self._fetching = None
         self._error: BaseException | None = None
         self._generation = 0
+        self._search: str | None = None  # what the server was asked to keep (None: everything)
+        self._replacing = False  # the next page replaces the rows shown (a new search's first)
         self.total: int | None = None
         self.drop_row = -1
         self.drop_hint = ""
@@ -158,7 +160,34 @@ class EntityListModel(QAbstractListModel):
     def exhausted(self) -> bool:
         return self._exhausted
 
-    def set_source(self, backend, kind: EntityKind | None, parent_ref: EntityRef | None = None) -> None:
+    @property
+    def search(self) -> str | None:
+        """The search the rows answer, or will once the server's first page arrives."""
+        return self._search
+
+    @property
+    def searching(self) -> bool:
+        """A new search (or its undoing) is under way: the rows shown are still the old ones."""
+        return self._replacing and self._error is None
+
+    def set_search(self, text: str | None) -> None:
+        """Ask the server for the entities matching `text` (None or "": all of them again). The rows
+        shown stay until the answer's first page arrives and replaces them; an answer to an older
+        search (the user typed on) is dropped. The answer pages lazily like any list."""
+        self._generation += 1
+        if self._fetching is not None:
+            self._fetching.cancel()
+            self._fetching = None
+        self._search = (text or "").strip() or None
+        self._iterator = None
+        self._exhausted = self._backend is None or self._kind is None
+        self._error = None
+        self._replacing = not self._exhausted
+        self.fetchMore(QModelIndex())
+
+    def set_source(
+        self, backend, kind: EntityKind | None, parent_ref: EntityRef | None = None, search: str | None = None
+    ) -> None:
         """Show another kind (or another project's tasks); the first page loads on demand."""
         self._generation += 1
         if self._fetching is not None:
@@ -175,13 +204,15 @@ class EntityListModel(QAbstractListModel):
         self._iterator = None
         self._exhausted = backend is None or kind is None
         self._error = None
+        self._search = (search or "").strip() or None
+        self._replacing = False
         self.total = None
         self.drop_row = -1
         self.endResetModel()
         self.totalChanged.emit()
 
     def reload(self) -> None:
-        self.set_source(self._backend, self._kind, self._parent_ref)
+        self.set_source(self._backend, self._kind, self._parent_ref, self._search)
         self.fetchMore(QModelIndex())
 
     def retry(self) -> None:
@@ -203,7 +234,7 @@ class EntityListModel(QAbstractListModel):
         generation = self._generation
         backend, kind, parent_ref = self._backend, self._kind, self._parent_ref
         if self._iterator is None:
-            self._iterator = _page_iterator(backend, kind, parent_ref, self.PAGE_SIZE)
+            self._iterator = _page_iterator(backend, kind, parent_ref, self.PAGE_SIZE, self._search)
         iterator = self._iterator
         self._fetching = True  # set before run_task: a synchronous run lands inside it
         self.loadingChanged.emit(True)
@@ -220,6 +251,8 @@ class EntityListModel(QAbstractListModel):
         if generation != self._generation:
             return
         self._fetching = None
+        if self._replacing:
+            self._clear_rows()
         if page is None:
             self._exhausted = True
         else:
@@ -244,10 +277,21 @@ class EntityListModel(QAbstractListModel):
         self.loadingChanged.emit(False)
         self.pageLoaded.emit()
 
+    def _clear_rows(self) -> None:
+        """The old rows go, as the first page of a new search arrives to take their place."""
+        self._replacing = False
+        self.beginResetModel()
+        self._entities, self._haystacks, self._rows = [], [], {}
+        self.total = None
+        self.drop_row = -1
+        self.endResetModel()
+
     def _on_error(self, generation: int, error: BaseException) -> None:
         if generation != self._generation:
             return
         self._fetching = None
+        if self._replacing:
+            self._iterator = None  # Retry asks for the search's first page again
         self._error = error
         self.loadingChanged.emit(False)
         self.failed.emit(error)
@@ -328,7 +372,7 @@ class EntityListModel(QAbstractListModel):
         return flags
 
 
-def _page_iterator(backend, kind: EntityKind, parent_ref: EntityRef | None, page_size: int):
+def _page_iterator(backend, kind: EntityKind, parent_ref: EntityRef | None, page_size: int, search: str | None):
     """Pages of entities; the workspace, a single entity, is one page of one."""
     if kind is EntityKind.WORKSPACE:
         from attache.core.models import Page
@@ -337,6 +381,8 @@ def _page_iterator(backend, kind: EntityKind, parent_ref: EntityRef | None, page
             yield Page(items=[backend.workspace()], number=1, total=1, is_last=True)
 
         return one()
+    if search:
+        return iter(backend.iter_pages(kind, parent=parent_ref, page_size=page_size, search=search))
     return iter(backend.iter_pages(kind, parent=parent_ref, page_size=page_size))
 
 
