@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QMessageBox
 from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui import plain
 from attache.ui.messagebar import ERROR
 from attache.ui.models import EntityListModel
 
@@ -201,9 +201,9 @@ def test_detach_asks_first_and_the_file_stays_in_the_projects_folder(window, qtb
 
     def answer(parent, title, text, *args, **kwargs):
         asked.append(f"{title}\n{text}")
-        return QMessageBox.StandardButton.Yes
+        return True
 
-    monkeypatch.setattr(QMessageBox, "question", answer)
+    monkeypatch.setattr(plain, "question", answer)
     count = files.rowCount()
     detail.delete_button.click()
     assert asked and record.name in asked[0] and "stays in the project's Documents folder" in asked[0]
@@ -252,8 +252,8 @@ def test_a_gif_on_a_company_is_converted_to_png_when_the_user_agrees(window, qtb
 
     company = _company(window, qtbot, server)
     asked: list[str] = []
-    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
-    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: asked.append(args[2]) or answers.pop(0))
+    answers = [False, True]  # No, then Yes
+    monkeypatch.setattr(plain, "question", lambda *args, **kwargs: asked.append(args[2]) or answers.pop(0))
     slot = window.detail.slot
     gif = _gif(tmp_path / "logo.gif", (200, 40, 40))
     server.clear_requests()

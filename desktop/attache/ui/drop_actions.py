@@ -7,12 +7,12 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QMainWindow, QMessageBox
+from PySide6.QtWidgets import QMainWindow
 
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError
 from attache.core.models import Entity
-from attache.ui import tasks
+from attache.ui import plain, tasks
 from attache.ui.drops import DropPlan, Payload, check_attach, check_image, payload_from_mime, plan_attach, plan_image
 from attache.ui.messagebar import ERROR, INFO, WARNING, error_text
 from attache.ui.picture_conversion import conversion_question, needs_conversion, write_converted
@@ -152,14 +152,7 @@ class DropActions(QObject):
     def _offer_conversion(self, original: Path, rules, service_name: str, queue, failed) -> None:
         """A crop comes encoded in a type the service takes; the whole picture may not: ask,
         convert on a worker, then queue it. Declined: nothing is sent."""
-        answer = QMessageBox.question(
-            self.window,
-            f"Convert {original.name}?",
-            conversion_question(service_name, rules),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.Yes,
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+        if not plain.question(self.window, f"Convert {original.name}?", conversion_question(service_name, rules)):
             self.window.status.showMessage(f"{original.name} was not uploaded", 4000)
             return
         tasks.run_task(lambda: write_converted(original, rules, service_name), queue, failed, owner=self, pool="images")
