@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from attache.app.secrets import AppSecrets
+from attache.core import services as registry
 from attache.core.accounts import Account, AccountStore
 from attache.core.errors import (
     AttacheError,
@@ -28,7 +29,7 @@ from attache.core.errors import (
     SecondFactorRequired,
 )
 from attache.core.models import Entity
-from attache.core.services import Service, SignIn, service
+from attache.core.services import SignIn, service
 from attache.credentials import KeyringUnavailableError
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def sign_in(
     the window's built-in sandbox, so the secret stays in memory and the account is forgotten when
     the sandbox stops."""
     store = store or AccountStore()
-    entry = _entry(service)
+    entry = registry.service(service)  # the parameter `service` hides the function here
     base_url = entry.normalise_url(base_url)
     name = name.strip()
     if existing is None and name and any(a.name == name for a in store.list()):
@@ -142,10 +143,6 @@ def sign_in(
     )
     store.add(account)
     return SignInResult(account, workspace.name, target.description, not target.persistent)
-
-
-def _entry(service_id: str) -> Service:
-    return service(service_id)
 
 
 def _previous_secret(secrets: AppSecrets, name: str) -> dict[str, Any]:

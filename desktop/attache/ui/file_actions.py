@@ -147,11 +147,16 @@ class FileActions(QObject):
         self._open_after_download[job.id] = folder / record.name
         self.window.status.showMessage(f"Downloading {record.name} to open it…", 4000)
 
+    def _detach_note(self) -> str:
+        """What removing a file from a task leaves on the service ("" where it deletes the file)."""
+        entry = self.session.service
+        return entry.detach_note if entry is not None else ""
+
     def delete_files(self, records: list) -> None:
         entity = self._entity()
         if entity is None or not records:
             return
-        note = self.session.service.detach_note if self.session.service is not None else ""
+        note = self._detach_note()
         verb = "Detach" if note else "Delete"
         if plain.question(
             self.window,
@@ -170,7 +175,7 @@ class FileActions(QObject):
         def deleted(_) -> None:
             for record in records:
                 self.detail.files_model.remove_file(record.id)
-            note = self.session.service.detach_note if self.session.service is not None else ""
+            note = self._detach_note()
             done = f"Detached {_what(records)}. {note}" if note else f"Deleted {_what(records)}."
             self.window.show_message(done, SUCCESS)
 
