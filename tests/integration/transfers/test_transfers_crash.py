@@ -69,8 +69,11 @@ def test_sigkill_at_every_step_then_a_fresh_process_finishes_exactly_once(make_a
         assert any(job.state is JobState.RUNNING for job in jobs), crashpoint  # it died holding jobs
         steps_seen |= {job.step for job in jobs if job.state is JobState.RUNNING}
         if crashpoint.startswith("sending"):
-            # The server saw an upload whose body never finished.
-            assert any(r.method in ("PUT", "POST") and r.status not in (200, 201) for r in server.requests)
+            # The server saw an upload whose body never finished (once its loop has read what the
+            # dead process had already written to the socket).
+            assert server.wait_for_requests(
+                lambda requests: any(r.method in ("PUT", "POST") and r.status not in (200, 201) for r in requests)
+            ), crashpoint
     assert {Step.NEW, Step.BEGUN, Step.SENT, Step.LINKING} <= steps_seen
 
     result = run_worker(journal_path, server, None)

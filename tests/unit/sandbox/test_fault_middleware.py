@@ -4,6 +4,7 @@ outage has, what it logs, and what it never touches."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import httpx
 import pytest
@@ -111,3 +112,19 @@ def test_clear_keeps_the_count_of_requests_in_flight():
 def test_plans_are_checked(options):
     with pytest.raises(ValueError):
         FaultPlan(**options)
+
+
+def test_the_log_wakes_a_waiter_when_a_request_arrives_and_says_so_when_none_does():
+    log = RequestLog()
+    assert log.wait_for(lambda records: bool(records), timeout=0.01) is False
+
+    def serve_later() -> None:
+        threading.Event().wait(0.05)
+        log.begin("PUT", "/blob", "")
+
+    thread = threading.Thread(target=serve_later)
+    thread.start()
+    try:
+        assert log.wait_for(lambda records: any(r.method == "PUT" and r.status is None for r in records), timeout=30)
+    finally:
+        thread.join()

@@ -24,6 +24,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -84,7 +85,7 @@ class RequestLog:
     """Thread-safe: written by the server's loop, read by tests in other threads."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._records: list[RequestRecord] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -95,6 +96,7 @@ class RequestLog:
             self._records.append(record)
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._lock.notify_all()
         return record
 
     def end(self, record: RequestRecord) -> None:
@@ -102,10 +104,17 @@ class RequestLog:
             if record.end is None:
                 record.end = time.monotonic()
                 self.in_flight -= 1
+                self._lock.notify_all()
 
     def records(self) -> list[RequestRecord]:
         with self._lock:
             return list(self._records)
+
+    def wait_for(self, seen: Callable[[list[RequestRecord]], bool], timeout: float) -> bool:
+        """Block until `seen(records)` holds. A client killed mid-request leaves bytes the
+        server's loop has not read yet, so what it did reaches the log a moment after it died."""
+        with self._lock:
+            return self._lock.wait_for(lambda: seen(list(self._records)), timeout)
 
     def clear(self) -> None:
         with self._lock:

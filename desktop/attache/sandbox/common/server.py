@@ -282,6 +282,10 @@ class SandboxServer:
     def requests(self) -> list[RequestRecord]:
         return self.log.records()
 
+    def wait_for_requests(self, seen: Callable[[list[RequestRecord]], bool], timeout: float = 30.0) -> bool:
+        """True once `seen(requests)` holds, False after `timeout` seconds."""
+        return self.log.wait_for(seen, timeout)
+
     def clear_requests(self) -> None:
         self.log.clear()
 
