@@ -60,6 +60,8 @@ class Service:
     connector_module: str
     sandbox_module: str
     texts: SignInTexts = field(default_factory=SignInTexts)
+    # Other endings of a typed address that mean the API too (SuperOffice's …/api/v1 for …/api).
+    api_path_aliases: tuple[str, ...] = ()
     # What detaching a file from a task means on this service, said before the user confirms
     # ("" when it deletes the file).
     detach_note: str = ""
@@ -86,8 +88,10 @@ class Service:
                 f"Enter the address of {self.name}, starting with https:// (for example {self.url_example})."
             )
         path = parts.path.rstrip("/")
-        if self.api_path and path.lower().endswith(self.api_path.lower()):
-            path = path[: -len(self.api_path)]
+        for ending in sorted((self.api_path, *self.api_path_aliases), key=len, reverse=True):
+            if ending and path.lower().endswith(ending.lower()):
+                path = path[: -len(ending)]
+                break
         if self.base_includes_api_path:
             path += self.api_path
         return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
@@ -167,7 +171,49 @@ ONLYOFFICE = Service(
     detach_note="The file stays in the project's Documents folder in ONLYOFFICE.",
 )
 
-SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK, ONLYOFFICE)}
+SUPEROFFICE = Service(
+    id="superoffice",
+    name="SuperOffice",
+    default_url="",  # each customer has a tenant (Online) or a server (Onsite)
+    url_example="https://sod2.superoffice.com/Cust12345/api",
+    api_path="/api",
+    base_includes_api_path=True,  # the backend's base is the tenant's …/CustNNNNN/api (superoffice.md §1.4)
+    api_path_aliases=("/api/v1",),
+    # Onsite: user + password sent as Basic; Online: OpenID Connect in the browser (a registered
+    # app's client id); a Bearer access token from $ATTACHE_TOKEN in the CLI (superoffice.md §1).
+    sign_in=(SignIn.PASSWORD, SignIn.BROWSER, SignIn.API_KEY),
+    # Images by raw PUT /{Entity}/{id}/Image on projects, companies and persons; users show their
+    # person's image; files are Document records linked to tasks, projects, companies and persons
+    # (superoffice.md §3–4).
+    capabilities=CapabilityTable(
+        "SuperOffice",
+        {
+            _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES,
+            _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
+            _K.CONTACT_PERSON: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
+            _K.USER: _C.LIST | _C.SEARCH | _C.GET_IMAGE,
+        },
+        reasons={
+            (_K.TASK, _C.GET_IMAGE): "SuperOffice tasks have no picture.",
+            (_K.TASK, _C.SET_IMAGE): "SuperOffice tasks have no picture.",
+            (_K.USER, _C.SET_IMAGE): "A SuperOffice user shows their person's picture: set it on the person.",
+            (_K.USER, _C.DELETE_IMAGE): "A SuperOffice user shows their person's picture: remove it on the person.",
+        },
+    ),
+    connector_module="attache.backends.superoffice",
+    sandbox_module="attache.sandbox.superoffice",
+    texts=SignInTexts(
+        key_name="access token",
+        key_hint="an access token from SuperOffice's sign-in (attache login --browser gets one)",
+        key_rejected="SuperOffice did not accept this access token; it may have expired. Sign in again.",
+        browser_button="Sign in with SuperOffice Online",
+        browser_hint="Opens SuperOffice in your browser. Allow access there, then come back here.",
+    ),
+    detach_note="The document is deleted from SuperOffice.",
+)
+
+SERVICES: Mapping[str, Service] = {entry.id: entry for entry in (AWORK, ONLYOFFICE, SUPEROFFICE)}
 DEFAULT_SERVICE = AWORK.id
 
 
