@@ -101,9 +101,7 @@ class AuthorizationCodes:
         self._codes: dict[str, Grant] = {}
         self._lock = threading.Lock()
 
-    def issue(
-        self, client_id: str, redirect_uri: str, code_challenge: str, scope: str = "", **extra: Any
-    ) -> str:
+    def issue(self, client_id: str, redirect_uri: str, code_challenge: str, scope: str = "", **extra: Any) -> str:
         code = secrets.token_urlsafe(24)
         grant = Grant(client_id, redirect_uri, code_challenge, scope, time.monotonic() + self.lifetime, extra)
         with self._lock:
@@ -140,7 +138,7 @@ class TokenRotation:
     def __init__(self, access_lifetime: float, *, access_prefix: str = "") -> None:
         self.access_lifetime = access_lifetime
         self.access_prefix = access_prefix
-        self._access: dict[str, float] = {}  # token → expiry (monotonic)
+        self._access: dict[str, tuple[float, Any]] = {}  # token → (expiry (monotonic), subject)
         self._refresh: dict[str, tuple[str, Any]] = {}  # token → (client id, subject)
         self._lock = threading.Lock()
 
@@ -148,7 +146,7 @@ class TokenRotation:
         access = self.access_prefix + secrets.token_urlsafe(32)
         refresh = secrets.token_urlsafe(32)
         with self._lock:
-            self._access[access] = time.monotonic() + self.access_lifetime
+            self._access[access] = (time.monotonic() + self.access_lifetime, subject)
             self._refresh[refresh] = (client_id, subject)
         return IssuedTokens(access, refresh, int(self.access_lifetime))
 
@@ -165,10 +163,22 @@ class TokenRotation:
 
     def is_valid(self, access_token: str) -> bool:
         with self._lock:
-            expiry = self._access.get(access_token)
-        return expiry is not None and expiry > time.monotonic()
+            held = self._access.get(access_token)
+        return held is not None and held[0] > time.monotonic()
+
+    def subject_of(self, access_token: str) -> Any:
+        """Whom a valid access token was issued for (None when it is unknown or expired)."""
+        with self._lock:
+            held = self._access.get(access_token)
+        return held[1] if held is not None and held[0] > time.monotonic() else None
+
+    def is_expired(self, access_token: str) -> bool:
+        """Issued here once, no longer valid (a service may answer it differently from junk)."""
+        with self._lock:
+            held = self._access.get(access_token)
+        return held is not None and held[0] <= time.monotonic()
 
     def expire_all(self) -> None:
         """Make every issued access token stale at once (tests of a 401 mid-queue)."""
         with self._lock:
-            self._access = dict.fromkeys(self._access, 0.0)
+            self._access = {token: (0.0, subject) for token, (_expiry, subject) in self._access.items()}
