@@ -135,8 +135,8 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 def default_document(request: Request) -> Response:
     now = now_date()
-    template = store(request).read_one("SELECT * FROM templates WHERE id=?", (DEFAULT_TEMPLATE,))
     db = store(request)
+    template = db.read_one("SELECT * FROM templates WHERE id=?", (DEFAULT_TEMPLATE,))
     return json_response(
         {
             "DocumentId": 0,
@@ -150,7 +150,7 @@ def default_document(request: Request) -> Response:
             "CreatedDate": now,
             "UpdatedDate": now,
             "Description": "",
-            "DocumentTemplate": shapes.template(template, full=False),
+            "DocumentTemplate": shapes.template(template, full=False) if template is not None else None,
             "Person": None,
             "Associate": shapes.associate(db, me(request)),
             "Contact": None,
@@ -214,6 +214,7 @@ async def create_document(request: Request) -> Response:
         )
         document_id = int(cursor.lastrowid or 0)
     row = db.document(document_id)
+    assert row is not None, "created in the transaction above"
     return json_response(shapes.document_entity(db, row, api_url(request), with_links=True))
 
 
@@ -238,7 +239,10 @@ def _update(request: Request, row: Any, changes: dict[str, Any]) -> Response:
             "UPDATE documents SET header=?, name=?, description=?, updated=? WHERE id=?",
             (str(header or ""), name, str(description or ""), now_date(), row["id"]),
         )
-    return json_response(shapes.document_entity(db, db.document(row["id"]), api_url(request), with_links=True))
+    fresh = db.document(row["id"])
+    if fresh is None:
+        raise SoError.not_found("Document", row["id"])
+    return json_response(shapes.document_entity(db, fresh, api_url(request), with_links=True))
 
 
 async def put_document(request: Request) -> Response:
@@ -313,7 +317,6 @@ async def put_content(request: Request) -> Response:
             incoming = db.incoming_path()
             size = await receive_raw(request, incoming, max_size=limit)
     except BodyTooLarge:
-        await drain(request)
         raise _too_large(limit) from None
     except ClientDisconnect:
         return Response(status_code=400)
