@@ -33,6 +33,7 @@ from starlette.routing import Route
 from attache.sandbox.common.web import BodyTooLarge, drain, guess_mime, json_response, receive_parts, receive_raw
 from attache.sandbox.superoffice import shapes
 from attache.sandbox.superoffice.errors import SoError
+from attache.sandbox.superoffice.routes_entities import not_modified
 from attache.sandbox.superoffice.seed import DEFAULT_TEMPLATE
 from attache.sandbox.superoffice.store import now_date
 from attache.sandbox.superoffice.web import V1, api_url, me, option, query, store
@@ -220,6 +221,8 @@ async def create_document(request: Request) -> Response:
 
 def get_document(request: Request) -> Response:
     row = _document_row(request)
+    if not_modified(request, row["updated"]):
+        return Response(status_code=304)
     return json_response(shapes.document_entity(store(request), row, api_url(request), with_links=True))
 
 
