@@ -49,6 +49,9 @@ def api(tenant: SandboxServer) -> Iterator[httpx.Client]:
         ("/Document", "documentId,name,subject,date,contactId,projectId,appointmentId"),
         ("/Contact/2/Documents", "documentId,name,subject"),
         ("/Person/21/Documents", "documentId,name"),
+        ("/Appointment/4/Links", "id,entityName,description"),
+        ("/Archive/FindProject", "projectId,name"),
+        ("/Archive/AllUsers", "associateDbId,fullName"),
     ],
 )
 def test_archive_lists(spec, api, path, select):
@@ -68,6 +71,8 @@ def test_archive_lists(spec, api, path, select):
         "/Appointment/6",
         "/User/1",
         "/User/currentPrincipal",
+        "/User/currentAssociate",
+        "/Document/1/Length",
         "/Document/1",
         "/Document/4",
         "/Document/default",
