@@ -39,7 +39,9 @@ class OpenFiles(QObject):
         if window.session.is_open:
             self.choose_target()
         else:
-            window.show_message(f"{files_text(self.staged)} — waiting for an account to attach them to.", INFO)
+            window.show_message(
+                f"{files_text(self.staged)} — waiting for an account to attach them to.", INFO, timeout_ms=0
+            )
 
     def choose_target(self) -> None:
         window = self.window
@@ -51,6 +53,7 @@ class OpenFiles(QObject):
         picker.chosen.connect(self._chosen)
         picker.rejected.connect(self._put_aside)
         picker.finished.connect(lambda _code, picker=picker: self._picker_done(picker))
+        window.message_bar.dismiss()
         picker.open()
 
     def _picker_done(self, picker: TargetPicker) -> None:

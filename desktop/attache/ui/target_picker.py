@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
 )
 
@@ -66,8 +67,9 @@ class TargetPicker(QDialog):
         row = QHBoxLayout()
         self.kind_box = QComboBox(self)
         self.kind_box.setAccessibleName("Kind")
-        for kind in target_kinds(session):
-            self.kind_box.addItem(theme.kind_icon(kind), kind.label, kind)
+        self.kinds = target_kinds(session)  # by row: Qt would hand a str-valued enum back as a str
+        for kind in self.kinds:
+            self.kind_box.addItem(theme.kind_icon(kind), kind.label)
         self.search = QLineEdit(self)
         self.search.setObjectName("SearchField")
         self.search.setClearButtonEnabled(True)
@@ -91,8 +93,9 @@ class TargetPicker(QDialog):
         self.as_picture = QCheckBox("Use it as the picture", self)
         layout.addWidget(self.as_picture)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.ok_button = self.buttons.addButton("Attach", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.ok_button.setProperty("primary", True)
+        self.ok_button = QPushButton("Attach", self)
+        self.ok_button.setProperty("primary", True)  # before the style sheet first sees it
+        self.buttons.addButton(self.ok_button, QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
@@ -109,9 +112,8 @@ class TargetPicker(QDialog):
         for signal in (self.filter_model.rowsInserted, self.filter_model.modelReset, self.filter_model.layoutChanged):
             signal.connect(self._rows_changed)
         self.list_model.loadingChanged.connect(lambda _loading: self._rows_changed())
-        preferred = EntityKind.TASK if EntityKind.TASK in target_kinds(session) else None
-        if preferred is not None:
-            self.kind_box.setCurrentIndex(self.kind_box.findData(preferred))
+        if EntityKind.TASK in self.kinds:
+            self.kind_box.setCurrentIndex(self.kinds.index(EntityKind.TASK))
         self._kind_changed()
         self.search.setFocus()
 
@@ -119,14 +121,15 @@ class TargetPicker(QDialog):
 
     @property
     def kind(self) -> EntityKind | None:
-        return self.kind_box.currentData()
+        row = self.kind_box.currentIndex()
+        return self.kinds[row] if 0 <= row < len(self.kinds) else None
 
     def entity(self) -> Entity | None:
         index = self.list_view.currentIndex()
         return index.data(EntityRole) if index.isValid() else None
 
     def choose_kind(self, kind: EntityKind) -> None:
-        self.kind_box.setCurrentIndex(self.kind_box.findData(kind))
+        self.kind_box.setCurrentIndex(self.kinds.index(kind))
 
     def select_row(self, row: int) -> None:
         self.list_view.setCurrentIndex(self.filter_model.index(row, 0))
