@@ -66,6 +66,7 @@ class SingleInstance(QObject):
         self.server = QLocalServer(self)
         self.server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self.server.newConnection.connect(self._accept)
+        self._buffers: dict[QLocalSocket, bytearray] = {}  # the connections being read
 
     def listen(self) -> bool:
         """Listen, taking over a stale socket a crashed instance left behind."""
@@ -78,25 +79,42 @@ class SingleInstance(QObject):
         return False
 
     def close(self) -> None:
+        for socket in list(self._buffers):
+            self._forget(socket)
+            socket.abort()
         self.server.close()
 
     def _accept(self) -> None:
         while self.server.hasPendingConnections():
             socket = self.server.nextPendingConnection()
-            buffer = bytearray()
+            self._buffers[socket] = bytearray()
+            # slots of this object, not closures over the socket: Qt drops them with either end
+            socket.readyRead.connect(self._read)
+            socket.disconnected.connect(self._disconnected)
 
-            def read(socket=socket, buffer=buffer) -> None:
-                buffer.extend(bytes(socket.readAll().data()))
-                if len(buffer) > MAX_MESSAGE:
-                    socket.abort()
-                    return
-                if buffer.endswith(b"\n"):
-                    self._received(bytes(buffer))
-                    buffer.clear()
-                    socket.disconnectFromServer()
+    def _read(self) -> None:
+        socket = self.sender()
+        buffer = self._buffers.get(socket)
+        if buffer is None:
+            return
+        buffer.extend(bytes(socket.readAll().data()))
+        if len(buffer) > MAX_MESSAGE:
+            self._forget(socket)
+            socket.abort()
+        elif buffer.endswith(b"\n"):
+            message = bytes(buffer)
+            self._forget(socket)
+            socket.disconnectFromServer()
+            self._received(message)
 
-            socket.readyRead.connect(read)
-            socket.disconnected.connect(socket.deleteLater)
+    def _disconnected(self) -> None:
+        self._forget(self.sender())
+
+    def _forget(self, socket) -> None:
+        if self._buffers.pop(socket, None) is not None:
+            socket.readyRead.disconnect(self._read)
+            socket.disconnected.disconnect(self._disconnected)
+            socket.deleteLater()
 
     def _received(self, message: bytes) -> None:
         try:
