@@ -125,7 +125,8 @@ class Tray(QObject):
         window.close()
         if getattr(window, "_quitting", False):
             self.icon.hide()
-            QApplication.quit()
+            if not QApplication.quitOnLastWindowClosed():  # kept running: closing alone would not quit
+                QApplication.quit()
         else:
             self._quit_requested = False  # the user chose to keep the transfers running
 
