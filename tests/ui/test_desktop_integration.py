@@ -16,6 +16,7 @@ from PySide6.QtGui import QImage, QPalette
 from attache.app.connections import token_connection
 from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui.models import EntityRole
 
 
 def _open_on(make_window, qtbot, server, *, restore: bool = False):
@@ -315,3 +316,26 @@ def test_with_keep_running_closing_the_window_hides_it_and_quit_still_quits(make
     finally:
         window.tray.keep_action.setChecked(False)
     assert QApplication.quitOnLastWindowClosed()
+
+
+def test_a_picture_opened_with_attache_can_become_a_users_picture(make_window, qtbot, fresh_awork_sandbox, tmp_path):
+    from ui_helpers import accept_crop, png_bytes
+
+    window = _open_on(make_window, qtbot, fresh_awork_sandbox)
+    portrait = tmp_path / "portrait.png"
+    portrait.write_bytes(png_bytes((230, 30, 40), 300))
+    window.open_files.stage([portrait])
+    picker = window.open_files.picker
+    picker.choose_kind(EntityKind.USER)  # users take a picture, not files: the choice says so
+    qtbot.waitUntil(lambda: picker.filter_model.rowCount() > 1 and not picker.list_model.loading, timeout=10_000)
+    rows = range(picker.filter_model.rowCount())
+    picker.select_row(next(r for r in rows if not picker.filter_model.index(r, 0).data(EntityRole).has_image))
+    user = picker.entity()
+    assert picker.ok_button.text() == "Set picture" and not picker.as_picture.isVisible()
+    qtbot.mouseClick(picker.ok_button, Qt.MouseButton.LeftButton)
+    accept_crop(window, qtbot)  # the same crop step a dropped picture gets
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 1, timeout=10_000)
+    job = window.queue.jobs()[0]
+    assert job.target == f"User “{user.name}”"
+    qtbot.waitUntil(lambda: job.state == JobState.DONE, timeout=20_000)
+    assert window.backend.get_entity(user.ref).has_image
