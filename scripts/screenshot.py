@@ -1,6 +1,6 @@
 """Render the main window on the demo sandbox to docs/screenshot.png (offscreen, no display needed).
 
-    uv run python scripts/screenshot.py [--out docs/screenshot.png] [--scale 2]
+    uv run python scripts/screenshot.py [--out docs/screenshot.png] [--scale 2] [--palette dark]
 
 It starts the awork sandbox in-process, opens the window on it, picks a task that has files,
 attaches three more through the transfer engine so the Transfers panel has something to show,
@@ -24,7 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--scale", type=float, default=2.0, help="device pixel ratio to render at (default 2)")
     parser.add_argument("--size", default="1360x840", help="window size in logical pixels")
+    parser.add_argument("--palette", choices=("light", "dark"), help="force a palette (default: the system's)")
     args = parser.parse_args(argv)
+    if args.palette:
+        os.environ["ATTACHE_PALETTE"] = args.palette
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QT_SCALE_FACTOR"] = str(args.scale)

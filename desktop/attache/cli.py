@@ -18,6 +18,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from attache.appid import version
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError, InvalidInputError
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="attache",
         description="Attaché: browse projects, tasks, companies and users; attach files; set profile images.",
+        epilog="attache FILE… opens the window (or hands the files to the one running) to choose where they go.",
     )
     parser.add_argument("--sandbox", action="store_true", help="open the window on a built-in local sandbox")
     parser.add_argument(
@@ -49,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"with --sandbox: which service's sandbox (default {DEFAULT_SERVICE})",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request (secrets redacted)")
+    parser.add_argument("--version", action="version", version=f"attache {version()}")
+    parser.add_argument(
+        "--palette",
+        choices=("light", "dark"),
+        help="the window's colours, whatever the system's scheme (default: follow the system)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sandbox = commands.add_parser("sandbox", help="serve a local sandbox of a service in the foreground until Ctrl-C")
@@ -234,15 +242,49 @@ def _people(text: str) -> int:
 # ---------------------------------------------------------------- entry point
 
 
+def split_open_files(argv: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """`attache [OPTIONS] FILE…` (the file manager's "Open with"): the files, and the rest for the
+    parser. The first word that is neither an option nor its value decides: a subcommand's name
+    is a subcommand (even if a file has that name), an existing path starts the files."""
+    files: list[Path] = []
+    rest: list[str] = []
+    takes_value = {"--service", "--palette"}
+    expecting_value = False
+    for token in argv:
+        if expecting_value:
+            rest.append(token)
+            expecting_value = False
+        elif token.startswith("-") and token != "-" and not files:
+            rest.append(token)
+            expecting_value = token in takes_value
+        elif not files and (token in _COMMANDS or not Path(token).exists()):
+            return [], list(argv)  # a subcommand, or a mistake the parser names
+        elif Path(token).exists():
+            files.append(Path(token))
+        else:
+            raise UsageError(f"{token}: no such file")
+    return files, rest
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    try:
+        files, argv = split_open_files(list(sys.argv[1:] if argv is None else argv))
+    except UsageError as error:
+        parser.error(str(error))  # exits 2
     args = parser.parse_args(argv)
     if args.command not in (None, "sandbox"):
         from attache.logs import configure_logging
 
         configure_logging(verbose=args.verbose)
     if args.command is None:
-        return _open_window(sandbox=args.sandbox, service_id=args.window_service, verbose=args.verbose)
+        return _open_window(
+            sandbox=args.sandbox,
+            service_id=args.window_service,
+            verbose=args.verbose,
+            files=files,
+            palette=args.palette,
+        )
     handler = _COMMANDS[args.command]
     try:
         return handler(args)
@@ -261,12 +303,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0  # pragma: no cover
 
 
-def _open_window(*, sandbox: bool, service_id: str, verbose: bool = False) -> int:
+def _open_window(
+    *, sandbox: bool, service_id: str, verbose: bool = False, files: Sequence[Path] = (), palette: str | None = None
+) -> int:
     from attache.logs import configure_logging
     from attache.ui.app import run_app
 
+    if palette:
+        os.environ["ATTACHE_PALETTE"] = palette  # read by ui.theme
     configure_logging(verbose=verbose, echo=True)  # the log file, and the terminal the window was started from
-    return run_app(sandbox=sandbox, service=service_id)
+    return run_app(sandbox=sandbox, service=service_id, files=list(files))
 
 
 def _silence_stdout() -> None:

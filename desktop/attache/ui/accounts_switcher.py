@@ -64,7 +64,7 @@ class AccountSwitcher(QToolButton):
         pressed = self.isDown() or bool(option.state & QStyle.StateFlag.State_Sunken)
         if pressed or hovered:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#dfe4eb" if pressed else "#e6eaf0"))
+            painter.setBrush(theme.colour("pressed" if pressed else "hover"))
             painter.drawRoundedRect(area, 8, 8)
         if self.hasFocus() and option.state & QStyle.StateFlag.State_HasFocus:
             painter.setPen(QPen(theme.ACCENT, 1.5))
@@ -83,7 +83,7 @@ class AccountSwitcher(QToolButton):
         painter.setPen(QColor("#ffffff"))
         painter.drawText(tile, Qt.AlignmentFlag.AlignCenter, initial)
         if self.attention:
-            painter.setPen(QPen(QColor("#eef1f5"), 2))
+            painter.setPen(QPen(theme.colour("sidebar"), 2))
             painter.setBrush(QColor("#d97706"))
             painter.drawEllipse(QRectF(tile.right() - 8, tile.top() - 3, 11, 11))
         # the chevron

@@ -9,22 +9,24 @@ from __future__ import annotations
 import logging
 import sys
 
+from attache.appid import APP_ID
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Attaché"
 ORGANISATION = "Attaché"
-DESKTOP_FILE = "attache"
+DESKTOP_FILE = APP_ID  # packaging/io.github.attache.Attache.desktop: the taskbar finds its icon
 
 
 def configure_application(app) -> None:
     """Names, icon and look for a QApplication (the tests' one too)."""
-    from attache import __version__
+    from attache.appid import version
     from attache.ui import theme
 
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(ORGANISATION)
-    app.setApplicationVersion(__version__)
+    app.setApplicationVersion(version())
     app.setDesktopFileName(DESKTOP_FILE)
     app.setWindowIcon(theme.app_icon())
     theme.apply(app)
@@ -68,7 +70,9 @@ def start_connecting(window, *, sandbox: bool = False, service: str | None = Non
         window.open_connection(connection)
 
 
-def run_app(sandbox: bool = False, service: str | None = None) -> int:
+def run_app(sandbox: bool = False, service: str | None = None, files: list | None = None) -> int:
+    """The window; with `files`, staged for the user to choose where they go. A second start
+    (not on the sandbox) hands its files to the window already running and exits 0."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -83,14 +87,29 @@ def run_app(sandbox: bool = False, service: str | None = None) -> int:
     configure_application(app)
     from attache.ui.main_window import MainWindow
 
+    instance = None
+    if not sandbox:  # a sandbox window is a throwaway: it neither hands over nor takes files
+        from attache.ui.single_instance import SingleInstance, hand_over
+
+        if hand_over(list(files or [])):
+            log.info("Attaché is already running: handed over %d file(s)", len(files or []))
+            return 0
+        instance = SingleInstance(parent=app)
+        instance.listen()
     window = MainWindow()
     window.show()
+    if instance is not None:
+        instance.filesReceived.connect(window.open_files.stage)
     stop_watching = _quit_on_terminate(app, window)  # before connecting: a SIGTERM at any time closes cleanly
     start_connecting(window, sandbox=sandbox, service=service)
+    if files:
+        window.open_files.stage(list(files))
     try:
         return app.exec()
     finally:
         stop_watching()
+        if instance is not None:
+            instance.close()
         tasks.shutdown()
 
 

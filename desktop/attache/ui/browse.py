@@ -33,11 +33,11 @@ class KindDelegate(QStyledItemDelegate):
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         if selected:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#dfe7fb"))
+            painter.setBrush(theme.colour("kind_selected_fill"))
             painter.drawRoundedRect(rect, 6, 6)
         elif hovered:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#e5e9ef"))
+            painter.setBrush(theme.colour("hover"))
             painter.drawRoundedRect(rect, 6, 6)
         if option.state & QStyle.StateFlag.State_HasFocus and option.widget is not None and option.widget.hasFocus():
             painter.setPen(QPen(theme.ACCENT, 1.2))
@@ -71,7 +71,7 @@ class KindDelegate(QStyledItemDelegate):
             painter.setFont(small)
             pill = QRectF(rect.right() - count_width - 6, option.rect.center().y() - 9, count_width, 18)
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor("#ffffff") if selected else QColor("#dde2e8"))
+            painter.setBrush(theme.BASE if selected else theme.colour("pill"))
             painter.drawRoundedRect(pill, 9, 9)
             painter.setPen(theme.MUTED if not selected else theme.ACCENT)
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, count_text)
@@ -88,10 +88,6 @@ class KindsView(QListView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSpacing(1)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
-
-
-_DROP_OK_FILL, _DROP_REFUSED_FILL = QColor("#e8f0fe"), QColor("#fdecea")
-_SELECTED_FILL, _HOVER_FILL = QColor("#e3ebfd"), QColor("#f3f5f8")
 
 
 class _RowFonts:
@@ -156,11 +152,11 @@ class EntityDelegate(QStyledItemDelegate):
         if drop is not None:
             ok = drop[1]
             painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
-            painter.setBrush(_DROP_OK_FILL if ok else _DROP_REFUSED_FILL)
+            painter.setBrush(theme.colour("drop_ok_fill" if ok else "drop_refused_fill"))
             painter.drawRoundedRect(back, 8, 8)
         elif selected or state & QStyle.StateFlag.State_MouseOver:
             painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(_SELECTED_FILL if selected else _HOVER_FILL)
+            painter.setBrush(theme.colour("selected_fill" if selected else "hover"))
             painter.drawRoundedRect(back, 8, 8)
         if state & QStyle.StateFlag.State_HasFocus and widget is not None and widget.hasFocus():
             painter.setPen(QPen(theme.ACCENT, 1.2))

@@ -92,9 +92,9 @@ class ImageSlot(DropTarget, QWidget):
             path.addRoundedRect(rect, 18, 18)
         entity = self.entity
         if entity is not None and not self.pictures:
-            painter.fillPath(path, QColor("#e9ecf1"))
+            painter.fillPath(path, theme.colour("placeholder_fill"))
             side = int(rect.width() * 0.4)
-            icon = theme.kind_icon(entity.kind, "#9aa3ad", side)
+            icon = theme.kind_icon(entity.kind, theme.colour("disabled"), side)
             icon.paint(painter, int(rect.center().x() - side / 2), int(rect.center().y() - side / 2), side, side)
         elif entity is not None:
             image = self.current_image()
@@ -109,7 +109,7 @@ class ImageSlot(DropTarget, QWidget):
             else:
                 paint_initials(painter, rect, entity.id, entity.name, round_shape=round_shape)
         else:
-            painter.fillPath(path, QColor("#e5e9ef"))
+            painter.fillPath(path, theme.colour("placeholder_fill"))
         if self._hover is not None:
             ok = self._hover.ok
             painter.fillPath(path, QColor(47, 111, 237, 150) if ok else QColor(192, 57, 43, 150))
@@ -235,13 +235,13 @@ class FilesView(DropTarget, QTreeView):
         rect = QRectF(self.viewport().rect()).adjusted(10, 10, -10, -10)
         if self._hover is not None:
             ok = self._hover.ok
-            painter.setBrush(QColor(232, 240, 254, 230) if ok else QColor(253, 236, 234, 230))
+            painter.setBrush(theme.colour("drop_ok_fill" if ok else "drop_refused_fill"))
             painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
             painter.drawRoundedRect(rect, 10, 10)
             painter.setPen(theme.ACCENT.darker(120) if ok else theme.DANGER)
             text = self._hover.message
         else:
-            painter.setPen(QPen(QColor("#cfd4da"), 1.5, Qt.PenStyle.DashLine))
+            painter.setPen(QPen(theme.colour("control_border"), 1.5, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect, 10, 10)
             painter.setPen(theme.MUTED)
@@ -278,12 +278,12 @@ class PictureDropZone(DropTarget, QWidget):
         hover = self._hover
         if hover is not None:
             ok = hover.ok
-            painter.setBrush(QColor("#e8f0fe") if ok else QColor("#fdecea"))
+            painter.setBrush(theme.colour("drop_ok_fill" if ok else "drop_refused_fill"))
             painter.setPen(QPen(theme.ACCENT if ok else theme.DANGER, 2, Qt.PenStyle.DashLine))
             text, colour = hover.message, (theme.ACCENT.darker(120) if ok else theme.DANGER)
         else:
-            painter.setBrush(QColor("#fbfcfd"))
-            painter.setPen(QPen(QColor("#cfd4da"), 1.5, Qt.PenStyle.DashLine))
+            painter.setBrush(theme.colour("subtle_fill"))
+            painter.setPen(QPen(theme.colour("control_border"), 1.5, Qt.PenStyle.DashLine))
             text, colour = self.text, theme.MUTED
         painter.drawRoundedRect(rect, 12, 12)
         icon = theme.svg_icon("image", colour, 40)

@@ -14,7 +14,6 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -24,7 +23,7 @@ from PySide6.QtWidgets import (
 from attache.app.connections import Connection
 from attache.core.models import Entity, EntityKind
 from attache.core.services import DEFAULT_SERVICE
-from attache.ui import settings, tasks, theme
+from attache.ui import desktop, settings, tasks, theme
 from attache.ui.accounts import AccountsController
 from attache.ui.avatars import AvatarLoader
 from attache.ui.browse_controller import BrowseController
@@ -70,6 +69,7 @@ class MainWindow(QMainWindow):
         if restore:
             self._restore_settings()
         self._show_empty()
+        desktop.install(self)  # open with Attaché, the tray, Help › About, the selection restored
 
     # ------------------------------------------------------------------ what the rest reads
 
@@ -356,15 +356,9 @@ class MainWindow(QMainWindow):
         self.message_bar.show_error(error, action=action)
 
     def about(self) -> None:
-        from attache import __version__
+        from attache.ui.about_dialog import show_about
 
-        QMessageBox.about(
-            self,
-            "About Attaché",
-            f"<h3>Attaché {__version__}</h3>"
-            "<p>Browse projects, tasks, companies and people; attach files and set pictures by drag and drop.</p>"
-            "<p>Uploads are journaled: they survive a quit, a crash or a lost connection.</p>",
-        )
+        show_about(self)
 
     # ------------------------------------------------------------------ closing and settings
 
@@ -383,6 +377,7 @@ class MainWindow(QMainWindow):
         self.opener.cancel()
         self.close_account()
         self.transfer_actions.hide_tray()
+        self.tray.hide()
         super().closeEvent(event)
 
     def _save_settings(self) -> None:

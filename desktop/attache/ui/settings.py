@@ -144,3 +144,28 @@ def crop_skipped() -> bool:
 
 def set_crop_skipped(skip: bool) -> None:
     _set(_SKIP_CROP, bool(skip))
+
+
+# ---------------------------------------------------------------------- desktop
+
+_KEEP_IN_TRAY = "desktop/keep_running_in_tray"
+_BROWSE_SELECTION = "browse/selection"
+
+
+def keep_in_tray() -> bool:
+    """Whether closing the window leaves Attaché running in the system tray (opt-in)."""
+    return bool(store().value(_KEEP_IN_TRAY, False, type=bool))
+
+
+def set_keep_in_tray(keep: bool) -> None:
+    _set(_KEEP_IN_TRAY, bool(keep))
+
+
+def browse_selection() -> str | None:
+    """The id of the item selected when the window last closed (in the kind `browse_kind` names)."""
+    value = store().value(_BROWSE_SELECTION)
+    return value if isinstance(value, str) and value else None
+
+
+def set_browse_selection(entity_id: str | None) -> None:
+    _set(_BROWSE_SELECTION, entity_id or "")

@@ -82,7 +82,10 @@ class TransferActions(QObject):
         from PySide6.QtWidgets import QSystemTrayIcon
 
         window = self.window
-        if QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
+        tray = getattr(window, "tray", None)  # ui.tray: the window's one tray icon
+        if tray is not None and tray.notify(title, text):
+            pass
+        elif QSystemTrayIcon.isSystemTrayAvailable() and QSystemTrayIcon.supportsMessages():
             if self._tray is None:
                 self._tray = QSystemTrayIcon(theme.app_icon(), window)
                 self._tray.setToolTip("Attaché")

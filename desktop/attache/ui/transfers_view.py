@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from attache.core.sources import human_size
 from attache.transfers import JobState
+from attache.ui import theme
 from attache.ui.plain import literal_tip, plain_label
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, TransferRow
 from attache.ui.transfers import TransferQueue
@@ -190,9 +191,9 @@ class TransfersModel(QAbstractTableModel):
             return literal_tip(f"{job.name} → {job.target}")
         elif role == Qt.ItemDataRole.ForegroundRole and column == self.STATE:
             if job.state == FAILED:
-                return QColor("#c0392b")
+                return QColor(theme.DANGER)
             if job.state == DONE:
-                return QColor("#2e7d32")
+                return QColor(theme.OK_GREEN)
         elif role == Qt.ItemDataRole.TextAlignmentRole and column in (self.SPEED, self.ETA):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -226,7 +227,7 @@ class ProgressDelegate(QStyledItemDelegate):
         text_width = min(metrics.horizontalAdvance("000.0 MB of 000.0 MB") + 8, rect.width() // 2)
         bar = QRectF(rect.left(), rect.center().y() - 3, max(20, rect.width() - text_width - 8), 6)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#e6e9ee"))
+        painter.setBrush(theme.colour("pill"))
         painter.drawRoundedRect(bar, 3, 3)
         fraction = index.data(FractionRole)
         colour = {DONE: QColor("#43a047"), CANCELLED: QColor("#b0b6bd")}.get(job.state, QColor("#2f6fed"))
@@ -242,7 +243,7 @@ class ProgressDelegate(QStyledItemDelegate):
             painter.setBrush(colour)
             painter.drawRoundedRect(segment, 3, 3)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        painter.setPen(option.palette.highlightedText().color() if selected else QColor("#4b5563"))
+        painter.setPen(option.palette.highlightedText().color() if selected else theme.colour("secondary"))
         text_rect = QRectF(bar.right() + 8, rect.top(), rect.right() - bar.right() - 8, rect.height())
         painter.drawText(
             text_rect,

@@ -1,0 +1,24 @@
+"""The application's identity on the desktop, spelled once.
+
+`APP_ID` is the reverse-DNS id: the desktop file's and the AppStream file's names,
+QGuiApplication.setDesktopFileName, and the single-instance socket's name all use it. The
+keyring's service name stays "attache" (credentials.py): renaming it would hide every saved
+secret, and a migration buys the user nothing.
+"""
+
+from __future__ import annotations
+
+APP_ID = "io.github.attache.Attache"
+DISTRIBUTION = "attache"
+
+
+def version() -> str:
+    """The installed distribution's version (the bundle carries its metadata too)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # run from a source tree without an install
+        from attache import __version__
+
+        return __version__
