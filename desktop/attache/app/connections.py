@@ -183,7 +183,9 @@ def saved_account_connection(account: Account) -> Connection:
     def make() -> Backend:
         return open_saved(account)
 
-    label = f"{service(account.service).name} · {account.workspace or account.name}"
+    # the account's own name too: two accounts on workspaces of the same name must read apart
+    where = account.workspace or account.name
+    label = f"{service(account.service).name} · {where}" + (f" ({account.name})" if where != account.name else "")
     return Connection(account.service, account.name, make, label=label, saved_account=account)
 
 

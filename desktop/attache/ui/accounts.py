@@ -270,6 +270,15 @@ class AccountsController(QObject):
         self.dialog = dialog
         dialog.open()
 
+    def sign_in_current(self) -> None:
+        """The status bar's Sign in: the open account's sign-in again, or a new account when the
+        window runs on a token it was started with."""
+        account = self.current_account()
+        if account is not None:
+            self.sign_in_again(account.name)
+        else:
+            self.add_account()
+
     def _signed_in_again(self, dialog: AccountDialog, reopen: bool) -> None:
         result = dialog.result_value
         self._forget_dialog(dialog)
@@ -330,7 +339,10 @@ class AccountsController(QObject):
     def _check_held(self) -> None:
         held = self._held_accounts()
         self._update_switcher()
+        connection = self.session.connection
         for ref, reason in held.items():
+            if connection is not None and ref.account == connection.account:
+                self.window.connection_status.failed(AuthenticationError(reason or "The sign-in was refused"))
             if ref in self._prompted:
                 continue
             self._prompted.add(ref)

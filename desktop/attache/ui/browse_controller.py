@@ -30,6 +30,7 @@ class BrowseController(QObject):
     entitySelected = Signal(object)  # Entity | None
     peopleLoaded = Signal(dict)  # user id → name
     failed = Signal(object)  # the list could not load (the window offers Retry)
+    requestFailed = Signal(object)  # a count or the people could not load (tells the connection state)
 
     def __init__(self, session: Session, avatars: AvatarLoader, parent: QWidget) -> None:
         super().__init__(parent)
@@ -165,7 +166,7 @@ class BrowseController(QObject):
             tasks.run_task(
                 lambda kind=kind: _count(backend, kind),
                 lambda count, kind=kind: backend is self.session.backend and self.kinds_model.set_count(kind, count),
-                lambda error: log.info("count failed: %s", error),
+                lambda error: self._background_failed("count failed", error),
                 owner=self,
             )
 
@@ -188,7 +189,12 @@ class BrowseController(QObject):
                 self.people = people
                 self.peopleLoaded.emit(people)
 
-        tasks.run_task(load, loaded, lambda error: log.info("could not list people: %s", error), owner=self)
+        tasks.run_task(load, loaded, lambda error: self._background_failed("could not list people", error), owner=self)
+
+    def _background_failed(self, what: str, error: BaseException) -> None:
+        log.info("%s: %s", what, error)
+        if self.session.is_open:
+            self.requestFailed.emit(error)
 
     # ------------------------------------------------------------------ listing
 
@@ -229,9 +235,8 @@ class BrowseController(QObject):
         self.load_counts()
         model = self.list_model
         if model.kind is not None:
-            self._pending_select = current.id if current else None
-            model.set_source(self.session.backend, model.kind, model.parent_ref, model.search)
-            model.fetchMore()
+            self._reselect = current.id if current else None
+            model.refresh(self.session.backend)
 
     def _page_loaded(self) -> None:
         kept, self._reselect = self._reselect, None

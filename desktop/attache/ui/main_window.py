@@ -28,13 +28,13 @@ from attache.ui import settings, tasks, theme
 from attache.ui.accounts import AccountsController
 from attache.ui.avatars import AvatarLoader
 from attache.ui.browse_controller import BrowseController
+from attache.ui.connection_status import ConnectionIndicator
 from attache.ui.detail import DetailPane
 from attache.ui.drop_actions import DropActions
 from attache.ui.empty_state import EmptyState
 from attache.ui.file_actions import FileActions
 from attache.ui.messagebar import INFO, MessageBar
 from attache.ui.opening import Opener
-from attache.ui.plain import plain_label
 from attache.ui.session import Session
 from attache.ui.transfer_actions import TransferActions
 from attache.ui.transfers import TransferQueue
@@ -149,8 +149,9 @@ class MainWindow(QMainWindow):
 
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
-        self.connection_label = plain_label("", self)
-        self.status.addPermanentWidget(self.connection_label)
+        self.connection_status = ConnectionIndicator(self)
+        self.connection_label = self.connection_status.label
+        self.status.addPermanentWidget(self.connection_status)
 
         # keyboard order: kinds → search → list → detail
         QWidget.setTabOrder(self.kinds_view, self.search)
@@ -162,6 +163,12 @@ class MainWindow(QMainWindow):
         browse.entitySelected.connect(detail.set_entity)
         browse.peopleLoaded.connect(detail.files_model.set_people)
         browse.failed.connect(lambda error: self.show_error(error, action=("Retry", self.list_model.retry)))
+        status = self.connection_status
+        browse.failed.connect(status.failed)
+        browse.requestFailed.connect(status.failed)
+        self.list_model.pageLoaded.connect(lambda: self.session.is_open and status.connected())
+        detail.files_model.failed.connect(status.failed)
+        detail.files_model.loaded.connect(lambda: self.session.is_open and status.connected())
         self.list_view.planner = drops.plan_row_drop
         self.list_view.dropped.connect(drops.row_dropped)
         self.list_view.hoverHint.connect(self._hover_hint)
@@ -284,8 +291,11 @@ class MainWindow(QMainWindow):
         kinds = self.session.service.kinds()
         self._rebuild_kind_actions(kinds)
         connection, name = self.session.connection, self.session.workspace.name
-        self.connection_label.setText(f"Connected to {connection.label or self.session.service_name}  ")
-        self.setWindowTitle(f"{name} — Attaché")
+        self.connection_status.set_actions(retry=self.check_connection, sign_in=self.accounts.sign_in_current)
+        self.connection_status.connected(connection.label or self.session.service_name)
+        saved = getattr(connection, "saved_account", None)
+        account = f" ({saved.name})" if saved is not None and saved.name != name else ""
+        self.setWindowTitle(f"{name}{account} — Attaché")
         self._update_actions()
         self.pages.setCurrentWidget(self.splitter)
         if self._splitter_state is not None:
@@ -299,7 +309,7 @@ class MainWindow(QMainWindow):
         self.queue.detach_engine()
         engine, connection, backend = self.session.clear() if self.session.is_open else (None, None, None)
         self._update_actions()
-        self.connection_label.setText("")
+        self.connection_status.idle()
         self.empty.set_idle()
         self._show_empty()
         if engine is None and connection is None and backend is None:
@@ -336,6 +346,28 @@ class MainWindow(QMainWindow):
         self.avatars.clear()
         self.browse.refresh()
         self.status.showMessage("Refreshed", 2000)
+
+    def check_connection(self) -> None:
+        """Ask the service whether it is back (the countdown's end, or Retry now); once it answers,
+        what failed meanwhile loads again in the same view."""
+        backend = self.session.backend
+        if backend is None:
+            return
+
+        def answered(_workspace) -> None:
+            if backend is not self.session.backend:
+                return
+            self.connection_status.connected()
+            if self.list_model.error is not None:
+                self.message_bar.dismiss()
+                self.list_model.retry()
+            self.browse.load_counts()
+
+        def failed(error: BaseException) -> None:
+            if backend is self.session.backend:
+                self.connection_status.failed(error)
+
+        tasks.run_task(backend.workspace, answered, failed, owner=self)
 
     def _hover_hint(self, text: str) -> None:
         if text:

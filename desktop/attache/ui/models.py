@@ -215,6 +215,14 @@ class EntityListModel(QAbstractListModel):
         self.set_source(self._backend, self._kind, self._parent_ref, self._search)
         self.fetchMore(QModelIndex())
 
+    def refresh(self, backend=None) -> None:
+        """List the same kind, scope and search again (on `backend` when the sign-in changed). The
+        rows shown stay until the first page of the answer replaces them, so a refresh that fails
+        leaves them, and their total, in place; Retry then asks for that first page again."""
+        if backend is not None:
+            self._backend = backend
+        self.set_search(self._search)
+
     def retry(self) -> None:
         """Try the page that failed again."""
         if self._error is not None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMainWindow
 
 from attache.app.connections import Connection
-from attache.core.errors import CancelledError
+from attache.core.errors import AttacheError, AuthenticationError, CancelledError
 from attache.core.services import DEFAULT_SERVICE, display_name
 from attache.ui import tasks
 
@@ -43,6 +43,7 @@ class Opener(QObject):
     def open_connection(self, connection: Connection) -> None:
         """Connect on a worker: make the backend, check the account, open the transfer journal."""
         self.window.empty.set_busy("Connecting…", f"Opening {connection.label or connection.account}")
+        self.window.connection_status.connecting(connection.label or connection.account)
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
         handle = tasks.run_task(
@@ -86,6 +87,22 @@ class Opener(QObject):
         self.window._show_empty()
         self.window.show_error(error, action=("Try again", lambda: self.open_connection(connection)))
         self.window.accounts.open_failed(connection, error)
+        self._tell_status(connection, error)
+
+    def _tell_status(self, connection: Connection, error: BaseException) -> None:
+        """An account that could not open for now retries by itself; one whose sign-in was refused
+        offers Sign in; any other failure is the message bar's alone."""
+        status = self.window.connection_status
+        account = getattr(connection, "saved_account", None)
+        if isinstance(error, AuthenticationError):
+            sign_in = (lambda: self.window.accounts.sign_in_again(account.name, reopen=True)) if account else None
+            status.set_actions(retry=None, sign_in=sign_in)
+            status.failed(error)
+        elif isinstance(error, AttacheError) and error.transient and connection.journal_path is None:
+            status.set_actions(retry=lambda: self.open_connection(connection))
+            status.failed(error)
+        else:
+            status.idle()
 
     def _opened(self, opened) -> None:
         self._opening = None
