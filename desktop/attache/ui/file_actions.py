@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.transfers import JobState
-from attache.ui import plain, tasks
+from attache.ui import plain, reveal, tasks
 from attache.ui.drop_actions import target_label
-from attache.ui.messagebar import ERROR, SUCCESS
+from attache.ui.messagebar import ERROR, SUCCESS, WARNING
 from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
 
 log = logging.getLogger(__name__)
@@ -203,7 +202,7 @@ class FileActions(QObject):
         elif job.kind is DOWNLOAD and job.state is JobState.DONE:
             path = self._open_after_download.pop(job.id, None)
             if path is not None:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+                reveal.open_with_application(path, owner=self, on_failed=self._no_application)
             else:
                 self.window.status.showMessage(f"Saved {job.path}", 5000)
         if job.state is JobState.FAILED:
@@ -214,3 +213,17 @@ class FileActions(QObject):
                 ERROR,
                 action=("Retry", lambda job_id=job.id: queue.retry(job_id)),
             )
+
+    def _no_application(self, path: Path) -> None:
+        self.window.show_message(
+            f"No application on this computer opens “{path.name}”. It is downloaded; "
+            "open it from its folder with the program you choose.",
+            WARNING,
+            action=("Show in folder", lambda: self.show_in_folder(path)),
+        )
+
+    def show_in_folder(self, path: Path) -> None:
+        def failed(folder: Path) -> None:
+            self.window.show_message(f"Could not open a file manager. The file is in {folder}", WARNING)
+
+        reveal.show_in_folder(path, owner=self, on_failed=failed)
