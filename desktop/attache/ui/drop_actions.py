@@ -67,7 +67,7 @@ class DropActions(QObject):
         if entity is None or not self.session.is_open:
             return
         if not plan.ok:
-            window.message_bar.show_message(plan.message, ERROR)
+            window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
             return
         paths = list(plan.paths)
         if plan.image is not None and not paths:
@@ -76,7 +76,7 @@ class DropActions(QObject):
             try:
                 paths = [save_image_data(plan.image)]
             except AttacheError as error:
-                window.show_error(error)
+                window.show_error(error, context=entity.ref)
                 return
         if image:
             self._set_image(entity, paths[0])
@@ -85,14 +85,14 @@ class DropActions(QObject):
         tasks.run_task(
             lambda: check_attach(DropPlan(True, plan.message, paths=paths)),
             lambda checked: backend is self.session.backend and self._attach(entity, checked),
-            window.show_error,
+            lambda error: window.show_error(error, context=entity.ref),
             owner=self,
         )
 
     def _attach(self, entity: Entity, plan: DropPlan) -> None:
         window = self.window
         if not plan.ok:
-            window.message_bar.show_message(plan.message, ERROR)
+            window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
             return
         target = target_label(entity)
         window.queue.attach(entity.ref, target, list(plan.paths))
@@ -121,7 +121,7 @@ class DropActions(QObject):
             window.status.showMessage(f"Setting the picture of {target}", 4000)
 
         def failed(error) -> None:
-            window.message_bar.show_message(error_text(error), ERROR)  # logs what was unexpected
+            window.message_bar.show_message(error_text(error), ERROR, context=entity.ref)  # logs the unexpected
 
         def crop(checked) -> None:
             if backend is not session.backend:

@@ -71,7 +71,7 @@ class FileActions(QObject):
                 self.image_changed(entity.ref),
                 self.window.show_message(f"Removed the picture of “{entity.name}”.", SUCCESS),
             ),
-            self.window.show_error,
+            lambda error: self.window.show_error(error, context=entity.ref),
             owner=self,
         )
 
@@ -179,7 +179,7 @@ class FileActions(QObject):
             self.window.show_message(done, SUCCESS)
 
         def failed(error) -> None:
-            self.window.show_error(error)
+            self.window.show_error(error, context=entity.ref)
             if self.detail.entity is not None and self.detail.entity.ref == entity.ref:
                 self.detail.refresh_files()
 

@@ -100,10 +100,10 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.message_bar = MessageBar(central)
-        outer.addWidget(self.message_bar)
         self.pages = QStackedWidget(central)
         outer.addWidget(self.pages, 1)
+        self.message_bar = MessageBar(central)
+        self.message_bar.float_over(central)
         self.setCentralWidget(central)
 
         self.empty = EmptyState(self.pages)
@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
     def _connect_panes(self) -> None:
         browse, detail, drops, files = self.browse, self.detail, self.drops, self.files
         browse.entitySelected.connect(detail.set_entity)
+        browse.entitySelected.connect(lambda entity: self.message_bar.selection_changed(entity and entity.ref))
         browse.peopleLoaded.connect(detail.files_model.set_people)
         browse.failed.connect(lambda error: self.show_error(error, action=("Retry", self.list_model.retry)))
         status = self.connection_status
@@ -184,7 +185,7 @@ class MainWindow(QMainWindow):
         detail.openFile.connect(files.open_file)
         detail.deleteFiles.connect(files.delete_files)
         detail.showTasks.connect(lambda project: self.show_kind(EntityKind.TASK, project))
-        detail.files_model.failed.connect(self.show_error)
+        detail.files_model.failed.connect(lambda error: self.show_error(error, context=detail.files_model.ref))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -384,8 +385,8 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, level: str = INFO, **kwargs) -> None:
         self.message_bar.show_message(text, level, **kwargs)
 
-    def show_error(self, error, *, action=None) -> None:
-        self.message_bar.show_error(error, action=action)
+    def show_error(self, error, *, action=None, context=None) -> None:
+        self.message_bar.show_error(error, action=action, context=context)
 
     def about(self) -> None:
         from attache import __version__
