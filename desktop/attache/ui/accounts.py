@@ -47,6 +47,7 @@ class AccountsController(QObject):
         self.dialog: AccountDialog | None = None
         self._prompted: set = set()  # AccountRefs whose "sign in again" bar was shown for this hold
         self._signed_out: set[str] = set()  # account names signed out in this run
+        self._demo = None  # the built-in sandbox's own connection, while its sandbox runs
 
         # what the window places: the switcher heads its sidebar, the button sits in its empty state,
         # the action in its File menu beside Sign out
@@ -138,6 +139,12 @@ class AccountsController(QObject):
             action.setCheckable(True)
             action.setChecked(True)
             action.setEnabled(False)
+        demo = self._running_demo()
+        if demo is not None and connection is not demo:
+            action = menu.addAction(demo.label or demo.account)
+            action.setCheckable(True)
+            action.setStatusTip("The built-in demo workspace")
+            action.triggered.connect(lambda checked=False: self.back_to_demo())
         for account in accounts:
             label = _account_label(account)
             if account.name in held or account.name in self._signed_out:
@@ -177,6 +184,28 @@ class AccountsController(QObject):
         self._carry_sandbox(connection)
         self.window.open_connection(connection)
 
+    def _running_demo(self):
+        """The built-in sandbox's connection, while the sandbox runs (the open connection carries it)."""
+        demo, current = self._demo, self.session.connection
+        if demo is None or current is None or getattr(current, "sandbox", None) is not demo.sandbox:
+            return None
+        return demo
+
+    def back_to_demo(self) -> None:
+        """From an account on the built-in sandbox back to the sandbox's own demo sign-in."""
+        from attache.app.connections import Connection
+
+        demo = self._running_demo()
+        if demo is None:
+            return
+        again = Connection(
+            demo.service, demo.account, demo.make_backend, demo.journal_path, demo.label, sandbox=demo.sandbox
+        )
+        current = self.session.connection
+        again.closers, current.closers = current.closers, []
+        self._demo = again
+        self.window.open_connection(again)
+
     def _carry_sandbox(self, connection) -> None:
         """An account on the built-in sandbox keeps the sandbox running when the window switches to it."""
         current = self.session.connection
@@ -189,6 +218,9 @@ class AccountsController(QObject):
 
     def _connected(self) -> None:
         self._prompted.clear()
+        connection = self.session.connection
+        if connection is not None and connection.sandbox is not None and connection.saved_account is None:
+            self._demo = connection
         account = self.current_account()
         if account is not None:
             self._signed_out.discard(account.name)

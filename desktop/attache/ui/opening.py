@@ -8,6 +8,7 @@ closes it (`cancel`).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from PySide6.QtCore import QObject
@@ -17,6 +18,7 @@ from attache.app.connections import Connection
 from attache.core.errors import AttacheError, AuthenticationError, CancelledError
 from attache.core.services import DEFAULT_SERVICE, display_name
 from attache.ui import tasks
+from attache.ui.messagebar import INFO
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class Opener(QObject):
         super().__init__(window)
         self.window = window
         self._opening: tuple[tasks.TaskHandle, threading.Event, Connection | None] | None = None
+        self._announce: Connection | None = None  # the sandbox whose first opening says what it is
 
     @property
     def busy(self) -> bool:
@@ -73,6 +76,8 @@ class Opener(QObject):
 
     def _sandbox_started(self, connection: Connection) -> None:
         self._opening = None
+        self._announce = connection
+        print(sandbox_note(connection), file=sys.stderr, flush=True)
         self.open_connection(connection)
 
     def _sandbox_failed(self, error: BaseException) -> None:
@@ -107,6 +112,9 @@ class Opener(QObject):
     def _opened(self, opened) -> None:
         self._opening = None
         self.window.show_session(opened)
+        if opened.connection is self._announce:
+            self._announce = None  # said once, when the sandbox first opens; dismissable
+            self.window.show_message(sandbox_note(opened.connection), INFO, timeout_ms=0)
 
     def cancel(self) -> None:
         """Quitting while a sandbox starts or a connection opens: what they made is closed, by the
@@ -127,6 +135,19 @@ class Opener(QObject):
             result.close()  # a sandbox that started: its connection stops it and removes its data
         else:
             _close_opened(result)
+
+
+def sandbox_note(connection: Connection) -> str:
+    """What `attache --sandbox` says in the window and on stderr: a demo, and how to reach it."""
+    server = connection.sandbox
+    entry = connection.entry
+    kinds = entry.kinds()
+    kind = "projects" if any(kind.value == "project" for kind in kinds) else "users"
+    return (
+        f"This is a local {entry.name} demo with made-up data; it is gone when you quit. "
+        f"Its API is {server.base_url} (token {server.token}); try the command line against it: "
+        f"ATTACHE_TOKEN={server.token} attache ls {kind} --service {entry.id} --url {server.base_url}"
+    )
 
 
 def _open(connection: Connection, stop: threading.Event):
