@@ -390,7 +390,7 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
     window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
     # the window and stderr say it is a demo, and how to reach it from the command line
-    note = window.message_bar.text()
+    note = window.note_bar.text()
     assert note.startswith("This is a local awork demo with made-up data; it is gone when you quit.")
     assert f"ATTACHE_TOKEN={server.token} attache ls projects --service awork --url {server.base_url}" in note
     assert note in capsys.readouterr().err

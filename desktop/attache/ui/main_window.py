@@ -100,6 +100,10 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
+        # a line of its own, for what stays true all session (the built-in sandbox is a demo)
+        self.note_bar = MessageBar(central)
+        self.note_bar.setObjectName("NoteBar")
+        outer.addWidget(self.note_bar)
         self.pages = QStackedWidget(central)
         outer.addWidget(self.pages, 1)
         self.message_bar = MessageBar(central)
@@ -311,6 +315,7 @@ class MainWindow(QMainWindow):
         engine, connection, backend = self.session.clear() if self.session.is_open else (None, None, None)
         self._update_actions()
         self.connection_status.idle()
+        self.note_bar.dismiss()  # what it said was about the account that closes
         self.empty.set_idle()
         self._show_empty()
         if engine is None and connection is None and backend is None:

@@ -114,7 +114,7 @@ class Opener(QObject):
         self.window.show_session(opened)
         if opened.connection is self._announce:
             self._announce = None  # said once, when the sandbox first opens; dismissable
-            self.window.show_message(sandbox_note(opened.connection), INFO, timeout_ms=0)
+            self.window.note_bar.show_message(sandbox_note(opened.connection), INFO, timeout_ms=0)
 
     def cancel(self) -> None:
         """Quitting while a sandbox starts or a connection opens: what they made is closed, by the

@@ -84,6 +84,7 @@ QSplitter::handle:vertical { height: 1px; }
 #MessageBar[level="error"] { background: #fdecea; border-bottom: 1px solid #f5c2bd; }
 #MessageBar[level="warning"] { background: #fff6e0; border-bottom: 1px solid #f3dfa8; }
 #MessageBar[level="success"] { background: #e9f6ec; border-bottom: 1px solid #bfe3c7; }
+#NoteBar { border-bottom: 1px solid #e3e6ea; background: #eef4ff; }
 #ConnectionLabel[phase="offline"] { color: #a15c00; }
 #ConnectionLabel[phase="signed out"] { color: #c0392b; }
 #MessageText { color: #1f2329; }
