@@ -202,7 +202,7 @@ class FileActions(QObject):
         elif job.kind is DOWNLOAD and job.state is JobState.DONE:
             path = self._open_after_download.pop(job.id, None)
             if path is not None:
-                reveal.open_with_application(path, owner=self, on_failed=self._no_application)
+                reveal.open_with_application(path, owner=self, on_failed=self.say_no_application)
             else:
                 self.window.status.showMessage(f"Saved {job.path}", 5000)
         if job.state is JobState.FAILED:
@@ -214,7 +214,7 @@ class FileActions(QObject):
                 action=("Retry", lambda job_id=job.id: queue.retry(job_id)),
             )
 
-    def _no_application(self, path: Path) -> None:
+    def say_no_application(self, path: Path) -> None:
         self.window.show_message(
             f"No application on this computer opens “{path.name}”. It is downloaded; "
             "open it from its folder with the program you choose.",

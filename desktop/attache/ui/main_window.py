@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 from attache.app.connections import Connection
 from attache.core.models import Entity, EntityKind
 from attache.core.services import DEFAULT_SERVICE
-from attache.ui import settings, tasks, theme
+from attache.ui import reveal, settings, tasks, theme
 from attache.ui.accounts import AccountsController
 from attache.ui.avatars import AvatarLoader
 from attache.ui.browse_controller import BrowseController
@@ -188,6 +188,10 @@ class MainWindow(QMainWindow):
         detail.downloadFiles.connect(files.download_files)
         detail.openFile.connect(files.open_file)
         detail.deleteFiles.connect(files.delete_files)
+        self.transfers.revealRequested.connect(files.show_in_folder)
+        self.transfers.openRequested.connect(
+            lambda path: reveal.open_with_application(path, owner=self, on_failed=files.say_no_application)
+        )
         detail.showTasks.connect(lambda project: self.show_kind(EntityKind.TASK, project))
         detail.files_model.failed.connect(lambda error: self.show_error(error, context=detail.files_model.ref))
 

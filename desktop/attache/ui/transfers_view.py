@@ -7,13 +7,15 @@ dataChanged for all rows, so a thousand transfers never flood the event loop.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -47,7 +49,14 @@ _STATE_LABEL = {
 
 
 def format_speed(speed: float | None) -> str:
-    return f"{human_size(speed)}/s" if speed else ""
+    """One style for every speed the window shows: "640 KB/s", "2.5 MB/s" (binary steps)."""
+    if not speed:
+        return ""
+    kb = speed / 1024
+    if kb < 1000:
+        return f"{max(kb, 0.1):.1f} KB/s" if kb < 10 else f"{kb:.0f} KB/s"
+    mb = kb / 1024
+    return f"{mb:.1f} MB/s" if mb < 1000 else f"{mb / 1024:.1f} GB/s"
 
 
 def format_eta(seconds: float | None) -> str:
@@ -167,7 +176,8 @@ class TransfersModel(QAbstractTableModel):
                 prefix = _KIND_LABEL.get(job.kind)
                 return f"{job.name}" if prefix is None else f"{job.name} ({prefix.lower()})"
             if column == self.TARGET:
-                return job.target
+                # a download goes to a folder on this computer: that is where it is "to"
+                return str(job.path) if job.kind is DOWNLOAD and job.path is not None else job.target
             if column == self.PROGRESS:
                 return self._progress_text(job)
             if column == self.SPEED:
@@ -259,6 +269,9 @@ class ProgressDelegate(QStyledItemDelegate):
 class TransfersPanel(QWidget):
     """The dock's contents: a toolbar of actions over the jobs table."""
 
+    revealRequested = Signal(object)  # Path: show it in the file manager
+    openRequested = Signal(object)  # Path: open it with its application
+
     def __init__(self, queue: TransferQueue, parent=None) -> None:
         super().__init__(parent)
         self.queue = queue
@@ -282,7 +295,16 @@ class TransfersPanel(QWidget):
         header.resizeSection(TransfersModel.PROGRESS, 300)
         header.resizeSection(TransfersModel.SPEED, 90)
         header.resizeSection(TransfersModel.ETA, 90)
-        header.resizeSection(TransfersModel.STATE, 90)
+        # the state's word is never cut: the column is as wide as its longest word
+        words = [*_STATE_LABEL.values(), "Retrying", "Paused", "Waiting for sign-in"]
+        widest = max(self.view.fontMetrics().horizontalAdvance(word) for word in words)
+        header.setSectionResizeMode(TransfersModel.STATE, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(TransfersModel.STATE, widest + 24)
+        header.setMinimumSectionSize(48)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        # new transfers are added at the foot: the view follows them there
+        self.model.rowsInserted.connect(lambda parent, first, last: self.view.scrollTo(self.model.index(last, 0)))
 
         self.cancel_button = self._button(
             "Cancel", QStyle.StandardPixmap.SP_DialogCancelButton, self.cancel_selected, "Cancel the selected transfers"
@@ -308,7 +330,7 @@ class TransfersPanel(QWidget):
         self.clear_button = self._button(
             "Clear finished",
             QStyle.StandardPixmap.SP_DialogResetButton,
-            self.queue.clear_finished,
+            lambda: self.queue.clear_finished(),
             "Remove finished transfers from the list",
         )
         self.summary = plain_label("", self)
@@ -349,6 +371,34 @@ class TransfersPanel(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button
+
+    def context_menu(self, jobs: list[TransferRow]) -> QMenu:
+        """What can be done to the selected transfers, each action only where it applies."""
+        menu = QMenu(self)
+        local = [job for job in jobs if _local_file(job) is not None]
+        if len(jobs) == 1 and local:
+            path = _local_file(jobs[0])
+            menu.addAction("Show in folder", lambda: self.revealRequested.emit(path))
+            menu.addAction("Open", lambda: self.openRequested.emit(path))
+        errors = [job.error for job in jobs if job.state == FAILED and job.error]
+        if errors:
+            menu.addAction("Copy error", lambda: QGuiApplication.clipboard().setText("\n".join(errors)))
+        if any(job.retryable for job in jobs):
+            menu.addAction("Retry", lambda: [self.queue.retry(job.id) for job in jobs])
+        if any(job.state in ACTIVE_STATES for job in jobs):
+            menu.addAction("Cancel", lambda: [self.queue.cancel(job.id) for job in jobs])
+        if any(job.finished_state for job in jobs):
+            menu.addAction("Remove from list", lambda: self.queue.clear_finished([job.id for job in jobs]))
+        return menu
+
+    def _show_menu(self, position) -> None:
+        jobs = self.selected_jobs()
+        if not jobs:
+            return
+        menu = self.context_menu(jobs)
+        if menu.actions():
+            menu.exec(self.view.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def selected_jobs(self) -> list[TransferRow]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -398,6 +448,9 @@ class TransfersPanel(QWidget):
         done = sum(1 for j in jobs if j.state == DONE)
         if done:
             parts.append(f"{done} done")
+        cancelled = sum(1 for j in jobs if j.state == CANCELLED)
+        if cancelled:
+            parts.append(f"{cancelled} cancelled")
         engine = self.queue.engine
         limit = engine.throttle.rate if engine is not None else None
         if limit:
@@ -405,3 +458,10 @@ class TransfersPanel(QWidget):
         if parts:
             parts[0] = parts[0][:1].upper() + parts[0][1:]
         self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
+
+
+def _local_file(job: TransferRow) -> Path | None:
+    """The file on this computer a transfer is about: a finished download, or what an upload sends."""
+    if job.path is None or (job.kind is DOWNLOAD and job.state != DONE):
+        return None
+    return job.path
