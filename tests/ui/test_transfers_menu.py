@@ -97,6 +97,10 @@ def test_the_state_column_fits_its_words_and_speeds_have_one_style(app, qtbot, m
     qtbot.addWidget(panel)
     panel.resize(500, 200)  # narrow: the file name gives way, the state does not
     panel.show()
+    qtbot.waitUntil(lambda: panel.compact, timeout=5000)  # icons only on its buttons
+    header = panel.view.header()
+    assert header.isSectionHidden(TransfersModel.ETA) and not header.isSectionHidden(TransfersModel.STATE)
+    assert not header.isSectionHidden(TransfersModel.NAME) and header.sectionSize(TransfersModel.NAME) >= 140
     width = panel.view.header().sectionSize(TransfersModel.STATE)
     metrics = panel.view.fontMetrics()
     for word in ("Interrupted", "Cancelled", "Retrying", "Waiting for sign-in"):

@@ -15,7 +15,7 @@ from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.ui import tasks, theme
 from attache.ui.avatars import AvatarLoader
-from attache.ui.browse import EntityListView, KindsView, SearchField
+from attache.ui.browse import EntityListView, KindDelegate, KindsView, SearchField
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
 from attache.ui.plain import plain_label
 from attache.ui.session import Session
@@ -71,7 +71,7 @@ class BrowseController(QObject):
         side.addWidget(self.workspace_label)
         side.addWidget(self.account_label)
         side.addWidget(self.kinds_view, 1)
-        sidebar.setMinimumWidth(170)
+        sidebar.setMinimumWidth(150)
         return sidebar
 
     def _build_list_pane(self, parent: QWidget, avatars: AvatarLoader) -> QWidget:
@@ -136,7 +136,7 @@ class BrowseController(QObject):
             signal.connect(self._update_count)
             signal.connect(self._update_empty_text)
         lay.addWidget(self.list_view, 1)
-        pane.setMinimumWidth(260)
+        pane.setMinimumWidth(200)
         return pane
 
     # ------------------------------------------------------------------ the session
@@ -149,6 +149,8 @@ class BrowseController(QObject):
             return
         kinds = session.service.kinds()
         self.kinds_model.set_kinds(kinds, {kind: theme.kind_icon(kind) for kind in kinds})
+        needed = KindDelegate.needed_width(self.kinds_view.font(), [kind.label for kind in kinds])
+        self.sidebar.setMinimumWidth(max(150, needed + 2 * self.kinds_view.frameWidth()))
         name = session.workspace.name if session.workspace is not None else session.backend.account
         self.workspace_label.setText(name)
         connection = session.connection

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.transfers import JobState
-from attache.ui import plain, reveal, tasks
+from attache.ui import plain, reveal, settings, tasks
 from attache.ui.drop_actions import target_label
 from attache.ui.messagebar import ERROR, SUCCESS, WARNING
 from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
@@ -48,10 +48,10 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None or not self.session.can(entity.kind, Capability.SET_IMAGE):
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, f"Choose a picture for {entity.name}", str(Path.home()), IMAGE_FILTER
-        )
+        start = settings.last_folder(settings.PICTURE, str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.window, f"Choose a picture for {entity.name}", start, IMAGE_FILTER)
         if path:
+            settings.set_last_folder(settings.PICTURE, str(Path(path).parent))
             self.window.drops.choose_image_file(entity, Path(path))
 
     def remove_image(self) -> None:
@@ -105,8 +105,10 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None:
             return
-        paths, _ = QFileDialog.getOpenFileNames(self.window, f"Attach files to {entity.name}", str(Path.home()))
+        start = settings.last_folder(settings.ATTACH, str(Path.home()))
+        paths, _ = QFileDialog.getOpenFileNames(self.window, f"Attach files to {entity.name}", start)
         if paths:
+            settings.set_last_folder(settings.ATTACH, str(Path(paths[0]).parent))
             self.window.drops.attach_paths(entity, [Path(p) for p in paths])
 
     def download_files(self, records: list) -> None:
@@ -114,17 +116,19 @@ class FileActions(QObject):
         if entity is None or not records:
             return
         downloads = Path.home() / "Downloads"
-        start = downloads if downloads.is_dir() else Path.home()
+        start = Path(settings.last_folder(settings.DOWNLOAD, str(downloads if downloads.is_dir() else Path.home())))
         if len(records) == 1:
             path, _ = QFileDialog.getSaveFileName(self.window, "Save file", str(start / records[0].name))
             if not path:
                 return
             destinations = [(records[0], Path(path))]
+            settings.set_last_folder(settings.DOWNLOAD, str(Path(path).parent))
         else:
             folder = QFileDialog.getExistingDirectory(self.window, f"Save {len(records)} files in", str(start))
             if not folder:
                 return
             destinations = [(record, Path(folder) / record.name) for record in records]
+            settings.set_last_folder(settings.DOWNLOAD, folder)
         for record, dest in destinations:
             self.start_download(entity, record, dest)
         self.window.reveal_transfers()

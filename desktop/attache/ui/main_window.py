@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from attache.app.connections import Connection
+from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.core.services import DEFAULT_SERVICE
 from attache.ui import reveal, settings, tasks, theme
@@ -33,6 +34,7 @@ from attache.ui.detail import DetailPane
 from attache.ui.drop_actions import DropActions
 from attache.ui.empty_state import EmptyState
 from attache.ui.file_actions import FileActions
+from attache.ui.help_menu import HelpMenu
 from attache.ui.messagebar import INFO, MessageBar
 from attache.ui.opening import Opener
 from attache.ui.session import Session
@@ -129,8 +131,8 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPane(self.avatars, self.splitter)
         self.detail.observe(self.session)
-        # never narrower than its picture and buttons need: a clipped "Show tasks" reads as a bug
-        self.detail.setMinimumWidth(max(360, self.detail.minimumSizeHint().width()))
+        # never narrower than its compact layout needs: a clipped "Show tasks" reads as a bug
+        self.detail.setMinimumWidth(self.detail.minimumSizeHint().width())
 
         self.splitter.addWidget(browse.sidebar)
         self.splitter.addWidget(browse.list_pane)
@@ -150,6 +152,8 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfers_dock)
         self.transfers_dock.hide()
+        self._dock_sized = False
+        self.transfers_dock.visibilityChanged.connect(self._dock_shown)
 
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
@@ -207,6 +211,8 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         self.paste_action = self._action("&Paste files", self.drops.paste, edit_menu, QKeySequence.StandardKey.Paste)
         self.paste_action.setStatusTip("Attach the files or the image on the clipboard to the selected item")
+        self.add_files_action = self._action("&Add Files…", self._add_files, edit_menu, "Ctrl+Shift+A")
+        self.add_files_action.setStatusTip("Attach files from this computer to the selected item")
         self.find_action = self._action("&Find", self.browse.focus_search, edit_menu, QKeySequence.StandardKey.Find)
 
         view_menu = bar.addMenu("&View")
@@ -233,6 +239,7 @@ class MainWindow(QMainWindow):
         self.kinds_menu = view_menu.addMenu("&Go to")
 
         help_menu = bar.addMenu("&Help")
+        self.help = HelpMenu(self, help_menu)
         self._action("&About Attaché", self.about, help_menu)
         self._update_actions()
 
@@ -261,7 +268,13 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         connected = self.session.is_open
-        for action in (self.sign_out_action, self.refresh_action, self.paste_action, self.find_action):
+        for action in (
+            self.sign_out_action,
+            self.refresh_action,
+            self.paste_action,
+            self.find_action,
+            self.add_files_action,
+        ):
             action.setEnabled(connected)
 
     def _rebuild_kind_actions(self, kinds: list[EntityKind]) -> None:
@@ -357,6 +370,13 @@ class MainWindow(QMainWindow):
         self.browse.refresh()
         self.status.showMessage("Refreshed", 2000)
 
+    def _add_files(self) -> None:
+        entity = self.detail.entity
+        if entity is None or not self.session.can(entity.kind, Capability.ATTACH_FILE):
+            self.show_message("Select a task to attach files to.", INFO)
+            return
+        self.files.add_files()
+
     def check_connection(self) -> None:
         """Ask the service whether it is back (the countdown's end, or Retry now); once it answers,
         what failed meanwhile loads again in the same view."""
@@ -384,6 +404,16 @@ class MainWindow(QMainWindow):
             self.status.showMessage(text)
         else:
             self.status.clearMessage()
+
+    def _dock_shown(self, visible: bool) -> None:
+        """The first time the panel opens, it takes a share of the window (a third, within 130 to
+        320 px), never the lion's share of a small one; after that, the size the user gave it."""
+        dock = self.transfers_dock
+        if not visible or self._dock_sized or dock.isFloating():
+            return
+        self._dock_sized = True
+        height = min(320, max(130, self.height() // 3))
+        self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def reveal_transfers(self) -> None:
         if not self.transfers_dock.isVisible():
@@ -454,6 +484,7 @@ class MainWindow(QMainWindow):
         ):
             if value is not None:
                 restore(value)
+        self._dock_sized = layout.state is not None  # the panel keeps the size it was given last time
         self._splitter_state = layout.splitter  # applied when the browser is first shown, at its real size
         self.browse.pending_kind = settings.browse_kind()
 

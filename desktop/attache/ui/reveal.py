@@ -88,14 +88,18 @@ def file_manager_show(path: Path) -> bool:
         return False
 
 
+def open_folder(folder: Path) -> bool:
+    """Open a folder in the file manager; False when nothing could."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
 def show_in_folder(path: Path, *, owner, on_failed: Callable[[Path], None]) -> None:
     """Show the file in the file manager, else open its folder; `on_failed(folder)` when neither works."""
 
     def asked(shown: bool) -> None:
         if shown:
             return
-        folder = path.parent
-        if not QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
-            on_failed(folder)
+        if not open_folder(path.parent):
+            on_failed(path.parent)
 
     tasks.run_task(lambda: file_manager_show(path), asked, lambda error: asked(False), owner=owner)

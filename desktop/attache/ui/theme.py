@@ -94,12 +94,21 @@ QPushButton { padding: 5px 14px; border: 1px solid #cfd4da; border-radius: 6px; 
 QPushButton:hover { background: #f1f4f8; }
 QPushButton:pressed { background: #e6eaf0; }
 QPushButton:disabled { color: #a0a6ad; background: #f6f7f9; border-color: #e3e6ea; }
-QPushButton:focus { border: 1px solid #2f6fed; }
 QPushButton[primary="true"] { background: #2f6fed; color: white; border: 1px solid #2a62d4; }
 QPushButton[primary="true"]:hover { background: #2a62d4; }
 QPushButton[danger="true"] { color: #c0392b; }
 QPushButton[danger="true"]:disabled { color: #a0a6ad; }
 QPushButton[primary="true"]:disabled { background: #a9c1f5; color: #ffffff; border-color: #a9c1f5; }
+QPushButton[primary="true"]:focus { border: 2px solid #0f3a9e; padding: 4px 13px; }
+QPushButton:focus { border: 2px solid #2f6fed; padding: 4px 13px; }
+
+/* every control that takes the keyboard shows that it has it */
+QToolButton:focus { border: 1px solid #2f6fed; border-radius: 4px; }
+QCheckBox:focus, QRadioButton:focus { outline: 1px solid #2f6fed; }
+QComboBox:focus, QLineEdit:focus, QDoubleSpinBox:focus, QSpinBox:focus { border: 1px solid #2f6fed; }
+#FilesView:focus { border: 1px solid #2f6fed; }
+#TransfersView { border: 1px solid transparent; }
+#TransfersView:focus { border: 1px solid #2f6fed; }
 
 QScrollBar:vertical { background: transparent; width: 10px; margin: 2px; }
 QScrollBar::handle:vertical { background: #cfd4da; border-radius: 3px; min-height: 32px; }
@@ -113,7 +122,6 @@ QScrollBar::add-page, QScrollBar::sub-page { background: transparent; }
 QHeaderView::section { background: #f6f7f9; color: #4b5563; border: none; border-bottom: 1px solid #e3e6ea; padding: 4px 8px; }
 QDockWidget { font-weight: 600; }
 QDockWidget::title { background: #eef1f5; padding: 6px 10px; border-top: 1px solid #e3e6ea; }
-#TransfersView { border: none; }
 #TransfersView::item { padding: 0 6px; }
 #TransfersSummary { color: #4b5563; }
 QStatusBar { background: #f6f7f9; color: #6b7280; border-top: 1px solid #e3e6ea; }

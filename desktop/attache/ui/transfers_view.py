@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMenu,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from attache.core.sources import human_size
 from attache.transfers import JobState
+from attache.ui.columns import ColumnPriority
 from attache.ui.plain import literal_tip, plain_label
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, TransferRow
 from attache.ui.transfers import TransferQueue
@@ -335,6 +337,7 @@ class TransfersPanel(QWidget):
         )
         self.summary = plain_label("", self)
         self.summary.setObjectName("TransfersSummary")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # gives way first
 
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
@@ -354,12 +357,39 @@ class TransfersPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
 
+        self.columns = ColumnPriority(
+            self.view,
+            give_way=(TransfersModel.ETA, TransfersModel.SPEED, TransfersModel.TARGET, TransfersModel.PROGRESS),
+            stretch=TransfersModel.NAME,
+            stretch_min=140,
+        )
+        self._toolbar = (
+            self.pause_button,
+            self.cancel_button,
+            self.retry_button,
+            self.retry_all_button,
+            self.clear_button,
+        )
+        self.compact = False
         self.queue.pausedChanged.connect(self._update_buttons)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.dataChanged.connect(self._update_buttons)
         self.model.rowsInserted.connect(self._update_buttons)
         self.model.rowsRemoved.connect(self._update_buttons)
         self._update_buttons()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(360, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event) -> None:
+        # a narrow dock shows its buttons' icons only (their names stay in the tooltips)
+        compact = event.size().width() < 760
+        if compact != self.compact:
+            self.compact = compact
+            style = Qt.ToolButtonStyle.ToolButtonIconOnly if compact else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            for button in self._toolbar:
+                button.setToolButtonStyle(style)
+        super().resizeEvent(event)
 
     def _button(self, text: str, icon, slot, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -457,7 +487,9 @@ class TransfersPanel(QWidget):
             parts.append(f"uploads limited to {format_speed(limit)}")
         if parts:
             parts[0] = parts[0][:1].upper() + parts[0][1:]
-        self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
+        summary = " · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them."
+        self.summary.setText(summary)
+        self.summary.setToolTip(summary)
 
 
 def _local_file(job: TransferRow) -> Path | None:
