@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
 from attache.core.accounts import Account, AccountStore
@@ -391,9 +392,14 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
     # the window and stderr say it is a demo, and how to reach it from the command line
     note = window.note_bar.text()
-    assert note.startswith("This is a local awork demo with made-up data; it is gone when you quit.")
-    assert f"ATTACHE_TOKEN={server.token} attache ls projects --service awork --url {server.base_url}" in note
-    assert note in capsys.readouterr().err
+    assert note == (
+        f"A local awork demo with made-up data, gone when you quit · API {server.base_url} · token {server.token}"
+    )
+    command = f"ATTACHE_TOKEN={server.token} attache ls projects --service awork --url {server.base_url}"
+    window.note_bar._action.click()  # Copy CLI command; the line stays
+    assert QGuiApplication.clipboard().text() == command and window.note_bar.isVisible()
+    said = capsys.readouterr().err
+    assert "This is a local awork demo with made-up data; it is gone when you quit." in said and command in said
     assert dialog.url.text() == server.base_url
     # its sign-ins stay in memory anyway: no word about the missing keyring, nothing to choose
     qtbot.waitUntil(lambda: dialog.keyring_usable is False, timeout=5000)

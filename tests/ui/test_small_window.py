@@ -40,7 +40,7 @@ def test_the_window_works_at_800_by_500(awork_sandbox, make_backend, make_window
             assert button.toolTip() or button.text(), button.accessibleName()  # icon-only still says what it does
     # the files' columns gave way from the least important; the name is last to go and not cut short
     header = detail.files_view.header()
-    assert not header.isSectionHidden(0) and header.sectionSize(0) >= 120
+    assert not header.isSectionHidden(0) and header.sectionSize(0) >= 170
     assert header.isSectionHidden(2)  # "Added by" went first
     assert not detail.files_view.horizontalScrollBar().isVisible()
     assert window.list_view.width() >= 200

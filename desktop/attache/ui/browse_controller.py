@@ -340,7 +340,12 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = 
     if model.loading and loaded == 0:
         return "Loading…"
     if model.searching:
-        return f"{shown:,} of {loaded:,} match, searching…" if filtered.query() else "Loading…"
+        if filtered.query():
+            return f"{shown:,} of {loaded:,} match, searching…"
+        if loaded == 0 or model.search is not None:
+            return "Loading…"
+        # the same list asked again (a refresh): what it had stays in sight until the answer comes
+        return f"{_settled_count(model, loaded, total)}, updating…"
     answered = model.search is not None and model.search == text.strip()
     if answered and total is not None:  # the server's answer to what the field says
         noun = model.kind.singular if total == 1 else model.kind.label.lower()
@@ -348,6 +353,10 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = 
     if filtered.query():
         more = "" if model.exhausted else " (loading more…)" if model.loading else ""
         return f"{shown:,} of {loaded:,} match{more}"
+    return _settled_count(model, loaded, total)
+
+
+def _settled_count(model: EntityListModel, loaded: int, total: int | None) -> str:
     if total is not None and total > loaded:
         return f"{loaded:,} of {total:,}"
     noun = model.kind.singular if loaded == 1 else model.kind.label.lower()

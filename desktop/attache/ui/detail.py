@@ -469,7 +469,7 @@ class DetailPane(QWidget):
         }
         self._texts = {button: button.text() for button in self._labelled}
         self.compact = False
-        self.columns = ColumnPriority(self.files_view, give_way=(2, 3, 1), stretch=0, stretch_min=120)
+        self.columns = ColumnPriority(self.files_view, give_way=(2, 3, 1), stretch=0, stretch_min=170)
 
     # ------------------------------------------------------------------ narrow windows
 
@@ -493,6 +493,9 @@ class DetailPane(QWidget):
         for button, icon in self._labelled.items():
             button.setText("" if compact else self._texts[button])
             button.setIcon(self.style().standardIcon(icon) if compact else QIcon())
+            button.setProperty("iconOnly", compact)
+            button.style().unpolish(button)
+            button.style().polish(button)
         self._outer.setContentsMargins(*((16, 14, 16, 12) if compact else (28, 24, 28, 20)))
         self._outer.setSpacing(12 if compact else 18)
         self._header.setSpacing(14 if compact else 22)

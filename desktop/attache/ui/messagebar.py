@@ -76,6 +76,7 @@ class MessageBar(QFrame):
         layout.addWidget(self._action)
         layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self._callback: Callable[[], None] | None = None
+        self._keep_on_action = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.dismiss)
@@ -92,9 +93,12 @@ class MessageBar(QFrame):
         action: tuple[str, Callable[[], None]] | None = None,
         timeout_ms: int | None = None,
         context: object | None = None,
+        keep_on_action: bool = False,
     ) -> None:
+        """`keep_on_action`: the action does not dismiss the bar (copying a command, say)."""
         self.level = level
         self.context = context
+        self._keep_on_action = keep_on_action
         self._text.setText(text)
         self._text.setToolTip(literal_tip(text))
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
@@ -152,7 +156,9 @@ class MessageBar(QFrame):
         if host is None:
             return
         width = host.width()
-        height = max(self.minimumSizeHint().height(), self.heightForWidth(width), self.sizeHint().height())
+        wrapped = self.heightForWidth(width) if self.hasHeightForWidth() else -1
+        # a wrapped label's own size hint is for a narrow column: the height at this width is what counts
+        height = max(self.minimumSizeHint().height(), wrapped if wrapped > 0 else self.sizeHint().height())
         self.setGeometry(0, host.height() - height, width, height)
 
     def dismiss(self) -> None:
@@ -163,6 +169,7 @@ class MessageBar(QFrame):
 
     def _run_action(self) -> None:
         callback = self._callback
-        self.dismiss()
+        if not self._keep_on_action:
+            self.dismiss()
         if callback is not None:
             callback()

@@ -12,6 +12,7 @@ import sys
 import threading
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 from attache.app.connections import Connection
@@ -114,7 +115,20 @@ class Opener(QObject):
         self.window.show_session(opened)
         if opened.connection is self._announce:
             self._announce = None  # said once, when the sandbox first opens; dismissable
-            self.window.note_bar.show_message(sandbox_note(opened.connection), INFO, timeout_ms=0)
+            self._show_demo_note(opened.connection)
+
+    def _show_demo_note(self, connection: Connection) -> None:
+        server = connection.sandbox
+        command = sandbox_command(connection)
+        self.window.note_bar.show_message(
+            f"A local {connection.entry.name} demo with made-up data, gone when you quit · "
+            f"API {server.base_url} · token {server.token}",
+            INFO,
+            timeout_ms=0,
+            action=("Copy CLI command", lambda: QGuiApplication.clipboard().setText(command)),
+            keep_on_action=True,
+        )
+        self.window.note_bar.setToolTip(f"Try the command line against it:\n{command}")
 
     def cancel(self) -> None:
         """Quitting while a sandbox starts or a connection opens: what they made is closed, by the
@@ -137,16 +151,20 @@ class Opener(QObject):
             _close_opened(result)
 
 
+def sandbox_command(connection: Connection) -> str:
+    """A first command line against the built-in sandbox."""
+    server, entry = connection.sandbox, connection.entry
+    kind = "projects" if any(kind.value == "project" for kind in entry.kinds()) else "users"
+    return f"ATTACHE_TOKEN={server.token} attache ls {kind} --service {entry.id} --url {server.base_url}"
+
+
 def sandbox_note(connection: Connection) -> str:
-    """What `attache --sandbox` says in the window and on stderr: a demo, and how to reach it."""
-    server = connection.sandbox
-    entry = connection.entry
-    kinds = entry.kinds()
-    kind = "projects" if any(kind.value == "project" for kind in kinds) else "users"
+    """What `attache --sandbox` says on stderr: a demo, and how to reach it."""
+    server, entry = connection.sandbox, connection.entry
     return (
         f"This is a local {entry.name} demo with made-up data; it is gone when you quit. "
         f"Its API is {server.base_url} (token {server.token}); try the command line against it: "
-        f"ATTACHE_TOKEN={server.token} attache ls {kind} --service {entry.id} --url {server.base_url}"
+        f"{sandbox_command(connection)}"
     )
 
 

@@ -101,6 +101,8 @@ QPushButton[danger="true"]:disabled { color: #a0a6ad; }
 QPushButton[primary="true"]:disabled { background: #a9c1f5; color: #ffffff; border-color: #a9c1f5; }
 QPushButton[primary="true"]:focus { border: 2px solid #0f3a9e; padding: 4px 13px; }
 QPushButton:focus { border: 2px solid #2f6fed; padding: 4px 13px; }
+QPushButton[iconOnly="true"] { padding: 5px 7px; }
+QPushButton[iconOnly="true"]:focus { padding: 4px 6px; }
 
 /* every control that takes the keyboard shows that it has it */
 QToolButton:focus { border: 1px solid #2f6fed; border-radius: 4px; }
