@@ -513,3 +513,41 @@ def test_an_account_that_cannot_open_offers_to_sign_in_again(make_window, qtbot,
     qtbot.waitUntil(lambda: window.backend is not before and window.list_model.rowCount() > 0, timeout=15_000)
     assert window.pages.currentWidget() is window.splitter
     assert "again" in bar.text()
+
+
+def test_accounts_on_the_sandbox_share_its_transfers_with_an_account_column(make_window, qtbot, tmp_path):
+    from ui_helpers import task_without_files
+
+    from attache.ui.transfers_view import TransfersModel
+
+    reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    qtbot.waitUntil(lambda: window.backend is not None, timeout=20_000)
+    server = window.connection.sandbox
+    task = EntityRef(EntityKind.TASK, task_without_files(server))
+    first = tmp_path / "first.txt"
+    first.write_text("from the demo sign-in")
+    window.queue.attach(task, "Task “One”", [first])
+    qtbot.waitUntil(lambda: [j.state for j in window.queue.jobs()] == [JobState.DONE], timeout=20_000)
+    panel = window.transfers
+    header = panel.view.header()
+    assert header.isSectionHidden(TransfersModel.ACCOUNT)  # one account: no column for it
+
+    dialog = open_add_dialog(window, qtbot)
+    dialog.name.setText("Demo")
+    dialog.api_key.setText(server.token)
+    qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: window.accounts.current_account() is not None and window.queue.engine is not None, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 1, timeout=10_000)  # the demo sign-in's upload is still listed
+    second = tmp_path / "second.txt"
+    second.write_text("from the added account")
+    window.queue.attach(task, "Task “One”", [second])
+    qtbot.waitUntil(lambda: [j.state for j in window.queue.jobs()] == [JobState.DONE, JobState.DONE], timeout=20_000)
+    assert not header.isSectionHidden(TransfersModel.ACCOUNT)
+    model = panel.model
+    accounts = {model.index(row, TransfersModel.ACCOUNT).data() for row in range(model.rowCount())}
+    assert accounts == {"sandbox", "Demo"}

@@ -198,10 +198,9 @@ class AccountsController(QObject):
         demo = self._running_demo()
         if demo is None:
             return
-        again = Connection(
-            demo.service, demo.account, demo.make_backend, demo.journal_path, demo.label, sandbox=demo.sandbox
-        )
+        again = Connection(demo.service, demo.account, demo.make_backend, label=demo.label, sandbox=demo.sandbox)
         current = self.session.connection
+        again.share_journal_with(current)
         again.closers, current.closers = current.closers, []
         self._demo = again
         self.window.open_connection(again)
@@ -215,6 +214,7 @@ class AccountsController(QObject):
             return
         connection.closers, current.closers = current.closers, []
         connection.sandbox = sandbox
+        connection.share_journal_with(current)  # one queue for the sandbox: every account's uploads show
 
     def _connected(self) -> None:
         self._prompted.clear()

@@ -132,6 +132,7 @@ class TransferQueue(QObject):
             ref=ref,
             total_bytes=record.size,
             path=record.source,
+            account=record.account.account,
             engine_id=record.id,
             created=record.created_at or time.time(),
         )
@@ -221,6 +222,7 @@ class TransferQueue(QObject):
         job = TransferRow(
             id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
         )
+        job.account = self.account.account if self.account is not None else ""
 
         def on_chunk(chunk: bytes) -> None:  # worker thread: numbers only
             if job._cancel.is_set():

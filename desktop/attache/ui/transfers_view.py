@@ -73,8 +73,8 @@ def format_eta(seconds: float | None) -> str:
 
 
 class TransfersModel(QAbstractTableModel):
-    COLUMNS = ("File", "To", "Progress", "Speed", "Time left", "State")
-    NAME, TARGET, PROGRESS, SPEED, ETA, STATE = range(6)
+    COLUMNS = ("File", "To", "Progress", "Speed", "Time left", "State", "Account")
+    NAME, TARGET, PROGRESS, SPEED, ETA, STATE, ACCOUNT = range(7)
 
     activeChanged = Signal(int)  # number of queued or running jobs
 
@@ -151,6 +151,10 @@ class TransfersModel(QAbstractTableModel):
     def job(self, row: int) -> TransferRow | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
+    def accounts(self) -> set[str]:
+        """The accounts the listed transfers belong to."""
+        return {job.account for job in self._jobs if job.account}
+
     # ---- Qt model API
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -186,6 +190,8 @@ class TransfersModel(QAbstractTableModel):
                 return format_speed(job.speed) if job.state == RUNNING else ""
             if column == self.ETA:
                 return format_eta(job.eta)
+            if column == self.ACCOUNT:
+                return job.account
             if column == self.STATE:
                 if job.state == QUEUED and job.note:
                     return "Retrying"
@@ -371,6 +377,10 @@ class TransfersPanel(QWidget):
             self.clear_button,
         )
         self.compact = False
+        header.resizeSection(TransfersModel.ACCOUNT, 110)
+        header.setSectionHidden(TransfersModel.ACCOUNT, True)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._show_accounts)
         self.queue.pausedChanged.connect(self._update_buttons)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.dataChanged.connect(self._update_buttons)
@@ -380,6 +390,14 @@ class TransfersPanel(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         return QSize(360, super().minimumSizeHint().height())
+
+    def _show_accounts(self, *args) -> None:
+        """An Account column only when the list holds more than one account's transfers."""
+        several = len(self.model.accounts()) > 1
+        header = self.view.header()
+        if header.isSectionHidden(TransfersModel.ACCOUNT) == several:
+            header.setSectionHidden(TransfersModel.ACCOUNT, not several)
+            self.columns.fit()
 
     def resizeEvent(self, event) -> None:
         # a narrow dock shows its buttons' icons only (their names stay in the tooltips)
