@@ -17,6 +17,8 @@ from attache.ui.drops import DropPlan, Payload, check_attach, check_image, paylo
 from attache.ui.messagebar import ERROR, INFO, WARNING, error_text
 from attache.ui.picture_conversion import conversion_question, needs_conversion, write_converted
 
+FOLDER_CONFIRM_ABOVE = 20  # files from dropped folders attached without asking; more are confirmed first
+
 
 def target_label(entity: Entity) -> str:
     """How the Transfers dock names where a file goes: Task “Write the brief”."""
@@ -95,6 +97,9 @@ class DropActions(QObject):
             window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
             return
         target = target_label(entity)
+        from_folders = sum(count for _name, count in plan.folders)
+        if from_folders > FOLDER_CONFIRM_ABOVE and not self._confirm_folders(plan, target):
+            return
         window.queue.attach(entity.ref, target, list(plan.paths))
         note = f"Uploading {len(plan.paths)} file{'s' if len(plan.paths) != 1 else ''} to {target}"
         if plan.skipped:
@@ -102,6 +107,19 @@ class DropActions(QObject):
         else:
             window.status.showMessage(note, 4000)
         window.reveal_transfers()
+
+    def _confirm_folders(self, plan: DropPlan, target: str) -> bool:
+        """Many files from dropped folders: say how many, and where they go, before any is sent."""
+        count = len(plan.paths)
+        if len(plan.folders) == 1:
+            where = f"inside “{plan.folders[0][0]}” and its subfolders"
+        else:
+            where = f"inside the {len(plan.folders)} folders you dropped, with their subfolders"
+        return plain.question(
+            self.window,
+            "Attach a folder's files",
+            f"Attach all {count:,} files {where} to {target}?\n\nHidden files are left out.",
+        )
 
     def _set_image(self, entity: Entity, path: Path) -> None:
         """Decode the file with Pillow on a worker first: a broken image never leaves the machine."""
