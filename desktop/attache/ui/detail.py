@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QAction, QColor, QDrag, QFont, QIcon, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileIconProvider,
@@ -181,6 +181,16 @@ class ImageSlot(DropTarget, QWidget):
             return DropPlan(False, "Not connected")
         return self.planner(self.entity, mime)
 
+    def startDrag(self, supported) -> None:
+        records = [index.data(FileRole) for index in self.selectionModel().selectedRows()]
+        records = [record for record in records if record is not None]
+        mime = self.drag_out(records) if self.drag_out is not None and records else None
+        if mime is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+
     def refresh_highlight(self) -> None:
         if self._hover is not None:
             self.setToolTip(literal_tip(self._hover.message))
@@ -206,7 +216,9 @@ class FilesView(DropTarget, QTreeView):
         self.setAlternatingRowColors(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)  # files in to attach, out to download
+        self.setDragEnabled(True)
+        self.drag_out = None  # (records) -> QMimeData of their downloads, or None when they cannot be had
         self.setDropIndicatorShown(False)
         self.setIconSize(QSize(28, 28))  # room for a picture's thumbnail
         self.entity: Entity | None = None

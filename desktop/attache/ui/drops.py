@@ -60,7 +60,10 @@ def payload_from_mime(mime: QMimeData | None) -> Payload:
 
 def accepts(mime: QMimeData | None) -> bool:
     """Whether a drag is worth accepting at all (it carries files or an image)."""
-    return mime is not None and (mime.hasUrls() or mime.hasImage())
+    from attache.ui.drag_out import is_files_out
+
+    # a task's own files dragged out are for the file manager, not to be attached again here
+    return mime is not None and not is_files_out(mime) and (mime.hasUrls() or mime.hasImage())
 
 
 @dataclass

@@ -138,6 +138,21 @@ class FileActions(QObject):
             self.session.backend, entity.ref, target_label(entity), record.id, record.name, record.size, dest
         )
 
+    def drag_out(self, records: list):
+        """A drag of files out of the list: their downloads start now; the drop copies them."""
+        entity = self._entity()
+        if entity is None or not self.session.can(entity.kind, Capability.DOWNLOAD_FILE):
+            return None
+        from attache.core.paths import app_dirs
+        from attache.ui.drag_out import FilesOut
+
+        jobs = []
+        for record in records:
+            folder = app_dirs().cache / "drag" / record.id
+            folder.mkdir(parents=True, exist_ok=True)
+            jobs.append(self.start_download(entity, record, folder / record.name))
+        return FilesOut(jobs)
+
     def open_file(self, record) -> None:
         entity = self._entity()
         if entity is None:

@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         detail.addFiles.connect(files.add_files)
         detail.downloadFiles.connect(files.download_files)
         detail.openFile.connect(files.open_file)
+        detail.files_view.drag_out = files.drag_out
         detail.deleteFiles.connect(files.delete_files)
         self.transfers.revealRequested.connect(files.show_in_folder)
         self.transfers.openRequested.connect(
