@@ -59,3 +59,34 @@ def test_dropping_a_file_the_task_has_asks_keep_both_or_skip(
     drag_and_drop(view.viewport(), row_centre(view, row), [same])
     qtbot.waitUntil(lambda: len(window.queue.jobs()) == 2, timeout=10_000)
     assert [job.name for job in window.queue.jobs()] == ["brand new.txt", existing]  # kept both
+
+
+def test_a_task_with_uploads_under_way_shows_a_badge(
+    fresh_awork_sandbox, make_backend, make_window, qtbot, tmp_path: Path
+):
+    from ui_helpers import task_without_files
+
+    from attache.ui.models import UploadsRole
+
+    server = fresh_awork_sandbox
+    window = shown_window(make_window, make_backend(server))
+    window.queue.set_paused(True)
+    window.show_kind(EntityKind.TASK)
+    qtbot.waitUntil(lambda: window.list_model.rowCount() == store_count(server, "tasks"), timeout=10_000)
+    task_id = task_without_files(server)
+    row = window.list_model.row_of(task_id)
+    window.list_view.scrollTo(window.filter_model.index(row, 0))
+    paths = []
+    for n in range(2):
+        path = tmp_path / f"part-{n}.txt"
+        path.write_text("part")
+        paths.append(path)
+    drag_and_drop(window.list_view.viewport(), row_centre(window.list_view, row), paths)
+    index = window.list_model.index(row, 0)
+    qtbot.waitUntil(lambda: index.data(UploadsRole) == 2, timeout=10_000)
+    assert window.select_entity(task_id)
+    qtbot.waitUntil(lambda: window.detail.files_title.text() == "Files · 2 uploading", timeout=10_000)
+
+    window.queue.set_paused(False)
+    qtbot.waitUntil(lambda: index.data(UploadsRole) == 0, timeout=20_000)
+    qtbot.waitUntil(lambda: window.detail.files_title.text() == "Files (2)", timeout=10_000)

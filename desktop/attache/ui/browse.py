@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from attache.core.models import Entity
 from attache.ui import theme
 from attache.ui.avatars import AvatarLoader, device_px
-from attache.ui.models import CountRole, DropHintRole, EntityRole
+from attache.ui.models import CountRole, DropHintRole, EntityRole, UploadsRole
 
 
 def short_count(count: int) -> str:
@@ -206,6 +206,18 @@ class EntityDelegate(QStyledItemDelegate):
         fonts = self._row_fonts(option.font)
         text_left = left + 16 + size + 12
         text_width = left + width - 1 - text_left - 14
+        uploads = index.data(UploadsRole)
+        if uploads:  # a badge while uploads to this entity run: "↑ 2"
+            badge = f"↑ {uploads}"
+            badge_width = fonts.sub_metrics.horizontalAdvance(badge) + 14
+            pill = QRectF(left + width - 14 - badge_width, top + (height - 1) / 2 - 9, badge_width, 18)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.ACCENT)
+            painter.drawRoundedRect(pill, 9, 9)
+            painter.setFont(fonts.sub)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
+            text_width -= badge_width + 8
         name_font, name_metrics = (
             (fonts.name_selected, fonts.name_selected_metrics) if selected else (fonts.name, fonts.name_metrics)
         )

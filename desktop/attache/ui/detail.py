@@ -332,6 +332,7 @@ class DetailPane(QWidget):
         self.backend = None
         self.session = None  # see observe()
         self.files_model = FilesModel(self)
+        self.uploading = 0  # uploads to the entity shown, under way
         self._menu_actions: dict = {}
         self._icons = QFileIconProvider()
         self._icon_cache: dict[str, object] = {}
@@ -650,8 +651,17 @@ class DetailPane(QWidget):
 
     def _files_reset(self, *args) -> None:
         count = self.files_model.rowCount()
-        self.files_title.setText(f"Files ({count})" if count else "Files")
+        title = f"Files ({count})" if count else "Files"
+        if self.uploading:
+            title += f" · {self.uploading} uploading"
+        self.files_title.setText(title)
         self._update_file_buttons()
+
+    def set_uploading(self, count: int) -> None:
+        """Uploads to the entity shown still under way: the files' title says how many."""
+        if count != self.uploading:
+            self.uploading = count
+            self._files_reset()
 
     def _update_file_buttons(self, *args) -> None:
         caps = self.backend.capabilities(self.entity.kind) if self.backend and self.entity else Capability.NONE

@@ -8,8 +8,9 @@ What happens inside is composed from one object per job: the session (`ui.sessio
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -39,6 +40,7 @@ from attache.ui.messagebar import INFO, MessageBar
 from attache.ui.opening import Opener
 from attache.ui.session import Session
 from attache.ui.transfer_actions import TransferActions
+from attache.ui.transfer_rows import ACTIVE_STATES, UPLOAD
 from attache.ui.transfers import TransferQueue
 from attache.ui.transfers_view import TransfersPanel
 
@@ -154,6 +156,13 @@ class MainWindow(QMainWindow):
         self.transfers_dock.hide()
         self._dock_sized = False
         self.transfers_dock.visibilityChanged.connect(self._dock_shown)
+        # rows with uploads under way show a badge; counted at most five times a second
+        self._uploads_timer = QTimer(self)
+        self._uploads_timer.setSingleShot(True)
+        self._uploads_timer.setInterval(200)
+        self._uploads_timer.timeout.connect(self._count_uploads)
+        for signal in (self.queue.jobAdded, self.queue.jobChanged, self.queue.jobsRemoved):
+            signal.connect(lambda *args: self._uploads_timer.isActive() or self._uploads_timer.start())
 
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
@@ -169,6 +178,7 @@ class MainWindow(QMainWindow):
     def _connect_panes(self) -> None:
         browse, detail, drops, files = self.browse, self.detail, self.drops, self.files
         browse.entitySelected.connect(detail.set_entity)
+        browse.entitySelected.connect(lambda entity: self._count_uploads())
         browse.entitySelected.connect(lambda entity: self.message_bar.selection_changed(entity and entity.ref))
         browse.peopleLoaded.connect(detail.files_model.set_people)
         browse.failed.connect(lambda error: self.show_error(error, action=("Retry", self.list_model.retry)))
@@ -405,6 +415,14 @@ class MainWindow(QMainWindow):
             self.status.showMessage(text)
         else:
             self.status.clearMessage()
+
+    def _count_uploads(self) -> None:
+        uploads: Counter[str] = Counter(
+            job.ref.id for job in self.queue.jobs() if job.kind is UPLOAD and job.state in ACTIVE_STATES
+        )
+        self.list_model.set_uploads(dict(uploads))
+        entity = self.detail.entity
+        self.detail.set_uploading(uploads.get(entity.id, 0) if entity is not None else 0)
 
     def _dock_shown(self, visible: bool) -> None:
         """The first time the panel opens, it takes a share of the window (a third, within 130 to
