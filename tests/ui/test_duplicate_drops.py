@@ -85,7 +85,7 @@ def test_a_task_with_uploads_under_way_shows_a_badge(
     index = window.list_model.index(row, 0)
     qtbot.waitUntil(lambda: index.data(UploadsRole) == 2, timeout=10_000)
     assert window.select_entity(task_id)
-    qtbot.waitUntil(lambda: window.detail.files_title.text() == "Files · 2 uploading", timeout=10_000)
+    qtbot.waitUntil(lambda: window.detail.files_title.text() == "Files ↑ 2", timeout=10_000)
 
     window.queue.set_paused(False)
     qtbot.waitUntil(lambda: index.data(UploadsRole) == 0, timeout=20_000)

@@ -20,7 +20,13 @@ class ColumnPriority(QObject):
         self.give_way = tuple(give_way)
         self.stretch = stretch
         self.stretch_min = stretch_min
-        self._widths: dict[int, int] = {}
+        header = view.header()
+        # the widths the columns were given, before any is hidden (a hidden column's size reads 0)
+        self._widths: dict[int, int] = {
+            column: header.sectionSize(column)
+            for column in range(header.count())
+            if column != stretch and header.sectionSize(column) > 0
+        }
         view.viewport().installEventFilter(self)
         view.header().sectionResized.connect(self._remember)
 

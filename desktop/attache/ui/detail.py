@@ -490,7 +490,7 @@ class DetailPane(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         """What the compact layout needs: the window may be as small as 800 × 500."""
-        return QSize(330, 360)
+        return QSize(330, 320)
 
     def resizeEvent(self, event) -> None:
         size = event.size()
@@ -512,7 +512,8 @@ class DetailPane(QWidget):
         self._outer.setContentsMargins(*((16, 14, 16, 12) if compact else (28, 24, 28, 20)))
         self._outer.setSpacing(12 if compact else 18)
         self._header.setSpacing(14 if compact else 22)
-        self.picture_zone.setMinimumHeight(90 if compact else 140)
+        self.picture_zone.setMinimumHeight(100 if compact else 140)
+        self.add_button.setText("Add…" if compact else "Add files…")
         side = 96 if compact else ImageSlot.SIZE
         self.slot.setFixedSize(side, side)
 
@@ -652,8 +653,8 @@ class DetailPane(QWidget):
     def _files_reset(self, *args) -> None:
         count = self.files_model.rowCount()
         title = f"Files ({count})" if count else "Files"
-        if self.uploading:
-            title += f" · {self.uploading} uploading"
+        if self.uploading:  # as the list's badge says it
+            title += f" ↑ {self.uploading}"
         self.files_title.setText(title)
         self._update_file_buttons()
 
