@@ -402,6 +402,8 @@ class MainWindow(QMainWindow):
             if self.list_model.error is not None:
                 self.message_bar.dismiss()
                 self.list_model.retry()
+            if self.detail.files_model.ref is not None:
+                self.detail.refresh_files()  # the selected task's files, in case they failed meanwhile
             self.browse.load_counts()
 
         def failed(error: BaseException) -> None:
