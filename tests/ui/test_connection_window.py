@@ -121,3 +121,16 @@ def test_a_refused_key_says_signed_out_with_a_sign_in_button(fresh_awork_sandbox
     dialog.api_key.setText(fresh_awork_sandbox.token)
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: status.phase is Phase.CONNECTED and window.list_model.rowCount() > 0, timeout=15_000)
+
+
+def test_an_idle_window_notices_the_service_is_gone(make_awork_sandbox, make_backend, make_window, qtbot, monkeypatch):
+    from attache.ui import main_window
+
+    monkeypatch.setattr(main_window, "HEARTBEAT_S", 0.2)
+    server = make_awork_sandbox()
+    window = shown_window(make_window, make_backend(server, retries=False))
+    status = window.connection_status
+    qtbot.waitUntil(lambda: window.list_model.rowCount() > 0 and status.phase is Phase.CONNECTED, timeout=10_000)
+    server.set_faults(DOWN)  # nobody clicks anything
+    qtbot.waitUntil(lambda: status.phase is Phase.OFFLINE, timeout=10_000)
+    assert "is offline — retrying in" in status.text()

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attache.app.connection_state import Phase
 from attache.app.connections import Connection
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
@@ -45,6 +46,8 @@ from attache.ui.transfers import TransferQueue
 from attache.ui.transfers_view import TransfersPanel
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 60.0  # how often an idle, connected window checks that the service is still there
 
 
 class MainWindow(QMainWindow):
@@ -167,6 +170,11 @@ class MainWindow(QMainWindow):
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
         self.connection_status = ConnectionIndicator(self)
+        # while connected and on screen, a light check now and then: "Connected" stays true when idle
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(int(HEARTBEAT_S * 1000))
+        self._heartbeat.timeout.connect(self._check_quietly)
+        self._heartbeat.start()
         self.connection_label = self.connection_status.label
         self.status.addPermanentWidget(self.connection_status)
 
@@ -387,6 +395,18 @@ class MainWindow(QMainWindow):
             self.show_message("Select a task to attach files to.", INFO)
             return
         self.files.add_files()
+
+    def _check_quietly(self) -> None:
+        """The heartbeat: ask the service it is there, only while all looks well and someone sees it."""
+        backend = self.session.backend
+        if backend is None or not self.isVisible() or self.connection_status.phase is not Phase.CONNECTED:
+            return
+
+        def failed(error: BaseException) -> None:
+            if backend is self.session.backend:
+                self.connection_status.failed(error)
+
+        tasks.run_task(backend.workspace, lambda _workspace: None, failed, owner=self)
 
     def check_connection(self) -> None:
         """Ask the service whether it is back (the countdown's end, or Retry now); once it answers,
