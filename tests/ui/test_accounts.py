@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlsplit
 import httpx
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 
 from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
 from attache.core.accounts import Account, AccountStore
@@ -223,8 +224,14 @@ def test_without_a_keyring_the_sign_in_is_kept_for_this_session_only(
     dialog.url.setText(sandbox.base_url)
     dialog.api_key.setText(sandbox.token)
     assert not dialog.key_button.isEnabled()
+    # both ways in are greyed by the same rule, and say why: in a line of text and in their tooltips
+    reason = dialog.disabled_reason
+    assert reason.isVisible() and "Keep for this session only" in reason.text()
+    assert dialog.browser_button.toolTip() == dialog.key_button.toolTip() == reason.text()
     qtbot.mouseClick(dialog.session_button, Qt.MouseButton.LeftButton)
     assert "this session only" in dialog.keyring_text.text()
+    assert dialog.browser_button.isEnabled() and dialog.key_button.isEnabled()
+    assert reason.isHidden() and dialog.browser_button.toolTip() == ""
     qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
 
     wait_for_workspace(window, qtbot)
@@ -380,9 +387,19 @@ def add_dialog_on_the_sandbox(make_window, qtbot):
     return window, window.connection.sandbox, open_add_dialog(window, qtbot)
 
 
-def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(make_window, qtbot):
+def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(make_window, qtbot, capsys):
     reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
     window, server, dialog = add_dialog_on_the_sandbox(make_window, qtbot)
+    # the window and stderr say it is a demo, and how to reach it from the command line
+    note = window.note_bar.text()
+    assert note == (
+        f"A local awork demo with made-up data, gone when you quit · API {server.base_url} · token {server.token}"
+    )
+    command = f"ATTACHE_TOKEN={server.token} attache ls projects --service awork --url {server.base_url}"
+    window.note_bar._action.click()  # Copy CLI command; the line stays
+    assert QGuiApplication.clipboard().text() == command and window.note_bar.isVisible()
+    said = capsys.readouterr().err
+    assert "This is a local awork demo with made-up data; it is gone when you quit." in said and command in said
     assert dialog.url.text() == server.base_url
     # its sign-ins stay in memory anyway: no word about the missing keyring, nothing to choose
     qtbot.waitUntil(lambda: dialog.keyring_usable is False, timeout=5000)
@@ -406,6 +423,26 @@ def test_in_the_sandbox_an_account_defaults_to_the_sandbox_and_keeps_it_running(
     assert window.accounts.current_account().name == "Demo"
     assert window.connection.sandbox is server  # switching to it did not stop the sandbox
     assert httpx.get(f"{server.base_url}/me", headers={"Authorization": f"Bearer {server.token}"}).status_code == 200
+
+    # the sandbox's own demo sign-in stays in the switcher beside the new account, and opens again
+    window.accounts._fill_menu()
+    labels = [action.text() for action in window.accounts.menu.actions()]
+    assert "awork · sandbox" in labels and any(label.startswith("Demo") for label in labels)
+    [demo] = [action for action in window.accounts.menu.actions() if action.text() == "awork · sandbox"]
+    demo.trigger()
+    qtbot.waitUntil(
+        lambda: (
+            window.connection is not None
+            and window.connection.saved_account is None
+            and window.backend is not None
+            and window.list_model.rowCount() > 0
+        ),
+        timeout=20_000,
+    )
+    assert window.connection.sandbox is server and window.accounts.current_account() is None
+    window.accounts._fill_menu()
+    labels = [action.text() for action in window.accounts.menu.actions()]
+    assert any(label.startswith("Demo") for label in labels)  # and the account is still there to go back to
 
 
 def test_an_account_on_the_sandbox_lasts_as_long_as_the_sandbox(make_window, qtbot, secret_service):
@@ -476,3 +513,41 @@ def test_an_account_that_cannot_open_offers_to_sign_in_again(make_window, qtbot,
     qtbot.waitUntil(lambda: window.backend is not before and window.list_model.rowCount() > 0, timeout=15_000)
     assert window.pages.currentWidget() is window.splitter
     assert "again" in bar.text()
+
+
+def test_accounts_on_the_sandbox_share_its_transfers_with_an_account_column(make_window, qtbot, tmp_path):
+    from ui_helpers import task_without_files
+
+    from attache.ui.transfers_view import TransfersModel
+
+    reset_app_secrets(AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager.")))
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    qtbot.waitUntil(lambda: window.backend is not None, timeout=20_000)
+    server = window.connection.sandbox
+    task = EntityRef(EntityKind.TASK, task_without_files(server))
+    first = tmp_path / "first.txt"
+    first.write_text("from the demo sign-in")
+    window.queue.attach(task, "Task “One”", [first])
+    qtbot.waitUntil(lambda: [j.state for j in window.queue.jobs()] == [JobState.DONE], timeout=20_000)
+    panel = window.transfers
+    header = panel.view.header()
+    assert header.isSectionHidden(TransfersModel.ACCOUNT)  # one account: no column for it
+
+    dialog = open_add_dialog(window, qtbot)
+    dialog.name.setText("Demo")
+    dialog.api_key.setText(server.token)
+    qtbot.mouseClick(dialog.key_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: window.accounts.current_account() is not None and window.queue.engine is not None, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == 1, timeout=10_000)  # the demo sign-in's upload is still listed
+    second = tmp_path / "second.txt"
+    second.write_text("from the added account")
+    window.queue.attach(task, "Task “One”", [second])
+    qtbot.waitUntil(lambda: [j.state for j in window.queue.jobs()] == [JobState.DONE, JobState.DONE], timeout=20_000)
+    assert not header.isSectionHidden(TransfersModel.ACCOUNT)
+    model = panel.model
+    accounts = {model.index(row, TransfersModel.ACCOUNT).data() for row in range(model.rowCount())}
+    assert accounts == {"sandbox", "Demo"}

@@ -69,16 +69,26 @@ def test_one_image_at_a_time():
     assert not plan.ok and plan.message == "Drop one image at a time on “Ada Lovelace”; you dropped 2 items"
 
 
-def test_on_drop_folders_are_left_out_with_a_reason(tmp_path: Path):
+def test_on_drop_a_folder_stands_for_the_files_inside_it(tmp_path: Path):
     good = tmp_path / "a.txt"
     good.write_text("a")
-    folder = tmp_path / "photos"
-    folder.mkdir()
-    checked = check_attach(plan_attach(Payload(paths=[good, folder]), TASK))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    checked = check_attach(plan_attach(Payload(paths=[good, empty]), TASK))
     assert checked.ok and checked.paths == [good]
-    assert checked.skipped == [f"{folder} is a folder; choose the files inside it instead"]
-    only_folder = check_attach(plan_attach(Payload(paths=[folder]), TASK))
-    assert not only_folder.ok and only_folder.message == f"{folder} is a folder; choose the files inside it instead"
+    assert checked.skipped == ["“empty” holds no files to attach"]
+    only_empty = check_attach(plan_attach(Payload(paths=[empty]), TASK))
+    assert not only_empty.ok and only_empty.message == "“empty” holds no files to attach"
+
+    photos = tmp_path / "photos"
+    (photos / "2024" / ".thumbnails").mkdir(parents=True)
+    (photos / "b.jpg").write_bytes(b"b")
+    (photos / "2024" / "c.jpg").write_bytes(b"c")
+    (photos / ".DS_Store").write_bytes(b"hidden")
+    (photos / "2024" / ".thumbnails" / "c.png").write_bytes(b"hidden too")
+    checked = check_attach(plan_attach(Payload(paths=[photos, good]), TASK))
+    assert checked.ok and checked.paths == [photos / "b.jpg", photos / "2024" / "c.jpg", good]
+    assert checked.folders == [("photos", 2)] and checked.skipped == []
 
 
 def test_on_drop_an_image_is_checked_by_its_content(tmp_path: Path):

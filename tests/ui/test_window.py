@@ -198,7 +198,7 @@ def test_hovering_a_row_says_what_will_happen(window, qtbot, server, tmp_path: P
     assert window.list_model.drop_row == -1
 
 
-def test_a_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Path):
+def test_an_empty_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Path):
     _tasks(window, qtbot, server)
     folder = tmp_path / "photos"
     folder.mkdir()
@@ -206,8 +206,34 @@ def test_a_folder_is_refused_with_a_message(window, qtbot, server, tmp_path: Pat
     assert drag_and_drop(view.viewport(), row_centre(view, 0), [folder]) == (True, True)
     qtbot.waitUntil(window.message_bar.isVisible, timeout=5000)  # the files are checked on a worker, on drop
     assert window.message_bar.level == ERROR
-    assert window.message_bar.text() == f"{folder} is a folder; choose the files inside it instead"
+    assert window.message_bar.text() == "“photos” holds no files to attach"
     assert window.queue.jobs() == []
+
+
+def test_a_folder_of_many_files_asks_first(window, qtbot, server, tmp_path: Path, monkeypatch):
+    from attache.ui import plain
+    from attache.ui.drop_actions import FOLDER_CONFIRM_ABOVE
+
+    _tasks(window, qtbot, server)
+    window.queue.engine.pause()  # nothing needs to reach the server: the rows say what was queued
+    folder = tmp_path / "scans"
+    (folder / "week 2").mkdir(parents=True)
+    for n in range(FOLDER_CONFIRM_ABOVE + 1):
+        (folder / ("week 2" if n % 2 else "") / f"scan-{n:02}.pdf").write_bytes(b"%PDF")
+    asked: list[str] = []
+    answers = [False, True]
+    monkeypatch.setattr(plain, "question", lambda parent, title, text: asked.append(text) or answers.pop(0))
+    view = window.list_view
+    task = window.list_model.entity(0)
+    drag_and_drop(view.viewport(), row_centre(view, 0), [folder])
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
+    assert asked[0].startswith(
+        f"Attach all {FOLDER_CONFIRM_ABOVE + 1} files inside “scans” and its subfolders to Task “{task.name}”?"
+    )
+    assert window.queue.jobs() == []  # Cancel: nothing queued
+    drag_and_drop(view.viewport(), row_centre(view, 0), [folder])
+    qtbot.waitUntil(lambda: len(window.queue.jobs()) == FOLDER_CONFIRM_ABOVE + 1, timeout=10_000)
+    assert {job.name for job in window.queue.jobs()} == {f"scan-{n:02}.pdf" for n in range(FOLDER_CONFIRM_ABOVE + 1)}
 
 
 def test_a_non_image_on_the_image_slot_is_refused(window, qtbot, server, tmp_path: Path):

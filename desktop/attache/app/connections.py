@@ -42,6 +42,15 @@ class Connection:
     closers: list[Callable[[], None]] = field(default_factory=list)
     saved_account: Account | None = None  # the account this connection opens, if any
     sandbox: object = None  # the built-in sandbox server this connection runs on, if any
+    # other accounts whose uploads share this connection's journal (accounts on the built-in
+    # sandbox share its queue), and how to open each: their jobs show and continue here too
+    siblings: dict[AccountRef, Callable[[], Backend]] = field(default_factory=dict)
+
+    def share_journal_with(self, other: Connection) -> None:
+        """Use `other`'s journal, and reach its account (and those it reached) for their jobs."""
+        self.journal_path = other.journal_path
+        self.siblings = {**other.siblings, other.ref: other.make_backend}
+        self.siblings.pop(self.ref, None)
 
     @property
     def ref(self) -> AccountRef:
@@ -183,7 +192,9 @@ def saved_account_connection(account: Account) -> Connection:
     def make() -> Backend:
         return open_saved(account)
 
-    label = f"{service(account.service).name} · {account.workspace or account.name}"
+    # the account's own name too: two accounts on workspaces of the same name must read apart
+    where = account.workspace or account.name
+    label = f"{service(account.service).name} · {where}" + (f" ({account.name})" if where != account.name else "")
     return Connection(account.service, account.name, make, label=label, saved_account=account)
 
 

@@ -47,6 +47,9 @@ def window_engine(connection: Connection, *, workers: int) -> TransferEngine:
     def backend_for(ref: AccountRef) -> Backend:
         if ref == mine:
             return connection.make_backend()
+        sibling = connection.siblings.get(ref)
+        if sibling is not None:
+            return sibling()
         if connection.journal_path is None:  # the user's own queue: other saved accounts can resume
             try:
                 return backend_for_saved(ref)

@@ -47,6 +47,7 @@ class AccountsController(QObject):
         self.dialog: AccountDialog | None = None
         self._prompted: set = set()  # AccountRefs whose "sign in again" bar was shown for this hold
         self._signed_out: set[str] = set()  # account names signed out in this run
+        self._demo = None  # the built-in sandbox's own connection, while its sandbox runs
 
         # what the window places: the switcher heads its sidebar, the button sits in its empty state,
         # the action in its File menu beside Sign out
@@ -138,6 +139,12 @@ class AccountsController(QObject):
             action.setCheckable(True)
             action.setChecked(True)
             action.setEnabled(False)
+        demo = self._running_demo()
+        if demo is not None and connection is not demo:
+            action = menu.addAction(demo.label or demo.account)
+            action.setCheckable(True)
+            action.setStatusTip("The built-in demo workspace")
+            action.triggered.connect(lambda checked=False: self.back_to_demo())
         for account in accounts:
             label = _account_label(account)
             if account.name in held or account.name in self._signed_out:
@@ -177,6 +184,27 @@ class AccountsController(QObject):
         self._carry_sandbox(connection)
         self.window.open_connection(connection)
 
+    def _running_demo(self):
+        """The built-in sandbox's connection, while the sandbox runs (the open connection carries it)."""
+        demo, current = self._demo, self.session.connection
+        if demo is None or current is None or getattr(current, "sandbox", None) is not demo.sandbox:
+            return None
+        return demo
+
+    def back_to_demo(self) -> None:
+        """From an account on the built-in sandbox back to the sandbox's own demo sign-in."""
+        from attache.app.connections import Connection
+
+        demo = self._running_demo()
+        if demo is None:
+            return
+        again = Connection(demo.service, demo.account, demo.make_backend, label=demo.label, sandbox=demo.sandbox)
+        current = self.session.connection
+        again.share_journal_with(current)
+        again.closers, current.closers = current.closers, []
+        self._demo = again
+        self.window.open_connection(again)
+
     def _carry_sandbox(self, connection) -> None:
         """An account on the built-in sandbox keeps the sandbox running when the window switches to it."""
         current = self.session.connection
@@ -186,9 +214,13 @@ class AccountsController(QObject):
             return
         connection.closers, current.closers = current.closers, []
         connection.sandbox = sandbox
+        connection.share_journal_with(current)  # one queue for the sandbox: every account's uploads show
 
     def _connected(self) -> None:
         self._prompted.clear()
+        connection = self.session.connection
+        if connection is not None and connection.sandbox is not None and connection.saved_account is None:
+            self._demo = connection
         account = self.current_account()
         if account is not None:
             self._signed_out.discard(account.name)
@@ -270,6 +302,15 @@ class AccountsController(QObject):
         self.dialog = dialog
         dialog.open()
 
+    def sign_in_current(self) -> None:
+        """The status bar's Sign in: the open account's sign-in again, or a new account when the
+        window runs on a token it was started with."""
+        account = self.current_account()
+        if account is not None:
+            self.sign_in_again(account.name)
+        else:
+            self.add_account()
+
     def _signed_in_again(self, dialog: AccountDialog, reopen: bool) -> None:
         result = dialog.result_value
         self._forget_dialog(dialog)
@@ -330,7 +371,10 @@ class AccountsController(QObject):
     def _check_held(self) -> None:
         held = self._held_accounts()
         self._update_switcher()
+        connection = self.session.connection
         for ref, reason in held.items():
+            if connection is not None and ref.account == connection.account:
+                self.window.connection_status.failed(AuthenticationError(reason or "The sign-in was refused"))
             if ref in self._prompted:
                 continue
             self._prompted.add(ref)

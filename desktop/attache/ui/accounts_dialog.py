@@ -245,6 +245,11 @@ class AccountDialog(QDialog):
         status_row.addWidget(self.status, 1)
         status_row.addWidget(self.copy_link, 0, Qt.AlignmentFlag.AlignVCenter)
 
+        self.disabled_reason = plain_label("", self)  # why a sign-in button is greyed, in words
+        self.disabled_reason.setObjectName("DisabledReason")
+        self.disabled_reason.setWordWrap(True)
+        self.disabled_reason.setAccessibleName("Why signing in is not possible yet")
+        self.disabled_reason.hide()
         self.buttons = QDialogButtonBox(self)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.key_button = self.buttons.addButton(
@@ -295,6 +300,8 @@ class AccountDialog(QDialog):
         layout.addWidget(self.busy_bar)
         layout.addSpacing(10)
         layout.addStretch(1)
+        layout.addWidget(self.disabled_reason)
+        layout.addSpacing(6)
         layout.addWidget(self.buttons)
         self._layout = layout
         if account is not None and account.auth == SignIn.API_KEY.value:
@@ -469,6 +476,17 @@ class AccountDialog(QDialog):
             self.keyring_usable is True or self.session_only or self._on_sandbox(self.url.text())
         )
 
+    def not_ready_reason(self) -> str:
+        """Why no sign-in can start yet ("" when one can, or while one runs)."""
+        if self._ready() or self._busy is not None:
+            return ""
+        if self.keyring_usable is None:
+            return "Checking for a password manager to keep the sign-in in…"
+        return (
+            "There is no password manager to keep the sign-in in: choose “Keep for this session only” "
+            "above to sign in, or cancel."
+        )
+
     def _update_buttons(self) -> None:
         busy = self._busy is not None
         self.busy_bar.setVisible(busy)
@@ -480,6 +498,19 @@ class AccountDialog(QDialog):
         self.browser_button.setEnabled(ready)
         typed = self.password_fields.complete() if self._by_password else bool(self.api_key.text().strip())
         self.key_button.setEnabled(ready and typed)
+        # one rule for every way of signing in, and a greyed button always says why
+        why = self.not_ready_reason()
+        self.browser_button.setToolTip(why)
+        missing = ""
+        if ready and not typed:
+            missing = (
+                "Enter your user name (or e-mail) and your password first."
+                if self._by_password
+                else f"Paste an {self.entry.texts.key_name} first."
+            )
+        self.key_button.setToolTip(why or missing)
+        self.disabled_reason.setText(why)
+        self.disabled_reason.setVisible(bool(why))
         for field in (self.service, self.name, self.url, self.api_key):
             field.setEnabled(self._busy is None)
         self.password_fields.set_enabled(self._busy is None)

@@ -16,14 +16,36 @@ from PySide6.QtWidgets import (
 from attache.core.models import Entity
 from attache.ui import theme
 from attache.ui.avatars import AvatarLoader, device_px
-from attache.ui.models import CountRole, DropHintRole, EntityRole
+from attache.ui.models import CountRole, DropHintRole, EntityRole, UploadsRole
+
+
+def short_count(count: int) -> str:
+    """A sidebar count that fits its pill: 9,999 · 12k · 4.5M · 1B (the tooltip has it exactly)."""
+    if count < 10_000:
+        return f"{count:,}"
+    for unit, size in (("B", 1_000_000_000), ("M", 1_000_000), ("k", 1_000)):
+        if count >= size:
+            value = count / size
+            text = f"{value:.0f}" if value >= 100 or unit == "k" else f"{value:.1f}".rstrip("0").rstrip(".")
+            return f"{text}{unit}"
+    return f"{count:,}"  # pragma: no cover
 
 
 class KindDelegate(QStyledItemDelegate):
     """A sidebar row: icon, label, and the count on the right in a soft pill."""
 
     def sizeHint(self, option, index) -> QSize:
-        return QSize(180, 34)
+        return QSize(100, 34)  # the view stretches rows to its width; never wider, so never a sideways scroll
+
+    @staticmethod
+    def needed_width(font: QFont, labels: list[str]) -> int:
+        """How wide a row must be for the longest label beside the widest count pill."""
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        metrics = QFontMetrics(bold)
+        label = max((metrics.horizontalAdvance(text) for text in labels), default=0)
+        count = max(metrics.horizontalAdvance(text) for text in ("9,999", "999k", "99.9M", "999B")) + 14
+        return 2 + 10 + 28 + label + 8 + count + 6 + 2
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         painter.save()
@@ -54,7 +76,7 @@ class KindDelegate(QStyledItemDelegate):
         painter.setFont(font)
         painter.setPen(theme.ACCENT.darker(115) if selected else theme.TEXT)
         count = index.data(CountRole)
-        count_text = f"{count:,}" if count is not None else ""
+        count_text = short_count(count) if count is not None else ""
         metrics = QFontMetrics(font)
         count_width = metrics.horizontalAdvance(count_text) + 14 if count_text else 0
         text_rect = QRect(x, option.rect.top(), int(rect.right()) - x - count_width - 8, option.rect.height())
@@ -86,6 +108,7 @@ class KindsView(QListView):
         self.setItemDelegate(KindDelegate(self))
         self.setMouseTracking(True)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSpacing(1)
         self.viewport().setAttribute(Qt.WidgetAttribute.WA_Hover)
 
@@ -179,6 +202,18 @@ class EntityDelegate(QStyledItemDelegate):
         fonts = self._row_fonts(option.font)
         text_left = left + 16 + size + 12
         text_width = left + width - 1 - text_left - 14
+        uploads = index.data(UploadsRole)
+        if uploads:  # a badge while uploads to this entity run: "↑ 2"
+            badge = f"↑ {uploads}"
+            badge_width = fonts.sub_metrics.horizontalAdvance(badge) + 14
+            pill = QRectF(left + width - 14 - badge_width, top + (height - 1) / 2 - 9, badge_width, 18)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(theme.ACCENT)
+            painter.drawRoundedRect(pill, 9, 9)
+            painter.setFont(fonts.sub)
+            painter.setPen(QColor("#ffffff"))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
+            text_width -= badge_width + 8
         name_font, name_metrics = (
             (fonts.name_selected, fonts.name_selected_metrics) if selected else (fonts.name, fonts.name_metrics)
         )

@@ -15,7 +15,7 @@ from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.ui import tasks, theme
 from attache.ui.avatars import AvatarLoader
-from attache.ui.browse import EntityListView, KindsView, SearchField
+from attache.ui.browse import EntityListView, KindDelegate, KindsView, SearchField
 from attache.ui.models import EntityFilterModel, EntityListModel, EntityRole, KindsModel
 from attache.ui.plain import plain_label
 from attache.ui.session import Session
@@ -30,6 +30,7 @@ class BrowseController(QObject):
     entitySelected = Signal(object)  # Entity | None
     peopleLoaded = Signal(dict)  # user id → name
     failed = Signal(object)  # the list could not load (the window offers Retry)
+    requestFailed = Signal(object)  # a count or the people could not load (tells the connection state)
 
     def __init__(self, session: Session, avatars: AvatarLoader, parent: QWidget) -> None:
         super().__init__(parent)
@@ -70,7 +71,7 @@ class BrowseController(QObject):
         side.addWidget(self.workspace_label)
         side.addWidget(self.account_label)
         side.addWidget(self.kinds_view, 1)
-        sidebar.setMinimumWidth(170)
+        sidebar.setMinimumWidth(150)
         return sidebar
 
     def _build_list_pane(self, parent: QWidget, avatars: AvatarLoader) -> QWidget:
@@ -135,7 +136,7 @@ class BrowseController(QObject):
             signal.connect(self._update_count)
             signal.connect(self._update_empty_text)
         lay.addWidget(self.list_view, 1)
-        pane.setMinimumWidth(260)
+        pane.setMinimumWidth(200)
         return pane
 
     # ------------------------------------------------------------------ the session
@@ -148,6 +149,8 @@ class BrowseController(QObject):
             return
         kinds = session.service.kinds()
         self.kinds_model.set_kinds(kinds, {kind: theme.kind_icon(kind) for kind in kinds})
+        needed = KindDelegate.needed_width(self.kinds_view.font(), [kind.label for kind in kinds])
+        self.sidebar.setMinimumWidth(max(150, needed + 2 * self.kinds_view.frameWidth()))
         name = session.workspace.name if session.workspace is not None else session.backend.account
         self.workspace_label.setText(name)
         connection = session.connection
@@ -165,7 +168,7 @@ class BrowseController(QObject):
             tasks.run_task(
                 lambda kind=kind: _count(backend, kind),
                 lambda count, kind=kind: backend is self.session.backend and self.kinds_model.set_count(kind, count),
-                lambda error: log.info("count failed: %s", error),
+                lambda error: self._background_failed("count failed", error),
                 owner=self,
             )
 
@@ -188,7 +191,12 @@ class BrowseController(QObject):
                 self.people = people
                 self.peopleLoaded.emit(people)
 
-        tasks.run_task(load, loaded, lambda error: log.info("could not list people: %s", error), owner=self)
+        tasks.run_task(load, loaded, lambda error: self._background_failed("could not list people", error), owner=self)
+
+    def _background_failed(self, what: str, error: BaseException) -> None:
+        log.info("%s: %s", what, error)
+        if self.session.is_open:
+            self.requestFailed.emit(error)
 
     # ------------------------------------------------------------------ listing
 
@@ -229,9 +237,8 @@ class BrowseController(QObject):
         self.load_counts()
         model = self.list_model
         if model.kind is not None:
-            self._pending_select = current.id if current else None
-            model.set_source(self.session.backend, model.kind, model.parent_ref, model.search)
-            model.fetchMore()
+            self._reselect = current.id if current else None
+            model.refresh(self.session.backend)
 
     def _page_loaded(self) -> None:
         kept, self._reselect = self._reselect, None
@@ -333,7 +340,12 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = 
     if model.loading and loaded == 0:
         return "Loading…"
     if model.searching:
-        return f"{shown:,} of {loaded:,} match, searching…" if filtered.query() else "Loading…"
+        if filtered.query():
+            return f"{shown:,} of {loaded:,} match, searching…"
+        if loaded == 0 or model.search is not None:
+            return "Loading…"
+        # the same list asked again (a refresh): what it had stays in sight until the answer comes
+        return f"{_settled_count(model, loaded, total)}, updating…"
     answered = model.search is not None and model.search == text.strip()
     if answered and total is not None:  # the server's answer to what the field says
         noun = model.kind.singular if total == 1 else model.kind.label.lower()
@@ -341,6 +353,10 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = 
     if filtered.query():
         more = "" if model.exhausted else " (loading more…)" if model.loading else ""
         return f"{shown:,} of {loaded:,} match{more}"
+    return _settled_count(model, loaded, total)
+
+
+def _settled_count(model: EntityListModel, loaded: int, total: int | None) -> str:
     if total is not None and total > loaded:
         return f"{loaded:,} of {total:,}"
     noun = model.kind.singular if loaded == 1 else model.kind.label.lower()

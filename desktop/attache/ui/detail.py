@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QAction, QColor, QDrag, QFont, QIcon, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileIconProvider,
@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QStackedWidget,
+    QStyle,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -24,6 +25,7 @@ from attache.core.models import Entity, EntityKind, FileRecord
 from attache.core.services import display_name
 from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarLoader, device_px, paint_initials
+from attache.ui.columns import ColumnPriority
 from attache.ui.drops import DropPlan, DropTarget
 from attache.ui.models import FileRole, FilesModel
 from attache.ui.plain import escape, literal_tip, plain_label
@@ -76,7 +78,7 @@ class ImageSlot(DropTarget, QWidget):
     def current_image(self) -> QImage | None:
         if self.entity is None:
             return None
-        px = device_px(self.SIZE - 2, self.devicePixelRatioF())  # the painted rect, pixel for pixel
+        px = device_px(self.width() - 2, self.devicePixelRatioF())  # the painted rect, pixel for pixel
         return self.avatars.image(self.entity, px, round_mask=self.round_shape())
 
     def paintEvent(self, event) -> None:
@@ -179,6 +181,16 @@ class ImageSlot(DropTarget, QWidget):
             return DropPlan(False, "Not connected")
         return self.planner(self.entity, mime)
 
+    def startDrag(self, supported) -> None:
+        records = [index.data(FileRole) for index in self.selectionModel().selectedRows()]
+        records = [record for record in records if record is not None]
+        mime = self.drag_out(records) if self.drag_out is not None and records else None
+        if mime is None:
+            return
+        drag = QDrag(self)
+        drag.setMimeData(mime)
+        drag.exec(Qt.DropAction.CopyAction)
+
     def refresh_highlight(self) -> None:
         if self._hover is not None:
             self.setToolTip(literal_tip(self._hover.message))
@@ -204,7 +216,9 @@ class FilesView(DropTarget, QTreeView):
         self.setAlternatingRowColors(False)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(True)
-        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)  # files in to attach, out to download
+        self.setDragEnabled(True)
+        self.drag_out = None  # (records) -> QMimeData of their downloads, or None when they cannot be had
         self.setDropIndicatorShown(False)
         self.setIconSize(QSize(28, 28))  # room for a picture's thumbnail
         self.entity: Entity | None = None
@@ -318,6 +332,7 @@ class DetailPane(QWidget):
         self.backend = None
         self.session = None  # see observe()
         self.files_model = FilesModel(self)
+        self.uploading = 0  # uploads to the entity shown, under way
         self._menu_actions: dict = {}
         self._icons = QFileIconProvider()
         self._icon_cache: dict[str, object] = {}
@@ -457,6 +472,50 @@ class DetailPane(QWidget):
         self.slot.activated.connect(self.chooseImage)
         self.slot.dropped.connect(self.imageDropped)
         self._update_file_buttons()
+        self._outer, self._header = outer, header
+        self._labelled = {
+            self.choose_button: QStyle.StandardPixmap.SP_DirOpenIcon,
+            self.remove_button: QStyle.StandardPixmap.SP_DialogDiscardButton,
+            self.download_button: QStyle.StandardPixmap.SP_DialogSaveButton,
+            self.open_button: QStyle.StandardPixmap.SP_DialogOpenButton,
+            self.delete_button: QStyle.StandardPixmap.SP_TrashIcon,
+        }
+        self._texts = {button: button.text() for button in self._labelled}
+        self.compact = False
+        self.columns = ColumnPriority(self.files_view, give_way=(2, 3, 1), stretch=0, stretch_min=170)
+
+    # ------------------------------------------------------------------ narrow windows
+
+    COMPACT_BELOW = QSize(480, 470)  # narrower or lower than this: icons for the secondary buttons
+
+    def minimumSizeHint(self) -> QSize:
+        """What the compact layout needs: the window may be as small as 800 × 500."""
+        return QSize(330, 320)
+
+    def resizeEvent(self, event) -> None:
+        size = event.size()
+        self.set_compact(size.width() < self.COMPACT_BELOW.width() or size.height() < self.COMPACT_BELOW.height())
+        super().resizeEvent(event)
+
+    def set_compact(self, compact: bool) -> None:
+        """Secondary buttons show their icon only (their names stay in tooltips and for screen
+        readers), margins narrow, the picture drop zone lowers: the pane fits 360 px."""
+        if compact == self.compact:
+            return
+        self.compact = compact
+        for button, icon in self._labelled.items():
+            button.setText("" if compact else self._texts[button])
+            button.setIcon(self.style().standardIcon(icon) if compact else QIcon())
+            button.setProperty("iconOnly", compact)
+            button.style().unpolish(button)
+            button.style().polish(button)
+        self._outer.setContentsMargins(*((16, 14, 16, 12) if compact else (28, 24, 28, 20)))
+        self._outer.setSpacing(12 if compact else 18)
+        self._header.setSpacing(14 if compact else 22)
+        self.picture_zone.setMinimumHeight(100 if compact else 140)
+        self.add_button.setText("Add…" if compact else "Add files…")
+        side = 96 if compact else ImageSlot.SIZE
+        self.slot.setFixedSize(side, side)
 
     # ------------------------------------------------------------------ content
 
@@ -513,6 +572,7 @@ class DetailPane(QWidget):
             hint = tooltip if self._has_own_reason(entity.kind, Capability.SET_IMAGE) else ""
         pictures = bool(caps & Capability.GET_IMAGE)
         self.slot.set_entity(entity, can_set, tooltip, pictures=pictures)
+        self.slot.setVisible(pictures or can_set)  # tasks have no picture: no empty circle for one
         # no pictures at all for this kind (tasks): no greyed buttons that could never work
         self.choose_button.setVisible(pictures or can_set)
         self.remove_button.setVisible(pictures or can_delete)
@@ -592,8 +652,17 @@ class DetailPane(QWidget):
 
     def _files_reset(self, *args) -> None:
         count = self.files_model.rowCount()
-        self.files_title.setText(f"Files ({count})" if count else "Files")
+        title = f"Files ({count})" if count else "Files"
+        if self.uploading:  # as the list's badge says it
+            title += f" ↑ {self.uploading}"
+        self.files_title.setText(title)
         self._update_file_buttons()
+
+    def set_uploading(self, count: int) -> None:
+        """Uploads to the entity shown still under way: the files' title says how many."""
+        if count != self.uploading:
+            self.uploading = count
+            self._files_reset()
 
     def _update_file_buttons(self, *args) -> None:
         caps = self.backend.capabilities(self.entity.kind) if self.backend and self.entity else Capability.NONE

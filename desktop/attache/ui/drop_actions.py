@@ -3,6 +3,7 @@ files on a worker when dropped, then queue the uploads or open the crop dialog."
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -12,10 +13,25 @@ from PySide6.QtWidgets import QMainWindow
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError
 from attache.core.models import Entity
-from attache.ui import plain, tasks
+from attache.ui import duplicates, plain, tasks
 from attache.ui.drops import DropPlan, Payload, check_attach, check_image, payload_from_mime, plan_attach, plan_image
+from attache.ui.duplicates import resolve_duplicates
 from attache.ui.messagebar import ERROR, INFO, WARNING, error_text
 from attache.ui.picture_conversion import conversion_question, needs_conversion, write_converted
+
+log = logging.getLogger(__name__)
+
+FOLDER_CONFIRM_ABOVE = 20  # files from dropped folders attached without asking; more are confirmed first
+
+
+def _attached_names(backend, entity: Entity) -> set[str]:
+    """Worker: the names of the files the target already has ("" when they cannot be listed:
+    the drop goes on, only without the question about duplicates)."""
+    try:
+        return {record.name for record in backend.list_files(entity.ref)}
+    except AttacheError as error:
+        log.info("could not list %s's files before attaching: %s", entity.name, error)
+        return set()
 
 
 def target_label(entity: Entity) -> str:
@@ -67,7 +83,7 @@ class DropActions(QObject):
         if entity is None or not self.session.is_open:
             return
         if not plan.ok:
-            window.message_bar.show_message(plan.message, ERROR)
+            window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
             return
         paths = list(plan.paths)
         if plan.image is not None and not paths:
@@ -76,32 +92,61 @@ class DropActions(QObject):
             try:
                 paths = [save_image_data(plan.image)]
             except AttacheError as error:
-                window.show_error(error)
+                window.show_error(error, context=entity.ref)
                 return
         if image:
             self._set_image(entity, paths[0])
             return
         backend = self.session.backend
+        lists = self.session.can(entity.kind, Capability.LIST_FILES)
+
+        def check() -> tuple[DropPlan, set[str]]:
+            checked = check_attach(DropPlan(True, plan.message, paths=paths))
+            return checked, (_attached_names(backend, entity) if checked.ok and lists else set())
+
         tasks.run_task(
-            lambda: check_attach(DropPlan(True, plan.message, paths=paths)),
-            lambda checked: backend is self.session.backend and self._attach(entity, checked),
-            window.show_error,
+            check,
+            lambda result: backend is self.session.backend and self._attach(entity, *result),
+            lambda error: window.show_error(error, context=entity.ref),
             owner=self,
         )
 
-    def _attach(self, entity: Entity, plan: DropPlan) -> None:
+    def _attach(self, entity: Entity, plan: DropPlan, existing: set[str] | None = None) -> None:
         window = self.window
         if not plan.ok:
-            window.message_bar.show_message(plan.message, ERROR)
+            window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
             return
         target = target_label(entity)
-        window.queue.attach(entity.ref, target, list(plan.paths))
-        note = f"Uploading {len(plan.paths)} file{'s' if len(plan.paths) != 1 else ''} to {target}"
+        from_folders = sum(count for _name, count in plan.folders)
+        if from_folders > FOLDER_CONFIRM_ABOVE and not self._confirm_folders(plan, target):
+            return
+        paths = resolve_duplicates(
+            list(plan.paths), existing or set(), lambda name, more: duplicates.ask_duplicate(window, name, target, more)
+        )
+        if not paths:
+            if paths is not None:
+                window.status.showMessage(f"Nothing to upload: {target} has every file already", 5000)
+            return
+        window.queue.attach(entity.ref, target, paths)
+        note = f"Uploading {len(paths)} file{'s' if len(paths) != 1 else ''} to {target}"
         if plan.skipped:
             window.message_bar.show_message(f"{note}. Skipped: {'; '.join(plan.skipped)}", WARNING)
         else:
             window.status.showMessage(note, 4000)
         window.reveal_transfers()
+
+    def _confirm_folders(self, plan: DropPlan, target: str) -> bool:
+        """Many files from dropped folders: say how many, and where they go, before any is sent."""
+        count = len(plan.paths)
+        if len(plan.folders) == 1:
+            where = f"inside “{plan.folders[0][0]}” and its subfolders"
+        else:
+            where = f"inside the {len(plan.folders)} folders you dropped, with their subfolders"
+        return plain.question(
+            self.window,
+            "Attach a folder's files",
+            f"Attach all {count:,} files {where} to {target}?\n\nHidden files are left out.",
+        )
 
     def _set_image(self, entity: Entity, path: Path) -> None:
         """Decode the file with Pillow on a worker first: a broken image never leaves the machine."""
@@ -121,7 +166,7 @@ class DropActions(QObject):
             window.status.showMessage(f"Setting the picture of {target}", 4000)
 
         def failed(error) -> None:
-            window.message_bar.show_message(error_text(error), ERROR)  # logs what was unexpected
+            window.message_bar.show_message(error_text(error), ERROR, context=entity.ref)  # logs the unexpected
 
         def crop(checked) -> None:
             if backend is not session.backend:

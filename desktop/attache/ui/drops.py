@@ -9,6 +9,7 @@ shows while hovering and what the message bar says when a drop is refused.
 from __future__ import annotations
 
 import mimetypes
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,7 +60,10 @@ def payload_from_mime(mime: QMimeData | None) -> Payload:
 
 def accepts(mime: QMimeData | None) -> bool:
     """Whether a drag is worth accepting at all (it carries files or an image)."""
-    return mime is not None and (mime.hasUrls() or mime.hasImage())
+    from attache.ui.drag_out import is_files_out
+
+    # a task's own files dragged out are for the file manager, not to be attached again here
+    return mime is not None and not is_files_out(mime) and (mime.hasUrls() or mime.hasImage())
 
 
 @dataclass
@@ -69,6 +73,7 @@ class DropPlan:
     paths: list[Path] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # messages for files left out
     image: QImage | None = None
+    folders: list[tuple[str, int]] = field(default_factory=list)  # (name, files found in it) of dropped folders
 
 
 class DropTarget:
@@ -174,25 +179,59 @@ def plan_image(payload: Payload, entity: Entity) -> DropPlan:
 # ---------------------------------------------------------------------- on drop, on a worker
 
 
+MAX_FOLDER_FILES = 1000  # a dropped folder with more is refused: choose fewer, or a smaller folder
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """Worker: the files inside a folder and its subfolders, in name order; hidden files and
+    folders (.git, .DS_Store) and links to folders are left out. Raises past MAX_FOLDER_FILES."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("."):
+                continue
+            found.append(Path(root) / name)
+            if len(found) > MAX_FOLDER_FILES:
+                raise InvalidInputError(
+                    f"“{folder.name}” holds more than {MAX_FOLDER_FILES:,} files; drop fewer at a time"
+                )
+    return found
+
+
 def check_attach(plan: DropPlan) -> DropPlan:
-    """Worker: the plan with the files that cannot be sent (folders, unreadable) left out, with a
-    reason each; refused when none is left."""
+    """Worker: the plan with the files that cannot be sent (unreadable, empty folders) left out,
+    with a reason each; a folder stands for the files inside it. Refused when none is left."""
     if not plan.ok or not plan.paths:
         return plan
     good: list[Path] = []
     skipped: list[str] = []
+    folders: list[tuple[str, int]] = []
     for path in plan.paths:
         try:
-            check_source(path)
-        except AttacheError as error:
-            skipped.append(str(error))
-        else:
-            good.append(path)
+            if path.is_dir():
+                inside = folder_files(path)
+                if not inside:
+                    raise InvalidInputError(f"“{path.name}” holds no files to attach")
+                folders.append((path.name, len(inside)))
+                candidates = inside
+            else:
+                candidates = [path]
+        except (AttacheError, OSError) as error:
+            skipped.append(str(error) if isinstance(error, AttacheError) else f"{path} cannot be read: {error}")
+            continue
+        for candidate in candidates:
+            try:
+                check_source(candidate)
+            except AttacheError as error:
+                skipped.append(str(error))
+            else:
+                good.append(candidate)
     if not good:
         message = skipped[0] if len(skipped) == 1 else f"None of the {len(skipped)} items can be attached: {skipped[0]}"
         return DropPlan(False, message, skipped=skipped)
     message = plan.message if not skipped else f"{plan.message} (skipping {len(skipped)}: {skipped[0]})"
-    return DropPlan(True, message, paths=good, skipped=skipped)
+    return DropPlan(True, message, paths=good, skipped=skipped, folders=folders)
 
 
 def check_image(path: Path, rules=None, service_name: str = "this service"):

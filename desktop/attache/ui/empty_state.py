@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from attache.core.services import DEFAULT_SERVICE, SERVICES, display_name
 from attache.ui import theme
@@ -26,12 +26,15 @@ class EmptyState(QWidget):
         self.title = plain_label("", self)
         self.title.setObjectName("EmptyTitle")
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title.setWordWrap(True)  # three services' names do not fit one line of a small window
         self.text = QLabel(self)
         self.text.setObjectName("EmptyText")
         self.text.setWordWrap(True)
         self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.text.setTextFormat(Qt.TextFormat.RichText)  # our own <br> and <code>: anything else goes in escaped
-        self.text.setFixedWidth(540)
+        self.text.setMaximumWidth(540)  # a line of reading length, narrower in a small window
+        self.text.setMinimumWidth(300)
+        self.text.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.set_idle()
         self.add_button = QPushButton("Add account…", self)
         self.add_button.setProperty("primary", True)

@@ -6,16 +6,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.transfers import JobState
-from attache.ui import plain, tasks
+from attache.ui import plain, reveal, settings, tasks
 from attache.ui.drop_actions import target_label
-from attache.ui.messagebar import ERROR, SUCCESS
+from attache.ui.messagebar import ERROR, SUCCESS, WARNING
 from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
 
 log = logging.getLogger(__name__)
@@ -49,10 +48,10 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None or not self.session.can(entity.kind, Capability.SET_IMAGE):
             return
-        path, _ = QFileDialog.getOpenFileName(
-            self.window, f"Choose a picture for {entity.name}", str(Path.home()), IMAGE_FILTER
-        )
+        start = settings.last_folder(settings.PICTURE, str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self.window, f"Choose a picture for {entity.name}", start, IMAGE_FILTER)
         if path:
+            settings.set_last_folder(settings.PICTURE, str(Path(path).parent))
             self.window.drops.choose_image_file(entity, Path(path))
 
     def remove_image(self) -> None:
@@ -72,7 +71,7 @@ class FileActions(QObject):
                 self.image_changed(entity.ref),
                 self.window.show_message(f"Removed the picture of “{entity.name}”.", SUCCESS),
             ),
-            self.window.show_error,
+            lambda error: self.window.show_error(error, context=entity.ref),
             owner=self,
         )
 
@@ -106,8 +105,10 @@ class FileActions(QObject):
         entity = self._entity()
         if entity is None:
             return
-        paths, _ = QFileDialog.getOpenFileNames(self.window, f"Attach files to {entity.name}", str(Path.home()))
+        start = settings.last_folder(settings.ATTACH, str(Path.home()))
+        paths, _ = QFileDialog.getOpenFileNames(self.window, f"Attach files to {entity.name}", start)
         if paths:
+            settings.set_last_folder(settings.ATTACH, str(Path(paths[0]).parent))
             self.window.drops.attach_paths(entity, [Path(p) for p in paths])
 
     def download_files(self, records: list) -> None:
@@ -115,17 +116,19 @@ class FileActions(QObject):
         if entity is None or not records:
             return
         downloads = Path.home() / "Downloads"
-        start = downloads if downloads.is_dir() else Path.home()
+        start = Path(settings.last_folder(settings.DOWNLOAD, str(downloads if downloads.is_dir() else Path.home())))
         if len(records) == 1:
             path, _ = QFileDialog.getSaveFileName(self.window, "Save file", str(start / records[0].name))
             if not path:
                 return
             destinations = [(records[0], Path(path))]
+            settings.set_last_folder(settings.DOWNLOAD, str(Path(path).parent))
         else:
             folder = QFileDialog.getExistingDirectory(self.window, f"Save {len(records)} files in", str(start))
             if not folder:
                 return
             destinations = [(record, Path(folder) / record.name) for record in records]
+            settings.set_last_folder(settings.DOWNLOAD, folder)
         for record, dest in destinations:
             self.start_download(entity, record, dest)
         self.window.reveal_transfers()
@@ -134,6 +137,21 @@ class FileActions(QObject):
         return self.window.queue.download(
             self.session.backend, entity.ref, target_label(entity), record.id, record.name, record.size, dest
         )
+
+    def drag_out(self, records: list):
+        """A drag of files out of the list: their downloads start now; the drop copies them."""
+        entity = self._entity()
+        if entity is None or not self.session.can(entity.kind, Capability.DOWNLOAD_FILE):
+            return None
+        from attache.core.paths import app_dirs
+        from attache.ui.drag_out import FilesOut
+
+        jobs = []
+        for record in records:
+            folder = app_dirs().cache / "drag" / record.id
+            folder.mkdir(parents=True, exist_ok=True)
+            jobs.append(self.start_download(entity, record, folder / record.name))
+        return FilesOut(jobs)
 
     def open_file(self, record) -> None:
         entity = self._entity()
@@ -180,7 +198,7 @@ class FileActions(QObject):
             self.window.show_message(done, SUCCESS)
 
         def failed(error) -> None:
-            self.window.show_error(error)
+            self.window.show_error(error, context=entity.ref)
             if self.detail.entity is not None and self.detail.entity.ref == entity.ref:
                 self.detail.refresh_files()
 
@@ -203,7 +221,7 @@ class FileActions(QObject):
         elif job.kind is DOWNLOAD and job.state is JobState.DONE:
             path = self._open_after_download.pop(job.id, None)
             if path is not None:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+                reveal.open_with_application(path, owner=self, on_failed=self.say_no_application)
             else:
                 self.window.status.showMessage(f"Saved {job.path}", 5000)
         if job.state is JobState.FAILED:
@@ -214,3 +232,17 @@ class FileActions(QObject):
                 ERROR,
                 action=("Retry", lambda job_id=job.id: queue.retry(job_id)),
             )
+
+    def say_no_application(self, path: Path) -> None:
+        self.window.show_message(
+            f"No application on this computer opens “{path.name}”. It is downloaded; "
+            "open it from its folder with the program you choose.",
+            WARNING,
+            action=("Show in folder", lambda: self.show_in_folder(path)),
+        )
+
+    def show_in_folder(self, path: Path) -> None:
+        def failed(folder: Path) -> None:
+            self.window.show_message(f"Could not open a file manager. The file is in {folder}", WARNING)
+
+        reveal.show_in_folder(path, owner=self, on_failed=failed)

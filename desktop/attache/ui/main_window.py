@@ -8,8 +8,9 @@ What happens inside is composed from one object per job: the session (`ui.sessio
 from __future__ import annotations
 
 import logging
+from collections import Counter
 
-from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -20,26 +21,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attache.app.connection_state import Phase
 from attache.app.connections import Connection
+from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.core.services import DEFAULT_SERVICE
-from attache.ui import desktop, settings, tasks, theme
+from attache.ui import desktop, reveal, settings, tasks, theme
 from attache.ui.accounts import AccountsController
 from attache.ui.avatars import AvatarLoader
 from attache.ui.browse_controller import BrowseController
+from attache.ui.connection_status import ConnectionIndicator
 from attache.ui.detail import DetailPane
 from attache.ui.drop_actions import DropActions
 from attache.ui.empty_state import EmptyState
 from attache.ui.file_actions import FileActions
+from attache.ui.help_menu import HelpMenu
 from attache.ui.messagebar import INFO, MessageBar
 from attache.ui.opening import Opener
-from attache.ui.plain import plain_label
 from attache.ui.session import Session
 from attache.ui.transfer_actions import TransferActions
+from attache.ui.transfer_rows import ACTIVE_STATES, UPLOAD
 from attache.ui.transfers import TransferQueue
 from attache.ui.transfers_view import TransfersPanel
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_S = 60.0  # how often an idle, connected window checks that the service is still there
 
 
 class MainWindow(QMainWindow):
@@ -100,10 +107,14 @@ class MainWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        self.message_bar = MessageBar(central)
-        outer.addWidget(self.message_bar)
+        # a line of its own, for what stays true all session (the built-in sandbox is a demo)
+        self.note_bar = MessageBar(central)
+        self.note_bar.setObjectName("NoteBar")
+        outer.addWidget(self.note_bar)
         self.pages = QStackedWidget(central)
         outer.addWidget(self.pages, 1)
+        self.message_bar = MessageBar(central)
+        self.message_bar.float_over(central)
         self.setCentralWidget(central)
 
         self.empty = EmptyState(self.pages)
@@ -125,8 +136,8 @@ class MainWindow(QMainWindow):
 
         self.detail = DetailPane(self.avatars, self.splitter)
         self.detail.observe(self.session)
-        # never narrower than its picture and buttons need: a clipped "Show tasks" reads as a bug
-        self.detail.setMinimumWidth(max(360, self.detail.minimumSizeHint().width()))
+        # never narrower than its compact layout needs: a clipped "Show tasks" reads as a bug
+        self.detail.setMinimumWidth(self.detail.minimumSizeHint().width())
 
         self.splitter.addWidget(browse.sidebar)
         self.splitter.addWidget(browse.list_pane)
@@ -146,11 +157,26 @@ class MainWindow(QMainWindow):
         )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.transfers_dock)
         self.transfers_dock.hide()
+        self._dock_sized = False
+        self.transfers_dock.visibilityChanged.connect(self._dock_shown)
+        # rows with uploads under way show a badge; counted at most five times a second
+        self._uploads_timer = QTimer(self)
+        self._uploads_timer.setSingleShot(True)
+        self._uploads_timer.setInterval(200)
+        self._uploads_timer.timeout.connect(self._count_uploads)
+        for signal in (self.queue.jobAdded, self.queue.jobChanged, self.queue.jobsRemoved):
+            signal.connect(lambda *args: self._uploads_timer.isActive() or self._uploads_timer.start())
 
         self.status = self.statusBar()
         self.status.setSizeGripEnabled(True)
-        self.connection_label = plain_label("", self)
-        self.status.addPermanentWidget(self.connection_label)
+        self.connection_status = ConnectionIndicator(self)
+        # while connected and on screen, a light check now and then: "Connected" stays true when idle
+        self._heartbeat = QTimer(self)
+        self._heartbeat.setInterval(int(HEARTBEAT_S * 1000))
+        self._heartbeat.timeout.connect(self._check_quietly)
+        self._heartbeat.start()
+        self.connection_label = self.connection_status.label
+        self.status.addPermanentWidget(self.connection_status)
 
         # keyboard order: kinds → search → list → detail
         QWidget.setTabOrder(self.kinds_view, self.search)
@@ -160,8 +186,16 @@ class MainWindow(QMainWindow):
     def _connect_panes(self) -> None:
         browse, detail, drops, files = self.browse, self.detail, self.drops, self.files
         browse.entitySelected.connect(detail.set_entity)
+        browse.entitySelected.connect(lambda entity: self._count_uploads())
+        browse.entitySelected.connect(lambda entity: self.message_bar.selection_changed(entity and entity.ref))
         browse.peopleLoaded.connect(detail.files_model.set_people)
         browse.failed.connect(lambda error: self.show_error(error, action=("Retry", self.list_model.retry)))
+        status = self.connection_status
+        browse.failed.connect(status.failed)
+        browse.requestFailed.connect(status.failed)
+        self.list_model.pageLoaded.connect(lambda: self.session.is_open and status.connected())
+        detail.files_model.failed.connect(status.failed)
+        detail.files_model.loaded.connect(lambda: self.session.is_open and status.connected())
         self.list_view.planner = drops.plan_row_drop
         self.list_view.dropped.connect(drops.row_dropped)
         self.list_view.hoverHint.connect(self._hover_hint)
@@ -175,9 +209,14 @@ class MainWindow(QMainWindow):
         detail.addFiles.connect(files.add_files)
         detail.downloadFiles.connect(files.download_files)
         detail.openFile.connect(files.open_file)
+        detail.files_view.drag_out = files.drag_out
         detail.deleteFiles.connect(files.delete_files)
+        self.transfers.revealRequested.connect(files.show_in_folder)
+        self.transfers.openRequested.connect(
+            lambda path: reveal.open_with_application(path, owner=self, on_failed=files.say_no_application)
+        )
         detail.showTasks.connect(lambda project: self.show_kind(EntityKind.TASK, project))
-        detail.files_model.failed.connect(self.show_error)
+        detail.files_model.failed.connect(lambda error: self.show_error(error, context=detail.files_model.ref))
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -191,6 +230,8 @@ class MainWindow(QMainWindow):
         edit_menu = bar.addMenu("&Edit")
         self.paste_action = self._action("&Paste files", self.drops.paste, edit_menu, QKeySequence.StandardKey.Paste)
         self.paste_action.setStatusTip("Attach the files or the image on the clipboard to the selected item")
+        self.add_files_action = self._action("&Add Files…", self._add_files, edit_menu, "Ctrl+Shift+A")
+        self.add_files_action.setStatusTip("Attach files from this computer to the selected item")
         self.find_action = self._action("&Find", self.browse.focus_search, edit_menu, QKeySequence.StandardKey.Find)
 
         view_menu = bar.addMenu("&View")
@@ -217,6 +258,7 @@ class MainWindow(QMainWindow):
         self.kinds_menu = view_menu.addMenu("&Go to")
 
         help_menu = bar.addMenu("&Help")
+        self.help = HelpMenu(self, help_menu)
         self._action("&About Attaché", self.about, help_menu)
         self._update_actions()
 
@@ -245,7 +287,13 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         connected = self.session.is_open
-        for action in (self.sign_out_action, self.refresh_action, self.paste_action, self.find_action):
+        for action in (
+            self.sign_out_action,
+            self.refresh_action,
+            self.paste_action,
+            self.find_action,
+            self.add_files_action,
+        ):
             action.setEnabled(connected)
 
     def _rebuild_kind_actions(self, kinds: list[EntityKind]) -> None:
@@ -284,8 +332,11 @@ class MainWindow(QMainWindow):
         kinds = self.session.service.kinds()
         self._rebuild_kind_actions(kinds)
         connection, name = self.session.connection, self.session.workspace.name
-        self.connection_label.setText(f"Connected to {connection.label or self.session.service_name}  ")
-        self.setWindowTitle(f"{name} — Attaché")
+        self.connection_status.set_actions(retry=self.check_connection, sign_in=self.accounts.sign_in_current)
+        self.connection_status.connected(connection.label or self.session.service_name)
+        saved = getattr(connection, "saved_account", None)
+        account = f" ({saved.name})" if saved is not None and saved.name != name else ""
+        self.setWindowTitle(f"{name}{account} — Attaché")
         self._update_actions()
         self.pages.setCurrentWidget(self.splitter)
         if self._splitter_state is not None:
@@ -299,7 +350,8 @@ class MainWindow(QMainWindow):
         self.queue.detach_engine()
         engine, connection, backend = self.session.clear() if self.session.is_open else (None, None, None)
         self._update_actions()
-        self.connection_label.setText("")
+        self.connection_status.idle()
+        self.note_bar.dismiss()  # what it said was about the account that closes
         self.empty.set_idle()
         self._show_empty()
         if engine is None and connection is None and backend is None:
@@ -337,11 +389,72 @@ class MainWindow(QMainWindow):
         self.browse.refresh()
         self.status.showMessage("Refreshed", 2000)
 
+    def _add_files(self) -> None:
+        entity = self.detail.entity
+        if entity is None or not self.session.can(entity.kind, Capability.ATTACH_FILE):
+            self.show_message("Select a task to attach files to.", INFO)
+            return
+        self.files.add_files()
+
+    def _check_quietly(self) -> None:
+        """The heartbeat: ask the service it is there, only while all looks well and someone sees it."""
+        backend = self.session.backend
+        if backend is None or not self.isVisible() or self.connection_status.phase is not Phase.CONNECTED:
+            return
+
+        def failed(error: BaseException) -> None:
+            if backend is self.session.backend:
+                self.connection_status.failed(error)
+
+        tasks.run_task(backend.workspace, lambda _workspace: None, failed, owner=self)
+
+    def check_connection(self) -> None:
+        """Ask the service whether it is back (the countdown's end, or Retry now); once it answers,
+        what failed meanwhile loads again in the same view."""
+        backend = self.session.backend
+        if backend is None:
+            return
+
+        def answered(_workspace) -> None:
+            if backend is not self.session.backend:
+                return
+            self.connection_status.connected()
+            if self.list_model.error is not None:
+                self.message_bar.dismiss()
+                self.list_model.retry()
+            if self.detail.files_model.ref is not None:
+                self.detail.refresh_files()  # the selected task's files, in case they failed meanwhile
+            self.browse.load_counts()
+
+        def failed(error: BaseException) -> None:
+            if backend is self.session.backend:
+                self.connection_status.failed(error)
+
+        tasks.run_task(backend.workspace, answered, failed, owner=self)
+
     def _hover_hint(self, text: str) -> None:
         if text:
             self.status.showMessage(text)
         else:
             self.status.clearMessage()
+
+    def _count_uploads(self) -> None:
+        uploads: Counter[str] = Counter(
+            job.ref.id for job in self.queue.jobs() if job.kind is UPLOAD and job.state in ACTIVE_STATES
+        )
+        self.list_model.set_uploads(dict(uploads))
+        entity = self.detail.entity
+        self.detail.set_uploading(uploads.get(entity.id, 0) if entity is not None else 0)
+
+    def _dock_shown(self, visible: bool) -> None:
+        """The first time the panel opens, it takes a share of the window (a third, within 130 to
+        320 px), never the lion's share of a small one; after that, the size the user gave it."""
+        dock = self.transfers_dock
+        if not visible or self._dock_sized or dock.isFloating():
+            return
+        self._dock_sized = True
+        height = min(320, max(130, self.height() // 3))
+        self.resizeDocks([dock], [height], Qt.Orientation.Vertical)
 
     def reveal_transfers(self) -> None:
         if not self.transfers_dock.isVisible():
@@ -352,8 +465,8 @@ class MainWindow(QMainWindow):
     def show_message(self, text: str, level: str = INFO, **kwargs) -> None:
         self.message_bar.show_message(text, level, **kwargs)
 
-    def show_error(self, error, *, action=None) -> None:
-        self.message_bar.show_error(error, action=action)
+    def show_error(self, error, *, action=None, context=None) -> None:
+        self.message_bar.show_error(error, action=action, context=context)
 
     def about(self) -> None:
         from attache.ui.about_dialog import show_about
@@ -407,6 +520,7 @@ class MainWindow(QMainWindow):
         ):
             if value is not None:
                 restore(value)
+        self._dock_sized = layout.state is not None  # the panel keeps the size it was given last time
         self._splitter_state = layout.splitter  # applied when the browser is first shown, at its real size
         self.browse.pending_kind = settings.browse_kind()
 

@@ -1,12 +1,17 @@
-"""A non-modal message bar above the content: errors, confirmations, hints. Never a dialog
-for an error, never a traceback: the text is the core's own message."""
+"""A non-modal message bar over the content: errors, confirmations, hints. Never a dialog
+for an error, never a traceback: the text is the core's own message.
+
+The bar floats over the foot of its host (`float_over`) instead of taking a place in a layout,
+so the list and the detail pane never jump when it comes and goes. A message about one item
+carries it as its `context` and goes when another item is selected (`selection_changed`).
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton
 
 from attache.core.errors import AttacheError
@@ -43,6 +48,8 @@ class MessageBar(QFrame):
         self.setAccessibleName("Message bar")
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.level = INFO
+        self.context: object | None = None  # what the message is about (an EntityRef), or None
+        self._host: QObject | None = None
         self._icon = QLabel(self)
         self._icon.setFixedSize(20, 20)
         self._text = plain_label("", self)  # errors quote the server: never markup
@@ -69,6 +76,7 @@ class MessageBar(QFrame):
         layout.addWidget(self._action)
         layout.addWidget(self._close, 0, Qt.AlignmentFlag.AlignTop)
         self._callback: Callable[[], None] | None = None
+        self._keep_on_action = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.dismiss)
@@ -84,8 +92,13 @@ class MessageBar(QFrame):
         *,
         action: tuple[str, Callable[[], None]] | None = None,
         timeout_ms: int | None = None,
+        context: object | None = None,
+        keep_on_action: bool = False,
     ) -> None:
+        """`keep_on_action`: the action does not dismiss the bar (copying a command, say)."""
         self.level = level
+        self.context = context
+        self._keep_on_action = keep_on_action
         self._text.setText(text)
         self._text.setToolTip(literal_tip(text))
         size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
@@ -102,6 +115,8 @@ class MessageBar(QFrame):
         self.style().unpolish(self)
         self.style().polish(self)
         self.show()
+        self.raise_()
+        self._place()
         if timeout_ms is None:
             timeout_ms = {INFO: 6000, SUCCESS: 5000}.get(level, 0)
         if timeout_ms:
@@ -109,17 +124,52 @@ class MessageBar(QFrame):
         else:
             self._timer.stop()
 
-    def show_error(self, error: BaseException | str, *, action: tuple[str, Callable[[], None]] | None = None) -> None:
+    def show_error(
+        self,
+        error: BaseException | str,
+        *,
+        action: tuple[str, Callable[[], None]] | None = None,
+        context: object | None = None,
+    ) -> None:
         text = error if isinstance(error, str) else error_text(error)
-        self.show_message(text, ERROR, action=action)
+        self.show_message(text, ERROR, action=action, context=context)
+
+    def selection_changed(self, selected: object | None) -> None:
+        """Another item is selected: a message about a different one has had its moment."""
+        if self.context is not None and selected != self.context and not self.isHidden():
+            self.dismiss()
+
+    # ---- floating over the host
+
+    def float_over(self, host) -> None:
+        """Lie over the foot of `host` (the bar's parent) and follow its size."""
+        self._host = host
+        host.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._host and event.type() == QEvent.Type.Resize:
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        host = self._host
+        if host is None:
+            return
+        width = host.width()
+        wrapped = self.heightForWidth(width) if self.hasHeightForWidth() else -1
+        # a wrapped label's own size hint is for a narrow column: the height at this width is what counts
+        height = max(self.minimumSizeHint().height(), wrapped if wrapped > 0 else self.sizeHint().height())
+        self.setGeometry(0, host.height() - height, width, height)
 
     def dismiss(self) -> None:
         self._timer.stop()
+        self.context = None
         self.hide()
         self.closed.emit()
 
     def _run_action(self) -> None:
         callback = self._callback
-        self.dismiss()
+        if not self._keep_on_action:
+            self.dismiss()
         if callback is not None:
             callback()

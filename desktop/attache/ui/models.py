@@ -34,6 +34,7 @@ CountRole = Qt.ItemDataRole.UserRole + 3
 SubtitleRole = Qt.ItemDataRole.UserRole + 4
 FileRole = Qt.ItemDataRole.UserRole + 5
 DropHintRole = Qt.ItemDataRole.UserRole + 6
+UploadsRole = Qt.ItemDataRole.UserRole + 30  # uploads to the entity under way (a count)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -137,6 +138,7 @@ class EntityListModel(QAbstractListModel):
         self.drop_row = -1
         self.drop_hint = ""
         self.drop_ok = True
+        self._uploads: dict[str, int] = {}  # entity id → uploads to it under way
 
     # ---- source
 
@@ -214,6 +216,14 @@ class EntityListModel(QAbstractListModel):
     def reload(self) -> None:
         self.set_source(self._backend, self._kind, self._parent_ref, self._search)
         self.fetchMore(QModelIndex())
+
+    def refresh(self, backend=None) -> None:
+        """List the same kind, scope and search again (on `backend` when the sign-in changed). The
+        rows shown stay until the first page of the answer replaces them, so a refresh that fails
+        leaves them, and their total, in place; Retry then asks for that first page again."""
+        if backend is not None:
+            self._backend = backend
+        self.set_search(self._search)
 
     def retry(self) -> None:
         """Try the page that failed again."""
@@ -360,7 +370,22 @@ class EntityListModel(QAbstractListModel):
             return f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
         if role == DropHintRole:
             return (self.drop_hint, self.drop_ok) if row == self.drop_row else None
+        if role == UploadsRole:
+            return self._uploads.get(entity.id, 0)
         return None
+
+    def set_uploads(self, uploads: dict[str, int]) -> None:
+        """Which entities have uploads under way (id → how many): their rows show a badge."""
+        changed = set(uploads.items()) ^ set(self._uploads.items())
+        self._uploads = {entity_id: count for entity_id, count in uploads.items() if count}
+        for entity_id in {entity_id for entity_id, _count in changed}:
+            row = self._rows.get(entity_id)
+            if row is not None:
+                index = self.index(row, 0)
+                self.dataChanged.emit(index, index, [UploadsRole])
+
+    def uploads(self, entity_id: str) -> int:
+        return self._uploads.get(entity_id, 0)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():

@@ -8,15 +8,18 @@ closes it (`cancel`).
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from PySide6.QtCore import QObject
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow
 
 from attache.app.connections import Connection
-from attache.core.errors import CancelledError
+from attache.core.errors import AttacheError, AuthenticationError, CancelledError
 from attache.core.services import DEFAULT_SERVICE, display_name
 from attache.ui import tasks
+from attache.ui.messagebar import INFO
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,7 @@ class Opener(QObject):
         super().__init__(window)
         self.window = window
         self._opening: tuple[tasks.TaskHandle, threading.Event, Connection | None] | None = None
+        self._announce: Connection | None = None  # the sandbox whose first opening says what it is
 
     @property
     def busy(self) -> bool:
@@ -43,6 +47,7 @@ class Opener(QObject):
     def open_connection(self, connection: Connection) -> None:
         """Connect on a worker: make the backend, check the account, open the transfer journal."""
         self.window.empty.set_busy("Connecting…", f"Opening {connection.label or connection.account}")
+        self.window.connection_status.connecting(connection.label or connection.account)
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
         handle = tasks.run_task(
@@ -72,6 +77,8 @@ class Opener(QObject):
 
     def _sandbox_started(self, connection: Connection) -> None:
         self._opening = None
+        self._announce = connection
+        print(sandbox_note(connection), file=sys.stderr, flush=True)
         self.open_connection(connection)
 
     def _sandbox_failed(self, error: BaseException) -> None:
@@ -86,10 +93,42 @@ class Opener(QObject):
         self.window._show_empty()
         self.window.show_error(error, action=("Try again", lambda: self.open_connection(connection)))
         self.window.accounts.open_failed(connection, error)
+        self._tell_status(connection, error)
+
+    def _tell_status(self, connection: Connection, error: BaseException) -> None:
+        """An account that could not open for now retries by itself; one whose sign-in was refused
+        offers Sign in; any other failure is the message bar's alone."""
+        status = self.window.connection_status
+        account = getattr(connection, "saved_account", None)
+        if isinstance(error, AuthenticationError):
+            sign_in = (lambda: self.window.accounts.sign_in_again(account.name, reopen=True)) if account else None
+            status.set_actions(retry=None, sign_in=sign_in)
+            status.failed(error)
+        elif isinstance(error, AttacheError) and error.transient and connection.journal_path is None:
+            status.set_actions(retry=lambda: self.open_connection(connection))
+            status.failed(error)
+        else:
+            status.idle()
 
     def _opened(self, opened) -> None:
         self._opening = None
         self.window.show_session(opened)
+        if opened.connection is self._announce:
+            self._announce = None  # said once, when the sandbox first opens; dismissable
+            self._show_demo_note(opened.connection)
+
+    def _show_demo_note(self, connection: Connection) -> None:
+        server = connection.sandbox
+        command = sandbox_command(connection)
+        self.window.note_bar.show_message(
+            f"A local {connection.entry.name} demo with made-up data, gone when you quit · "
+            f"API {server.base_url} · token {server.token}",
+            INFO,
+            timeout_ms=0,
+            action=("Copy CLI command", lambda: QGuiApplication.clipboard().setText(command)),
+            keep_on_action=True,
+        )
+        self.window.note_bar.setToolTip(f"Try the command line against it:\n{command}")
 
     def cancel(self) -> None:
         """Quitting while a sandbox starts or a connection opens: what they made is closed, by the
@@ -110,6 +149,23 @@ class Opener(QObject):
             result.close()  # a sandbox that started: its connection stops it and removes its data
         else:
             _close_opened(result)
+
+
+def sandbox_command(connection: Connection) -> str:
+    """A first command line against the built-in sandbox."""
+    server, entry = connection.sandbox, connection.entry
+    kind = "projects" if any(kind.value == "project" for kind in entry.kinds()) else "users"
+    return f"ATTACHE_TOKEN={server.token} attache ls {kind} --service {entry.id} --url {server.base_url}"
+
+
+def sandbox_note(connection: Connection) -> str:
+    """What `attache --sandbox` says on stderr: a demo, and how to reach it."""
+    server, entry = connection.sandbox, connection.entry
+    return (
+        f"This is a local {entry.name} demo with made-up data; it is gone when you quit. "
+        f"Its API is {server.base_url} (token {server.token}); try the command line against it: "
+        f"{sandbox_command(connection)}"
+    )
 
 
 def _open(connection: Connection, stop: threading.Event):

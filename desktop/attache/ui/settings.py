@@ -169,3 +169,21 @@ def browse_selection() -> str | None:
 
 def set_browse_selection(entity_id: str | None) -> None:
     _set(_BROWSE_SELECTION, entity_id or "")
+
+
+# ---- file dialogs: each purpose starts where it was last used
+
+PICTURE, ATTACH, DOWNLOAD = "picture", "attach", "download"
+
+
+def last_folder(purpose: str, default: str) -> str:
+    """The folder the dialog for this purpose last left off in, while it exists; else `default`.
+    (A stat of one folder, when the dialog opens: the dialog itself reads far more.)"""
+    from pathlib import Path
+
+    value = store().value(f"folders/{purpose}", "")
+    return value if isinstance(value, str) and value and Path(value).is_dir() else default
+
+
+def set_last_folder(purpose: str, folder: str) -> None:
+    _set(f"folders/{purpose}", folder)

@@ -92,6 +92,7 @@ def colours(scheme: str) -> dict[str, QColor]:
         "error_border": mix(danger, base, 0.45 if dark else 0.3),
         "warning_back": mix(seed["warning"], base, 0.18 if dark else 0.12),
         "warning_border": mix(seed["warning"], base, 0.45 if dark else 0.35),
+        "warning_text": mix(seed["warning"], text, 0.8 if dark else 0.6),
         "success_back": mix(seed["ok"], base, 0.18 if dark else 0.1),
         "success_border": mix(seed["ok"], base, 0.45 if dark else 0.3),
     }
@@ -214,6 +215,9 @@ QSplitter::handle:vertical { height: 1px; }
 #MessageBar[level="error"] { background: $error_back; border-bottom: 1px solid $error_border; }
 #MessageBar[level="warning"] { background: $warning_back; border-bottom: 1px solid $warning_border; }
 #MessageBar[level="success"] { background: $success_back; border-bottom: 1px solid $success_border; }
+#NoteBar { border-bottom: 1px solid $border; background: $info_back; }
+#ConnectionLabel[phase="offline"] { color: $warning_text; }
+#ConnectionLabel[phase="signed out"] { color: $danger; }
 #MessageText { color: $text; }
 #MessageClose { border: none; color: $muted; }
 
@@ -221,12 +225,23 @@ QPushButton { padding: 5px 14px; border: 1px solid $control_border; border-radiu
 QPushButton:hover { background: $hover; }
 QPushButton:pressed { background: $pressed; }
 QPushButton:disabled { color: $disabled; background: $window; border-color: $border; }
-QPushButton:focus { border: 1px solid $accent; }
 QPushButton[primary="true"] { background: $accent; color: $on_accent; border: 1px solid $accent_strong; }
 QPushButton[primary="true"]:hover { background: $accent_strong; }
 QPushButton[danger="true"] { color: $danger; }
 QPushButton[danger="true"]:disabled { color: $disabled; }
 QPushButton[primary="true"]:disabled { background: $accent_disabled; color: $on_accent; border-color: $accent_disabled; }
+QPushButton[primary="true"]:focus { border: 2px solid $accent_text; padding: 4px 13px; }
+QPushButton:focus { border: 2px solid $accent; padding: 4px 13px; }
+QPushButton[iconOnly="true"] { padding: 5px 7px; }
+QPushButton[iconOnly="true"]:focus { padding: 4px 6px; }
+
+/* every control that takes the keyboard shows that it has it */
+QToolButton:focus { border: 1px solid $accent; border-radius: 4px; }
+QCheckBox:focus, QRadioButton:focus { outline: 1px solid $accent; }
+QComboBox:focus, QLineEdit:focus, QDoubleSpinBox:focus, QSpinBox:focus { border: 1px solid $accent; }
+#FilesView:focus { border: 1px solid $accent; }
+#TransfersView { border: 1px solid transparent; }
+#TransfersView:focus { border: 1px solid $accent; }
 
 QScrollBar:vertical { background: transparent; width: 10px; margin: 2px; }
 QScrollBar::handle:vertical { background: $control_border; border-radius: 3px; min-height: 32px; }
@@ -240,7 +255,6 @@ QScrollBar::add-page, QScrollBar::sub-page { background: transparent; }
 QHeaderView::section { background: $window; color: $secondary; border: none; border-bottom: 1px solid $border; padding: 4px 8px; }
 QDockWidget { font-weight: 600; }
 QDockWidget::title { background: $sidebar; padding: 6px 10px; border-top: 1px solid $border; }
-#TransfersView { border: none; }
 #TransfersView::item { padding: 0 6px; }
 #TransfersSummary { color: $secondary; }
 QStatusBar { background: $window; color: $muted; border-top: 1px solid $border; }

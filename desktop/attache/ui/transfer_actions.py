@@ -6,10 +6,10 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
 
-from attache.core.sources import human_size
 from attache.ui import settings, theme
 from attache.ui.plain import message_box
 from attache.ui.speed_limit import SpeedLimitDialog
+from attache.ui.transfers_view import format_speed
 
 
 class TransferActions(QObject):
@@ -60,7 +60,7 @@ class TransferActions(QObject):
         if window.session.engine is not None:
             window.session.engine.throttle.set_rate(rate)
         window.transfers.refresh_summary()
-        window.status.showMessage(f"Uploads limited to {human_size(rate)}/s" if rate else "Uploads not limited", 4000)
+        window.status.showMessage(f"Uploads limited to {format_speed(rate)}" if rate else "Uploads not limited", 4000)
 
     # ------------------------------------------------------------------ finishing
 

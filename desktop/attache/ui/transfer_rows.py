@@ -39,6 +39,7 @@ class TransferRow:
     ref: EntityRef
     total_bytes: int | None
     path: Path | None = None
+    account: str = ""  # the account's name, for the panel's Account column
     state: JobState = JobState.QUEUED
     done_bytes: int = 0
     error: str = ""

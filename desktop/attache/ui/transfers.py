@@ -132,6 +132,7 @@ class TransferQueue(QObject):
             ref=ref,
             total_bytes=record.size,
             path=record.source,
+            account=record.account.account,
             engine_id=record.id,
             created=record.created_at or time.time(),
         )
@@ -221,6 +222,7 @@ class TransferQueue(QObject):
         job = TransferRow(
             id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
         )
+        job.account = self.account.account if self.account is not None else ""
 
         def on_chunk(chunk: bytes) -> None:  # worker thread: numbers only
             if job._cancel.is_set():
@@ -337,8 +339,9 @@ class TransferQueue(QObject):
                 self.retry(job.id)
         return len(failed)
 
-    def clear_finished(self) -> None:
-        finished = [j for j in self._jobs if j.finished_state]
+    def clear_finished(self, job_ids: list[str] | None = None) -> None:
+        """Remove finished transfers from the list (only these, when `job_ids` says which)."""
+        finished = [j for j in self._jobs if j.finished_state and (job_ids is None or j.id in job_ids)]
         if not finished:
             return
         engine_ids = [j.engine_id for j in finished if j.engine_id is not None]
@@ -347,7 +350,8 @@ class TransferQueue(QObject):
         for job in finished:
             if job.engine_id is not None:
                 self._by_engine_id.pop(job.engine_id, None)
-        self._jobs = [j for j in self._jobs if not j.finished_state]
+        gone = {j.id for j in finished}
+        self._jobs = [j for j in self._jobs if j.id not in gone]
         self.jobsRemoved.emit()
 
     def _in_engine(self, change: Callable) -> None:

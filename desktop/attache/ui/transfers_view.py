@@ -7,13 +7,16 @@ dataChanged for all rows, so a thousand transfers never flood the event loop.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QGuiApplication, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -26,6 +29,7 @@ from PySide6.QtWidgets import (
 from attache.core.sources import human_size
 from attache.transfers import JobState
 from attache.ui import theme
+from attache.ui.columns import ColumnPriority
 from attache.ui.plain import literal_tip, plain_label
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, TransferRow
 from attache.ui.transfers import TransferQueue
@@ -48,7 +52,14 @@ _STATE_LABEL = {
 
 
 def format_speed(speed: float | None) -> str:
-    return f"{human_size(speed)}/s" if speed else ""
+    """One style for every speed the window shows: "640 KB/s", "2.5 MB/s" (binary steps)."""
+    if not speed:
+        return ""
+    kb = speed / 1024
+    if kb < 1000:
+        return f"{max(kb, 0.1):.1f} KB/s" if kb < 10 else f"{kb:.0f} KB/s"
+    mb = kb / 1024
+    return f"{mb:.1f} MB/s" if mb < 1000 else f"{mb / 1024:.1f} GB/s"
 
 
 def format_eta(seconds: float | None) -> str:
@@ -63,8 +74,8 @@ def format_eta(seconds: float | None) -> str:
 
 
 class TransfersModel(QAbstractTableModel):
-    COLUMNS = ("File", "To", "Progress", "Speed", "Time left", "State")
-    NAME, TARGET, PROGRESS, SPEED, ETA, STATE = range(6)
+    COLUMNS = ("File", "To", "Progress", "Speed", "Time left", "State", "Account")
+    NAME, TARGET, PROGRESS, SPEED, ETA, STATE, ACCOUNT = range(7)
 
     activeChanged = Signal(int)  # number of queued or running jobs
 
@@ -141,6 +152,10 @@ class TransfersModel(QAbstractTableModel):
     def job(self, row: int) -> TransferRow | None:
         return self._jobs[row] if 0 <= row < len(self._jobs) else None
 
+    def accounts(self) -> set[str]:
+        """The accounts the listed transfers belong to."""
+        return {job.account for job in self._jobs if job.account}
+
     # ---- Qt model API
 
     def rowCount(self, parent=QModelIndex()) -> int:
@@ -168,13 +183,16 @@ class TransfersModel(QAbstractTableModel):
                 prefix = _KIND_LABEL.get(job.kind)
                 return f"{job.name}" if prefix is None else f"{job.name} ({prefix.lower()})"
             if column == self.TARGET:
-                return job.target
+                # a download goes to a folder on this computer: that is where it is "to"
+                return str(job.path) if job.kind is DOWNLOAD and job.path is not None else job.target
             if column == self.PROGRESS:
                 return self._progress_text(job)
             if column == self.SPEED:
                 return format_speed(job.speed) if job.state == RUNNING else ""
             if column == self.ETA:
                 return format_eta(job.eta)
+            if column == self.ACCOUNT:
+                return job.account
             if column == self.STATE:
                 if job.state == QUEUED and job.note:
                     return "Retrying"
@@ -260,6 +278,9 @@ class ProgressDelegate(QStyledItemDelegate):
 class TransfersPanel(QWidget):
     """The dock's contents: a toolbar of actions over the jobs table."""
 
+    revealRequested = Signal(object)  # Path: show it in the file manager
+    openRequested = Signal(object)  # Path: open it with its application
+
     def __init__(self, queue: TransferQueue, parent=None) -> None:
         super().__init__(parent)
         self.queue = queue
@@ -283,7 +304,16 @@ class TransfersPanel(QWidget):
         header.resizeSection(TransfersModel.PROGRESS, 300)
         header.resizeSection(TransfersModel.SPEED, 90)
         header.resizeSection(TransfersModel.ETA, 90)
-        header.resizeSection(TransfersModel.STATE, 90)
+        # the state's word is never cut: the column is as wide as its longest word
+        words = [*_STATE_LABEL.values(), "Retrying", "Paused", "Waiting for sign-in"]
+        widest = max(self.view.fontMetrics().horizontalAdvance(word) for word in words)
+        header.setSectionResizeMode(TransfersModel.STATE, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(TransfersModel.STATE, widest + 24)
+        header.setMinimumSectionSize(48)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._show_menu)
+        # new transfers are added at the foot: the view follows them there
+        self.model.rowsInserted.connect(lambda parent, first, last: self.view.scrollTo(self.model.index(last, 0)))
 
         self.cancel_button = self._button(
             "Cancel", QStyle.StandardPixmap.SP_DialogCancelButton, self.cancel_selected, "Cancel the selected transfers"
@@ -309,11 +339,12 @@ class TransfersPanel(QWidget):
         self.clear_button = self._button(
             "Clear finished",
             QStyle.StandardPixmap.SP_DialogResetButton,
-            self.queue.clear_finished,
+            lambda: self.queue.clear_finished(),
             "Remove finished transfers from the list",
         )
         self.summary = plain_label("", self)
         self.summary.setObjectName("TransfersSummary")
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # gives way first
 
         bar = QHBoxLayout()
         bar.setContentsMargins(8, 4, 8, 4)
@@ -333,12 +364,51 @@ class TransfersPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.view, 1)
 
+        self.columns = ColumnPriority(
+            self.view,
+            give_way=(TransfersModel.ETA, TransfersModel.SPEED, TransfersModel.TARGET, TransfersModel.PROGRESS),
+            stretch=TransfersModel.NAME,
+            stretch_min=140,
+        )
+        self._toolbar = (
+            self.pause_button,
+            self.cancel_button,
+            self.retry_button,
+            self.retry_all_button,
+            self.clear_button,
+        )
+        self.compact = False
+        header.resizeSection(TransfersModel.ACCOUNT, 110)
+        header.setSectionHidden(TransfersModel.ACCOUNT, True)
+        for signal in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            signal.connect(self._show_accounts)
         self.queue.pausedChanged.connect(self._update_buttons)
         self.view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.dataChanged.connect(self._update_buttons)
         self.model.rowsInserted.connect(self._update_buttons)
         self.model.rowsRemoved.connect(self._update_buttons)
         self._update_buttons()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(360, super().minimumSizeHint().height())
+
+    def _show_accounts(self, *args) -> None:
+        """An Account column only when the list holds more than one account's transfers."""
+        several = len(self.model.accounts()) > 1
+        header = self.view.header()
+        if header.isSectionHidden(TransfersModel.ACCOUNT) == several:
+            header.setSectionHidden(TransfersModel.ACCOUNT, not several)
+            self.columns.fit()
+
+    def resizeEvent(self, event) -> None:
+        # a narrow dock shows its buttons' icons only (their names stay in the tooltips)
+        compact = event.size().width() < 760
+        if compact != self.compact:
+            self.compact = compact
+            style = Qt.ToolButtonStyle.ToolButtonIconOnly if compact else Qt.ToolButtonStyle.ToolButtonTextBesideIcon
+            for button in self._toolbar:
+                button.setToolButtonStyle(style)
+        super().resizeEvent(event)
 
     def _button(self, text: str, icon, slot, tip: str) -> QToolButton:
         button = QToolButton(self)
@@ -350,6 +420,34 @@ class TransfersPanel(QWidget):
         button.setAutoRaise(True)
         button.clicked.connect(slot)
         return button
+
+    def context_menu(self, jobs: list[TransferRow]) -> QMenu:
+        """What can be done to the selected transfers, each action only where it applies."""
+        menu = QMenu(self)
+        local = [job for job in jobs if _local_file(job) is not None]
+        if len(jobs) == 1 and local:
+            path = _local_file(jobs[0])
+            menu.addAction("Show in folder", lambda: self.revealRequested.emit(path))
+            menu.addAction("Open", lambda: self.openRequested.emit(path))
+        errors = [job.error for job in jobs if job.state == FAILED and job.error]
+        if errors:
+            menu.addAction("Copy error", lambda: QGuiApplication.clipboard().setText("\n".join(errors)))
+        if any(job.retryable for job in jobs):
+            menu.addAction("Retry", lambda: [self.queue.retry(job.id) for job in jobs])
+        if any(job.state in ACTIVE_STATES for job in jobs):
+            menu.addAction("Cancel", lambda: [self.queue.cancel(job.id) for job in jobs])
+        if any(job.finished_state for job in jobs):
+            menu.addAction("Remove from list", lambda: self.queue.clear_finished([job.id for job in jobs]))
+        return menu
+
+    def _show_menu(self, position) -> None:
+        jobs = self.selected_jobs()
+        if not jobs:
+            return
+        menu = self.context_menu(jobs)
+        if menu.actions():
+            menu.exec(self.view.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def selected_jobs(self) -> list[TransferRow]:
         rows = sorted({i.row() for i in self.view.selectionModel().selectedRows()})
@@ -399,10 +497,22 @@ class TransfersPanel(QWidget):
         done = sum(1 for j in jobs if j.state == DONE)
         if done:
             parts.append(f"{done} done")
+        cancelled = sum(1 for j in jobs if j.state == CANCELLED)
+        if cancelled:
+            parts.append(f"{cancelled} cancelled")
         engine = self.queue.engine
         limit = engine.throttle.rate if engine is not None else None
         if limit:
             parts.append(f"uploads limited to {format_speed(limit)}")
         if parts:
             parts[0] = parts[0][:1].upper() + parts[0][1:]
-        self.summary.setText(" · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them.")
+        summary = " · ".join(parts) if parts else "No transfers yet. Drop files on a task to upload them."
+        self.summary.setText(summary)
+        self.summary.setToolTip(summary)
+
+
+def _local_file(job: TransferRow) -> Path | None:
+    """The file on this computer a transfer is about: a finished download, or what an upload sends."""
+    if job.path is None or (job.kind is DOWNLOAD and job.state != DONE):
+        return None
+    return job.path
