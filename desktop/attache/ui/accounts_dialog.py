@@ -37,7 +37,7 @@ from attache.core.accounts import Account
 from attache.core.errors import SecondFactorRequired
 from attache.core.services import DEFAULT_SERVICE, SERVICES, Service, SignIn, service
 from attache.credentials import KeyringUnavailableError
-from attache.ui import tasks
+from attache.ui import tasks, theme
 from attache.ui.password_sign_in import PasswordFields
 from attache.ui.plain import plain_label
 
@@ -45,21 +45,22 @@ log = logging.getLogger(__name__)
 
 BROWSER_TIMEOUT = 300.0  # seconds the browser has to come back
 
+# On the palette's colours (ui/theme.py), so the dialog follows light and dark like the window.
 STYLE = """
-#DialogTitle { color: #1f2329; font-size: 14pt; font-weight: 600; }
-#DialogSubtitle { color: #6b7280; }
-#Hint { color: #6b7280; }
-#KeyringNotice { background: #fff6e0; border: 1px solid #f3dfa8; border-radius: 8px; }
-#KeyringNotice[chosen="true"] { background: #eef4ff; border: 1px solid #c9d8f5; }
-#KeyringText { color: #1f2329; }
-#OrLine { color: #6b7280; }
-#Rule { background: #e3e6ea; max-height: 1px; min-height: 1px; border: none; }
-#SignInStatus[level="error"] { color: #b42318; }
-#SignInStatus[level="busy"] { color: #4b5563; }
-#SignInStatus[level="info"] { color: #4b5563; }
+#DialogTitle { color: $text; font-size: 14pt; font-weight: 600; }
+#DialogSubtitle { color: $muted; }
+#Hint { color: $muted; }
+#KeyringNotice { background: $warning_back; border: 1px solid $warning_border; border-radius: 8px; }
+#KeyringNotice[chosen="true"] { background: $info_back; border: 1px solid $accent_disabled; }
+#KeyringText { color: $text; }
+#OrLine { color: $muted; }
+#Rule { background: $border; max-height: 1px; min-height: 1px; border: none; }
+#SignInStatus[level="error"] { color: $danger; }
+#SignInStatus[level="busy"] { color: $secondary; }
+#SignInStatus[level="info"] { color: $secondary; }
 #BrowserButton { padding: 8px 14px; font-weight: 600; }
-#BusyBar { border: none; background: #e3e6ea; border-radius: 2px; }
-#BusyBar::chunk { background: #2f6fed; border-radius: 2px; }
+#BusyBar { border: none; background: $border; border-radius: 2px; }
+#BusyBar::chunk { background: $accent; border-radius: 2px; }
 """
 
 
@@ -106,7 +107,7 @@ class AccountDialog(QDialog):
         self._browser_url = ""
         self._openRequested.connect(self._open_browser)
         self.setObjectName("AccountDialog")
-        self.setStyleSheet(STYLE)
+        self.setStyleSheet(theme.style_sheet(STYLE))
         self.setWindowTitle("Sign in again" if account else "Add account")
         self.setModal(True)
         self._build(url or self.entry.default_url, reason)

@@ -117,6 +117,11 @@ def colour(name: str) -> QColor:
     return QColor(_COLOURS[name])
 
 
+def style_sheet(template: str) -> str:
+    """A widget's own style sheet with `$name` colours of the scheme in use."""
+    return Template(template).substitute({name: value.name() for name, value in _COLOURS.items()})
+
+
 def system_scheme() -> str:
     """$ATTACHE_PALETTE, else what the system asks for (Qt 6.5+ colorScheme), else light."""
     forced = os.environ.get(PALETTE_ENV, "").strip().lower()
