@@ -12,7 +12,7 @@ import builtins
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from attache.core.errors import InvalidInputError, NotFoundError
@@ -42,6 +42,9 @@ class Account:
     workspace: str = ""  # the workspace's name, as the service reported it at sign-in
     user: str = ""  # the user name or e-mail a password sign-in uses (never the password)
     sandbox_pid: int = 0  # on the built-in sandbox of this process: gone when it stops
+    # Remembered, non-secret settings the service's backend reads (a registered app's client id,
+    # a chosen document template); never a secret.
+    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def on_sandbox(self) -> bool:
@@ -68,6 +71,18 @@ class AccountStore:
         except ValueError as error:
             raise InvalidInputError(f"{self.path} is damaged ({error}); fix or remove it") from None
         return [Account(**entry) for entry in raw.get("accounts", [])]
+
+    def set_option(self, name: str, key: str, value: str) -> Account:
+        """Remember one setting of an account ("" forgets it); returns the account as saved."""
+        from dataclasses import replace
+
+        account = self.get(name)
+        options = {k: v for k, v in account.options.items() if k != key}
+        if value:
+            options[key] = value
+        updated = replace(account, options=options)
+        self.add(updated)
+        return updated
 
     def forget_sandbox_accounts(self, pid: int | None = None) -> builtins.list[Account]:
         """Remove the accounts of the built-in sandbox of `pid` (stopping now), or with no pid, of

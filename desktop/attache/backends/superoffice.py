@@ -1,0 +1,1002 @@
+"""SuperOffice CRM's REST WebAPI (v1) behind the `Backend` protocol.
+
+Wire facts (see shared/contracts/superoffice.md):
+- the base URL is the tenant's `…/Cust12345/api` (Online) or the server's `…/api` (Onsite); calls go
+  to `v1/…`; JSON is PascalCase; errors are `{Error, ErrorType, ErrorMessage, ErrorSource}`;
+- Onsite signs in with Basic, Online with a Bearer access token from OpenID Connect
+  (`superoffice_oauth`); `SO-AppToken` goes with every request where the account has one;
+- a 421 means the tenant is served from another host now: `/api/state/{ctx}` says which (§1.4);
+- lists are OData over archive providers: `$select` of documented columns, `$filter`, `$top`/`$skip`,
+  rows keyed by lower-camel column names with display strings (Slim mode), `PrimaryKey` the id;
+- pictures of projects, companies and persons by raw `PUT …/{id}/Image` (PNG, JPEG, GIF, TIFF);
+  a user shows their person's picture;
+- a file is a Document record linked to its target (`POST /Document`, with a document template),
+  whose content is then `PUT /Document/{id}/Content`; the server may amend the file name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import mimetypes
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from httpx_retries import Retry
+
+from attache.backends.auth import BasicAuth, BearerAuth, app_token_headers, constant
+from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
+from attache.backends.errors import ErrorRule, ErrorTable
+from attache.backends.http import make_client, quick_retry, sanitize_filename
+from attache.backends.paging import ODataPaging, QueryValue
+from attache.backends.rest import RestClient
+from attache.backends.streams import CHUNK_SIZE, local_file_size, open_unchanged, read_chunks, write_atomically
+from attache.backends.superoffice_oauth import TokenManager, resolve_tenant, tenant_of
+from attache.backends.wire import parse_datetime
+from attache.core.capabilities import Capability
+from attache.core.errors import (
+    AttacheError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+    ProtocolError,
+    ServerError,
+    TooLargeError,
+    TransientError,
+    UnsupportedError,
+    UploadExpiredError,
+)
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+from attache.core.services import SUPEROFFICE
+
+SERVICE = SUPEROFFICE.id
+NAME = SUPEROFFICE.name
+API = "v1"
+
+# CRM Online: "document file size max 94.4 MB" (§4.3). Read as decimal megabytes, the smaller of
+# the two readings, so a file we let through is never one Online refuses.
+ONLINE_DOCUMENT_LIMIT = 94_400_000
+# No byte limit is documented for pictures (§3.1); past this a picture is surely a mistake.
+IMAGE_LIMIT_BYTES = 20 * 1024 * 1024
+IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/tiff"})
+# An explicit binary Accept for document content: the spec lists application/octet-stream, the
+# reference sample sends binary/octet-stream (§4.3); either gets the raw bytes.
+BINARY_ACCEPT = "application/octet-stream, binary/octet-stream;q=0.9, */*;q=0.1"
+TEMPLATE_OPTION = "document_template"  # the account option naming the chosen document template
+
+_K = EntityKind
+
+
+class TenantMovedError(AttacheError):
+    """421 Misdirected Request: this host no longer serves the tenant."""
+
+
+_ERRORS = ErrorTable(
+    codes={
+        "SoAccessDeniedException": ErrorRule(
+            PermissionDeniedError, "{service} does not allow account '{account}' to do this: {description}"
+        ),
+    },
+    statuses={
+        409: ErrorRule(
+            ServerError,
+            "{service} refused the change because the record changed meanwhile (409): reload it and try again",
+        ),
+        412: ErrorRule(
+            ServerError,
+            "{service} refused the change because someone changed the record since it was read (412): "
+            "reload it and try again",
+        ),
+        421: ErrorRule(TenantMovedError, "{service} serves this tenant from another address now (421)"),
+    },
+)
+
+
+# ---------------------------------------------------------------------- lists: archives and columns
+
+# kind → (list path, id column, $select columns, the columns a search looks in)
+_ARCHIVES: dict[EntityKind, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+    _K.PROJECT: (
+        "Project",
+        "projectId",
+        ("projectId", "name", "number", "status", "updatedDate", "imageThumbnail"),
+        ("name",),
+    ),
+    _K.COMPANY: ("Contact", "contactId", ("contactId", "name", "department", "category", "number"), ("name",)),
+    _K.CONTACT_PERSON: (
+        "Person",
+        "personId",
+        ("personId", "firstName", "lastName", "fullName", "contactId", "title", "portraitThumbnail"),
+        ("fullName",),
+    ),
+    _K.USER: (
+        "User",
+        "associateDbId",
+        ("associateDbId", "personId", "fullName", "userName", "personEmail", "portraitThumbnail"),
+        ("fullName",),
+    ),
+    _K.TASK: (
+        "Appointment",
+        "appointmentId",
+        ("appointmentId", "text", "date", "type", "projectId", "contactId", "completed"),
+        ("text",),
+    ),
+}
+# A "task" is an appointment in the checklist (Type=inChecklist) rather than the diary (§2.2, inferred).
+TASK_FILTER = "type eq 'inChecklist'"
+# A list of one kind under another: tasks of a project, persons of a company.
+_PARENT_COLUMNS = {(_K.TASK, _K.PROJECT): "projectId", (_K.CONTACT_PERSON, _K.COMPANY): "contactId"}
+# Where pictures are: the entity's own `…/{id}/Image`.
+_IMAGE_ENTITIES = {_K.PROJECT: "Project", _K.COMPANY: "Contact", _K.CONTACT_PERSON: "Person"}
+# How a Document names its target (§4.1–4.2): a field for projects, companies and persons; a task
+# (appointment) has no field and is linked through Links (EntityName "appointment", inferred).
+_DOCUMENT_LINKS = {
+    _K.PROJECT: ("Project", "ProjectId"),
+    _K.COMPANY: ("Contact", "ContactId"),
+    _K.CONTACT_PERSON: ("Person", "PersonId"),
+}
+_DOCUMENT_FILTER_COLUMNS = {_K.PROJECT: "projectId", _K.COMPANY: "contactId", _K.CONTACT_PERSON: "personId"}
+_DOCUMENT_COLUMNS = ("documentId", "name", "subject", "date", "associateId")
+_ATTACHABLE = (_K.TASK, _K.PROJECT, _K.COMPANY, _K.CONTACT_PERSON)
+
+
+def quoted(text: str) -> str:
+    """A string literal for `$filter`: in single quotes, a quote inside doubled (OData)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def search_filter(columns: tuple[str, ...], text: str | None) -> str:
+    """A `$filter` keeping what has every word of `text` in one of `columns`:
+    "maya 1999" on persons is `(fullName contains 'maya') and (fullName contains '1999')`.
+    Control characters are dropped (a filter is one line); "" for no words."""
+    cleaned = "".join(c if c.isprintable() else " " for c in (text or ""))
+    words = cleaned.split()
+    if not columns or not words:
+        return ""
+    terms = []
+    for word in words:
+        either = " or ".join(f"{column} contains {quoted(word)}" for column in columns)
+        terms.append(f"({either})")
+    return " and ".join(terms)
+
+
+def all_of(*filters: str) -> str:
+    present = [f for f in filters if f]
+    if len(present) <= 1:
+        return present[0] if present else ""
+    return " and ".join(f"({f})" for f in present)
+
+
+def numeric_id(value: str, what: str) -> int:
+    """An id as SuperOffice's filters and bodies want it: a positive whole number."""
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise NotFoundError(f"{NAME} has no {what} {value!r}: its ids are whole numbers")
+    return int(text)
+
+
+# ---------------------------------------------------------------------- the backend
+
+
+class SuperOfficeBackend(RestClient):
+    service = SERVICE
+    service_name = NAME
+    errors = _ERRORS
+    paging = ODataPaging()
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth,
+        account: str = NAME,
+        retry: Retry | None = None,
+        transport: httpx.BaseTransport | None = None,
+        document_template: str = "",
+        document_limit: int | None = None,
+        on_moved: Callable[[str], None] | None = None,
+        tokens: TokenManager | None = None,
+    ) -> None:
+        """`document_template`: the account's chosen template ("" for SuperOffice's default);
+        `document_limit`: the largest document to send (Online's), None for no limit (Onsite);
+        `on_moved` keeps a moved tenant's new address; `tokens` renews a refused OAuth token for a
+        streamed upload, which cannot be replayed by the auth; `transport` replaces the network (tests)."""
+        client = make_client(base_url.rstrip("/"), auth=auth, retry=retry, transport=transport)
+        super().__init__(base_url, account=account, client=client)
+        self._own(client)
+        self._document_template = document_template.strip()
+        self._document_limit = document_limit
+        self._on_moved = on_moved
+        self._tokens = tokens
+        self._moved_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ sending
+
+    def _url(self, path_or_url: str) -> str:
+        if path_or_url.startswith(("http://", "https://")):
+            return path_or_url
+        return f"{self.base_url}/{API}/{path_or_url.lstrip('/')}"
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """As RestClient's, and after a 421 the tenant's new address is looked up and the request
+        sent there once (a streamed body cannot be sent again: the transfer engine repeats the step)."""
+        base = self.base_url
+        try:
+            return super()._send(method, path, **kwargs)
+        except TenantMovedError as error:
+            self._follow_tenant(base, error)
+            if not _replayable(kwargs):
+                raise TransientError(
+                    f"{NAME} moved this tenant to {self.base_url}; sending again", detail=error.detail
+                ) from error
+            return super()._send(method, self._rebased(path, base), **kwargs)
+
+    def _rebased(self, path: str, old_base: str) -> str:
+        if path.startswith(old_base + "/"):
+            return self.base_url + path[len(old_base) :]
+        return path
+
+    def _follow_tenant(self, seen_base: str, error: AttacheError) -> None:
+        """The tenant's address now (once for every request that met the old one)."""
+        with self._moved_lock:
+            if self.base_url != seen_base:
+                return  # another request followed it already
+            try:
+                new_base = resolve_tenant(self.base_url, tenant_of(self.base_url))
+            except AttacheError as failure:
+                raise type(failure)(
+                    f"{NAME} no longer serves this tenant at {urlsplit(self.base_url).netloc} (421), and "
+                    f"its new address could not be found: {failure}",
+                    detail=error.detail,
+                ) from None
+            if new_base.rstrip("/") == self.base_url:
+                raise TenantMovedError(
+                    f"{NAME} refuses this tenant at {urlsplit(self.base_url).netloc} (421) although it "
+                    "says the tenant is there: sign in again",
+                    detail=error.detail,
+                )
+            self.base_url = new_base.rstrip("/")
+            if self._on_moved is not None:
+                self._on_moved(self.base_url)
+
+    def _streamed_request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """A request with a body streamed from disk. After a refused token it is not replayed: with
+        OAuth the token is renewed here and the engine repeats the step."""
+        used = self._tokens.access_token() if self._tokens is not None else ""
+        try:
+            return self._send(method, path, **kwargs)
+        except (AuthenticationError, PermissionDeniedError) as error:
+            if self._tokens is not None and self._tokens.refresh_after_rejection(used):
+                raise TransientError(
+                    f"{NAME}'s sign-in had expired; renewed, sending again", detail=error.detail
+                ) from error
+            raise
+
+    # ------------------------------------------------------------------ capabilities
+
+    def capabilities(self, kind: EntityKind) -> Capability:
+        return SUPEROFFICE.capabilities(kind)
+
+    def image_rules(self, kind: EntityKind) -> ImageRules:
+        self._check(kind, Capability.SET_IMAGE)
+        return ImageRules(IMAGE_LIMIT_BYTES, IMAGE_MIME_TYPES)
+
+    def _check(self, kind: EntityKind, capability: Capability) -> None:
+        if capability not in self.capabilities(kind):
+            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(kind, capability))
+
+    # ------------------------------------------------------------------ browsing
+
+    def workspace(self) -> Entity:
+        """The tenant (or Onsite server); asking who is signed in is also the sign-in's check."""
+        me = self._json("GET", "User/currentPrincipal")
+        return workspace_entity(me if isinstance(me, dict) else {}, self.base_url)
+
+    def iter_pages(
+        self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None
+    ) -> Iterator[Page[Entity]]:
+        if kind is _K.WORKSPACE:
+            yield Page([self.workspace()], number=1, total=1, is_last=True)
+            return
+        if kind not in _ARCHIVES:
+            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(kind, Capability.LIST))
+        path, _id_column, columns, search_columns = _ARCHIVES[kind]
+        scope = ""
+        if parent is not None:
+            column = _PARENT_COLUMNS.get((kind, parent.kind))
+            if column is None:
+                raise UnsupportedError(f"{NAME} cannot list {kind.label.lower()} of a {parent.kind.singular}")
+            scope = f"{column} eq {numeric_id(parent.id, parent.kind.singular)}"
+        expression = all_of(TASK_FILTER if kind is _K.TASK else "", scope, search_filter(search_columns, search))
+        to_entity = _MAPPERS[kind]
+        for page in self._pages(path, page_size, params=_query(columns, expression)):
+            items = [to_entity(row) for row in page.items if isinstance(row, dict)]
+            yield Page([item for item in items if item.id], number=page.number, total=page.total, is_last=page.is_last)
+
+    def get_entity(self, ref: EntityRef) -> Entity:
+        """From the same archive as the list, so an entity looks the same fetched or listed."""
+        if ref.kind is _K.WORKSPACE:
+            return self.workspace()
+        return _MAPPERS[ref.kind](self._row(ref))
+
+    def _row(self, ref: EntityRef) -> dict[str, Any]:
+        if ref.kind not in _ARCHIVES:
+            raise UnsupportedError(f"{NAME} cannot show a single {ref.kind.singular}")
+        path, id_column, columns, _ = _ARCHIVES[ref.kind]
+        expression = all_of(
+            TASK_FILTER if ref.kind is _K.TASK else "", f"{id_column} eq {numeric_id(ref.id, ref.kind.singular)}"
+        )
+        params = {**_query(columns, expression), "$top": 1}
+        rows = _rows(self._json("GET", path, params=params), NAME)
+        if not rows:
+            raise NotFoundError(f"{NAME} has no {ref}")
+        return rows[0]
+
+    # ------------------------------------------------------------------ pictures
+
+    def _image_path(self, ref: EntityRef, capability: Capability) -> str:
+        self._check(ref.kind, capability)
+        if ref.kind is _K.USER:  # a user shows their person's picture
+            person = _text(self._row(ref).get("personId"))
+            if not person.isdigit() or person == "0":
+                raise NotFoundError(f"{NAME} user {ref.id} has no person record to take a picture from")
+            return f"Person/{person}/Image"
+        return f"{_IMAGE_ENTITIES[ref.kind]}/{numeric_id(ref.id, ref.kind.singular)}/Image"
+
+    def get_image(
+        self, ref: EntityRef, *, width: int | None = None, height: int | None = None, crop: bool = False
+    ) -> bytes | None:
+        """SuperOffice scales to `w`×`h` itself (it does not crop); 404 is no picture (§3.1)."""
+        try:
+            path = self._image_path(ref, Capability.GET_IMAGE)
+        except NotFoundError:
+            if ref.kind is _K.USER:
+                return None
+            raise
+        params: dict[str, QueryValue] = {}
+        if width:
+            params["w"] = int(width)
+        if height:
+            params["h"] = int(height)
+        try:
+            response = self._send("GET", path, params=params, headers={"Accept": "image/*"})
+        except NotFoundError:
+            return None
+        data = self._bytes(response)
+        return data or None
+
+    def set_image(self, ref: EntityRef, source: Path, *, on_chunk: ChunkObserver | None = None) -> None:
+        self.put_image(ref, source, on_chunk=on_chunk)
+
+    def put_image(self, ref: EntityRef, source: Path, *, on_chunk: ChunkObserver | None = None) -> str:
+        """The picture as a raw body of its own type; returns the blob id SuperOffice stored it as."""
+        path = self._image_path(ref, Capability.SET_IMAGE)
+        mime_type, size = check_picture(source)
+        headers = {"Content-Type": mime_type, "Content-Length": str(size), "Accept": "application/json"}
+        with open_unchanged(source, size) as stream:
+            try:
+                response = self._streamed_request(
+                    "PUT",
+                    path,
+                    content=read_chunks(stream, size, on_chunk, source),
+                    headers=headers,
+                    not_found=f"{NAME} has no {ref}",
+                )
+            except ServerError as error:
+                if error.status == 400:
+                    raise InvalidInputError(
+                        f"{NAME} refused the picture {source.name}: {_said(error)}", detail=error.detail, status=400
+                    ) from error
+                raise
+        blob = self._decode(response)
+        return _text(blob)
+
+    def delete_image(self, ref: EntityRef) -> None:
+        path = self._image_path(ref, Capability.DELETE_IMAGE)
+        with suppress(NotFoundError):  # no picture: already what the user wants
+            self._send("DELETE", path)
+
+    # ------------------------------------------------------------------ documents
+
+    def list_files(self, ref: EntityRef) -> list[FileRecord]:
+        self._attachable(ref)
+        if ref.kind is _K.TASK:
+            return [self._document(document_id) for document_id in self._task_document_ids(ref)]
+        self.get_entity(ref)  # "SuperOffice has no project 5" rather than an empty list
+        column = _DOCUMENT_FILTER_COLUMNS[ref.kind]
+        expression = f"{column} eq {numeric_id(ref.id, ref.kind.singular)}"
+        records = []
+        for page in self._pages("Document", 200, params=_query(_DOCUMENT_COLUMNS, expression)):
+            records += [document_row_record(row) for row in page.items if isinstance(row, dict)]
+        return [record for record in records if record.id]
+
+    def _task_document_ids(self, ref: EntityRef) -> list[str]:
+        """The documents linked to an appointment: its Links naming a document (§4.2)."""
+        data = self._json("GET", f"Appointment/{numeric_id(ref.id, 'task')}", not_found=f"{NAME} has no {ref}")
+        links = data.get("Links") if isinstance(data, dict) else None
+        ids = []
+        for link in links if isinstance(links, list) else []:
+            if isinstance(link, dict) and str(link.get("EntityName") or "").lower() == "document":
+                document_id = _text(link.get("Id"))
+                if document_id.isdigit() and document_id not in ids:
+                    ids.append(document_id)
+        return ids
+
+    def _document(self, document_id: str) -> FileRecord:
+        data = self._json(
+            "GET", f"Document/{numeric_id(document_id, 'document')}", not_found=f"{NAME} has no document {document_id}"
+        )
+        return document_record(data)
+
+    def _document_length(self, document_id: str) -> int | None:
+        """The stored content's size in bytes; None when the server does not say."""
+        try:
+            value = self._json("GET", f"Document/{document_id}/Length")
+        except (NotFoundError, ServerError, ProtocolError):
+            return None
+        return _int(value)
+
+    def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
+        self._attachable(ref)
+        record = self._document(file_id)
+        if dest.is_dir():
+            target = dest / sanitize_filename(record.file_name or record.name, fallback=f"document-{file_id}")
+        elif not dest.parent.is_dir():
+            raise InvalidInputError(f"The folder {dest.parent} does not exist")
+        else:
+            target = dest
+        for attempt in (1, 2):
+            base = self.base_url
+            try:
+                self._download(record.id, target, on_chunk)
+                return target
+            except TenantMovedError as error:
+                if attempt == 2:
+                    raise
+                self._follow_tenant(base, error)
+        return target  # pragma: no cover
+
+    def _download(self, document_id: str, target: Path, on_chunk: ChunkObserver | None) -> None:
+        with self._stream(
+            "GET",
+            f"Document/{document_id}/Content",
+            headers={"Accept": BINARY_ACCEPT},
+            not_found=f"{NAME} has no content for document {document_id}",
+        ) as response:
+            if "json" in response.headers.get("content-type", "").lower():
+                # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred).
+                write_atomically(target, [_base64_content(response.read(), document_id)], on_chunk)
+            else:
+                write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
+
+    def delete_file(self, ref: EntityRef, file_id: str) -> None:
+        self._attachable(ref)
+        self._send(
+            "DELETE", f"Document/{numeric_id(file_id, 'document')}", not_found=f"{NAME} has no document {file_id}"
+        )
+
+    def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
+        raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
+
+    def _attachable(self, ref: EntityRef) -> None:
+        if ref.kind not in _ATTACHABLE:
+            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.ATTACH_FILE))
+
+    # An upload is two durable steps: the Document record (begin), then its content (send);
+    # finish reads back what SuperOffice stored, with the name it may have amended.
+
+    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
+        self._attachable(ref)
+        self._check_size(name, size)
+        self.get_entity(ref)  # a deleted target says so before anything is created
+        template = self._template_id()
+        # A document of ours whose record was made but never journaled (a crash in between):
+        # filled instead of leaving it empty and making a second one.
+        empty = self._empty_document_named(ref, name)
+        if empty is not None:
+            return _state(ref, empty, template, name)
+        body: dict[str, Any] = {"Header": name, "Name": name, "DocumentTemplate": {"DocumentTemplateId": int(template)}}
+        target_id = numeric_id(ref.id, ref.kind.singular)
+        if ref.kind is _K.TASK:
+            body["Links"] = [{"EntityName": "appointment", "Id": target_id}]
+        else:
+            field, key = _DOCUMENT_LINKS[ref.kind]
+            body[field] = {key: target_id}
+        try:
+            data = self._json("POST", "Document", json=body, not_found=f"{NAME} has no {ref}")
+        except (ServerError, NotFoundError) as error:
+            if "template" in error.detail.lower():
+                raise self._template_gone(template, error) from error
+            raise
+        record = document_record(data)
+        return _state(ref, record, template, name)
+
+    def send_content(
+        self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
+    ) -> UploadState:
+        document_id = state["document_id"]
+        headers = {"Content-Type": _mime_type(state.get("name") or source.name), "Content-Length": str(size)}
+        with open_unchanged(source, size) as stream:
+            try:
+                response = self._streamed_request(
+                    "PUT",
+                    f"Document/{document_id}/Content",
+                    content=read_chunks(stream, size, on_chunk, source),
+                    headers={**headers, "Accept": "application/json"},
+                )
+            except NotFoundError as error:
+                raise UploadExpiredError(
+                    f"The document for {state.get('name')} is gone from {NAME}; it will be created again",
+                    detail=error.detail,
+                    status=error.status,
+                ) from error
+            except TransientError:
+                raise  # the same document gets the content on the next try
+            except AttacheError:
+                self._discard(document_id)  # a permanent refusal: no empty document stays behind
+                raise
+        data = self._decode(response)
+        amended = _text(data.get("Name")) if isinstance(data, dict) else ""
+        return {**state, "name": amended or state.get("name", ""), "content_sent": "true"}
+
+    def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
+        document_id = state.get("document_id", "")
+        try:
+            record = self._document(document_id)
+        except NotFoundError as error:
+            self.get_entity(ref)  # "SuperOffice has no project 5" when it is the target that is gone
+            raise UploadExpiredError(
+                f"The document for {name} is gone from {NAME}; it will be created again", detail=error.detail
+            ) from error
+        length = self._document_length(record.id)
+        if length is not None and length != int(state.get("size") or length):
+            raise UploadExpiredError(
+                f"{NAME} holds {length} bytes of {name} where {state.get('size')} were sent; sending again"
+            )
+        return _with_size(record, length if length is not None else _int(state.get("size")))
+
+    def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
+        """Our document, when its content is all there: by the journaled id, or (without one) a
+        document of that name on the target holding `size` bytes."""
+        document_id = state.get("document_id")
+        if document_id:
+            try:
+                record = self._document(document_id)
+            except NotFoundError:
+                return None
+            return _with_size(record, size) if self._document_length(record.id) == size else None
+        for record in self.list_files(ref):
+            if name in (record.name, record.file_name) and self._document_length(record.id) == size:
+                return _with_size(record, size)
+        return None
+
+    def _empty_document_named(self, ref: EntityRef, name: str) -> FileRecord | None:
+        for record in self.list_files(ref):
+            if name in (record.name, record.file_name) and self._document_length(record.id) == 0:
+                return record
+        return None
+
+    def _discard(self, document_id: str) -> None:
+        with suppress(AttacheError):
+            self._send("DELETE", f"Document/{document_id}")
+
+    def _check_size(self, name: str, size: int) -> None:
+        limit = self._document_limit
+        if limit is not None and size > limit:
+            raise TooLargeError(
+                f"{name} is {size / 1_000_000:.1f} MB; {NAME} Online stores documents up to {limit / 1_000_000:.1f} MB",
+                limit=limit,
+                size=size,
+            )
+
+    # ---- document templates
+
+    def document_templates(self) -> list[tuple[str, str]]:
+        """The live document templates as (id, name), in SuperOffice's order."""
+        data = self._json("GET", "List/DocumentTemplate/Items")
+        templates = []
+        for item in data if isinstance(data, list) else []:
+            if not isinstance(item, dict) or item.get("Deleted") is True:
+                continue
+            template_id = _text(item.get("DocumentTemplateId") or item.get("Id"))
+            if template_id.isdigit() and template_id != "0":
+                templates.append((template_id, _text(item.get("Name")) or f"template {template_id}"))
+        return templates
+
+    def _template_id(self) -> str:
+        """The account's chosen template if it is still there; else what `Document/default`
+        proposes, else the first live template."""
+        live = self.document_templates()
+        ids = [template_id for template_id, _ in live]
+        if self._document_template:
+            if self._document_template not in ids:
+                raise self._template_gone(self._document_template, None, live)
+            return self._document_template
+        default = self._json("GET", "Document/default")
+        proposed = _text(_dict(_dict(default).get("DocumentTemplate")).get("DocumentTemplateId"))
+        if proposed in ids:
+            return proposed
+        if not ids:
+            raise InvalidInputError(
+                f"{NAME} has no document template to file documents under: ask an administrator to add one"
+            )
+        return ids[0]
+
+    def _template_gone(
+        self, template: str, error: AttacheError | None, live: list[tuple[str, str]] | None = None
+    ) -> InvalidInputError:
+        with suppress(AttacheError):
+            live = live if live is not None else self.document_templates()
+        choices = ", ".join(f"{tid} ({name})" for tid, name in (live or [])[:8]) or "none"
+        return InvalidInputError(
+            f"The document template {template} chosen for {self.account} no longer exists in {NAME}; "
+            f"choose another with --template ID (templates: {choices})",
+            detail=error.detail if error is not None else "",
+        )
+
+
+# ---------------------------------------------------------------------- SuperOffice JSON → core types
+
+
+def _query(columns: tuple[str, ...], expression: str) -> dict[str, QueryValue]:
+    params: dict[str, QueryValue] = {"$select": ",".join(columns)}
+    if expression:
+        params["$filter"] = expression
+    return params
+
+
+def _rows(body: Any, service: str) -> list[dict[str, Any]]:
+    rows = body.get("value") if isinstance(body, dict) else None
+    if not isinstance(rows, list):
+        raise ProtocolError(f"{service} answered a list request with something that is not a list")
+    return [row for row in rows if isinstance(row, dict)]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or value is None:
+        return ""
+    return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _joined(*parts: str) -> str:
+    return " · ".join(p for p in parts if p)
+
+
+def _id(row: Mapping[str, Any], column: str) -> str:
+    """The row's id: its id column, else `PrimaryKey`."""
+    value = _text(row.get(column)) or _text(row.get("PrimaryKey"))
+    return value if value.isdigit() else ""
+
+
+def _ref_id(row: Mapping[str, Any], column: str) -> str:
+    """A foreign id column (a display string in Slim mode): kept only when it is an id, not 0."""
+    value = _text(row.get(column))
+    return value if value.isdigit() and value != "0" else ""
+
+
+def _said(error: AttacheError) -> str:
+    parts = [p.strip() for p in error.detail.split("|")[1:] if p.strip()]
+    return parts[-1] if parts else str(error)
+
+
+def workspace_entity(me: Mapping[str, Any], base_url: str) -> Entity:
+    host = urlsplit(base_url).netloc or base_url
+    tenant = _text(me.get("DatabaseContextIdentifier")) or tenant_of(base_url)
+    who = _text(me.get("FullName")) or _text(me.get("UserName"))
+    return Entity(
+        kind=_K.WORKSPACE,
+        id=tenant or host,
+        name=tenant or host,
+        subtitle=_joined(host, f"signed in as {who}" if who else ""),
+    )
+
+
+def project_entity(row: dict[str, Any]) -> Entity:
+    return Entity(
+        kind=_K.PROJECT,
+        id=_id(row, "projectId"),
+        name=_text(row.get("name")) or "(unnamed project)",
+        subtitle=_joined(_text(row.get("number")), _text(row.get("status"))),
+        has_image=bool(_text(row.get("imageThumbnail"))),
+        version=_text(row.get("updatedDate")),
+    )
+
+
+def company_entity(row: dict[str, Any]) -> Entity:
+    return Entity(
+        kind=_K.COMPANY,
+        id=_id(row, "contactId"),
+        name=_text(row.get("name")) or "(unnamed company)",
+        subtitle=_joined(_text(row.get("department")), _text(row.get("category"))),
+    )
+
+
+def person_entity(row: dict[str, Any]) -> Entity:
+    full = _text(row.get("fullName")) or " ".join(
+        p for p in (_text(row.get("firstName")), _text(row.get("lastName"))) if p
+    )
+    company = _ref_id(row, "contactId")
+    portrait = _text(row.get("portraitThumbnail"))
+    return Entity(
+        kind=_K.CONTACT_PERSON,
+        id=_id(row, "personId"),
+        name=full or "(unnamed person)",
+        subtitle=_text(row.get("title")),
+        has_image=bool(portrait),
+        parents=((_K.COMPANY, company),) if company else (),
+        version=portrait,
+    )
+
+
+def user_entity(row: dict[str, Any]) -> Entity:
+    person = _ref_id(row, "personId")
+    portrait = _text(row.get("portraitThumbnail"))
+    return Entity(
+        kind=_K.USER,
+        id=_id(row, "associateDbId"),
+        name=_text(row.get("fullName")) or _text(row.get("userName")) or "(unnamed user)",
+        subtitle=_text(row.get("personEmail")) or _text(row.get("userName")),
+        has_image=bool(portrait),
+        parents=((_K.CONTACT_PERSON, person),) if person else (),
+        version=portrait,
+    )
+
+
+def task_entity(row: dict[str, Any]) -> Entity:
+    project = _ref_id(row, "projectId")
+    return Entity(
+        kind=_K.TASK,
+        id=_id(row, "appointmentId"),
+        name=_text(row.get("text")) or "(untitled task)",
+        subtitle=_joined(_text(row.get("date")), _text(row.get("type"))),
+        parents=((_K.PROJECT, project),) if project else (),
+    )
+
+
+_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
+    _K.PROJECT: project_entity,
+    _K.COMPANY: company_entity,
+    _K.CONTACT_PERSON: person_entity,
+    _K.USER: user_entity,
+    _K.TASK: task_entity,
+}
+
+
+def document_record(data: Any) -> FileRecord:
+    """A FileRecord from a DocumentEntity: `Name` is the (possibly amended) file name."""
+    if (
+        not isinstance(data, dict)
+        or not _text(data.get("DocumentId")).isdigit()
+        or _text(data.get("DocumentId")) == "0"
+    ):
+        raise ProtocolError(f"{NAME} described a document without an id", detail=repr(data)[:200])
+    name = _text(data.get("Name")) or _text(data.get("Header"))
+    created = parse_datetime(_text(data.get("CreatedDate")) or _text(data.get("Date")))
+    return FileRecord(
+        id=_text(data["DocumentId"]),
+        name=name,
+        size=None,
+        mime_type=_mime_type(name),
+        created_on=created,
+        created_by=_text(_dict(data.get("Associate")).get("FullName"))
+        or _text(_dict(data.get("CreatedBy")).get("FullName")),
+        file_name=name,
+    )
+
+
+def document_row_record(row: dict[str, Any]) -> FileRecord:
+    """A FileRecord from a FindDocument row (no size: the archive has no such column)."""
+    name = _text(row.get("name")) or _text(row.get("subject"))
+    return FileRecord(
+        id=_id(row, "documentId"),
+        name=name,
+        size=None,
+        mime_type=_mime_type(name),
+        created_on=parse_datetime(_text(row.get("date"))),
+        created_by=_text(row.get("associateId")),
+        file_name=name,
+    )
+
+
+def _with_size(record: FileRecord, size: int | None) -> FileRecord:
+    version = FileVersion(id=record.id, number=1, size=size, created_on=record.created_on)
+    return FileRecord(
+        id=record.id,
+        name=record.name,
+        size=size,
+        mime_type=record.mime_type,
+        created_on=record.created_on,
+        created_by=record.created_by,
+        versions=(version,),
+        file_name=record.file_name,
+    )
+
+
+def _state(ref: EntityRef, record: FileRecord, template: str, asked_name: str) -> UploadState:
+    return {
+        "target": f"{ref.kind.value}:{ref.id}",
+        "document_id": record.id,
+        "template": template,
+        "name": record.name or asked_name,
+        "asked_name": asked_name,
+    }
+
+
+def _mime_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _replayable(kwargs: Mapping[str, Any]) -> bool:
+    content = kwargs.get("content")
+    return content is None or isinstance(content, (bytes, str))
+
+
+def _base64_content(body: bytes, document_id: str) -> bytes:
+    try:
+        import json
+
+        text = json.loads(body)
+        if not isinstance(text, str):
+            raise ValueError("not a string")
+        return base64.b64decode(text, validate=True)
+    except (ValueError, binascii.Error):
+        raise ProtocolError(f"{NAME} sent document {document_id}'s content as JSON that is not a file") from None
+
+
+# ---------------------------------------------------------------------- local pictures
+
+_PICTURE_SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"II*\x00", "image/tiff"),
+    (b"MM\x00*", "image/tiff"),
+)
+
+
+def check_picture(source: Path) -> tuple[str, int]:
+    """The MIME type and size of a picture SuperOffice takes (PNG, JPEG, GIF or TIFF), checked
+    before a byte goes out; otherwise an `InvalidInputError` or `TooLargeError` saying why."""
+    from attache.images.formats import sniff_image_type
+
+    size = local_file_size(source)
+    if size > IMAGE_LIMIT_BYTES:
+        raise TooLargeError(
+            f"{source.name} is {size / 1_000_000:.1f} MB; pictures for {NAME} go up to "
+            f"{IMAGE_LIMIT_BYTES // 1_000_000} MB here",
+            limit=IMAGE_LIMIT_BYTES,
+            size=size,
+        )
+    with open(source, "rb") as stream:
+        mime_type = sniff_image_type(stream.read(64))
+    if mime_type not in IMAGE_MIME_TYPES:
+        raise InvalidInputError(
+            f"{source.name} is not a PNG, JPEG, GIF or TIFF picture; {NAME} takes pictures only in these formats"
+        )
+    return mime_type or "", size
+
+
+# ---------------------------------------------------------------------- the registry's connector
+
+
+def open_backend(
+    base_url: str,
+    secret: Mapping[str, Any],
+    *,
+    account: str,
+    save_secret: SaveSecret | None = None,
+    quick: bool = False,
+    options: Mapping[str, str] | None = None,
+) -> SuperOfficeBackend:
+    """Basic for a user and password (Onsite), Bearer for OAuth tokens (refreshed, the rotated
+    pair saved before use) or a bare access token (Online). The API address an OAuth sign-in
+    learnt from the ID token (or a moved tenant's) wins over the typed one."""
+    retry = quick_retry() if quick else None
+    options = options or {}
+    template = str(options.get(TEMPLATE_OPTION) or "")
+    kind = secret.get("type")
+    app_token = str(secret.get("app_token") or "")
+    headers = app_token_headers(app_token)
+    incomplete = AuthenticationError(f"The stored sign-in for {account} is incomplete: sign in again", account=account)
+    if kind == "password":
+        if not secret.get("user") or secret.get("password") is None:
+            raise incomplete
+        auth: httpx.Auth = BasicAuth(str(secret["user"]), str(secret["password"]), headers=headers)
+        return SuperOfficeBackend(base_url, auth=auth, account=account, retry=retry, document_template=template)
+    if kind == "oauth":
+        if not secret.get("access_token"):
+            raise incomplete
+        save = save_secret or (lambda fresh: None)
+        tokens = TokenManager(base_url, account, dict(secret), save=save)
+        auth = BearerAuth(
+            tokens.access_token, refresh=tokens.refresh_after_rejection, refresh_on=(401, 403), headers=headers
+        )
+        return SuperOfficeBackend(
+            str(secret.get("webapi_url") or base_url),
+            auth=auth,
+            account=account,
+            retry=retry,
+            document_template=template,
+            document_limit=ONLINE_DOCUMENT_LIMIT,
+            on_moved=lambda url: tokens.update(webapi_url=url),
+            tokens=tokens,
+        )
+    token = str(secret.get("api_key") or secret.get("access_token") or "")
+    if not token:
+        raise incomplete
+    # A bare Bearer access token only works Online, so Online's document limit applies.
+    return SuperOfficeBackend(
+        base_url,
+        auth=BearerAuth(constant(token), headers=headers),
+        account=account,
+        retry=retry,
+        document_template=template,
+        document_limit=ONLINE_DOCUMENT_LIMIT,
+    )
+
+
+def secret_from_token(token: str) -> Secret:
+    """$ATTACHE_TOKEN for SuperOffice is a Bearer access token."""
+    return {"type": "api_key", "api_key": token}
+
+
+def password_sign_in(
+    base_url: str, *, user: str, password: str, code: str | None = None, remember_password: bool = False
+) -> Secret:
+    """Onsite: the user name and password are the secret (sent as Basic on every request), kept
+    once the server accepted them for `User/currentPrincipal`."""
+    secret: Secret = {"type": "password", "user": user, "password": password}
+    backend = open_backend(base_url, secret, account=user, quick=True)
+    try:
+        backend.workspace()
+    except AuthenticationError as error:
+        raise AuthenticationError(
+            f"{NAME} did not accept the user name “{user}” with this password", account=user, detail=error.detail
+        ) from None
+    finally:
+        backend.close()
+    return secret
+
+
+def browser_sign_in(
+    base_url: str,
+    *,
+    open_url: Callable[[str], object],
+    previous: Mapping[str, Any],
+    timeout: float,
+    cancelled: Callable[[], bool],
+    options: Mapping[str, str] | None = None,
+) -> Secret:
+    """Online: OpenID Connect for the app registered under the account's client id (`options`,
+    or the previous sign-in's); its application token (the app's client secret) from `options`
+    or the previous secret."""
+    from attache.backends.superoffice_oauth import sign_in_with_browser
+
+    options = options or {}
+    client_id = str(options.get("client_id") or previous.get("client_id") or "")
+    app_token = str(options.get("client_secret") or previous.get("app_token") or "")
+    return sign_in_with_browser(
+        base_url, client_id=client_id, app_token=app_token, open_url=open_url, timeout=timeout, cancelled=cancelled
+    )
