@@ -128,8 +128,9 @@ _ARCHIVES: dict[EntityKind, tuple[str, str, tuple[str, ...], tuple[str, ...]]] =
         ("text",),
     ),
 }
-# A "task" is an appointment in the checklist (Type=inChecklist) rather than the diary (§2.2, inferred).
-TASK_FILTER = "type eq 'inChecklist'"
+# A "task" is an appointment in the checklist (Type=inChecklist) rather than the diary (§2.2,
+# inferred); FindAppointment's `recordType` carries that Type, `type` the task type ("Phone call").
+TASK_FILTER = "recordType eq 'inChecklist'"
 # A list of one kind under another: tasks of a project, persons of a company.
 _PARENT_COLUMNS = {(_K.TASK, _K.PROJECT): "projectId", (_K.CONTACT_PERSON, _K.COMPANY): "contactId"}
 # Where pictures are: the entity's own `…/{id}/Image`.
@@ -141,7 +142,14 @@ _DOCUMENT_LINKS = {
     _K.COMPANY: ("Contact", "ContactId"),
     _K.CONTACT_PERSON: ("Person", "PersonId"),
 }
-_DOCUMENT_FILTER_COLUMNS = {_K.PROJECT: "projectId", _K.COMPANY: "contactId", _K.CONTACT_PERSON: "personId"}
+# The FindDocument column naming each kind of target; for an appointment it is the reading of
+# open question 5 that a document linked to it is found by `appointmentId` (inferred).
+_DOCUMENT_FILTER_COLUMNS = {
+    _K.PROJECT: "projectId",
+    _K.COMPANY: "contactId",
+    _K.CONTACT_PERSON: "personId",
+    _K.TASK: "appointmentId",
+}
 _DOCUMENT_COLUMNS = ("documentId", "name", "subject", "date", "associateId")
 _ATTACHABLE = (_K.TASK, _K.PROJECT, _K.COMPANY, _K.CONTACT_PERSON)
 
@@ -406,8 +414,6 @@ class SuperOfficeBackend(RestClient):
 
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         self._attachable(ref)
-        if ref.kind is _K.TASK:
-            return [self._document(document_id) for document_id in self._task_document_ids(ref)]
         self.get_entity(ref)  # "SuperOffice has no project 5" rather than an empty list
         column = _DOCUMENT_FILTER_COLUMNS[ref.kind]
         expression = f"{column} eq {numeric_id(ref.id, ref.kind.singular)}"
@@ -415,18 +421,6 @@ class SuperOfficeBackend(RestClient):
         for page in self._pages("Document", 200, params=_query(_DOCUMENT_COLUMNS, expression)):
             records += [document_row_record(row) for row in page.items if isinstance(row, dict)]
         return [record for record in records if record.id]
-
-    def _task_document_ids(self, ref: EntityRef) -> list[str]:
-        """The documents linked to an appointment: its Links naming a document (§4.2)."""
-        data = self._json("GET", f"Appointment/{numeric_id(ref.id, 'task')}", not_found=f"{NAME} has no {ref}")
-        links = data.get("Links") if isinstance(data, dict) else None
-        ids = []
-        for link in links if isinstance(links, list) else []:
-            if isinstance(link, dict) and str(link.get("EntityName") or "").lower() == "document":
-                document_id = _text(link.get("Id"))
-                if document_id.isdigit() and document_id not in ids:
-                    ids.append(document_id)
-        return ids
 
     def _document(self, document_id: str) -> FileRecord:
         data = self._json(
@@ -602,7 +596,7 @@ class SuperOfficeBackend(RestClient):
         data = self._json("GET", "List/DocumentTemplate/Items")
         templates = []
         for item in data if isinstance(data, list) else []:
-            if not isinstance(item, dict) or item.get("Deleted") is True:
+            if not isinstance(item, dict) or item.get("Deleted") not in (None, False, 0, "0", "false", "False"):
                 continue
             template_id = _text(item.get("DocumentTemplateId") or item.get("Id"))
             if template_id.isdigit() and template_id != "0":
