@@ -191,7 +191,8 @@ def test_pictures_in_superoffices_formats_pass_others_are_refused_before_sending
 
 
 def test_the_backend_declares_the_formats_it_takes_for_the_picture_conversion() -> None:
-    backend = so.open_backend("https://sod2.superoffice.com/Cust1/api", {"type": "api_key", "api_key": "t"}, account="a")
+    secret = {"type": "api_key", "api_key": "t"}
+    backend = so.open_backend("https://sod2.superoffice.com/Cust1/api", secret, account="a")
     try:
         rules = backend.image_rules(so.EntityKind.PROJECT)
         assert rules.mime_types == {"image/png", "image/jpeg", "image/gif", "image/tiff"}
