@@ -529,7 +529,7 @@ def _upload(args: argparse.Namespace) -> int:
         )
     for job in jobs:
         if job.state is JobState.DONE:
-            print(f"{printable(job.file_id)}\t{printable(job.name)}")
+            print(f"{printable(job.file_id)}\t{printable(job.stored_name)}")  # as the service named it
         else:
             print(printable(f"attache: {job.name}: {job.last_error or job.state.value}"), file=sys.stderr)
     return 1 if any(job.state is not JobState.DONE for job in jobs) else 0
