@@ -223,6 +223,8 @@ class SuperOfficeBackend(RestClient):
         self._on_moved = on_moved
         self._tokens = tokens
         self._moved_lock = threading.Lock()
+        self._template = ""
+        self._template_lock = threading.Lock()
 
     # ------------------------------------------------------------------ sending
 
@@ -415,12 +417,18 @@ class SuperOfficeBackend(RestClient):
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         self._attachable(ref)
         self.get_entity(ref)  # "SuperOffice has no project 5" rather than an empty list
+        records = [document_row_record(row) for row in self._document_rows(ref)]
+        return [record for record in records if record.id]
+
+    def _document_rows(self, ref: EntityRef, name: str | None = None) -> Iterator[dict[str, Any]]:
+        """FindDocument rows of the documents linked to `ref`; with `name`, only those whose file
+        name or header is `name` (searched on the server)."""
         column = _DOCUMENT_FILTER_COLUMNS[ref.kind]
         expression = f"{column} eq {numeric_id(ref.id, ref.kind.singular)}"
-        records = []
+        if name is not None:
+            expression = all_of(expression, f"name eq {quoted(name)} or subject eq {quoted(name)}")
         for page in self._pages("Document", 200, params=_query(_DOCUMENT_COLUMNS, expression)):
-            records += [document_row_record(row) for row in page.items if isinstance(row, dict)]
-        return [record for record in records if record.id]
+            yield from (row for row in page.items if isinstance(row, dict))
 
     def _document(self, document_id: str) -> FileRecord:
         data = self._json(
@@ -504,8 +512,9 @@ class SuperOfficeBackend(RestClient):
             body[field] = {key: target_id}
         try:
             data = self._json("POST", "Document", json=body, not_found=f"{NAME} has no {ref}")
-        except (ServerError, NotFoundError) as error:
+        except (ServerError, NotFoundError, InvalidInputError) as error:
             if "template" in error.detail.lower():
+                self._template = ""  # worked out again next time
                 raise self._template_gone(template, error) from error
             raise
         record = document_record(data)
@@ -565,15 +574,20 @@ class SuperOfficeBackend(RestClient):
             except NotFoundError:
                 return None
             return _with_size(record, size) if self._document_length(record.id) == size else None
-        for record in self.list_files(ref):
-            if name in (record.name, record.file_name) and self._document_length(record.id) == size:
+        for row in self._document_rows(ref, name):
+            record = document_row_record(row)
+            if record.id and self._document_length(record.id) == size:
                 return _with_size(record, size)
         return None
 
     def _empty_document_named(self, ref: EntityRef, name: str) -> FileRecord | None:
-        for record in self.list_files(ref):
-            if name in (record.name, record.file_name) and self._document_length(record.id) == 0:
-                return record
+        """A document on `ref` named `name` (or headed so: the server may amend the file name)
+        that has no content. A document whose size the server does not tell is never taken."""
+        for row in self._document_rows(ref, name):
+            if name in (_text(row.get("name")), _text(row.get("subject"))):
+                record = document_row_record(row)
+                if record.id and self._document_length(record.id) == 0:
+                    return record
         return None
 
     def _discard(self, document_id: str) -> None:
@@ -605,7 +619,14 @@ class SuperOfficeBackend(RestClient):
 
     def _template_id(self) -> str:
         """The account's chosen template if it is still there; else what `Document/default`
-        proposes, else the first live template."""
+        proposes, else the first live template. Worked out once per backend (an upload's
+        journaled state keeps the one it used)."""
+        with self._template_lock:
+            if not self._template:
+                self._template = self._find_template()
+            return self._template
+
+    def _find_template(self) -> str:
         live = self.document_templates()
         ids = [template_id for template_id, _ in live]
         if self._document_template:
