@@ -11,29 +11,28 @@ Loopback redirect URIs match whatever the port (RFC 8252 §7.3): a desktop app b
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from attache.sandbox.common.oauth import (
+    AuthorizationCodes,
+    OAuthRefusal,
+    TokenRotation,
+    consent_form,
+    html_page,
+    redirect_allowed,
+    with_query,
+)
+
 SCOPES = {"full_access", "offline_access"}
-
-
-@dataclass
-class _Grant:
-    client_id: str
-    redirect_uri: str
-    code_challenge: str
-    scope: str
-    expires_at: float
 
 
 @dataclass
@@ -42,21 +41,20 @@ class OAuthProvider:
 
     access_token_lifetime: float = 86_400.0
     clients: dict[str, dict] = field(default_factory=dict)
-    _codes: dict[str, _Grant] = field(default_factory=dict)
-    _access: dict[str, float] = field(default_factory=dict)  # token → expiry (monotonic)
-    _refresh: dict[str, str] = field(default_factory=dict)  # token → client id
+    _codes: AuthorizationCodes = field(default_factory=lambda: AuthorizationCodes(lifetime=300.0))
+    _tokens: TokenRotation = field(init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self._tokens = TokenRotation(self.access_token_lifetime)
 
     # ---- what the API's Bearer check and the tests use ----
     def is_valid_access_token(self, token: str) -> bool:
-        with self._lock:
-            expiry = self._access.get(token)
-        return expiry is not None and expiry > time.monotonic()
+        return self._tokens.is_valid(token)
 
     def expire_access_tokens(self) -> None:
         """Make every issued access token stale at once (for 401-mid-queue tests)."""
-        with self._lock:
-            self._access = {token: 0.0 for token in self._access}
+        self._tokens.expire_all()
 
     def routes(self, prefix: str = "/api/v1") -> list[Route]:
         return [
@@ -103,7 +101,7 @@ class OAuthProvider:
             return "Unknown client_id."
         if params.get("response_type") != "code":
             return "response_type must be 'code'."
-        if not _redirect_allowed(params.get("redirect_uri", ""), client["redirect_uris"]):
+        if not redirect_allowed(params.get("redirect_uri", ""), client["redirect_uris"]):
             return "redirect_uri is not registered for this client."
         if params.get("code_challenge_method") != "S256" or not params.get("code_challenge"):
             return "PKCE with code_challenge_method=S256 is required."
@@ -117,16 +115,11 @@ class OAuthProvider:
         if problem:
             return HTMLResponse(_page("Sign-in failed", f"<p>{html.escape(problem)}</p>"), status_code=400)
         client = self.clients[params["client_id"]]
-        hidden = "".join(
-            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in params.items()
-        )
-        body = (
+        prompt = (
             f"<p><b>{html.escape(client.get('client_name') or 'An application')}</b> asks for access to your "
             f"awork sandbox workspace ({html.escape(params.get('scope', ''))}).</p>"
-            f'<form method="post">{hidden}'
-            '<button name="decision" value="allow">Allow</button> '
-            '<button name="decision" value="deny">Deny</button></form>'
         )
+        body = consent_form(params, prompt)
         return HTMLResponse(_page("Authorize access", body))
 
     async def _authorize_decision(self, request: Request) -> Response:
@@ -138,13 +131,9 @@ class OAuthProvider:
         redirect = params["redirect_uri"]
         state = {"state": params["state"]} if params.get("state") else {}
         if decision != "allow":
-            return RedirectResponse(_with_query(redirect, {"error": "access_denied", **state}), status_code=302)
-        code = secrets.token_urlsafe(24)
-        with self._lock:
-            self._codes[code] = _Grant(
-                params["client_id"], redirect, params["code_challenge"], params.get("scope", ""), time.monotonic() + 300
-            )
-        return RedirectResponse(_with_query(redirect, {"code": code, **state}), status_code=302)
+            return RedirectResponse(with_query(redirect, {"error": "access_denied", **state}), status_code=302)
+        code = self._codes.issue(params["client_id"], redirect, params["code_challenge"], params.get("scope", ""))
+        return RedirectResponse(with_query(redirect, {"code": code, **state}), status_code=302)
 
     # ---- tokens ----
     async def _token(self, request: Request) -> Response:
@@ -161,32 +150,24 @@ class OAuthProvider:
         return _error(400, "unsupported_grant_type", f"The grant type '{grant_type}' is not supported.")
 
     def _exchange_code(self, form: dict) -> Response:
-        with self._lock:
-            grant = self._codes.pop(form.get("code", ""), None)  # a code works once
-        if grant is None or grant.expires_at < time.monotonic():
-            return _error(400, "invalid_grant", "The authorization code is invalid or has expired.")
-        if form.get("client_id") != grant.client_id:
-            return _error(400, "invalid_client", "The client_id does not match the authorization code.")
-        if form.get("redirect_uri") != grant.redirect_uri:
-            return _error(400, "invalid_grant", "The redirect_uri does not match the authorization request.")
-        if _s256(form.get("code_verifier", "")) != grant.code_challenge:
-            return _error(400, "invalid_grant", "The code_verifier does not match the code_challenge.")
+        try:
+            grant = self._codes.redeem(form)
+        except OAuthRefusal as refusal:
+            return _error(400, refusal.error, refusal.description)
         return self._issue(grant.client_id)
 
     def _rotate_refresh(self, form: dict) -> Response:
-        with self._lock:
-            client_id = self._refresh.pop(form.get("refresh_token", ""), None)  # used once, then dead
-        if client_id is None:
-            return _error(400, "invalid_grant", "The refresh token is invalid, expired or already used.")
-        if form.get("client_id") != client_id:
-            return _error(400, "invalid_client", "The client_id does not match the refresh token.")
-        return self._issue(client_id)
+        try:
+            tokens, _subject = self._tokens.rotate(form)
+        except OAuthRefusal as refusal:
+            return _error(400, refusal.error, refusal.description)
+        return self._answer(tokens.access_token, tokens.refresh_token)
 
     def _issue(self, client_id: str) -> Response:
-        access, refresh = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self._lock:
-            self._access[access] = time.monotonic() + self.access_token_lifetime
-            self._refresh[refresh] = client_id
+        tokens = self._tokens.issue(client_id)
+        return self._answer(tokens.access_token, tokens.refresh_token)
+
+    def _answer(self, access: str, refresh: str) -> Response:
         return JSONResponse(
             {
                 "access_token": access,
@@ -199,27 +180,6 @@ class OAuthProvider:
         )
 
 
-def _redirect_allowed(uri: str, registered: list[str]) -> bool:
-    asked = urlsplit(uri)
-    for candidate in registered:
-        known = urlsplit(candidate)
-        if uri == candidate:
-            return True
-        loopback = asked.hostname in ("127.0.0.1", "localhost", "::1") and asked.scheme == "http"
-        if loopback and (asked.scheme, asked.hostname, asked.path) == (known.scheme, known.hostname, known.path):
-            return True
-    return False
-
-
-def _s256(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
-def _with_query(url: str, params: dict[str, str]) -> str:
-    return url + ("&" if "?" in url else "?") + urlencode(params)
-
-
 def _error(status: int, code: str, description: str) -> JSONResponse:
     return JSONResponse(
         {"code": code, "description": description, "link": "https://developers.awork.com/#response-types"},
@@ -228,9 +188,4 @@ def _error(status: int, code: str, description: str) -> JSONResponse:
 
 
 def _page(title: str, body: str) -> str:
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{title} · awork sandbox</title>"
-        "<style>body{font:15px system-ui;margin:4em auto;max-width:32em;color:#223}"
-        "button{font-size:15px;padding:.5em 1.5em;margin-right:.5em}</style></head>"
-        f"<body><h1>{title}</h1>{body}</body></html>"
-    )
+    return html_page(title, body, site="awork sandbox")

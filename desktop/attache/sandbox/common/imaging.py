@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,20 +25,20 @@ class ImageInfo:
     height: int
 
 
-def inspect(path: Path, *, verify: bool = True) -> ImageInfo | None:
-    """What image this file is, or None if it is not one we accept. Without `verify` only the
-    header is read (cheap; enough for a task file's width and height)."""
+def inspect(path: Path, *, verify: bool = True, formats: Mapping[str, str] = IMAGE_FORMATS) -> ImageInfo | None:
+    """What image this file is, or None if it is not one of `formats` (Pillow's format name →
+    MIME type). Without `verify` only the header is read (cheap; enough for a width and height)."""
     try:
         with Image.open(path) as image:
             fmt = image.format or ""
-            if fmt not in IMAGE_FORMATS:
+            if fmt not in formats:
                 return None
             width, height = image.size
             if verify:
                 image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None
-    return ImageInfo(fmt, IMAGE_FORMATS[fmt], width, height)
+    return ImageInfo(fmt, formats[fmt], width, height)
 
 
 def resize(data_path: Path, size: tuple[int, int], *, crop: bool) -> tuple[bytes, str]:
@@ -58,6 +59,30 @@ def resize(data_path: Path, size: tuple[int, int], *, crop: bool) -> tuple[bytes
         return out.getvalue(), "image/jpeg"
     image.save(out, "PNG", compress_level=3)
     return out.getvalue(), "image/png"
+
+
+def scaled(data_path: Path, size: tuple[int, int] | None, fmt: str | None) -> tuple[bytes, str]:
+    """The image fitted inside `size` (aspect kept; None: as it is) in Pillow format `fmt`
+    (JPEG, PNG or GIF; None: JPEG stays JPEG, anything else becomes PNG)."""
+    with Image.open(data_path) as source:
+        source_format = source.format
+        image = ImageOps.exif_transpose(source)
+        image.load()
+    if size is not None:
+        factor = min(size[0] / image.width, size[1] / image.height)
+        fitted = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.resize(fitted, Image.Resampling.LANCZOS)
+    target = fmt or ("JPEG" if source_format == "JPEG" else "PNG")
+    out = io.BytesIO()
+    if target == "JPEG":
+        image.convert("RGB").save(out, "JPEG", quality=88)
+    elif target == "GIF":
+        image.convert("P", palette=Image.Palette.ADAPTIVE).save(out, "GIF")
+    else:
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        image.save(out, "PNG", compress_level=3)
+    return out.getvalue(), {"JPEG": "image/jpeg", "GIF": "image/gif"}.get(target, "image/png")
 
 
 class RenderCache:

@@ -77,14 +77,21 @@ async def receive_parts(
     return parts, fields
 
 
-async def receive_raw(request: Request, target: Path) -> int:
-    """Stream the request body to `target`; returns its size (the file is removed on failure)."""
+class BodyTooLarge(Exception):
+    """The body grew past the limit `receive_raw` was given (the partial file is removed)."""
+
+
+async def receive_raw(request: Request, target: Path, *, max_size: int | None = None) -> int:
+    """Stream the request body to `target`; returns its size (the file is removed on failure).
+    Past `max_size` bytes it stops reading and raises BodyTooLarge."""
     size = 0
     try:
         with target.open("wb") as out:
             async for chunk in request.stream():
-                out.write(chunk)
                 size += len(chunk)
+                if max_size is not None and size > max_size:
+                    raise BodyTooLarge(size)
+                out.write(chunk)
     except BaseException:
         target.unlink(missing_ok=True)
         raise
