@@ -22,6 +22,7 @@ import mimetypes
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -257,14 +258,7 @@ class SuperOfficeBackend(RestClient):
         with self._moved_lock:
             if self.base_url != seen_base:
                 return  # another request followed it already
-            try:
-                new_base = resolve_tenant(self.base_url, tenant_of(self.base_url))
-            except AttacheError as failure:
-                raise type(failure)(
-                    f"{NAME} no longer serves this tenant at {urlsplit(self.base_url).netloc} (421), and "
-                    f"its new address could not be found: {failure}",
-                    detail=error.detail,
-                ) from None
+            new_base = resolve_tenant(self.base_url, tenant_of(self.base_url))
             if new_base.rstrip("/") == self.base_url:
                 raise TenantMovedError(
                     f"{NAME} refuses this tenant at {urlsplit(self.base_url).netloc} (421) although it "
@@ -330,10 +324,18 @@ class SuperOfficeBackend(RestClient):
             yield Page([item for item in items if item.id], number=page.number, total=page.total, is_last=page.is_last)
 
     def get_entity(self, ref: EntityRef) -> Entity:
-        """From the same archive as the list, so an entity looks the same fetched or listed."""
+        """From the same archive as the list, so an entity looks the same fetched or listed; a
+        company's picture is known from its ImageInfo (SimpleContact has no picture column)."""
         if ref.kind is _K.WORKSPACE:
             return self.workspace()
-        return _MAPPERS[ref.kind](self._row(ref))
+        entity = _MAPPERS[ref.kind](self._row(ref))
+        if ref.kind is _K.COMPANY:
+            with suppress(NotFoundError, ServerError, ProtocolError):
+                info = _dict(self._json("GET", f"Contact/{entity.id}/Imageinfo"))
+                blob = _text(info.get("BlobId"))
+                if blob.isdigit() and blob != "0":
+                    entity = replace(entity, has_image=True, version=_text(info.get("UpdatedDate")) or blob)
+        return entity
 
     def _row(self, ref: EntityRef) -> dict[str, Any]:
         if ref.kind not in _ARCHIVES:

@@ -27,7 +27,13 @@ import httpx
 
 from attache.backends import oauth
 from attache.backends.http import USER_AGENT
-from attache.core.errors import AttacheError, AuthenticationError, InvalidInputError, NetworkError, ProtocolError
+from attache.core.errors import (
+    AttacheError,
+    InvalidInputError,
+    NetworkError,
+    ProtocolError,
+    ServiceUnavailableError,
+)
 from attache.core.services import SUPEROFFICE
 
 SCOPE = "openid"
@@ -36,6 +42,11 @@ CLAIM_PREFIX = "http://schemes.superoffice.net/identity/"
 ONLINE_DOMAIN = ".superoffice.com"
 PREFERRED_PORT = 8401
 MAX_ANSWER_BYTES = 64 * 1024  # a tenant status answer is a few hundred bytes
+
+
+class TenantLookupError(AttacheError):
+    """The tenant's current address could not be found."""
+
 
 _TENANT = re.compile(r"^cust\d+$", re.IGNORECASE)
 _LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
@@ -215,10 +226,11 @@ def resolve_tenant(base_url: str, tenant: str, *, http: httpx.Client | None = No
     Raises an `AttacheError` that says what happened when the status cannot be had or the tenant
     is not running (maintenance, migration).
     """
+    here = urlsplit(base_url).netloc
     if not tenant:
-        raise AuthenticationError(
-            f"{SERVICE_NAME} says this address serves another tenant (421), and the address names no "
-            "tenant to look up: check the account's address"
+        raise TenantLookupError(
+            f"{SERVICE_NAME} at {here} refuses this address as another tenant's (421), and the address names "
+            "no tenant to look up: check the account's address"
         )
     url = f"{identity_root(base_url)}/api/state/{tenant}"
     client = http or httpx.Client(timeout=20, headers={"User-Agent": USER_AGENT})
@@ -227,8 +239,8 @@ def resolve_tenant(base_url: str, tenant: str, *, http: httpx.Client | None = No
         body = response.content[:MAX_ANSWER_BYTES]
     except httpx.HTTPError as error:
         raise NetworkError(
-            f"{SERVICE_NAME} moved tenant {tenant}, and its new address could not be looked up "
-            f"({type(error).__name__}); try again later",
+            f"{SERVICE_NAME} no longer serves tenant {tenant} at {here} (421), and its new address could not "
+            f"be looked up ({type(error).__name__}): try again later",
         ) from None
     finally:
         if http is None:
@@ -239,16 +251,12 @@ def resolve_tenant(base_url: str, tenant: str, *, http: httpx.Client | None = No
         state = None
     if not isinstance(state, dict):
         raise TenantLookupError(
-            f"{SERVICE_NAME} moved tenant {tenant}, and {urlsplit(url).netloc} did not say where "
-            f"(status {response.status_code}): sign in again"
+            f"{SERVICE_NAME} no longer serves tenant {tenant} at {here} (421), and its tenant status at "
+            f"{urlsplit(url).netloc} does not know the tenant (status {response.status_code}): check the "
+            "account's address, or sign in again"
         )
-    running = state.get("IsRunning")
     endpoint = str(state.get("Endpoint") or "")
-    if running is False or not endpoint:
+    if state.get("IsRunning") is False or not endpoint:
         said = str(state.get("State") or "not running")
-        raise TenantLookupError(f"{SERVICE_NAME} tenant {tenant} is not available now ({said}); try again later")
+        raise ServiceUnavailableError(f"{SERVICE_NAME} tenant {tenant} is not available now ({said}); try again later")
     return checked_api_url(endpoint, source="the tenant status")
-
-
-class TenantLookupError(AttacheError):
-    """The tenant's current address could not be found."""
