@@ -498,13 +498,13 @@ class SuperOfficeBackend(RestClient):
     def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
         self._attachable(ref)
         self._check_size(name, size)
-        self.get_entity(ref)  # a deleted target says so before anything is created
         template = self._template_id()
-        # A document of ours whose record was made but never journaled (a crash in between):
-        # filled instead of leaving it empty and making a second one.
+        # A document of ours whose record was made but whose answer was lost (a dropped
+        # connection, a crash before it was journaled): filled instead of left empty beside a
+        # second one. (A deleted target has no documents: the POST below says it is gone.)
         empty = self._empty_document_named(ref, name)
         if empty is not None:
-            return _state(ref, empty, template, name)
+            return _state(ref, empty, template, name, size)
         body: dict[str, Any] = {"Header": name, "Name": name, "DocumentTemplate": {"DocumentTemplateId": int(template)}}
         target_id = numeric_id(ref.id, ref.kind.singular)
         if ref.kind is _K.TASK:
@@ -518,9 +518,12 @@ class SuperOfficeBackend(RestClient):
             if "template" in error.detail.lower():
                 self._template = ""  # worked out again next time
                 raise self._template_gone(template, error) from error
+            if isinstance(error, NotFoundError) or error.code == "SoNotFoundException":
+                # "Project id 5 does not exist." (a 400): the target was deleted meanwhile.
+                raise NotFoundError(f"{NAME} has no {ref}", detail=error.detail, status=error.status) from error
             raise
         record = document_record(data)
-        return _state(ref, record, template, name)
+        return _state(ref, record, template, name, size)
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
@@ -551,20 +554,14 @@ class SuperOfficeBackend(RestClient):
         return {**state, "name": amended or state.get("name", ""), "content_sent": "true"}
 
     def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
+        """The document as SuperOffice answered the content's PUT (journaled with the step): the
+        record was linked to its target when it was made, so nothing is left to ask."""
         document_id = state.get("document_id", "")
-        try:
-            record = self._document(document_id)
-        except NotFoundError as error:
-            self.get_entity(ref)  # "SuperOffice has no project 5" when it is the target that is gone
-            raise UploadExpiredError(
-                f"The document for {name} is gone from {NAME}; it will be created again", detail=error.detail
-            ) from error
-        length = self._document_length(record.id)
-        if length is not None and length != int(state.get("size") or length):
-            raise UploadExpiredError(
-                f"{NAME} holds {length} bytes of {name} where {state.get('size')} were sent; sending again"
-            )
-        return _with_size(record, length if length is not None else _int(state.get("size")))
+        if not document_id or state.get("content_sent") != "true":
+            raise UploadExpiredError(f"{name} is not in {NAME} yet; it will be uploaded again")
+        stored = state.get("name") or name
+        record = FileRecord(id=document_id, name=stored, size=None, mime_type=_mime_type(stored), file_name=stored)
+        return _with_size(record, _int(state.get("size")))
 
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
         """Our document, when its content is all there: by the journaled id, or (without one) a
@@ -850,13 +847,14 @@ def _with_size(record: FileRecord, size: int | None) -> FileRecord:
     )
 
 
-def _state(ref: EntityRef, record: FileRecord, template: str, asked_name: str) -> UploadState:
+def _state(ref: EntityRef, record: FileRecord, template: str, asked_name: str, size: int) -> UploadState:
     return {
         "target": f"{ref.kind.value}:{ref.id}",
         "document_id": record.id,
         "template": template,
-        "name": record.name or asked_name,
+        "name": record.name or asked_name,  # as SuperOffice keeps it (it may amend ours)
         "asked_name": asked_name,
+        "size": str(size),
     }
 
 
