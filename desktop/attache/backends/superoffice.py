@@ -224,6 +224,7 @@ class SuperOfficeBackend(RestClient):
         self._on_moved = on_moved
         self._tokens = tokens
         self._moved_lock = threading.Lock()
+        self._anonymous = self._own(make_client(retry=retry, transport=transport))  # the tenant status API
         self._template = ""
         self._template_lock = threading.Lock()
 
@@ -258,7 +259,7 @@ class SuperOfficeBackend(RestClient):
         with self._moved_lock:
             if self.base_url != seen_base:
                 return  # another request followed it already
-            new_base = resolve_tenant(self.base_url, tenant_of(self.base_url))
+            new_base = resolve_tenant(self.base_url, tenant_of(self.base_url), http=self._anonymous)
             if new_base.rstrip("/") == self.base_url:
                 raise TenantMovedError(
                     f"{NAME} refuses this tenant at {urlsplit(self.base_url).netloc} (421) although it "
@@ -828,7 +829,6 @@ def document_row_record(row: dict[str, Any]) -> FileRecord:
         size=None,
         mime_type=_mime_type(name),
         created_on=parse_datetime(_text(row.get("date"))),
-        created_by=_text(row.get("associateId")),
         file_name=name,
     )
 

@@ -213,3 +213,41 @@ def test_an_oauth_secret_opens_the_tenant_address_from_the_id_token() -> None:
         assert backend.base_url == "https://sod2.superoffice.com/Cust1/api"
     finally:
         backend.close()
+
+
+def test_a_moved_tenant_is_followed_once_and_its_new_address_kept() -> None:
+    """A 421 (the tenant moved to another host) cannot be had from one sandbox: a mock plays
+    SuperOffice's old host, its tenant status API and the new host."""
+    seen: list[tuple[str, str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append((request.url.host, request.url.path, request.headers.get("SO-AppToken", "")))
+        if request.url.path == "/api/state/Cust7":
+            return httpx.Response(200, json={"Endpoint": "https://online4.superoffice.com/Cust7", "IsRunning": True})
+        if request.url.host == "online2.superoffice.com":
+            return httpx.Response(
+                421, json={"Error": True, "ErrorType": "Misdirected", "ErrorMessage": "Wrong subdomain"}
+            )
+        return httpx.Response(200, json={"DatabaseContextIdentifier": "Cust7", "FullName": "Ann"})
+
+    moved: list[str] = []
+    backend = so.SuperOfficeBackend(
+        "https://online2.superoffice.com/Cust7/api",
+        auth=so.BearerAuth(so.constant("8A:t"), headers=so.app_token_headers("app-token")),
+        transport=httpx.MockTransport(answer),
+        on_moved=moved.append,
+    )
+    try:
+        assert backend.workspace().name == "Cust7"
+        assert backend.base_url == "https://online4.superoffice.com/Cust7/api" and moved == [backend.base_url]
+        backend.workspace()
+    finally:
+        backend.close()
+    assert [(host, path) for host, path, _ in seen] == [
+        ("online2.superoffice.com", "/Cust7/api/v1/User/currentPrincipal"),
+        ("online.superoffice.com", "/api/state/Cust7"),
+        ("online4.superoffice.com", "/Cust7/api/v1/User/currentPrincipal"),
+        ("online4.superoffice.com", "/Cust7/api/v1/User/currentPrincipal"),
+    ]
+    # The app token goes with every API request, not to the anonymous status API.
+    assert [token for _, path, token in seen] == ["app-token", "", "app-token", "app-token"]
