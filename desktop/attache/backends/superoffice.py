@@ -227,6 +227,8 @@ class SuperOfficeBackend(RestClient):
         self._anonymous = self._own(make_client(retry=retry, transport=transport))  # the tenant status API
         self._template = ""
         self._template_lock = threading.Lock()
+        self._persons_of_users: dict[str, str] = {}
+        self._renewed_after_403: set[str] = set()  # tokens a 403 made us renew: a 403 to one is a refusal
 
     # ------------------------------------------------------------------ sending
 
@@ -277,11 +279,15 @@ class SuperOfficeBackend(RestClient):
         try:
             return self._send(method, path, **kwargs)
         except (AuthenticationError, PermissionDeniedError) as error:
-            if self._tokens is not None and self._tokens.refresh_after_rejection(used):
-                raise TransientError(
-                    f"{NAME}'s sign-in had expired; renewed, sending again", detail=error.detail
-                ) from error
-            raise
+            # An expired token may get 401 or 403 (§1.2); a 403 to a token just renewed is a refusal.
+            if self._tokens is None or (isinstance(error, PermissionDeniedError) and used in self._renewed_after_403):
+                raise
+            self._tokens.refresh_after_rejection(used)
+            if isinstance(error, PermissionDeniedError):
+                self._renewed_after_403.add(self._tokens.access_token())
+            raise TransientError(
+                f"{NAME}'s sign-in had expired; renewed, sending again", detail=error.detail
+            ) from error
 
     # ------------------------------------------------------------------ capabilities
 
@@ -321,8 +327,10 @@ class SuperOfficeBackend(RestClient):
         expression = all_of(TASK_FILTER if kind is _K.TASK else "", scope, search_filter(search_columns, search))
         to_entity = _MAPPERS[kind]
         for page in self._pages(path, page_size, params=_query(columns, expression)):
-            items = [to_entity(row) for row in page.items if isinstance(row, dict)]
-            yield Page([item for item in items if item.id], number=page.number, total=page.total, is_last=page.is_last)
+            items = [item for item in (to_entity(row) for row in page.items if isinstance(row, dict)) if item.id]
+            if kind is _K.USER:  # their pictures are their persons': known without asking again
+                self._persons_of_users.update({u.id: u.parent_id(_K.CONTACT_PERSON) or "" for u in items})
+            yield Page(items, number=page.number, total=page.total, is_last=page.is_last)
 
     def get_entity(self, ref: EntityRef) -> Entity:
         """From the same archive as the list, so an entity looks the same fetched or listed; a
@@ -356,7 +364,9 @@ class SuperOfficeBackend(RestClient):
     def _image_path(self, ref: EntityRef, capability: Capability) -> str:
         self._check(ref.kind, capability)
         if ref.kind is _K.USER:  # a user shows their person's picture
-            person = _text(self._row(ref).get("personId"))
+            person = self._persons_of_users.get(ref.id)
+            if person is None:
+                person = _text(self._row(ref).get("personId"))
             if not person.isdigit() or person == "0":
                 raise NotFoundError(f"{NAME} user {ref.id} has no person record to take a picture from")
             return f"Person/{person}/Image"

@@ -100,3 +100,29 @@ def test_online_needs_a_registered_apps_client_id(server: SandboxServer) -> None
         so.browser_sign_in(
             server.base_url, open_url=lambda url: None, previous={}, timeout=1, cancelled=lambda: False, options={}
         )
+
+
+def test_a_streamed_upload_refused_for_an_expired_token_is_sent_again_with_a_new_one(
+    server: SandboxServer, tmp_path
+) -> None:
+    from PIL import Image
+
+    from attache.core.errors import TransientError
+
+    saved: list[dict] = []
+    backend = so.open_backend(
+        server.base_url, _sign_in(server, FormPostBrowser()), account="online", save_secret=saved.append
+    )
+    try:
+        project = next(iter(backend.iter_pages(EntityKind.PROJECT, page_size=1))).items[0].ref
+        picture = tmp_path / "logo.png"
+        Image.new("RGB", (16, 16), (9, 9, 9)).save(picture)
+        server.oidc.expire_access_tokens()
+        # A body streamed from disk cannot be replayed by the auth: renewed, and the engine tries again.
+        with pytest.raises(TransientError, match="renewed, sending again"):
+            backend.set_image(project, picture)
+        assert len(saved) == 1
+        backend.set_image(project, picture)
+        assert backend.get_image(project) is not None
+    finally:
+        backend.close()
