@@ -118,3 +118,43 @@ def test_an_onsite_account_signs_in_with_a_password_and_remembers_the_chosen_tem
     again = attache("upload", "--account", "crm", json.loads(task)["id"], str(offer), env=env)
     second = again.stdout.split("\t")[0]
     assert server.store.read("SELECT template_id FROM documents WHERE id = ?", (int(second),))[0][0] == 3
+
+
+# Run by webbrowser.open through $BROWSER: clicks Allow, then submits the form_post page to the
+# loopback listener, as a browser's onload script does.
+FAKE_BROWSER = """
+import re, sys
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
+import httpx
+url = sys.argv[1]
+with httpx.Client(timeout=10) as client:
+    form = dict(parse_qsl(urlsplit(url).query), decision="allow")
+    page = client.post(url.split("?")[0], data=form).text
+    action = unescape(re.search(r'action="([^"]+)"', page).group(1))
+    fields = {unescape(k): unescape(v) for k, v in re.findall(r'name="([^"]+)" value="([^"]*)"', page)}
+    client.post(action, data=fields)
+"""
+
+
+def test_an_online_account_signs_in_in_the_browser_with_the_apps_client_id(
+    server: SandboxServer, keyring_env, tmp_path: Path
+) -> None:
+    env = dict(keyring_env)
+    browser = tmp_path / "browser.py"
+    browser.write_text(FAKE_BROWSER)
+    env["BROWSER"] = f"{sys.executable} {browser} %s"
+    added = attache("account", "add", "online", *SO, "--url", server.base_url, env=env)
+    assert added.returncode == 0, added.stderr
+    signed_in = attache(
+        "login", "online", "--browser", "--client-id", server.client_id, "--app-token", env=env,
+        stdin=server.client_secret + "\n",
+    )  # fmt: skip
+    assert signed_in.returncode == 0, signed_in.stderr
+    assert "Signed in to Cust12345" in signed_in.stdout
+    listed = attache("ls", "projects", "--account", "online", env=env)
+    assert listed.returncode == 0 and listed.stdout.strip(), listed.stderr
+    accounts = (Path(env["ATTACHE_HOME"]) / "config" / "accounts.json").read_text()
+    [account] = json.loads(accounts)["accounts"]
+    assert account["options"] == {"client_id": server.client_id} and account["auth"] == "oauth"
+    assert server.client_secret not in accounts  # the app token is a secret: in the keyring only
