@@ -83,15 +83,17 @@ class BodyTooLarge(Exception):
 
 async def receive_raw(request: Request, target: Path, *, max_size: int | None = None) -> int:
     """Stream the request body to `target`; returns its size (the file is removed on failure).
-    Past `max_size` bytes it stops reading and raises BodyTooLarge."""
+    Past `max_size` bytes the rest is read and dropped (so the refusal reaches a client still
+    sending), then BodyTooLarge is raised."""
     size = 0
     try:
         with target.open("wb") as out:
             async for chunk in request.stream():
                 size += len(chunk)
-                if max_size is not None and size > max_size:
-                    raise BodyTooLarge(size)
-                out.write(chunk)
+                if max_size is None or size <= max_size:
+                    out.write(chunk)
+        if max_size is not None and size > max_size:
+            raise BodyTooLarge(size)
     except BaseException:
         target.unlink(missing_ok=True)
         raise

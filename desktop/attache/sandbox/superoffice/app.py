@@ -52,8 +52,8 @@ class TenantMiddleware:
             await self.app(scope, receive, send)
             return
         if match["ctx"].lower() != self.tenant.lower():
-            refusal = SoError(421, "MisdirectedRequest", "Wrong subdomain used to access tenant")
-            await error_response(refusal)(scope, receive, send)
+            misdirected = SoError(421, "MisdirectedRequest", "Wrong subdomain used to access tenant")
+            await error_response(misdirected)(scope, receive, send)
             return
         path = (TENANT_ROOT + match["rest"]).lower().rstrip("/")
         scope = {**scope, "path": path, "raw_path": path.encode(), ORIGINAL_PATH_KEY: scope["path"]}

@@ -321,5 +321,7 @@ def _ordered(archive: Archive, rows: list[Row], order_by: str) -> list[Row]:
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
+    if value is None or value == "":
+        return (-1, 0)  # nothing sorts first ascending, last descending (as SQL Server's NULL)
     number = _as_number(value) if not isinstance(value, str) else None
     return (0, number) if number is not None else (1, _text(value).lower())

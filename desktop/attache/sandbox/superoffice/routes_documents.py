@@ -33,6 +33,7 @@ from starlette.routing import Route
 from attache.sandbox.common.web import BodyTooLarge, drain, guess_mime, json_response, receive_parts, receive_raw
 from attache.sandbox.superoffice import shapes
 from attache.sandbox.superoffice.errors import SoError
+from attache.sandbox.superoffice.routes_entities import not_modified
 from attache.sandbox.superoffice.seed import DEFAULT_TEMPLATE
 from attache.sandbox.superoffice.store import now_date
 from attache.sandbox.superoffice.web import V1, api_url, me, option, query, store
@@ -135,8 +136,8 @@ def _text(body: dict[str, Any], key: str) -> str:
 
 def default_document(request: Request) -> Response:
     now = now_date()
-    template = store(request).read_one("SELECT * FROM templates WHERE id=?", (DEFAULT_TEMPLATE,))
     db = store(request)
+    template = db.read_one("SELECT * FROM templates WHERE id=?", (DEFAULT_TEMPLATE,))
     return json_response(
         {
             "DocumentId": 0,
@@ -150,7 +151,7 @@ def default_document(request: Request) -> Response:
             "CreatedDate": now,
             "UpdatedDate": now,
             "Description": "",
-            "DocumentTemplate": shapes.template(template, full=False),
+            "DocumentTemplate": shapes.template(template, full=False) if template is not None else None,
             "Person": None,
             "Associate": shapes.associate(db, me(request)),
             "Contact": None,
@@ -214,11 +215,14 @@ async def create_document(request: Request) -> Response:
         )
         document_id = int(cursor.lastrowid or 0)
     row = db.document(document_id)
+    assert row is not None, "created in the transaction above"
     return json_response(shapes.document_entity(db, row, api_url(request), with_links=True))
 
 
 def get_document(request: Request) -> Response:
     row = _document_row(request)
+    if not_modified(request, row["updated"]):
+        return Response(status_code=304)
     return json_response(shapes.document_entity(store(request), row, api_url(request), with_links=True))
 
 
@@ -238,7 +242,10 @@ def _update(request: Request, row: Any, changes: dict[str, Any]) -> Response:
             "UPDATE documents SET header=?, name=?, description=?, updated=? WHERE id=?",
             (str(header or ""), name, str(description or ""), now_date(), row["id"]),
         )
-    return json_response(shapes.document_entity(db, db.document(row["id"]), api_url(request), with_links=True))
+    fresh = db.document(row["id"])
+    if fresh is None:
+        raise SoError.not_found("Document", row["id"])
+    return json_response(shapes.document_entity(db, fresh, api_url(request), with_links=True))
 
 
 async def put_document(request: Request) -> Response:
@@ -313,7 +320,6 @@ async def put_content(request: Request) -> Response:
             incoming = db.incoming_path()
             size = await receive_raw(request, incoming, max_size=limit)
     except BodyTooLarge:
-        await drain(request)
         raise _too_large(limit) from None
     except ClientDisconnect:
         return Response(status_code=400)

@@ -187,19 +187,24 @@ def version(request: Request) -> Response:
 
 
 def v1_index(request: Request) -> Response:
+    """Supported URLs → {verb: what it does}, as the spec's description shows `/api/v1`."""
     base = f"{api_url(request)}/v1"
-    return json_response(
-        {
-            f"{base}/Contact": "GET, POST",
-            f"{base}/Person": "GET, POST",
-            f"{base}/Project": "GET, POST",
-            f"{base}/Appointment": "GET, POST",
-            f"{base}/Document": "GET, POST",
-            f"{base}/User": "GET",
-            f"{base}/Archive/{{archiveProviderName}}": "GET",
-            f"{base}/List/DocumentTemplate/Items": "GET",
-        }
-    )
+    served = {
+        "Contact": {"GET": "Archive list of companies (SimpleContact)."},
+        "Contact/{id}": {"GET": "Gets a ContactEntity."},
+        "Person": {"GET": "Archive list of persons (Person)."},
+        "Person/{id}": {"GET": "Gets a PersonEntity."},
+        "Project": {"GET": "Archive list of projects (FindProject)."},
+        "Project/{id}": {"GET": "Gets a ProjectEntity."},
+        "Appointment": {"GET": "Archive list of appointments (FindAppointment)."},
+        "Appointment/{id}": {"GET": "Gets an AppointmentEntity."},
+        "User": {"GET": "Archive list of users (AllUsers)."},
+        "Document": {"GET": "Archive list of documents (FindDocument).", "POST": "Creates a DocumentEntity."},
+        "Document/{id}": {"GET": "Gets a DocumentEntity.", "PUT": "Updates it.", "DELETE": "Deletes it."},
+        "Document/{documentId}/Content": {"GET": "Gets the document's content.", "PUT": "Sets the content."},
+        "List/DocumentTemplate/Items": {"GET": "Gets the document templates."},
+    }
+    return json_response({f"{base}/{path}": verbs for path, verbs in served.items()})
 
 
 def tenant_state(request: Request) -> Response:

@@ -45,7 +45,7 @@ def _entity(request: Request) -> tuple[str, int]:
 
 def _dimension(request: Request, name: str) -> int | None:
     raw = query(request, name)
-    if raw in (None, ""):
+    if not raw:
         return None
     try:
         value = int(raw)
@@ -172,7 +172,7 @@ def _for(kind: str, handler: Callable[[Request], Any]) -> Callable[[Request], An
     async def bound(request: Request) -> Response:
         request.path_params["kind"] = kind
         result = handler(request)
-        return await result if inspect.isawaitable(result) else result  # type: ignore[no-any-return]
+        return await result if inspect.isawaitable(result) else result
 
     return bound
 

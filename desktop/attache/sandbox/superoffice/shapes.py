@@ -149,7 +149,7 @@ def contact_entity(store: Store, row: sqlite3.Row, api_url: str) -> dict[str, An
         "Xstop": False,
         "ActiveInterests": 0,
         "GroupId": 1,
-        "Deleted": False,
+        "Deleted": 0,  # an int32 on a company ("if nonzero, then this contact is 'deleted'")
         "Address": None,
         "Source": 0,
         "ActiveErpLinks": 0,
