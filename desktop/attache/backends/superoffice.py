@@ -491,10 +491,15 @@ class SuperOfficeBackend(RestClient):
                 write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
+        """Deletes the document, once it is known to be one of `ref`'s (a mistyped target must not
+        delete another's)."""
         self._attachable(ref)
-        self._send(
-            "DELETE", f"Document/{numeric_id(file_id, 'document')}", not_found=f"{NAME} has no document {file_id}"
-        )
+        document_id = numeric_id(file_id, "document")
+        not_found = f"{NAME} has no document {file_id} on {ref}"
+        data = self._json("GET", f"Document/{document_id}", not_found=not_found)
+        if not is_linked_to(data, ref):
+            raise NotFoundError(not_found)
+        self._send("DELETE", f"Document/{document_id}", not_found=not_found)
 
     def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
         raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
@@ -828,6 +833,21 @@ def document_record(data: Any) -> FileRecord:
         or _text(_dict(data.get("CreatedBy")).get("FullName")),
         file_name=name,
     )
+
+
+def is_linked_to(document: Any, ref: EntityRef) -> bool:
+    """Whether a DocumentEntity names `ref`: its Project, Contact or Person, or (a task) a link
+    to the appointment."""
+    data = _dict(document)
+    if ref.kind is _K.TASK:
+        found = data.get("Links")
+        links: list[Any] = found if isinstance(found, list) else []
+        return any(
+            str(_dict(link).get("EntityName") or "").lower() == "appointment" and _text(_dict(link).get("Id")) == ref.id
+            for link in links
+        )
+    field, key = _DOCUMENT_LINKS[ref.kind]
+    return _text(_dict(data.get(field)).get(key)) == ref.id
 
 
 def document_row_record(row: dict[str, Any]) -> FileRecord:

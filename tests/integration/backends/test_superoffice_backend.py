@@ -147,6 +147,9 @@ def test_a_file_attached_as_a_document_is_listed_and_downloaded_byte_for_byte(
     assert record.id in {r.id for r in backend.list_files(ref)}
     saved = backend.download_file(ref, record.id, tmp_path / "out.bin")
     assert saved.read_bytes() == source.read_bytes()
+    other = next(iter(backend.iter_pages(kind, page_size=2))).items[1].ref
+    with pytest.raises(NotFoundError, match=f"has no document {record.id} on {other}"):
+        backend.delete_file(other, record.id)  # a mistyped target deletes nothing
     backend.delete_file(ref, record.id)
     assert record.id not in {r.id for r in backend.list_files(ref)}
 
