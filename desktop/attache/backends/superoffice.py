@@ -16,9 +16,6 @@ Wire facts (see shared/contracts/superoffice.md):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import mimetypes
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
@@ -36,9 +33,41 @@ from attache.backends.errors import ErrorRule, ErrorTable
 from attache.backends.http import make_client, quick_retry, sanitize_filename
 from attache.backends.paging import ODataPaging, QueryValue
 from attache.backends.rest import RestClient
-from attache.backends.streams import CHUNK_SIZE, local_file_size, open_unchanged, read_chunks, write_atomically
+from attache.backends.streams import CHUNK_SIZE, open_unchanged, read_chunks, write_atomically
 from attache.backends.superoffice_oauth import TokenManager, resolve_tenant, tenant_of
-from attache.backends.wire import parse_datetime
+from attache.backends.superoffice_wire import (
+    ARCHIVES,
+    ATTACHABLE,
+    DOCUMENT_COLUMNS,
+    DOCUMENT_FILTER_COLUMNS,
+    DOCUMENT_LINKS,
+    IMAGE_ENTITIES,
+    IMAGE_LIMIT_BYTES,
+    IMAGE_MIME_TYPES,
+    MAPPERS,
+    PARENT_COLUMNS,
+    TASK_FILTER,
+    all_of,
+    as_dict,
+    as_int,
+    base64_content,
+    check_picture,
+    document_record,
+    document_row_record,
+    is_linked_to,
+    mime_type_of,
+    numeric_id,
+    odata_query,
+    quoted,
+    replayable,
+    rows_of,
+    search_filter,
+    server_said,
+    text_of,
+    upload_state,
+    with_size,
+    workspace_entity,
+)
 from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
@@ -53,7 +82,7 @@ from attache.core.errors import (
     UnsupportedError,
     UploadExpiredError,
 )
-from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, Page
 from attache.core.services import SUPEROFFICE
 
 SERVICE = SUPEROFFICE.id
@@ -63,9 +92,6 @@ API = "v1"
 # CRM Online: "document file size max 94.4 MB" (§4.3). Read as decimal megabytes, the smaller of
 # the two readings, so a file we let through is never one Online refuses.
 ONLINE_DOCUMENT_LIMIT = 94_400_000
-# No byte limit is documented for pictures (§3.1); past this a picture is surely a mistake.
-IMAGE_LIMIT_BYTES = 20 * 1024 * 1024
-IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/tiff"})
 # An explicit binary Accept for document content: the spec lists application/octet-stream, the
 # reference sample sends binary/octet-stream (§4.3); either gets the raw bytes.
 BINARY_ACCEPT = "application/octet-stream, binary/octet-stream;q=0.9, */*;q=0.1"
@@ -97,97 +123,6 @@ _ERRORS = ErrorTable(
         421: ErrorRule(TenantMovedError, "{service} serves this tenant from another address now (421)"),
     },
 )
-
-
-# ---------------------------------------------------------------------- lists: archives and columns
-
-# kind → (list path, id column, $select columns, the columns a search looks in)
-_ARCHIVES: dict[EntityKind, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    _K.PROJECT: (
-        "Project",
-        "projectId",
-        ("projectId", "name", "number", "status", "updatedDate", "imageThumbnail"),
-        ("name",),
-    ),
-    _K.COMPANY: ("Contact", "contactId", ("contactId", "name", "department", "category", "number"), ("name",)),
-    _K.CONTACT_PERSON: (
-        "Person",
-        "personId",
-        ("personId", "firstName", "lastName", "fullName", "contactId", "title", "portraitThumbnail"),
-        ("fullName",),
-    ),
-    _K.USER: (
-        "User",
-        "associateDbId",
-        ("associateDbId", "personId", "fullName", "userName", "personEmail", "portraitThumbnail"),
-        ("fullName",),
-    ),
-    _K.TASK: (
-        "Appointment",
-        "appointmentId",
-        ("appointmentId", "text", "date", "type", "projectId", "contactId", "completed"),
-        ("text",),
-    ),
-}
-# A "task" is an appointment in the checklist (Type=inChecklist) rather than the diary (§2.2,
-# inferred); FindAppointment's `recordType` carries that Type, `type` the task type ("Phone call").
-TASK_FILTER = "recordType eq 'inChecklist'"
-# A list of one kind under another: tasks of a project, persons of a company.
-_PARENT_COLUMNS = {(_K.TASK, _K.PROJECT): "projectId", (_K.CONTACT_PERSON, _K.COMPANY): "contactId"}
-# Where pictures are: the entity's own `…/{id}/Image`.
-_IMAGE_ENTITIES = {_K.PROJECT: "Project", _K.COMPANY: "Contact", _K.CONTACT_PERSON: "Person"}
-# How a Document names its target (§4.1–4.2): a field for projects, companies and persons; a task
-# (appointment) has no field and is linked through Links (EntityName "appointment", inferred).
-_DOCUMENT_LINKS = {
-    _K.PROJECT: ("Project", "ProjectId"),
-    _K.COMPANY: ("Contact", "ContactId"),
-    _K.CONTACT_PERSON: ("Person", "PersonId"),
-}
-# The FindDocument column naming each kind of target; for an appointment it is the reading of
-# open question 5 that a document linked to it is found by `appointmentId` (inferred).
-_DOCUMENT_FILTER_COLUMNS = {
-    _K.PROJECT: "projectId",
-    _K.COMPANY: "contactId",
-    _K.CONTACT_PERSON: "personId",
-    _K.TASK: "appointmentId",
-}
-_DOCUMENT_COLUMNS = ("documentId", "name", "subject", "date", "associateId")
-_ATTACHABLE = (_K.TASK, _K.PROJECT, _K.COMPANY, _K.CONTACT_PERSON)
-
-
-def quoted(text: str) -> str:
-    """A string literal for `$filter`: in single quotes, a quote inside doubled (OData)."""
-    return "'" + text.replace("'", "''") + "'"
-
-
-def search_filter(columns: tuple[str, ...], text: str | None) -> str:
-    """A `$filter` keeping what has every word of `text` in one of `columns`:
-    "maya 1999" on persons is `(fullName contains 'maya') and (fullName contains '1999')`.
-    Control characters are dropped (a filter is one line); "" for no words."""
-    cleaned = "".join(c if c.isprintable() else " " for c in (text or ""))
-    words = cleaned.split()
-    if not columns or not words:
-        return ""
-    terms = []
-    for word in words:
-        either = " or ".join(f"{column} contains {quoted(word)}" for column in columns)
-        terms.append(f"({either})")
-    return " and ".join(terms)
-
-
-def all_of(*filters: str) -> str:
-    present = [f for f in filters if f]
-    if len(present) <= 1:
-        return present[0] if present else ""
-    return " and ".join(f"({f})" for f in present)
-
-
-def numeric_id(value: str, what: str) -> int:
-    """An id as SuperOffice's filters and bodies want it: a positive whole number."""
-    text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0:
-        raise NotFoundError(f"{NAME} has no {what} {value!r}: its ids are whole numbers")
-    return int(text)
 
 
 # ---------------------------------------------------------------------- the backend
@@ -245,7 +180,7 @@ class SuperOfficeBackend(RestClient):
             return super()._send(method, path, **kwargs)
         except TenantMovedError as error:
             self._follow_tenant(base, error)
-            if not _replayable(kwargs):
+            if not replayable(kwargs):
                 raise TransientError(
                     f"{NAME} moved this tenant to {self.base_url}; sending again", detail=error.detail
                 ) from error
@@ -315,18 +250,18 @@ class SuperOfficeBackend(RestClient):
         if kind is _K.WORKSPACE:
             yield Page([self.workspace()], number=1, total=1, is_last=True)
             return
-        if kind not in _ARCHIVES:
+        if kind not in ARCHIVES:
             raise UnsupportedError(SUPEROFFICE.capabilities.why_not(kind, Capability.LIST))
-        path, _id_column, columns, search_columns = _ARCHIVES[kind]
+        path, _id_column, columns, search_columns = ARCHIVES[kind]
         scope = ""
         if parent is not None:
-            column = _PARENT_COLUMNS.get((kind, parent.kind))
+            column = PARENT_COLUMNS.get((kind, parent.kind))
             if column is None:
                 raise UnsupportedError(f"{NAME} cannot list {kind.label.lower()} of a {parent.kind.singular}")
             scope = f"{column} eq {numeric_id(parent.id, parent.kind.singular)}"
         expression = all_of(TASK_FILTER if kind is _K.TASK else "", scope, search_filter(search_columns, search))
-        to_entity = _MAPPERS[kind]
-        for page in self._pages(path, page_size, params=_query(columns, expression)):
+        to_entity = MAPPERS[kind]
+        for page in self._pages(path, page_size, params=odata_query(columns, expression)):
             items = [item for item in (to_entity(row) for row in page.items if isinstance(row, dict)) if item.id]
             if kind is _K.USER:  # their pictures are their persons': known without asking again
                 self._persons_of_users.update({u.id: u.parent_id(_K.CONTACT_PERSON) or "" for u in items})
@@ -337,24 +272,24 @@ class SuperOfficeBackend(RestClient):
         company's picture is known from its ImageInfo (SimpleContact has no picture column)."""
         if ref.kind is _K.WORKSPACE:
             return self.workspace()
-        entity = _MAPPERS[ref.kind](self._row(ref))
+        entity = MAPPERS[ref.kind](self._row(ref))
         if ref.kind is _K.COMPANY:
             with suppress(NotFoundError, ServerError, ProtocolError):
-                info = _dict(self._json("GET", f"Contact/{entity.id}/Imageinfo"))
-                blob = _text(info.get("BlobId"))
+                info = as_dict(self._json("GET", f"Contact/{entity.id}/Imageinfo"))
+                blob = text_of(info.get("BlobId"))
                 if blob.isdigit() and blob != "0":
-                    entity = replace(entity, has_image=True, version=_text(info.get("UpdatedDate")) or blob)
+                    entity = replace(entity, has_image=True, version=text_of(info.get("UpdatedDate")) or blob)
         return entity
 
     def _row(self, ref: EntityRef) -> dict[str, Any]:
-        if ref.kind not in _ARCHIVES:
+        if ref.kind not in ARCHIVES:
             raise UnsupportedError(f"{NAME} cannot show a single {ref.kind.singular}")
-        path, id_column, columns, _ = _ARCHIVES[ref.kind]
+        path, id_column, columns, _ = ARCHIVES[ref.kind]
         expression = all_of(
             TASK_FILTER if ref.kind is _K.TASK else "", f"{id_column} eq {numeric_id(ref.id, ref.kind.singular)}"
         )
-        params = {**_query(columns, expression), "$top": 1}
-        rows = _rows(self._json("GET", path, params=params), NAME)
+        params = {**odata_query(columns, expression), "$top": 1}
+        rows = rows_of(self._json("GET", path, params=params), NAME)
         if not rows:
             raise NotFoundError(f"{NAME} has no {ref}")
         return rows[0]
@@ -366,11 +301,11 @@ class SuperOfficeBackend(RestClient):
         if ref.kind is _K.USER:  # a user shows their person's picture
             person = self._persons_of_users.get(ref.id)
             if person is None:
-                person = _text(self._row(ref).get("personId"))
+                person = text_of(self._row(ref).get("personId"))
             if not person.isdigit() or person == "0":
                 raise NotFoundError(f"{NAME} user {ref.id} has no person record to take a picture from")
             return f"Person/{person}/Image"
-        return f"{_IMAGE_ENTITIES[ref.kind]}/{numeric_id(ref.id, ref.kind.singular)}/Image"
+        return f"{IMAGE_ENTITIES[ref.kind]}/{numeric_id(ref.id, ref.kind.singular)}/Image"
 
     def get_image(
         self, ref: EntityRef, *, width: int | None = None, height: int | None = None, crop: bool = False
@@ -414,11 +349,13 @@ class SuperOfficeBackend(RestClient):
             except ServerError as error:
                 if error.status == 400:
                     raise InvalidInputError(
-                        f"{NAME} refused the picture {source.name}: {_said(error)}", detail=error.detail, status=400
+                        f"{NAME} refused the picture {source.name}: {server_said(error)}",
+                        detail=error.detail,
+                        status=400,
                     ) from error
                 raise
         blob = self._decode(response)
-        return _text(blob)
+        return text_of(blob)
 
     def delete_image(self, ref: EntityRef) -> None:
         path = self._image_path(ref, Capability.DELETE_IMAGE)
@@ -436,11 +373,11 @@ class SuperOfficeBackend(RestClient):
     def _document_rows(self, ref: EntityRef, name: str | None = None) -> Iterator[dict[str, Any]]:
         """FindDocument rows of the documents linked to `ref`; with `name`, only those whose file
         name or header is `name` (searched on the server)."""
-        column = _DOCUMENT_FILTER_COLUMNS[ref.kind]
+        column = DOCUMENT_FILTER_COLUMNS[ref.kind]
         expression = f"{column} eq {numeric_id(ref.id, ref.kind.singular)}"
         if name is not None:
             expression = all_of(expression, f"name eq {quoted(name)} or subject eq {quoted(name)}")
-        for page in self._pages("Document", 200, params=_query(_DOCUMENT_COLUMNS, expression)):
+        for page in self._pages("Document", 200, params=odata_query(DOCUMENT_COLUMNS, expression)):
             yield from (row for row in page.items if isinstance(row, dict))
 
     def _document(self, document_id: str) -> FileRecord:
@@ -455,7 +392,7 @@ class SuperOfficeBackend(RestClient):
             value = self._json("GET", f"Document/{document_id}/Length")
         except (NotFoundError, ServerError, ProtocolError):
             return None
-        return _int(value)
+        return as_int(value)
 
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         self._attachable(ref)
@@ -486,7 +423,7 @@ class SuperOfficeBackend(RestClient):
         ) as response:
             if "json" in response.headers.get("content-type", "").lower():
                 # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred).
-                write_atomically(target, [_base64_content(response.read(), document_id)], on_chunk)
+                write_atomically(target, [base64_content(response.read(), document_id)], on_chunk)
             else:
                 write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
 
@@ -505,7 +442,7 @@ class SuperOfficeBackend(RestClient):
         raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
 
     def _attachable(self, ref: EntityRef) -> None:
-        if ref.kind not in _ATTACHABLE:
+        if ref.kind not in ATTACHABLE:
             raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.ATTACH_FILE))
 
     # An upload is two durable steps: the Document record (begin), then its content (send);
@@ -520,13 +457,13 @@ class SuperOfficeBackend(RestClient):
         # second one. (A deleted target has no documents: the POST below says it is gone.)
         empty = self._empty_document_named(ref, name)
         if empty is not None:
-            return _state(ref, empty, template, name, size)
+            return upload_state(ref, empty, template, name, size)
         body: dict[str, Any] = {"Header": name, "Name": name, "DocumentTemplate": {"DocumentTemplateId": int(template)}}
         target_id = numeric_id(ref.id, ref.kind.singular)
         if ref.kind is _K.TASK:
             body["Links"] = [{"EntityName": "appointment", "Id": target_id}]
         else:
-            field, key = _DOCUMENT_LINKS[ref.kind]
+            field, key = DOCUMENT_LINKS[ref.kind]
             body[field] = {key: target_id}
         try:
             data = self._json("POST", "Document", json=body, not_found=f"{NAME} has no {ref}")
@@ -539,13 +476,13 @@ class SuperOfficeBackend(RestClient):
                 raise NotFoundError(f"{NAME} has no {ref}", detail=error.detail, status=error.status) from error
             raise
         record = document_record(data)
-        return _state(ref, record, template, name, size)
+        return upload_state(ref, record, template, name, size)
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
     ) -> UploadState:
         document_id = state["document_id"]
-        headers = {"Content-Type": _mime_type(state.get("name") or source.name), "Content-Length": str(size)}
+        headers = {"Content-Type": mime_type_of(state.get("name") or source.name), "Content-Length": str(size)}
         with open_unchanged(source, size) as stream:
             try:
                 response = self._streamed_request(
@@ -566,7 +503,7 @@ class SuperOfficeBackend(RestClient):
                 self._discard(document_id)  # a permanent refusal: no empty document stays behind
                 raise
         data = self._decode(response)
-        amended = _text(data.get("Name")) if isinstance(data, dict) else ""
+        amended = text_of(data.get("Name")) if isinstance(data, dict) else ""
         return {**state, "name": amended or state.get("name", ""), "content_sent": "true"}
 
     def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
@@ -576,8 +513,8 @@ class SuperOfficeBackend(RestClient):
         if not document_id or state.get("content_sent") != "true":
             raise UploadExpiredError(f"{name} is not in {NAME} yet; it will be uploaded again")
         stored = state.get("name") or name
-        record = FileRecord(id=document_id, name=stored, size=None, mime_type=_mime_type(stored), file_name=stored)
-        return _with_size(record, _int(state.get("size")))
+        record = FileRecord(id=document_id, name=stored, size=None, mime_type=mime_type_of(stored), file_name=stored)
+        return with_size(record, as_int(state.get("size")))
 
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
         """Our document, when its content is all there: by the journaled id, or (without one) a
@@ -588,18 +525,18 @@ class SuperOfficeBackend(RestClient):
                 record = self._document(document_id)
             except NotFoundError:
                 return None
-            return _with_size(record, size) if self._document_length(record.id) == size else None
+            return with_size(record, size) if self._document_length(record.id) == size else None
         for row in self._document_rows(ref, name):
             record = document_row_record(row)
             if record.id and self._document_length(record.id) == size:
-                return _with_size(record, size)
+                return with_size(record, size)
         return None
 
     def _empty_document_named(self, ref: EntityRef, name: str) -> FileRecord | None:
         """A document on `ref` named `name` (or headed so: the server may amend the file name)
         that has no content. A document whose size the server does not tell is never taken."""
         for row in self._document_rows(ref, name):
-            if name in (_text(row.get("name")), _text(row.get("subject"))):
+            if name in (text_of(row.get("name")), text_of(row.get("subject"))):
                 record = document_row_record(row)
                 if record.id and self._document_length(record.id) == 0:
                     return record
@@ -627,9 +564,9 @@ class SuperOfficeBackend(RestClient):
         for item in data if isinstance(data, list) else []:
             if not isinstance(item, dict) or item.get("Deleted") not in (None, False, 0, "0", "false", "False"):
                 continue
-            template_id = _text(item.get("DocumentTemplateId") or item.get("Id"))
+            template_id = text_of(item.get("DocumentTemplateId") or item.get("Id"))
             if template_id.isdigit() and template_id != "0":
-                templates.append((template_id, _text(item.get("Name")) or f"template {template_id}"))
+                templates.append((template_id, text_of(item.get("Name")) or f"template {template_id}"))
         return templates
 
     def _template_id(self) -> str:
@@ -649,7 +586,7 @@ class SuperOfficeBackend(RestClient):
                 raise self._template_gone(self._document_template, None, live)
             return self._document_template
         default = self._json("GET", "Document/default")
-        proposed = _text(_dict(_dict(default).get("DocumentTemplate")).get("DocumentTemplateId"))
+        proposed = text_of(as_dict(as_dict(default).get("DocumentTemplate")).get("DocumentTemplateId"))
         if proposed in ids:
             return proposed
         if not ids:
@@ -669,278 +606,6 @@ class SuperOfficeBackend(RestClient):
             f"choose another with --template ID (templates: {choices})",
             detail=error.detail if error is not None else "",
         )
-
-
-# ---------------------------------------------------------------------- SuperOffice JSON → core types
-
-
-def _query(columns: tuple[str, ...], expression: str) -> dict[str, QueryValue]:
-    params: dict[str, QueryValue] = {"$select": ",".join(columns)}
-    if expression:
-        params["$filter"] = expression
-    return params
-
-
-def _rows(body: Any, service: str) -> list[dict[str, Any]]:
-    rows = body.get("value") if isinstance(body, dict) else None
-    if not isinstance(rows, list):
-        raise ProtocolError(f"{service} answered a list request with something that is not a list")
-    return [row for row in rows if isinstance(row, dict)]
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return ""
-    return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _joined(*parts: str) -> str:
-    return " · ".join(p for p in parts if p)
-
-
-def _id(row: Mapping[str, Any], column: str) -> str:
-    """The row's id: its id column, else `PrimaryKey`."""
-    value = _text(row.get(column)) or _text(row.get("PrimaryKey"))
-    return value if value.isdigit() else ""
-
-
-def _ref_id(row: Mapping[str, Any], column: str) -> str:
-    """A foreign id column (a display string in Slim mode): kept only when it is an id, not 0."""
-    value = _text(row.get(column))
-    return value if value.isdigit() and value != "0" else ""
-
-
-def _said(error: AttacheError) -> str:
-    parts = [p.strip() for p in error.detail.split("|")[1:] if p.strip()]
-    return parts[-1] if parts else str(error)
-
-
-def workspace_entity(me: Mapping[str, Any], base_url: str) -> Entity:
-    host = urlsplit(base_url).netloc or base_url
-    tenant = _text(me.get("DatabaseContextIdentifier")) or tenant_of(base_url)
-    who = _text(me.get("FullName")) or _text(me.get("UserName"))
-    return Entity(
-        kind=_K.WORKSPACE,
-        id=tenant or host,
-        name=tenant or host,
-        subtitle=_joined(host, f"signed in as {who}" if who else ""),
-    )
-
-
-def project_entity(row: dict[str, Any]) -> Entity:
-    return Entity(
-        kind=_K.PROJECT,
-        id=_id(row, "projectId"),
-        name=_text(row.get("name")) or "(unnamed project)",
-        subtitle=_joined(_text(row.get("number")), _text(row.get("status"))),
-        has_image=bool(_text(row.get("imageThumbnail"))),
-        version=_text(row.get("updatedDate")),
-    )
-
-
-def company_entity(row: dict[str, Any]) -> Entity:
-    return Entity(
-        kind=_K.COMPANY,
-        id=_id(row, "contactId"),
-        name=_text(row.get("name")) or "(unnamed company)",
-        subtitle=_joined(_text(row.get("department")), _text(row.get("category"))),
-    )
-
-
-def person_entity(row: dict[str, Any]) -> Entity:
-    full = _text(row.get("fullName")) or " ".join(
-        p for p in (_text(row.get("firstName")), _text(row.get("lastName"))) if p
-    )
-    company = _ref_id(row, "contactId")
-    portrait = _text(row.get("portraitThumbnail"))
-    return Entity(
-        kind=_K.CONTACT_PERSON,
-        id=_id(row, "personId"),
-        name=full or "(unnamed person)",
-        subtitle=_text(row.get("title")),
-        has_image=bool(portrait),
-        parents=((_K.COMPANY, company),) if company else (),
-        version=portrait,
-    )
-
-
-def user_entity(row: dict[str, Any]) -> Entity:
-    person = _ref_id(row, "personId")
-    portrait = _text(row.get("portraitThumbnail"))
-    return Entity(
-        kind=_K.USER,
-        id=_id(row, "associateDbId"),
-        name=_text(row.get("fullName")) or _text(row.get("userName")) or "(unnamed user)",
-        subtitle=_text(row.get("personEmail")) or _text(row.get("userName")),
-        has_image=bool(portrait),
-        parents=((_K.CONTACT_PERSON, person),) if person else (),
-        version=portrait,
-    )
-
-
-def task_entity(row: dict[str, Any]) -> Entity:
-    project = _ref_id(row, "projectId")
-    return Entity(
-        kind=_K.TASK,
-        id=_id(row, "appointmentId"),
-        name=_text(row.get("text")) or "(untitled task)",
-        subtitle=_joined(_text(row.get("date")), _text(row.get("type"))),
-        parents=((_K.PROJECT, project),) if project else (),
-    )
-
-
-_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
-    _K.PROJECT: project_entity,
-    _K.COMPANY: company_entity,
-    _K.CONTACT_PERSON: person_entity,
-    _K.USER: user_entity,
-    _K.TASK: task_entity,
-}
-
-
-def document_record(data: Any) -> FileRecord:
-    """A FileRecord from a DocumentEntity: `Name` is the (possibly amended) file name."""
-    if (
-        not isinstance(data, dict)
-        or not _text(data.get("DocumentId")).isdigit()
-        or _text(data.get("DocumentId")) == "0"
-    ):
-        raise ProtocolError(f"{NAME} described a document without an id", detail=repr(data)[:200])
-    name = _text(data.get("Name")) or _text(data.get("Header"))
-    created = parse_datetime(_text(data.get("CreatedDate")) or _text(data.get("Date")))
-    return FileRecord(
-        id=_text(data["DocumentId"]),
-        name=name,
-        size=None,
-        mime_type=_mime_type(name),
-        created_on=created,
-        created_by=_text(_dict(data.get("Associate")).get("FullName"))
-        or _text(_dict(data.get("CreatedBy")).get("FullName")),
-        file_name=name,
-    )
-
-
-def is_linked_to(document: Any, ref: EntityRef) -> bool:
-    """Whether a DocumentEntity names `ref`: its Project, Contact or Person, or (a task) a link
-    to the appointment."""
-    data = _dict(document)
-    if ref.kind is _K.TASK:
-        found = data.get("Links")
-        links: list[Any] = found if isinstance(found, list) else []
-        return any(
-            str(_dict(link).get("EntityName") or "").lower() == "appointment" and _text(_dict(link).get("Id")) == ref.id
-            for link in links
-        )
-    field, key = _DOCUMENT_LINKS[ref.kind]
-    return _text(_dict(data.get(field)).get(key)) == ref.id
-
-
-def document_row_record(row: dict[str, Any]) -> FileRecord:
-    """A FileRecord from a FindDocument row (no size: the archive has no such column)."""
-    name = _text(row.get("name")) or _text(row.get("subject"))
-    return FileRecord(
-        id=_id(row, "documentId"),
-        name=name,
-        size=None,
-        mime_type=_mime_type(name),
-        created_on=parse_datetime(_text(row.get("date"))),
-        file_name=name,
-    )
-
-
-def _with_size(record: FileRecord, size: int | None) -> FileRecord:
-    version = FileVersion(id=record.id, number=1, size=size, created_on=record.created_on)
-    return FileRecord(
-        id=record.id,
-        name=record.name,
-        size=size,
-        mime_type=record.mime_type,
-        created_on=record.created_on,
-        created_by=record.created_by,
-        versions=(version,),
-        file_name=record.file_name,
-    )
-
-
-def _state(ref: EntityRef, record: FileRecord, template: str, asked_name: str, size: int) -> UploadState:
-    return {
-        "target": f"{ref.kind.value}:{ref.id}",
-        "document_id": record.id,
-        "template": template,
-        "name": record.name or asked_name,  # as SuperOffice keeps it (it may amend ours)
-        "asked_name": asked_name,
-        "size": str(size),
-    }
-
-
-def _mime_type(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
-def _replayable(kwargs: Mapping[str, Any]) -> bool:
-    content = kwargs.get("content")
-    return content is None or isinstance(content, (bytes, str))
-
-
-def _base64_content(body: bytes, document_id: str) -> bytes:
-    try:
-        import json
-
-        text = json.loads(body)
-        if not isinstance(text, str):
-            raise ValueError("not a string")
-        return base64.b64decode(text, validate=True)
-    except (ValueError, binascii.Error):
-        raise ProtocolError(f"{NAME} sent document {document_id}'s content as JSON that is not a file") from None
-
-
-# ---------------------------------------------------------------------- local pictures
-
-_PICTURE_SIGNATURES = (
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"GIF87a", "image/gif"),
-    (b"GIF89a", "image/gif"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-)
-
-
-def check_picture(source: Path) -> tuple[str, int]:
-    """The MIME type and size of a picture SuperOffice takes (PNG, JPEG, GIF or TIFF), checked
-    before a byte goes out; otherwise an `InvalidInputError` or `TooLargeError` saying why."""
-    from attache.images.formats import sniff_image_type
-
-    size = local_file_size(source)
-    if size > IMAGE_LIMIT_BYTES:
-        raise TooLargeError(
-            f"{source.name} is {size / 1_000_000:.1f} MB; pictures for {NAME} go up to "
-            f"{IMAGE_LIMIT_BYTES // 1_000_000} MB here",
-            limit=IMAGE_LIMIT_BYTES,
-            size=size,
-        )
-    with open(source, "rb") as stream:
-        mime_type = sniff_image_type(stream.read(64))
-    if mime_type not in IMAGE_MIME_TYPES:
-        raise InvalidInputError(
-            f"{source.name} is not a PNG, JPEG, GIF or TIFF picture; {NAME} takes pictures only in these formats"
-        )
-    return mime_type or "", size
 
 
 # ---------------------------------------------------------------------- the registry's connector

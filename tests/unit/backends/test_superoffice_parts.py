@@ -13,6 +13,7 @@ from PIL import Image
 
 from attache.backends import superoffice as so
 from attache.backends import superoffice_oauth as so_oauth
+from attache.backends import superoffice_wire as wire
 from attache.backends.errors import error_for_response
 from attache.core.errors import (
     InvalidInputError,
@@ -100,27 +101,27 @@ def test_an_unreadable_id_token_is_said_as_such() -> None:
 
 
 def test_a_search_keeps_every_word_and_quotes_what_the_user_typed() -> None:
-    assert so.search_filter(("fullName",), "maya  o'brien") == (
+    assert wire.search_filter(("fullName",), "maya  o'brien") == (
         "(fullName contains 'maya') and (fullName contains 'o''brien')"
     )
-    assert so.search_filter(("name", "number"), "x") == "(name contains 'x' or number contains 'x')"
-    assert so.search_filter(("name",), "   ") == ""
+    assert wire.search_filter(("name", "number"), "x") == "(name contains 'x' or number contains 'x')"
+    assert wire.search_filter(("name",), "   ") == ""
     # A quote cannot end the literal early, a control character cannot start a new line.
-    hostile = so.search_filter(("name",), "x')\nor")
+    hostile = wire.search_filter(("name",), "x')\nor")
     assert hostile == "(name contains 'x'')') and (name contains 'or')"
 
 
 def test_filters_combine_with_and_each_in_parentheses() -> None:
-    assert so.all_of("recordType eq 'inChecklist'", "", "projectId eq 4") == (
+    assert wire.all_of("recordType eq 'inChecklist'", "", "projectId eq 4") == (
         "(recordType eq 'inChecklist') and (projectId eq 4)"
     )
-    assert so.all_of("", "a eq 1") == "a eq 1"
+    assert wire.all_of("", "a eq 1") == "a eq 1"
 
 
 def test_ids_go_into_filters_only_as_numbers() -> None:
-    assert so.numeric_id(" 42 ", "project") == 42
+    assert wire.numeric_id(" 42 ", "project") == 42
     with pytest.raises(NotFoundError, match="whole numbers"):
-        so.numeric_id("1 or 1 eq 1", "project")
+        wire.numeric_id("1 or 1 eq 1", "project")
 
 
 def _answer(status: int, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -157,44 +158,44 @@ def test_throttling_and_unavailability_carry_the_servers_wait() -> None:
 
 
 def test_a_document_entity_names_the_file_as_the_server_amended_it() -> None:
-    record = so.document_record({"DocumentId": 12, "Header": "report.pdf", "Name": "report (2).pdf"})
+    record = wire.document_record({"DocumentId": 12, "Header": "report.pdf", "Name": "report (2).pdf"})
     assert (record.id, record.name, record.mime_type) == ("12", "report (2).pdf", "application/pdf")
     with pytest.raises(ProtocolError):
-        so.document_record({"DocumentId": 0})
+        wire.document_record({"DocumentId": 0})
 
 
 def test_slim_rows_become_entities_with_their_parents_and_pictures() -> None:
-    person = so.person_entity(
+    person = wire.person_entity(
         {"PrimaryKey": "5", "personId": 5, "fullName": "Maya Berg", "contactId": 3, "portraitThumbnail": "u"}
     )
-    assert (person.id, person.name, person.has_image, person.parent_id(so.EntityKind.COMPANY)) == (
+    assert (person.id, person.name, person.has_image, person.parent_id(wire.EntityKind.COMPANY)) == (
         "5",
         "Maya Berg",
         True,
         "3",
     )
-    task = so.task_entity({"appointmentId": 9, "text": "Call", "projectId": 0})
+    task = wire.task_entity({"appointmentId": 9, "text": "Call", "projectId": 0})
     assert task.parents == ()
-    user = so.user_entity({"associateDbId": 2, "personId": 11, "fullName": "Ann"})
-    assert user.parent_id(so.EntityKind.CONTACT_PERSON) == "11"
+    user = wire.user_entity({"associateDbId": 2, "personId": 11, "fullName": "Ann"})
+    assert user.parent_id(wire.EntityKind.CONTACT_PERSON) == "11"
 
 
 def test_pictures_in_superoffices_formats_pass_others_are_refused_before_sending(tmp_path: Path) -> None:
     for fmt, mime in (("PNG", "image/png"), ("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("TIFF", "image/tiff")):
         path = tmp_path / f"p.{fmt.lower()}"
         Image.new("RGB", (8, 8), (1, 2, 3)).save(path, fmt)
-        assert so.check_picture(path) == (mime, path.stat().st_size)
+        assert wire.check_picture(path) == (mime, path.stat().st_size)
     webp = tmp_path / "p.webp"
     Image.new("RGB", (8, 8)).save(webp, "WEBP")
     with pytest.raises(InvalidInputError, match="PNG, JPEG, GIF or TIFF"):
-        so.check_picture(webp)
+        wire.check_picture(webp)
 
 
 def test_the_backend_declares_the_formats_it_takes_for_the_picture_conversion() -> None:
     secret = {"type": "api_key", "api_key": "t"}
     backend = so.open_backend("https://sod2.superoffice.com/Cust1/api", secret, account="a")
     try:
-        rules = backend.image_rules(so.EntityKind.PROJECT)
+        rules = backend.image_rules(wire.EntityKind.PROJECT)
         assert rules.mime_types == {"image/png", "image/jpeg", "image/gif", "image/tiff"}
     finally:
         backend.close()
