@@ -154,8 +154,8 @@ def sign_in_with_browser(
     """The whole browser sign-in for the tenant of `base_url`; returns the secret to store."""
     if not client_id.strip():
         raise InvalidInputError(
-            f"{SERVICE_NAME} Online signs in through an app registered with SuperOffice: give its "
-            "client id (Application ID) with --client-id"
+            f"{SERVICE_NAME} Online signs in through an app you registered with SuperOffice: give its "
+            "client id (Application ID; attache login NAME --browser --client-id ID)"
         )
     root = identity_root(base_url)
     tenant = tenant_of(base_url)
