@@ -94,7 +94,7 @@ API = "v1"
 ONLINE_DOCUMENT_LIMIT = 94_400_000
 # An explicit binary Accept for document content: the spec lists application/octet-stream, the
 # reference sample sends binary/octet-stream (§4.3); either gets the raw bytes.
-BINARY_ACCEPT = "application/octet-stream, binary/octet-stream;q=0.9, */*;q=0.1"
+BINARY_ACCEPT = "application/octet-stream, binary/octet-stream;q=0.9"
 TEMPLATE_OPTION = "document_template"  # the account option naming the chosen document template
 
 _K = EntityKind
