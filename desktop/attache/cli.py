@@ -25,7 +25,6 @@ from attache.core.services import DEFAULT_SERVICE, SERVICES, SignIn, service
 from attache.core.text import json_line, printable
 
 TOKEN_ENV = "ATTACHE_TOKEN"
-TEMPLATE_OPTION = "document_template"  # the account option a backend reads for a chosen document template
 SERVICE_CHOICES = tuple(SERVICES)
 
 
@@ -330,8 +329,9 @@ def _connection(args: argparse.Namespace, *, template: str | None = None):
     """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN.
     `template`: a document template chosen for uploads (remembered by a saved account)."""
     from attache.app.resolve import resolve_connection
+    from attache.core.accounts import DOCUMENT_TEMPLATE_OPTION
 
-    options = {TEMPLATE_OPTION: template.strip()} if template and template.strip() else None
+    options = {DOCUMENT_TEMPLATE_OPTION: template.strip()} if template and template.strip() else None
     return resolve_connection(service_id=args.service, account=args.account, url=args.url, options=options)
 
 
@@ -373,7 +373,7 @@ def _login(args: argparse.Namespace) -> int:
     """Check the secret with the service before saving it, and name the workspace it opens."""
     from attache.app.secrets import app_secrets
     from attache.app.sign_in import sign_in
-    from attache.core.accounts import AccountStore
+    from attache.core.accounts import CLIENT_ID_OPTION, AccountStore
 
     account = AccountStore().get(args.name)
     entry = service(account.service)
@@ -402,7 +402,7 @@ def _login(args: argparse.Namespace) -> int:
             base_url=account.base_url,
             session_only=session_only,
             existing=account,
-            options={"client_id": args.client_id.strip()} if args.client_id else None,
+            options={CLIENT_ID_OPTION: args.client_id.strip()} if args.client_id else None,
             client_secret=app_token,
         )
     elif SignIn.PASSWORD in entry.sign_in and (account.user or SignIn.API_KEY not in entry.sign_in):

@@ -68,6 +68,7 @@ from attache.backends.superoffice_wire import (
     with_size,
     workspace_entity,
 )
+from attache.core.accounts import CLIENT_ID_OPTION, DOCUMENT_TEMPLATE_OPTION
 from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
@@ -95,7 +96,6 @@ ONLINE_DOCUMENT_LIMIT = 94_400_000
 # An explicit binary Accept for document content: the spec lists application/octet-stream, the
 # reference sample sends binary/octet-stream (§4.3); either gets the raw bytes.
 BINARY_ACCEPT = "application/octet-stream, binary/octet-stream;q=0.9"
-TEMPLATE_OPTION = "document_template"  # the account option naming the chosen document template
 
 _K = EntityKind
 
@@ -625,7 +625,7 @@ def open_backend(
     learnt from the ID token (or a moved tenant's) wins over the typed one."""
     retry = quick_retry() if quick else None
     options = options or {}
-    template = str(options.get(TEMPLATE_OPTION) or "")
+    template = str(options.get(DOCUMENT_TEMPLATE_OPTION) or "")
     kind = secret.get("type")
     app_token = str(secret.get("app_token") or "")
     headers = app_token_headers(app_token)
@@ -705,7 +705,7 @@ def browser_sign_in(
     from attache.backends.superoffice_oauth import sign_in_with_browser
 
     options = options or {}
-    client_id = str(options.get("client_id") or previous.get("client_id") or "")
+    client_id = str(options.get(CLIENT_ID_OPTION) or previous.get("client_id") or "")
     app_token = str(options.get("client_secret") or previous.get("app_token") or "")
     return sign_in_with_browser(
         base_url, client_id=client_id, app_token=app_token, open_url=open_url, timeout=timeout, cancelled=cancelled

@@ -12,13 +12,17 @@ import builtins
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.paths import app_dirs
 from attache.core.processes import pid_alive
 from attache.core.services import service
+
+# Keys of `Account.options` the app layer and the CLI set and a backend may read.
+CLIENT_ID_OPTION = "client_id"  # a registered app's client id, for a browser sign-in
+DOCUMENT_TEMPLATE_OPTION = "document_template"  # the template files are filed under as documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +78,6 @@ class AccountStore:
 
     def set_option(self, name: str, key: str, value: str) -> Account:
         """Remember one setting of an account ("" forgets it); returns the account as saved."""
-        from dataclasses import replace
-
         account = self.get(name)
         options = {k: v for k, v in account.options.items() if k != key}
         if value:
