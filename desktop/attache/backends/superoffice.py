@@ -11,11 +11,14 @@ Wire facts (see shared/contracts/superoffice.md):
 - pictures of projects, companies and persons by raw `PUT …/{id}/Image` (PNG, JPEG, GIF, TIFF);
   a user shows their person's picture;
 - a file is a Document record linked to its target (`POST /Document`, with a document template),
-  whose content is then `PUT /Document/{id}/Content`; the server may amend the file name.
+  whose content is then `PUT /Document/{id}/Content`; the server may amend the file name. The
+  record carries the upload's journaled token as its `ExternalRef`, so an earlier try's record is
+  found again (a server that dropped the field would only cost a second record after a lost answer).
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
@@ -64,7 +67,6 @@ from attache.backends.superoffice_wire import (
     search_filter,
     server_said,
     text_of,
-    upload_state,
     with_size,
     workspace_entity,
 )
@@ -445,20 +447,56 @@ class SuperOfficeBackend(RestClient):
         if ref.kind not in ATTACHABLE:
             raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.ATTACH_FILE))
 
-    # An upload is two durable steps: the Document record (begin), then its content (send);
-    # finish reads back what SuperOffice stored, with the name it may have amended.
+    # An upload: begin chooses the template and a token that names this upload; send makes the
+    # Document record (carrying the token as its ExternalRef) unless the token finds the one an
+    # earlier try made, and PUTs the content; finish is what the PUT answered (with the name
+    # SuperOffice may have amended). The token is journaled before the record exists, so a lost
+    # answer or a crash between the two requests never leaves an empty record beside a second one,
+    # and two uploads of the same name never take each other's record.
 
     def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
         self._attachable(ref)
+        numeric_id(ref.id, ref.kind.singular)
         self._check_size(name, size)
         template = self._template_id()
-        # A document of ours whose record was made but whose answer was lost (a dropped
-        # connection, a crash before it was journaled): filled instead of left empty beside a
-        # second one. (A deleted target has no documents: the POST below says it is gone.)
-        empty = self._empty_document_named(ref, name)
-        if empty is not None:
-            return upload_state(ref, empty, template, name, size)
-        body: dict[str, Any] = {"Header": name, "Name": name, "DocumentTemplate": {"DocumentTemplateId": int(template)}}
+        return {
+            "target": f"{ref.kind.value}:{ref.id}",
+            "token": secrets.token_urlsafe(16),
+            "template": template,
+            "asked_name": name,
+            "name": name,
+            "size": str(size),
+        }
+
+    def _document_for(self, state: UploadState) -> UploadState:
+        """The state with this upload's Document record: the one its token names, or a new one."""
+        if state.get("document_id"):
+            return state
+        ref = _target_of(state)
+        record = self._document_with_token(ref, state) or self._create_document(ref, state)
+        return {**state, "document_id": record.id, "name": record.name or state["asked_name"]}
+
+    def _document_with_token(self, ref: EntityRef, state: UploadState) -> FileRecord | None:
+        """The record an earlier try of this upload made (its answer lost, or the process gone)."""
+        marker = _marker(state)
+        for row in self._document_rows(ref, state["asked_name"]):
+            candidate = document_row_record(row)
+            if not candidate.id:
+                continue
+            with suppress(NotFoundError):
+                data = self._json("GET", f"Document/{candidate.id}")
+                if text_of(as_dict(data).get("ExternalRef")) == marker:
+                    return document_record(data)
+        return None
+
+    def _create_document(self, ref: EntityRef, state: UploadState) -> FileRecord:
+        name, template = state["asked_name"], state["template"]
+        body: dict[str, Any] = {
+            "Header": name,
+            "Name": name,
+            "DocumentTemplate": {"DocumentTemplateId": int(template)},
+            "ExternalRef": _marker(state),
+        }
         target_id = numeric_id(ref.id, ref.kind.singular)
         if ref.kind is _K.TASK:
             body["Links"] = [{"EntityName": "appointment", "Id": target_id}]
@@ -475,12 +513,14 @@ class SuperOfficeBackend(RestClient):
                 # "Project id 5 does not exist." (a 400): the target was deleted meanwhile.
                 raise NotFoundError(f"{NAME} has no {ref}", detail=error.detail, status=error.status) from error
             raise
-        record = document_record(data)
-        return upload_state(ref, record, template, name, size)
+        return document_record(data)
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
     ) -> UploadState:
+        with open_unchanged(source, size):  # a file that changed is refused before a record is made
+            pass
+        state = self._document_for(state)
         document_id = state["document_id"]
         headers = {"Content-Type": mime_type_of(state.get("name") or source.name), "Content-Length": str(size)}
         with open_unchanged(source, size) as stream:
@@ -517,30 +557,16 @@ class SuperOfficeBackend(RestClient):
         return with_size(record, as_int(state.get("size")))
 
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
-        """Our document, when its content is all there: by the journaled id, or (without one) a
-        document of that name on the target holding `size` bytes."""
-        document_id = state.get("document_id")
-        if document_id:
-            try:
-                record = self._document(document_id)
-            except NotFoundError:
-                return None
-            return with_size(record, size) if self._document_length(record.id) == size else None
-        for row in self._document_rows(ref, name):
-            record = document_row_record(row)
-            if record.id and self._document_length(record.id) == size:
-                return with_size(record, size)
-        return None
-
-    def _empty_document_named(self, ref: EntityRef, name: str) -> FileRecord | None:
-        """A document on `ref` named `name` (or headed so: the server may amend the file name)
-        that has no content. A document whose size the server does not tell is never taken."""
-        for row in self._document_rows(ref, name):
-            if name in (text_of(row.get("name")), text_of(row.get("subject"))):
-                record = document_row_record(row)
-                if record.id and self._document_length(record.id) == 0:
-                    return record
-        return None
+        """Our document, when its content is all there: by the journaled id, or by the token."""
+        record: FileRecord | None = None
+        if state.get("document_id"):
+            with suppress(NotFoundError):
+                record = self._document(state["document_id"])
+        elif state.get("token"):
+            record = self._document_with_token(ref, state)
+        if record is None or self._document_length(record.id) != size:
+            return None
+        return with_size(record, size)
 
     def _discard(self, document_id: str) -> None:
         with suppress(AttacheError):
@@ -606,6 +632,16 @@ class SuperOfficeBackend(RestClient):
             f"choose another with --template ID (templates: {choices})",
             detail=error.detail if error is not None else "",
         )
+
+
+def _target_of(state: UploadState) -> EntityRef:
+    kind, _, entity_id = state.get("target", "").partition(":")
+    return EntityRef(EntityKind(kind), entity_id)
+
+
+def _marker(state: UploadState) -> str:
+    """What a Document record made by Attaché for this upload carries as its ExternalRef."""
+    return f"attache:{state['token']}"
 
 
 # ---------------------------------------------------------------------- the registry's connector

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from attache.backends.base import UploadState
 from attache.backends.paging import QueryValue
 from attache.backends.streams import local_file_size
 from attache.backends.superoffice_oauth import tenant_of
@@ -326,17 +325,6 @@ def with_size(record: FileRecord, size: int | None) -> FileRecord:
         versions=(version,),
         file_name=record.file_name,
     )
-
-
-def upload_state(ref: EntityRef, record: FileRecord, template: str, asked_name: str, size: int) -> UploadState:
-    return {
-        "target": f"{ref.kind.value}:{ref.id}",
-        "document_id": record.id,
-        "template": template,
-        "name": record.name or asked_name,  # as SuperOffice keeps it (it may amend ours)
-        "asked_name": asked_name,
-        "size": str(size),
-    }
 
 
 def mime_type_of(name: str) -> str:

@@ -253,7 +253,7 @@ def test_a_crash_between_the_document_and_its_content_leaves_one_full_document(
         command = [sys.executable, str(CRASH_WORKER), str(journal_path), server.base_url, server.token, SERVICE]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
-    killed = run("begun:1")  # the Document record exists, its content was never sent
+    killed = run("sending:1")  # the Document record exists, its content was cut off mid-way
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     rows = server.store.read("SELECT id, blob FROM documents WHERE header = ?", (source.name,))
     assert len(rows) == 1 and rows[0]["blob"] is None
@@ -264,3 +264,25 @@ def test_a_crash_between_the_document_and_its_content_leaves_one_full_document(
     assert job is not None and job.state is JobState.DONE
     rows = server.store.read("SELECT id, blob FROM documents WHERE header = ?", (source.name,))
     assert [str(r["id"]) for r in rows] == [job.file_id] and rows[0]["blob"] is not None
+
+
+def test_the_engine_keeps_the_name_superoffice_gave_the_document(server: SandboxServer, tmp_path: Path) -> None:
+    backend = _open(server)
+    try:
+        ref = _first(backend, EntityKind.CONTACT_PERSON)
+    finally:
+        backend.close()
+    source = tmp_path / "minutes.txt"  # queued twice at once: two uploads of one name
+    source.write_text("taken name")
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        engine = TransferEngine(journal, lambda account: _open(server), poll_interval=0.1)
+        with engine:
+            ids = engine.enqueue(AccountRef(SERVICE, "sandbox"), ref, [source, source])
+            assert engine.wait(ids, timeout=60)
+        jobs = journal.jobs(ids=ids)
+    assert [job.state for job in jobs] == [JobState.DONE, JobState.DONE]
+    names = sorted(job.stored_name for job in jobs)  # two documents, the second renamed by SuperOffice
+    assert len(set(names)) == 2 and all(n.startswith("minutes") and n.endswith(".txt") for n in names)
+    assert len({job.file_id for job in jobs}) == 2
+    stored = {str(r["id"]): r["name"] for r in server.store.read("SELECT id, name FROM documents")}
+    assert sorted(stored[job.file_id or ""] for job in jobs) == names
