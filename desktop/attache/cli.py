@@ -116,6 +116,16 @@ def build_parser() -> argparse.ArgumentParser:
     login.add_argument("name", metavar="NAME")
     login.add_argument("--browser", action="store_true", help="sign in in the system browser (OAuth)")
     login.add_argument(
+        "--client-id",
+        metavar="ID",
+        help="with --browser, where the service needs an app you registered: its client id (remembered)",
+    )
+    login.add_argument(
+        "--app-token",
+        action="store_true",
+        help="with --browser: read the registered app's token (client secret) from standard input",
+    )
+    login.add_argument(
         "--remember-password",
         action="store_true",
         help="for a password sign-in: keep the password in the keyring to sign in again when the token expires",
@@ -128,7 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ls = commands.add_parser("ls", parents=[connection], help="list projects, tasks, companies, users, …")
     ls.add_argument(
-        "kind", type=_kind, metavar="KIND", help="projects, tasks, companies, users, project-templates or workspace"
+        "kind",
+        type=_kind,
+        metavar="KIND",
+        help="projects, tasks, companies, contact-persons, users, project-templates or workspace",
     )
     ls.add_argument("--project", metavar="ID", help="with tasks: only the tasks of this project")
     ls.add_argument(
@@ -136,15 +149,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ls.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
 
-    files = commands.add_parser("files", parents=[connection], help="list the files attached to a task")
-    files.add_argument("task_id", metavar="TASK_ID")
+    # Files are on tasks unless --kind says another kind (where the service keeps files there).
+    target = argparse.ArgumentParser(add_help=False)
+    target.add_argument(
+        "--kind",
+        type=_kind,
+        default=EntityKind.TASK,
+        metavar="KIND",
+        help="what ID is: tasks (default), projects, companies or contact-persons",
+    )
+
+    files = commands.add_parser("files", parents=[connection, target], help="list the files attached to a task")
+    files.add_argument("entity_id", metavar="ID")
     files.add_argument("--json", action="store_true")
 
     upload = commands.add_parser(
-        "upload", parents=[connection], help="attach files to a task (through the durable transfer queue)"
+        "upload", parents=[connection, target], help="attach files to a task (through the durable transfer queue)"
     )
-    upload.add_argument("task_id", metavar="TASK_ID")
+    upload.add_argument("entity_id", metavar="ID")
     upload.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    upload.add_argument(
+        "--template",
+        metavar="ID",
+        help="where files become documents of a template: the template to use (remembered for a saved account)",
+    )
     upload.add_argument("--workers", type=int, default=4, help="parallel uploads (default 4)")
     upload.add_argument(
         "--limit-rate",
@@ -170,8 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --run: keep all uploads together under RATE bytes/s, e.g. 500K or 2M",
     )
 
-    download = commands.add_parser("download", parents=[connection], help="download a task's file")
-    download.add_argument("task_id", metavar="TASK_ID")
+    download = commands.add_parser("download", parents=[connection, target], help="download a task's file")
+    download.add_argument("entity_id", metavar="ID")
     download.add_argument("file_id", metavar="FILE_ID")
     download.add_argument(
         "-o",
@@ -182,8 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="a file name, or a folder to save into (default: the current folder)",
     )
 
-    rm_file = commands.add_parser("rm-file", parents=[connection], help="delete a file from a task")
-    rm_file.add_argument("task_id", metavar="TASK_ID")
+    rm_file = commands.add_parser("rm-file", parents=[connection, target], help="delete a file from a task")
+    rm_file.add_argument("entity_id", metavar="ID")
     rm_file.add_argument("file_id", metavar="FILE_ID")
 
     image = commands.add_parser("image", parents=[connection], help="get, set or remove a profile image")
@@ -343,11 +371,14 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
     return 0
 
 
-def _connection(args: argparse.Namespace):
-    """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN."""
+def _connection(args: argparse.Namespace, *, template: str | None = None):
+    """A saved account (--account, or the only one), or --url with the token in $ATTACHE_TOKEN.
+    `template`: a document template chosen for uploads (remembered by a saved account)."""
     from attache.app.resolve import resolve_connection
+    from attache.core.accounts import DOCUMENT_TEMPLATE_OPTION
 
-    return resolve_connection(service_id=args.service, account=args.account, url=args.url)
+    options = {DOCUMENT_TEMPLATE_OPTION: template.strip()} if template and template.strip() else None
+    return resolve_connection(service_id=args.service, account=args.account, url=args.url, options=options)
 
 
 def _account(args: argparse.Namespace) -> int:
@@ -356,7 +387,8 @@ def _account(args: argparse.Namespace) -> int:
     store = AccountStore()
     if args.account_action == "add":
         entry = service(args.service)
-        if SignIn.PASSWORD in entry.sign_in and not (args.user or "").strip():
+        # Where a password is the only way in, the user name belongs to the account.
+        if entry.sign_in == (SignIn.PASSWORD,) and not (args.user or "").strip():
             raise UsageError(f"{entry.name} signs in with a user name and password: give --user LOGIN")
         if not (args.url or entry.default_url):
             raise UsageError(f"give {entry.name}'s address with --url (for example {entry.url_example})")
@@ -387,7 +419,7 @@ def _login(args: argparse.Namespace) -> int:
     """Check the secret with the service before saving it, and name the workspace it opens."""
     from attache.app.secrets import app_secrets
     from attache.app.sign_in import sign_in
-    from attache.core.accounts import AccountStore
+    from attache.core.accounts import CLIENT_ID_OPTION, AccountStore
 
     account = AccountStore().get(args.name)
     entry = service(account.service)
@@ -400,9 +432,14 @@ def _login(args: argparse.Namespace) -> int:
             f"{status.message} With --session-only the sign-in is kept for this session only."
         )
     session_only = not status.usable  # memory only where no keyring can hold the secret
+    if (args.client_id or args.app_token) and not args.browser:
+        raise UsageError("--client-id and --app-token go with --browser")
     if args.browser:
         if SignIn.BROWSER not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} has no sign-in in the browser")
+        app_token = _read_secret_line(f"App token for {account.name}: ") if args.app_token else None
+        if args.app_token and not app_token:
+            raise InvalidInputError("No app token given on standard input")
         print(f"Opening {entry.name}'s sign-in page in your browser…", file=sys.stderr)
         result = sign_in(
             secrets,
@@ -411,8 +448,10 @@ def _login(args: argparse.Namespace) -> int:
             base_url=account.base_url,
             session_only=session_only,
             existing=account,
+            options={CLIENT_ID_OPTION: args.client_id.strip()} if args.client_id else None,
+            client_secret=app_token,
         )
-    elif SignIn.PASSWORD in entry.sign_in:
+    elif SignIn.PASSWORD in entry.sign_in and (account.user or SignIn.API_KEY not in entry.sign_in):
         result = _password_login(secrets, account, session_only=session_only, remember=args.remember_password)
     else:
         key = _read_secret_line(f"{entry.texts.key_name} for {account.name}: ")
@@ -497,9 +536,9 @@ def _ls(args: argparse.Namespace) -> int:
 
 def _files(args: argparse.Namespace) -> int:
     connection = _connection(args)
-    _require(connection.service, EntityKind.TASK, Capability.LIST_FILES)
+    _require(connection.service, args.kind, Capability.LIST_FILES)
     with _closing(connection.make_backend()) as backend:
-        for record in backend.list_files(EntityRef(EntityKind.TASK, args.task_id)):
+        for record in backend.list_files(EntityRef(args.kind, args.entity_id)):
             print(_file_json(record) if args.json else _file_line(record))
     return 0
 
@@ -514,15 +553,19 @@ def _upload(args: argparse.Namespace) -> int:
         raise UsageError("--workers is at least 1")
     from attache.app.engine import backend_for_ref
 
-    ref = EntityRef(EntityKind.TASK, args.task_id)
-    connection = _connection(args)
-    _require(connection.service, EntityKind.TASK, Capability.ATTACH_FILE)
+    ref = EntityRef(args.kind, args.entity_id)
+    connection = _connection(args, template=args.template)
+    _require(connection.service, args.kind, Capability.ATTACH_FILE)
     with _closing(connection.make_backend()) as backend:
-        backend.get_entity(ref)  # an unknown task fails before anything is queued
+        backend.get_entity(ref)  # an unknown target fails before anything is queued
+
+    def backend_for(account: Any) -> Any:  # this command's connection (its --template) for its own jobs
+        return connection.make_backend() if account == connection.ref else backend_for_ref(account)
+
     with Journal() as journal, _QueueProgressLine() as progress:
         jobs = cli_support.upload(
             journal,
-            backend_for_ref,
+            backend_for,
             connection.ref,
             ref,
             args.paths,
@@ -532,7 +575,7 @@ def _upload(args: argparse.Namespace) -> int:
         )
     for job in jobs:
         if job.state is JobState.DONE:
-            print(f"{printable(job.file_id)}\t{printable(job.name)}")
+            print(f"{printable(job.file_id)}\t{printable(job.stored_name)}")  # as the service named it
         else:
             print(printable(f"attache: {job.name}: {job.last_error or job.state.value}"), file=sys.stderr)
     return 1 if any(job.state is not JobState.DONE for job in jobs) else 0
@@ -571,18 +614,18 @@ def _require(service_id: str, kind: EntityKind, capability: Capability) -> None:
 
 def _download(args: argparse.Namespace) -> int:
     connection = _connection(args)
-    _require(connection.service, EntityKind.TASK, Capability.DOWNLOAD_FILE)
+    _require(connection.service, args.kind, Capability.DOWNLOAD_FILE)
     with _closing(connection.make_backend()) as backend:
-        path = backend.download_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id, args.output)
+        path = backend.download_file(EntityRef(args.kind, args.entity_id), args.file_id, args.output)
     print(printable(path))
     return 0
 
 
 def _rm_file(args: argparse.Namespace) -> int:
     connection = _connection(args)
-    _require(connection.service, EntityKind.TASK, Capability.DELETE_FILE)
+    _require(connection.service, args.kind, Capability.DELETE_FILE)
     with _closing(connection.make_backend()) as backend:
-        backend.delete_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id)
+        backend.delete_file(EntityRef(args.kind, args.entity_id), args.file_id)
     return 0
 
 

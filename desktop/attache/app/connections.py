@@ -76,17 +76,26 @@ def url_label(url: str) -> str:
 
 
 def token_connection(
-    service_id: str, url: str, token: str, *, label: str | None = None, account: str | None = None
+    service_id: str,
+    url: str,
+    token: str,
+    *,
+    label: str | None = None,
+    account: str | None = None,
+    options: dict[str, str] | None = None,
 ) -> Connection:
     """A connection with a token given directly (`--url` with $ATTACHE_TOKEN). Its uploads are
-    journalled under the URL, so `attache queue --run` can resume them with the same token."""
+    journalled under the URL, so `attache queue --run` can resume them with the same token.
+    `options` are settings an account would remember (for this command only)."""
     entry = service(service_id)
     base_url = entry.normalise_url(url)
     name = account or base_url
 
     def make() -> Backend:
         connector = entry.connector()
-        return connector.open_backend(base_url, connector.secret_from_token(token), account=url_label(base_url))
+        return connector.open_backend(
+            base_url, connector.secret_from_token(token), account=url_label(base_url), options=options or {}
+        )
 
     return Connection(entry.id, name, make, label=label or f"{entry.name} · {url_label(base_url)}")
 
@@ -113,6 +122,7 @@ def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool 
             account=account.name,
             save_secret=lambda fresh: secrets.save(account.name, fresh),
             quick=quick,
+            options=account.options,
         )
     )
 

@@ -11,18 +11,25 @@ from attache.core.errors import AttacheError, InvalidInputError
 from attache.core.services import DEFAULT_SERVICE, service
 
 
-def resolve_connection(*, service_id: str | None, account: str | None, url: str | None) -> Connection:
-    """A saved account when one is named (or nothing else is given), else the URL with the token."""
+def resolve_connection(
+    *, service_id: str | None, account: str | None, url: str | None, options: dict[str, str] | None = None
+) -> Connection:
+    """A saved account when one is named (or nothing else is given), else the URL with the token.
+    `options` are account settings given for this command: a saved account remembers them."""
     token = os.environ.get(TOKEN_ENV, "").strip()
     if account or (not token and not url):
-        return saved_account_connection(choose_account(account, service_id))
+        chosen = choose_account(account, service_id)
+        store = AccountStore()
+        for key, value in (options or {}).items():
+            chosen = store.set_option(chosen.name, key, value)
+        return saved_account_connection(chosen)
     entry = service(service_id or DEFAULT_SERVICE)
     if not token:
         where = f" ({entry.texts.key_hint})" if entry.texts.key_hint else ""
         raise AttacheError(f"No {entry.name} token: set {TOKEN_ENV} to an {entry.texts.key_name}{where}")
     if not (url or entry.default_url):
         raise InvalidInputError(f"Give {entry.name}'s address with --url (for example {entry.url_example})")
-    return token_connection(entry.id, url or entry.default_url, token)
+    return token_connection(entry.id, url or entry.default_url, token, options=options)
 
 
 def choose_account(name: str | None, service_id: str | None = None) -> Account:

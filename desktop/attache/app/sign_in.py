@@ -43,9 +43,21 @@ class SignInResult:
     session_only: bool
 
 
-def check_secret(service_id: str, base_url: str, secret: Mapping[str, Any], account: str = "new account") -> Entity:
-    """Ask the service which workspace this secret opens; retries once at most: the user waits."""
-    backend = service(service_id).connector().open_backend(base_url, secret, account=account, quick=True)
+def check_secret(
+    service_id: str,
+    base_url: str,
+    secret: Mapping[str, Any],
+    account: str = "new account",
+    *,
+    options: Mapping[str, str] | None = None,
+) -> Entity:
+    """Ask the service which workspace this secret opens (before it is saved); retries once at
+    most: the user waits."""
+    backend = (
+        service(service_id)
+        .connector()
+        .open_backend(base_url, secret, account=account, quick=True, options=options or {})
+    )
     try:
         return backend.workspace()
     finally:
@@ -70,13 +82,18 @@ def sign_in(
     existing: Account | None = None,
     store: AccountStore | None = None,
     timeout: float = 300.0,
+    options: Mapping[str, str] | None = None,
+    client_secret: str | None = None,
 ) -> SignInResult:
     """Worker: sign in with an API key, a user name and password (and, when the service asks, a
     one-time `code`: `SecondFactorRequired` says so) or through the browser; check it, then save
     the secret and the account. With `existing`, this is that account signing in again. `on_sandbox`: the URL is
     the window's built-in sandbox, so the secret stays in memory and the account is forgotten when
-    the sandbox stops."""
+    the sandbox stops. `options` are the account's settings to remember (a registered app's
+    `client_id`); `client_secret`, where a registered app has one, goes to the connector for this
+    sign-in only and is kept in the secret, never in the account."""
     store = store or AccountStore()
+    remembered = {**(existing.options if existing is not None else {}), **dict(options or {})}
     entry = registry.service(service)  # the parameter `service` hides the function here
     base_url = entry.normalise_url(base_url)
     name = name.strip()
@@ -112,13 +129,19 @@ def sign_in(
         if SignIn.BROWSER not in entry.sign_in:
             raise InvalidInputError(f"{entry.name} has no sign-in in the browser.")
         previous = _previous_secret(secrets, existing.name) if existing is not None else {}
+        given = {**remembered, **({"client_secret": client_secret} if client_secret else {})}
         secret = connector.browser_sign_in(
-            base_url, open_url=browser or _open_in_browser, previous=previous, timeout=timeout, cancelled=cancelled
+            base_url,
+            open_url=browser or _open_in_browser,
+            previous=previous,
+            timeout=timeout,
+            cancelled=cancelled,
+            options=given,
         )
         auth = SignIn.BROWSER
     if cancelled():
         raise CancelledError("Sign-in was cancelled.")
-    workspace = check_secret(entry.id, base_url, secret, name or "new account")  # it works before it is saved
+    workspace = check_secret(entry.id, base_url, secret, name or "new account", options=remembered)
     if cancelled():
         raise CancelledError("Sign-in was cancelled.")
     if existing is None and not name:
@@ -129,7 +152,7 @@ def sign_in(
     if target is not secrets.memory:
         secrets.memory.delete(name)  # a keyring entry now: no stale session copy shadows it
     account = (
-        replace(existing, auth=auth.value, workspace=workspace.name, user=user or existing.user)
+        replace(existing, auth=auth.value, workspace=workspace.name, user=user or existing.user, options=remembered)
         if existing is not None
         else Account(
             name,
@@ -139,6 +162,7 @@ def sign_in(
             workspace=workspace.name,
             sandbox_pid=os.getpid() if on_sandbox else 0,
             user=user or "",
+            options=remembered,
         )
     )
     store.add(account)

@@ -4,6 +4,7 @@
 - `RawTokenAuth`: `Authorization: <token>`, no scheme word (a session token from a login call);
 - `TicketAuth`: `Authorization: SOTicket <ticket>` plus an optional `SO-AppToken` header;
 - `BasicAuth`: `Authorization: Basic base64(user:password)`.
+Bearer and Basic take fixed extra headers too (`app_token_headers`: an `SO-AppToken` where configured).
 
 The token schemes ask their provider for the token on every request, so a refreshed token is
 used at once. With a `refresh` hook, an answer in `refresh_on` (401 unless told otherwise) makes
@@ -32,6 +33,11 @@ APP_TOKEN_HEADER = "SO-AppToken"
 def is_replayable(request: httpx.Request) -> bool:
     """Whether the body can be sent a second time: bytes can, a generator from disk cannot."""
     return isinstance(request.stream, httpx.ByteStream)
+
+
+def app_token_headers(app_token: str | None) -> dict[str, str]:
+    """`SO-AppToken: <token>` when an app token is configured, else nothing."""
+    return {APP_TOKEN_HEADER: app_token} if app_token else {}
 
 
 def constant(token: str) -> TokenProvider:
@@ -72,12 +78,17 @@ class TokenAuth(httpx.Auth):
 
 
 class BearerAuth(TokenAuth):
-    """`Authorization: Bearer <token>`."""
+    """`Authorization: Bearer <token>`, with fixed extra `headers` when given (an app token)."""
 
     def __init__(
-        self, token_provider: TokenProvider, *, refresh: RefreshHook | None = None, refresh_on: Collection[int] = (401,)
+        self,
+        token_provider: TokenProvider,
+        *,
+        refresh: RefreshHook | None = None,
+        refresh_on: Collection[int] = (401,),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        super().__init__(token_provider, scheme="Bearer", refresh=refresh, refresh_on=refresh_on)
+        super().__init__(token_provider, scheme="Bearer", refresh=refresh, refresh_on=refresh_on, headers=headers)
 
 
 class RawTokenAuth(TokenAuth):
@@ -103,17 +114,25 @@ class TicketAuth(TokenAuth):
         refresh: RefreshHook | None = None,
         refresh_on: Collection[int] = (401,),
     ) -> None:
-        headers = {APP_TOKEN_HEADER: app_token} if app_token else None
-        super().__init__(ticket_provider, scheme="SOTicket", refresh=refresh, refresh_on=refresh_on, headers=headers)
+        super().__init__(
+            ticket_provider,
+            scheme="SOTicket",
+            refresh=refresh,
+            refresh_on=refresh_on,
+            headers=app_token_headers(app_token),
+        )
 
 
 class BasicAuth(httpx.Auth):
-    """`Authorization: Basic base64(user:password)`, the user name and password encoded as UTF-8."""
+    """`Authorization: Basic base64(user:password)`, the user name and password encoded as UTF-8,
+    with fixed extra `headers` when given (an app token)."""
 
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str, *, headers: Mapping[str, str] | None = None) -> None:
         credentials = f"{username}:{password}".encode()
         self._header = "Basic " + base64.b64encode(credentials).decode("ascii")
+        self._headers = dict(headers or {})
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers[AUTHORIZATION] = self._header
+        request.headers.update(self._headers)
         yield request

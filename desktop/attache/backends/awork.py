@@ -545,6 +545,7 @@ def open_backend(
     account: str,
     save_secret: SaveSecret | None = None,
     quick: bool = False,
+    options: Mapping[str, str] | None = None,  # no account settings here
 ) -> AworkBackend:
     """An API key is sent as is; OAuth tokens go through a TokenManager that refreshes ahead of
     expiry and after a 401, saving each rotated pair (via `save_secret`) before it is used."""
@@ -573,6 +574,7 @@ def browser_sign_in(
     previous: Mapping[str, Any],
     timeout: float,
     cancelled: Callable[[], bool],
+    options: Mapping[str, str] | None = None,
 ) -> Secret:
     from attache.backends.awork_oauth import sign_in_with_browser
 

@@ -116,9 +116,11 @@ class Connector(Protocol):
         account: str,
         save_secret: SaveSecret | None = None,
         quick: bool = False,
+        options: Mapping[str, str] | None = None,
     ) -> Backend:
         """A backend signed in with `secret`; `save_secret` keeps rotated tokens; `quick` retries
-        at most once (a person is waiting for a sign-in check)."""
+        at most once (a person is waiting for a sign-in check); `options` are the account's
+        remembered, non-secret settings (`Account.options`, e.g. a chosen document template)."""
         ...
 
     def secret_from_token(self, token: str) -> Secret:
@@ -142,8 +144,11 @@ class Connector(Protocol):
         previous: Mapping[str, Any],
         timeout: float,
         cancelled: Callable[[], bool],
+        options: Mapping[str, str] | None = None,
     ) -> Secret:
-        """Sign in in the system browser; `previous` is the old secret (to reuse a registration)."""
+        """Sign in in the system browser; `previous` is the old secret (to reuse a registration);
+        `options` the account's settings (a registered app's `client_id`) and, for this call only,
+        a `client_secret` the user gave (it ends up in the secret, never in the account)."""
         ...
 
 

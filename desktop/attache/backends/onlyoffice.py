@@ -976,6 +976,7 @@ def open_backend(
     account: str,
     save_secret: SaveSecret | None = None,
     quick: bool = False,
+    options: Mapping[str, str] | None = None,  # no account settings here
 ) -> OnlyofficeBackend:
     """A backend sending the secret's token; with a remembered password, a refused or expired
     token is renewed once (saved through `save_secret` before it is used)."""
@@ -996,5 +997,6 @@ def browser_sign_in(
     previous: Mapping[str, Any],
     timeout: float,
     cancelled: Callable[[], bool],
+    options: Mapping[str, str] | None = None,
 ) -> Secret:
     raise UnsupportedError("ONLYOFFICE signs in with a user name and password, not in the browser")

@@ -12,13 +12,17 @@ import builtins
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.paths import app_dirs
 from attache.core.processes import pid_alive
 from attache.core.services import service
+
+# Keys of `Account.options` the app layer and the CLI set and a backend may read.
+CLIENT_ID_OPTION = "client_id"  # a registered app's client id, for a browser sign-in
+DOCUMENT_TEMPLATE_OPTION = "document_template"  # the template files are filed under as documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,9 @@ class Account:
     workspace: str = ""  # the workspace's name, as the service reported it at sign-in
     user: str = ""  # the user name or e-mail a password sign-in uses (never the password)
     sandbox_pid: int = 0  # on the built-in sandbox of this process: gone when it stops
+    # Remembered, non-secret settings the service's backend reads (a registered app's client id,
+    # a chosen document template); never a secret.
+    options: dict[str, str] = field(default_factory=dict)
 
     @property
     def on_sandbox(self) -> bool:
@@ -68,6 +75,16 @@ class AccountStore:
         except ValueError as error:
             raise InvalidInputError(f"{self.path} is damaged ({error}); fix or remove it") from None
         return [Account(**entry) for entry in raw.get("accounts", [])]
+
+    def set_option(self, name: str, key: str, value: str) -> Account:
+        """Remember one setting of an account ("" forgets it); returns the account as saved."""
+        account = self.get(name)
+        options = {k: v for k, v in account.options.items() if k != key}
+        if value:
+            options[key] = value
+        updated = replace(account, options=options)
+        self.add(updated)
+        return updated
 
     def forget_sandbox_accounts(self, pid: int | None = None) -> builtins.list[Account]:
         """Remove the accounts of the built-in sandbox of `pid` (stopping now), or with no pid, of

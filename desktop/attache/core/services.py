@@ -208,7 +208,10 @@ SUPEROFFICE = Service(
         key_hint="an access token from SuperOffice's sign-in (attache login --browser gets one)",
         key_rejected="SuperOffice did not accept this access token; it may have expired. Sign in again.",
         browser_button="Sign in with SuperOffice Online",
-        browser_hint="Opens SuperOffice in your browser. Allow access there, then come back here.",
+        browser_hint=(
+            "Opens SuperOffice in your browser for the app you registered with SuperOffice (its client id). "
+            "Allow access there, then come back here."
+        ),
     ),
     detach_note="The document is deleted from SuperOffice.",
 )

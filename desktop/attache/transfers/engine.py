@@ -382,7 +382,7 @@ class TransferEngine:
             found = backend.find_attached(job.target, state, job.name, job.size)
             if found is not None:
                 log.info("job %s: %s was already attached as file %s", job.id, job.name, found.id)
-                self._done(job, file_id=found.id)
+                self._done(job, file_id=found.id, stored_name=found.name)
                 return
             step = Step.SENT
         if step is Step.SENT:
@@ -391,7 +391,7 @@ class TransferEngine:
             backend = self._before_request(job, run)
             record = backend.finish_attach(job.target, state, job.name)
             self._hook("linked", job)
-            self._done(job, file_id=record.id)
+            self._done(job, file_id=record.id, stored_name=record.name)
 
     def _set_image(self, job: Job, run: _Run) -> None:
         # Setting an image replaces the previous one, so repeating it is harmless: no reconciliation.
@@ -422,8 +422,11 @@ class TransferEngine:
         self._emit(JobEvent(job.id, JobState.RUNNING, step))
         return step
 
-    def _done(self, job: Job, *, file_id: str | None = None, sha256: str | None = None) -> None:
-        self.journal.mark_done(job.id, file_id=file_id, sha256=sha256)
+    def _done(
+        self, job: Job, *, file_id: str | None = None, sha256: str | None = None, stored_name: str | None = None
+    ) -> None:
+        amended = stored_name if stored_name and stored_name != job.name else None
+        self.journal.mark_done(job.id, file_id=file_id, sha256=sha256, stored_name=amended)
         self.progress.finish(job.id, done=True)
         self._emit(JobEvent(job.id, JobState.DONE, Step.LINKED))
 

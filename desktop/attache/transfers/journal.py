@@ -80,6 +80,9 @@ class NewJob:
     mtime_ns: int
 
 
+STORED_NAME_KEY = "stored_name"  # in a done job's upload state: the service's name for the file
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     id: int
@@ -108,6 +111,11 @@ class Job:
     @property
     def finished(self) -> bool:
         return self.state.finished
+
+    @property
+    def stored_name(self) -> str:
+        """The name the service keeps the file under (it may amend ours), else ours."""
+        return self.upload_state.get(STORED_NAME_KEY) or self.name
 
 
 class JournalError(AttacheError):
@@ -376,8 +384,19 @@ class Journal:
                 (self._clock(), job_id),
             )
 
-    def mark_done(self, job_id: int, *, file_id: str | None = None, sha256: str | None = None) -> None:
+    def mark_done(
+        self, job_id: int, *, file_id: str | None = None, sha256: str | None = None, stored_name: str | None = None
+    ) -> None:
+        """`stored_name`: the name the service stored the file under, when it amended ours (kept in
+        the upload state, read back as `Job.stored_name`)."""
         with self._transaction() as conn:
+            if stored_name:
+                row = conn.execute("SELECT upload_state FROM jobs WHERE id = ?", (job_id,)).fetchone()
+                state = json.loads(row[0] or "{}") if row is not None else {}
+                conn.execute(
+                    "UPDATE jobs SET upload_state = ? WHERE id = ?",
+                    (json.dumps({**state, STORED_NAME_KEY: stored_name}), job_id),
+                )
             conn.execute(
                 """UPDATE jobs SET state = 'done', step = 'linked', file_id = COALESCE(?, file_id),
                                   sha256 = COALESCE(?, sha256), bytes_sent = size, last_error = '',

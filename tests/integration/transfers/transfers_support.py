@@ -25,7 +25,12 @@ FAST_RETRY = RetryPolicy(base_delay=0.05, max_delay=1.0)
 
 # The request that links uploaded content to its task, per service: the step whose answer, lost
 # after the server acted, only reconciliation can recover from.
-LINK_REQUESTS = {"awork": r"/byuploadid$", "onlyoffice": r"/project/task/[^/]+/files(\.json)?$"}
+# SuperOffice links a file to its target when it creates the Document record (before its content).
+LINK_REQUESTS = {
+    "awork": r"/byuploadid$",
+    "onlyoffice": r"/project/task/[^/]+/files(\.json)?$",
+    "superoffice": r"(?i)/v1/Document$",
+}
 
 
 def is_link_request(server: SandboxServer, path: str) -> bool:
@@ -110,18 +115,21 @@ def assert_each_uploaded_exactly_once(server: SandboxServer, jobs: list[Job], ta
     files = stored_files(server, tasks)
     by_name = Counter((f.task_id, f.name) for f in files)
     by_id = {f.id: f for f in files}
-    for job in jobs:
-        assert by_name[(job.target.id, job.name)] == 1, (
-            f"{job.name} is on task {job.target.id} {by_name[(job.target.id, job.name)]} times"
+    for job in jobs:  # under the name the service stored it as (it may amend ours)
+        assert by_name[(job.target.id, job.stored_name)] == 1, (
+            f"{job.stored_name} is on task {job.target.id} {by_name[(job.target.id, job.stored_name)]} times"
         )
         stored = by_id[job.file_id]
-        assert (stored.task_id, stored.name) == (job.target.id, job.name)
+        assert (stored.task_id, stored.name) == (job.target.id, job.stored_name)
         assert stored.sha256 == sha256_of(job.source) == job.sha256
 
 
 def assert_nothing_uploaded_twice(server: SandboxServer, jobs: list[Job]) -> None:
     """Where content is stored before it is linked (ONLYOFFICE's Documents folder), each job's
     file is stored once: no second copy ("name (1).ext"), no second version, nothing left over."""
+    if server.service_id == "superoffice":
+        _assert_one_full_document_each(server, jobs)
+        return
     if server.service_id != "onlyoffice":
         return  # awork stores content only when it is linked: the task's files say it all
     names = {job.name for job in jobs}
@@ -131,3 +139,14 @@ def assert_nothing_uploaded_twice(server: SandboxServer, jobs: list[Job]) -> Non
     assert stored == Counter(names), "some files were stored more than once, or not at all"
     assert not copies, f"second copies in the folder: {copies[:5]}"
     assert all(row["version"] == 1 for row in rows if row["title"] in names), "a file got a second version"
+
+
+def _assert_one_full_document_each(server: SandboxServer, jobs: list[Job]) -> None:
+    """SuperOffice makes the Document record before its content: one record per job, none
+    left empty (a record whose content never came), none made twice."""
+    names = {job.name for job in jobs}
+    rows = server.store.read("SELECT id, header, name, blob FROM documents")
+    ours = [row for row in rows if row["header"] in names or row["name"] in names]
+    assert Counter(row["header"] for row in ours) == Counter(names), "a document was made twice, or not at all"
+    empty = [row["header"] for row in ours if row["blob"] is None]
+    assert not empty, f"documents left without content: {empty[:5]}"

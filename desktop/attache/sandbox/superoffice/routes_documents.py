@@ -193,15 +193,16 @@ async def create_document(request: Request) -> Response:
     with db.transaction() as tx:
         name = db.free_document_name(tx, name)
         cursor = tx.execute(
-            "INSERT INTO documents(header, name, description, our_ref, your_ref, template_id, associate_id,"
-            " contact_id, person_id, project_id, appointment_id, date, created, updated)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO documents(header, name, description, our_ref, your_ref, external_ref, template_id,"
+            " associate_id, contact_id, person_id, project_id, appointment_id, date, created, updated)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 header or name,
                 name,
                 _text(body, "Description"),
                 _text(body, "OurRef"),
                 _text(body, "YourRef"),
+                _text(body, "ExternalRef"),
                 template_id,
                 associate,
                 linked["contact"],

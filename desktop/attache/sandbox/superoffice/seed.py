@@ -20,7 +20,7 @@ from attache.sandbox.common.people import PEOPLE
 from attache.sandbox.common.plugin import Checkpoint
 from attache.sandbox.superoffice.store import Store, so_date
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"  # 2: documents keep their ExternalRef
 BASE_TIME = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)
 OWN_COMPANY = "Fjordlight Consulting AS"
 DEMO_PASSWORD = "demo-password"  # every associate's; the first is the demo login

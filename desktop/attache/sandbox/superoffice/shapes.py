@@ -393,7 +393,7 @@ def document_entity(store: Store, row: sqlite3.Row, api_url: str, *, with_links:
         "Contact": contact_ref(store, row["contact_id"]),
         "Project": project_ref(store, row["project_id"]),
         "Date": row["date"],
-        "ExternalRef": "",
+        "ExternalRef": row["external_ref"],
         "Completed": "Completed",
         "ActiveLinks": len(links),
         "Type": "Document",

@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS documents (
     our_ref TEXT NOT NULL DEFAULT '', your_ref TEXT NOT NULL DEFAULT '', template_id INTEGER NOT NULL,
     associate_id INTEGER, contact_id INTEGER, person_id INTEGER, project_id INTEGER, appointment_id INTEGER,
     date TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL, blob TEXT, size INTEGER NOT NULL DEFAULT 0,
-    mime TEXT NOT NULL DEFAULT '');
+    mime TEXT NOT NULL DEFAULT '', external_ref TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS documents_contact ON documents(contact_id);
 CREATE INDEX IF NOT EXISTS documents_project ON documents(project_id);
 CREATE TABLE IF NOT EXISTS blob_ids (id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL);
