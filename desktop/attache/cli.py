@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a file name, or a folder to save into (default: the current folder)",
     )
+    download.add_argument(
+        "--overwrite",
+        action="store_true",
+        help='replace a file of that name (default: keep it and save as "name (2).ext")',
+    )
 
     rm_file = commands.add_parser("rm-file", parents=[connection], help="delete a file from a task")
     rm_file.add_argument("task_id", metavar="TASK_ID")
@@ -524,9 +529,11 @@ def _require(service_id: str, kind: EntityKind, capability: Capability) -> None:
 
 
 def _download(args: argparse.Namespace) -> int:
+    from attache.backends.streams import replacing_existing
+
     connection = _connection(args)
     _require(connection.service, EntityKind.TASK, Capability.DOWNLOAD_FILE)
-    with _closing(connection.make_backend()) as backend:
+    with _closing(connection.make_backend()) as backend, replacing_existing(args.overwrite):
         path = backend.download_file(EntityRef(EntityKind.TASK, args.task_id), args.file_id, args.output)
     print(printable(path))
     return 0

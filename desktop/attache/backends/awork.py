@@ -55,6 +55,7 @@ SERVICE = AWORK.id
 MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+PREVIEW_MAX_BYTES = 8 * 1024 * 1024  # an avatar or pane picture at a given size
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
@@ -200,8 +201,10 @@ class AworkBackend(RestClient):
             params["height"] = int(height)
         if crop:
             params["crop"] = "true"
+        # A picture sized for a row or the pane is small; a full one is at most what awork accepts.
+        limit = PREVIEW_MAX_BYTES if (width or height) else IMAGE_LIMIT_BYTES
         try:
-            response = self._send("GET", self._image_path(ref), params=params)
+            response = self._send("GET", self._image_path(ref), params=params, max_bytes=limit)
         except NotFoundError:
             return None  # awork answers 404 when there is no image
         return self._bytes(response)

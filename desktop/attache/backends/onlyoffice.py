@@ -387,8 +387,8 @@ class OnlyofficeBackend(PortalClient):
         url = nearest_photo(urls, wanted)
         if url is None:
             return None  # the default photo: no picture of its own
-        try:
-            response = self._send("GET", url, client=self._client_for(url))
+        try:  # a portal's photos are at most what it accepts (web.max-upload-size)
+            response = self._send("GET", url, client=self._client_for(url), max_bytes=PHOTO_LIMIT_BYTES)
         except NotFoundError:
             return None
         return self._bytes(response)
