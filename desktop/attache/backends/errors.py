@@ -76,7 +76,7 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
     if isinstance(exc, AnswerTooLarge):
         return TooLargeError(
             f"{host} sent an answer larger than {_megabytes(exc.limit)}, more than {service} sends here; "
-            "it was not read",
+            "stopped reading it",
             limit=exc.limit,
             detail=detail,
         )
