@@ -10,6 +10,7 @@ so `attache --help` and headless commands start fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -258,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))  # exits 2
     except AttacheError as error:
+        logging.getLogger("attache.cli").info("%s failed: %s (%s)", args.command, error, error.detail)
         print(f"attache: {printable(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

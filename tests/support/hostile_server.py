@@ -12,6 +12,7 @@ portal under /api/2.0 with its envelope), and breaks exactly one thing per `case
 - "short-file": a download shorter than declared; "page-file": a download that is a web page;
 - "redirect-file": a download answered with a redirect; "drip-file": a download dripping;
 - "bad-url": a download address with a control character (ONLYOFFICE hands out the address);
+- "refuse": a 400 whose description holds control characters;
 - "named": a plain download whose server-given name is hostile (`file_name`).
 Bodies without a length are sent HTTP/1.0-style (ended by closing the connection).
 """
@@ -95,6 +96,9 @@ class HostileServer:
             return send(handler, 200, self.wrap("[" * depth + "]" * depth).encode())
         if case == "numbers":
             return send(handler, 200, self.wrap("[1, 2, 3]", total=3, count=3).encode())
+        if case == "refuse":
+            said = {"code": "bad-request", "description": "No\x1b]0;owned\x07\nforged line"}
+            return send(handler, 400, json.dumps(said).encode())
         if case == "redirect":
             return send(handler, 302, b"", headers={"Location": "https://login.example.com/sso?next=%2Fprojects"})
         if case == "huge":

@@ -172,3 +172,16 @@ def test_download_into_an_explicit_existing_file_name_keeps_it_and_overwrite_rep
         replaced = attache(server, "download", "t1", "f1", "-o", str(dest), "--overwrite", tmp_path=tmp_path)
     assert kept[0] == 0 and Path(kept[1].strip()) == tmp_path / "mine (2).txt"
     assert replaced[0] == 0 and Path(replaced[1].strip()) == dest and dest.read_bytes() == b"0123456789"
+
+
+def test_verbose_log_lines_escape_the_servers_text_and_still_redact(tmp_path):
+    from attache.core.paths import app_dirs
+
+    with HostileServer("awork", "refuse") as server:
+        code, _, stderr, _ = attache(server, "-v", "ls", "projects", tmp_path=tmp_path)
+    assert code == 1 and "\x1b" not in stderr
+    log = (app_dirs().log / "attache.log").read_text(encoding="utf-8")
+    assert "hostile-token" not in log and "\x1b" not in log and "\x07" not in log
+    assert "No\\x1b]0;owned\\x07\\nforged line" in log
+    assert all(line[:4].isdigit() for line in log.splitlines())  # every line a record: none forged
+    assert any("HTTP Request: GET" in line for line in log.splitlines())
