@@ -86,6 +86,8 @@ class HostileServer:
             return self.download(handler)
         if path.endswith((f"/files/{FILE_ID}", f"files/file/{FILE_ID}")):
             return self.file_info(handler)
+        if self.service == "awork" and (path.endswith("/me") or "/workspaces/" in path):  # who the token is
+            return send(handler, 200, b'{"id": "w1", "name": "Hostile", "workspace": {"id": "w1", "name": "Hostile"}}')
         if case == "endless":
             size = int((query.get("pageSize") or query.get("count") or ["100"])[0])
             items = json.dumps([{"id": f"i{n}", "name": f"Item {n}"} for n in range(size)])
