@@ -7,7 +7,7 @@ portal under /api/2.0 with its envelope), and breaks exactly one thing per `case
 - "endless": every page full, a total of 10⁹;      - "deep": JSON nested 100,000 deep;
 - "numbers": a list of numbers, not objects;          - "redirect": 302 to another host;
 - "huge": a list answer of `huge_bytes` (streamed, no length, made fast by a generator);
-- "drip": a list answer that comes a byte every `drip_seconds`;
+- "drip": a list answer that comes a byte every `drip_seconds`; "drip-headers": its headers do;
 - "long-file": a download longer than the file's declared size (`huge_bytes`);
 - "short-file": a download shorter than declared; "page-file": a download that is a web page;
 - "redirect-file": a download answered with a redirect; "drip-file": a download dripping;
@@ -105,6 +105,16 @@ class HostileServer:
             return send(handler, 302, b"", headers={"Location": "https://login.example.com/sso?next=%2Fprojects"})
         if case == "huge":
             return send_stream(handler, 200, self.huge_list())
+        if case == "drip-headers":
+            handler.close_connection = True
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"X-Slow: " + b"y" * 5000 + b"\r\n\r\n"
+            try:
+                for byte in self.drip(head):
+                    handler.wfile.write(byte)
+                    handler.wfile.flush()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return None
         if case == "drip":
             return send_stream(handler, 200, self.drip(self.wrap('[{"id": "p1", "name": "P"}]', count=1).encode()))
         return send(handler, 200, self.wrap("[]").encode())

@@ -80,6 +80,11 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
             limit=exc.limit,
             detail=detail,
         )
+    if isinstance(exc, AnswerTooSlow) and exc.received is None:
+        return NetworkError(
+            f"{host} sent its answer too slowly (its headers were still coming after {exc.seconds:.0f} s); gave up",
+            detail=detail,
+        )
     if isinstance(exc, AnswerTooSlow):
         return NetworkError(
             f"{host} sent its answer too slowly ({exc.received:,} bytes in {exc.seconds:.0f} s); gave up",

@@ -28,7 +28,7 @@ from httpx_retries import Retry, RetryTransport
 
 from attache import __version__
 from attache.backends.auth import BearerAuth, RefreshHook, TokenProvider, is_replayable
-from attache.backends.limits import STREAMED, GuardedTransport
+from attache.backends.limits import STREAMED, GuardedTransport, guard_headers
 from attache.core.filenames import safe_name
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ def make_client(
     if auth is not None and token_provider is not None:
         raise ValueError("give either auth or a token provider, not both")
     install_redaction()
-    inner = GuardedTransport(transport if transport is not None else httpx.HTTPTransport(limits=limits))
+    inner = GuardedTransport(transport if transport is not None else guard_headers(httpx.HTTPTransport(limits=limits)))
     return httpx.Client(
         base_url=base_url,
         auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),

@@ -77,11 +77,13 @@ def test_a_200_mb_list_answer_is_refused_in_bounded_memory(service, tmp_path):
     assert peak_mb < 200, f"{peak_mb} MB"
 
 
-@pytest.mark.parametrize("service", SERVICES)
-def test_a_list_answer_dripping_a_byte_at_a_time_ends(service, tmp_path):
+@pytest.mark.parametrize(("service", "case"), [("awork", "drip"), ("onlyoffice", "drip"), ("awork", "drip-headers")])
+def test_a_list_answer_dripping_a_byte_at_a_time_ends(service, case, tmp_path):
     began = time.monotonic()
-    with HostileServer(service, "drip", drip_seconds=0.2) as server:
-        code, _, stderr, _ = attache(server, "ls", "projects", tmp_path=tmp_path, limits="ANSWER_DEADLINE=1")
+    with HostileServer(service, case, drip_seconds=0.2) as server:
+        code, _, stderr, _ = attache(
+            server, "ls", "projects", tmp_path=tmp_path, limits="ANSWER_DEADLINE=1,HEADERS_DEADLINE=1"
+        )
     assert code == 1
     assert "sent its answer too slowly" in one_error_line(stderr)
     assert time.monotonic() - began < TIMEOUT / 2  # the drip alone would take a minute
