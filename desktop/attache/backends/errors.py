@@ -69,6 +69,8 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
         )
     if isinstance(exc, httpx.TimeoutException):
         return NetworkError(f"{host} stopped answering; the request timed out", detail=detail)
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
+        return ProtocolError(f"{host} answered with a redirect to an address that is not one", detail=detail)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
         return NetworkError(f"The connection to {host} dropped before the transfer finished", detail=detail)
     if isinstance(exc, httpx.DecodingError):
@@ -110,7 +112,11 @@ def invalid_url(exc: httpx.InvalidURL | ValueError, url: str, *, service: str = 
 def redirected(response: httpx.Response, service: str, *, instead_of: str = "answering") -> ProtocolError:
     """A 3xx answer (never followed: our token would go along): where it pointed, escaped."""
     location = response.headers.get("location", "").strip()
-    where = f" to {printable(redact_url(response.url.join(location)))[:300]}" if location else ""
+    try:
+        target = redact_url(response.url.join(location))
+    except (httpx.InvalidURL, ValueError):  # not even a URL: shown as sent
+        target = redact(location)
+    where = f" to {printable(target)[:300]}" if location else ""
     return ProtocolError(
         f"{host_of(response.request)} answered with a redirect{where} instead of {instead_of}; "
         f"is this {service}'s address?",

@@ -43,6 +43,7 @@ from attache.core.text import printable
 
 OnError = Callable[[httpx.Response], AttacheError]
 T = TypeVar("T")
+_BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")  # not true of a decoded excerpt
 # Characters a path segment may hold as they are (RFC 3986 pchar); everything else is %-encoded.
 _SEGMENT_SAFE = "!$&'()*+,;=:@~-._"
 
@@ -185,8 +186,9 @@ class RestClient:
             with (client or self._client).stream(method, url, extensions={STREAMED: True}, **kwargs) as response:
                 if response.is_error or response.is_redirect:
                     head = b"".join(_first(response.iter_bytes(), 64 * 1024))
+                    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_FRAMING]
                     error = httpx.Response(
-                        response.status_code, headers=response.headers, content=head, request=response.request
+                        response.status_code, headers=headers, content=head, request=response.request
                     )
                     if response.is_redirect:
                         raise redirected(error, self.service_name, instead_of="the file")

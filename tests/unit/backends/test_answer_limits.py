@@ -116,3 +116,13 @@ def test_full_pages_past_a_small_declared_total_stop_at_the_pages_it_needs():
         ):
             pass
     assert len(calls) == 7  # 50 / 10 pages, and two more for a list that grew meanwhile
+
+
+@pytest.mark.parametrize("location", [b"https://sso.test/\x9b2J\x85x", b"http://[::1"])
+def test_a_redirect_says_where_to_without_a_raw_control_character(location):
+    rest = client_for(lambda r: httpx.Response(302, headers=[(b"location", location)]))
+    with rest, pytest.raises(ProtocolError, match="answered with a redirect to ") as caught:
+        rest._send("GET", "projects")
+    message = str(caught.value)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in message), message
+    assert "sso.test" in message or "an address that is not one" in message
