@@ -80,9 +80,9 @@ def test_a_200_mb_list_answer_is_refused_in_bounded_memory(service, tmp_path):
 @pytest.mark.parametrize(("service", "case"), [("awork", "drip"), ("onlyoffice", "drip"), ("awork", "drip-headers")])
 def test_a_list_answer_dripping_a_byte_at_a_time_ends(service, case, tmp_path):
     began = time.monotonic()
-    with HostileServer(service, case, drip_seconds=0.2) as server:
+    with HostileServer(service, case, drip_seconds=0.1) as server:
         code, _, stderr, _ = attache(
-            server, "ls", "projects", tmp_path=tmp_path, limits="ANSWER_DEADLINE=1,HEADERS_DEADLINE=1"
+            server, "ls", "projects", tmp_path=tmp_path, limits="ANSWER_DEADLINE=0.5,HEADERS_DEADLINE=0.5"
         )
     assert code == 1
     assert "sent its answer too slowly" in one_error_line(stderr)
@@ -126,9 +126,9 @@ def test_a_broken_download_saves_nothing_and_says_why(service, case, said, tmp_p
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_download_dripping_a_byte_at_a_time_ends(service, tmp_path):
-    with HostileServer(service, "drip-file", drip_seconds=0.2) as server:
+    with HostileServer(service, "drip-file", drip_seconds=0.1) as server:
         code, _, stderr, _ = attache(
-            server, "download", "t1", "f1", "-o", str(tmp_path), tmp_path=tmp_path, limits="STALL_WINDOW=1"
+            server, "download", "t1", "f1", "-o", str(tmp_path), tmp_path=tmp_path, limits="STALL_WINDOW=0.5"
         )
     assert code == 1 and "sent its answer too slowly" in one_error_line(stderr)
     assert [p.name for p in tmp_path.iterdir()] == ["rss"]
