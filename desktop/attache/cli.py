@@ -10,6 +10,7 @@ so `attache --help` and headless commands start fast.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import threading
@@ -209,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="a file name, or a folder to save into (default: the current folder)",
     )
+    download.add_argument(
+        "--overwrite",
+        action="store_true",
+        help='replace a file of that name (default: keep it and save as "name (2).ext")',
+    )
 
     rm_file = commands.add_parser("rm-file", parents=[connection, target], help="delete a file from a task")
     rm_file.add_argument("entity_id", metavar="ID")
@@ -323,6 +329,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         parser.error(str(error))  # exits 2
     except AttacheError as error:
+        logging.getLogger("attache.cli").info("%s failed: %s (%s)", args.command, error, error.detail)
         print(f"attache: {printable(error)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -613,9 +620,11 @@ def _require(service_id: str, kind: EntityKind, capability: Capability) -> None:
 
 
 def _download(args: argparse.Namespace) -> int:
+    from attache.backends.streams import replacing_existing
+
     connection = _connection(args)
     _require(connection.service, args.kind, Capability.DOWNLOAD_FILE)
-    with _closing(connection.make_backend()) as backend:
+    with _closing(connection.make_backend()) as backend, replacing_existing(args.overwrite):
         path = backend.download_file(EntityRef(args.kind, args.entity_id), args.file_id, args.output)
     print(printable(path))
     return 0

@@ -2,7 +2,7 @@
 
 Redaction is installed before any handler sees a record, so neither the file nor a terminal
 ever shows an Authorization header, a token, an API key, an authorization code or a SAS
-signature (see backends/http.py).
+signature (see backends/http.py); the message is then written with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -12,9 +12,24 @@ import logging.handlers
 
 from attache.backends.http import install_redaction
 from attache.core.paths import app_dirs
+from attache.core.text import printable
 
 LOG_FILE = "attache.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+
+class EscapingFormatter(logging.Formatter):
+    """Writes a record's message with its control characters escaped (`core.text.printable`): a
+    server's text in a log line (a name, a URL, an error) can neither forge a line nor send a
+    terminal an escape sequence. Redaction has already happened when the record was made."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        message = record.message
+        record.message = printable(message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message
 
 
 def configure_logging(*, verbose: bool = False, echo: bool = False) -> logging.Handler:
@@ -27,13 +42,13 @@ def configure_logging(*, verbose: bool = False, echo: bool = False) -> logging.H
     handler = logging.handlers.RotatingFileHandler(
         directory / LOG_FILE, maxBytes=2_000_000, backupCount=3, encoding="utf-8", delay=True
     )
-    handler.setFormatter(logging.Formatter(_FORMAT))
+    handler.setFormatter(EscapingFormatter(_FORMAT))
     install_redaction(handler)
     root = logging.getLogger()
     root.addHandler(handler)
     if echo:
         terminal = logging.StreamHandler()
-        terminal.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        terminal.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         install_redaction(terminal)
         root.addHandler(terminal)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -174,3 +174,18 @@ def test_memory_is_bounded_by_bytes(app, qtbot, server, make_backend, tmp_path):
     qtbot.waitUntil(lambda: cache.loaded_count >= 60, timeout=10_000)
     assert len(cache.memory) <= 20 and cache.memory.total_bytes <= cache.memory.max_bytes
     assert cache.fetch_count == 60
+
+
+@pytest.mark.parametrize("version", ["v" * 70_000, "2025-01-01\ud800"])
+def test_a_picture_with_an_odd_version_is_shown_and_fetched_once(avatars, backend, server, ref, qtbot, version):
+    # A version the disk could not store made every refresh fetch the picture again, and hid it.
+    import dataclasses
+
+    user = dataclasses.replace(backend.get_entity(ref), version=version)
+    began = time.monotonic()
+    for _ in range(2):
+        avatars.image(user, 36)
+        qtbot.waitUntil(lambda: avatars.lookup(user, 36)[0], timeout=10_000)
+        assert _centre(avatars.image(user, 36)) == RED
+        avatars.clear()  # Refresh: checked again, from the disk
+    assert avatars.fetch_count == 1 and len(image_requests(server, since=began)) == 1

@@ -338,12 +338,26 @@ class _ProjectsWithoutIds(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
-def test_an_unexpected_exception_is_not_a_traceback(server, make_backend, make_window, qtbot):
+def test_a_project_without_an_id_is_an_answer_awork_never_sends(server, make_backend, make_window, qtbot):
     backend = make_backend(server, transport=_ProjectsWithoutIds())
     window = shown_window(make_window, backend)
     qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
+    assert window.message_bar.text().endswith("is not what awork sends")
+    assert window.message_bar.level == ERROR
+    assert window.list_count.text() == "Could not load"
+
+
+def test_an_unexpected_exception_is_not_a_traceback(server, make_backend, make_window, qtbot, monkeypatch):
+    from attache.backends import awork
+
+    def broken(data):  # a bug of ours, not a server's answer
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(awork._ENTITY_MAPPERS, EntityKind.PROJECT, broken)
+    window = shown_window(make_window, make_backend(server))
+    qtbot.waitUntil(lambda: window.message_bar.isVisible(), timeout=5000)
     text = window.message_bar.text()
-    assert text.startswith("Something went wrong (KeyError") and "Traceback" not in text
+    assert text.startswith("Something went wrong (RuntimeError") and "Traceback" not in text
     assert window.message_bar.level == ERROR
     assert window.list_count.text() == "Could not load"
 

@@ -31,7 +31,6 @@ from attache.backends.streams import (
     local_file_size,
     open_unchanged,
     read_chunks,
-    write_atomically,
 )
 from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
@@ -56,6 +55,7 @@ SERVICE = AWORK.id
 MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
+PREVIEW_MAX_BYTES = 8 * 1024 * 1024  # an avatar or pane picture at a given size
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
@@ -170,9 +170,7 @@ class AworkBackend(RestClient):
         expression = search_filter(_SEARCH_FIELDS.get(kind, ()), search)
         params = {"filterby": expression} if expression else None
         for page in self._pages(path, page_size, not_found=not_found, params=params):
-            yield Page(
-                [to_entity(item) for item in page.items], number=page.number, total=page.total, is_last=page.is_last
-            )
+            yield Page(self._records(page.items, to_entity), number=page.number, total=page.total, is_last=page.is_last)
 
     def _list_path(self, kind: EntityKind, parent: EntityRef | None) -> str:
         if kind is _K.CONTACT_PERSON:
@@ -188,8 +186,8 @@ class AworkBackend(RestClient):
             raise UnsupportedError(f"awork's API cannot show a single {ref.kind.singular}")
         data = self._json("GET", f"{_ENTITY_PATHS[ref.kind]}/{ref.id}", not_found=f"awork has no {ref}")
         if ref.kind is _K.WORKSPACE:
-            return workspace_entity(data)
-        return _ENTITY_MAPPERS[ref.kind](data)
+            return self._record(data, workspace_entity)
+        return self._record(data, _ENTITY_MAPPERS[ref.kind])
 
     # ------------------------------------------------------------------ profile images
 
@@ -203,8 +201,10 @@ class AworkBackend(RestClient):
             params["height"] = int(height)
         if crop:
             params["crop"] = "true"
+        # A picture sized for a row or the pane is small; a full one is at most what awork accepts.
+        limit = PREVIEW_MAX_BYTES if (width or height) else IMAGE_LIMIT_BYTES
         try:
-            response = self._send("GET", self._image_path(ref), params=params)
+            response = self._send("GET", self._image_path(ref), params=params, max_bytes=limit)
         except NotFoundError:
             return None  # awork answers 404 when there is no image
         return self._bytes(response)
@@ -243,15 +243,15 @@ class AworkBackend(RestClient):
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         task_id = self._task_id(ref)
         pages = self._pages(f"tasks/{task_id}/files", MAX_PAGE_SIZE, not_found=f"awork has no task {task_id}")
-        return [file_record(item) for page in pages for item in page.items]
+        return [record for page in pages for record in self._records(page.items, file_record)]
 
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         task_id = self._task_id(ref)
         path = f"tasks/{task_id}/files/{file_id}/download"
+        record = self._file_info(ref, file_id)
         with self._stream("GET", path, not_found=f"awork has no file {file_id} on task {task_id}") as response:
-            target = self._download_target(ref, file_id, dest, response)
-            write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
-        return target
+            target = self._download_target(record, file_id, dest, response)
+            return self._save(response, target, on_chunk, expected_size=record.size)
 
     def file_thumbnail(
         self, ref: EntityRef, file_id: str, size: int, *, max_bytes: int = THUMBNAIL_MAX_BYTES
@@ -273,16 +273,22 @@ class AworkBackend(RestClient):
                 return None
             return at_most(response.iter_bytes(CHUNK_SIZE), max_bytes)
 
-    def _download_target(self, ref: EntityRef, file_id: str, dest: Path, response: httpx.Response) -> Path:
+    def _file_info(self, ref: EntityRef, file_id: str) -> FileRecord:
+        """The file's metadata: its size bounds the download, its name is the fallback name."""
+        task_id = self._task_id(ref)
+        data = self._json(
+            "GET", f"tasks/{task_id}/files/{file_id}", not_found=f"awork has no file {file_id} on task {task_id}"
+        )
+        return self._record(data, file_record)
+
+    def _download_target(self, record: FileRecord, file_id: str, dest: Path, response: httpx.Response) -> Path:
         if not dest.is_dir():
             if not dest.parent.is_dir():
                 raise InvalidInputError(f"The folder {dest.parent} does not exist")
             return dest
         suggested = filename_from_content_disposition(response.headers.get("content-disposition"))
-        if not suggested:  # fall back to the file's metadata
-            record = file_record(self._json("GET", f"tasks/{self._task_id(ref)}/files/{file_id}"))
-            suggested = record.file_name or record.name
-        return dest / sanitize_filename(suggested or "", fallback=file_id)
+        suggested = suggested or record.file_name or record.name  # else the file's metadata
+        return dest / sanitize_filename(suggested or "", fallback=file_id, folder=dest)
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         task_id = self._task_id(ref)

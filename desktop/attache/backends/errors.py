@@ -16,6 +16,7 @@ from typing import Any, TypedDict
 import httpx
 
 from attache.backends.http import redact, redact_url, server_wait_hint
+from attache.backends.limits import AnswerTooLarge, AnswerTooSlow
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
@@ -28,6 +29,7 @@ from attache.core.errors import (
     ServiceUnavailableError,
     TooLargeError,
 )
+from attache.core.text import printable
 
 
 class _Common(TypedDict):
@@ -67,13 +69,76 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
         )
     if isinstance(exc, httpx.TimeoutException):
         return NetworkError(f"{host} stopped answering; the request timed out", detail=detail)
+    if isinstance(exc, httpx.RemoteProtocolError) and "location header" in str(exc).lower():
+        return ProtocolError(f"{host} answered with a redirect to an address that is not one", detail=detail)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError, httpx.CloseError)):
         return NetworkError(f"The connection to {host} dropped before the transfer finished", detail=detail)
     if isinstance(exc, httpx.DecodingError):
         return ProtocolError(f"{host} sent a reply {service} could not have sent (undecodable body)", detail=detail)
+    if isinstance(exc, AnswerTooLarge):
+        return TooLargeError(
+            f"{host} sent an answer larger than {_megabytes(exc.limit)}, more than {service} sends here; "
+            "stopped reading it",
+            limit=exc.limit,
+            detail=detail,
+        )
+    if isinstance(exc, AnswerTooSlow) and exc.received is None:
+        return NetworkError(
+            f"{host} sent its answer too slowly (its headers were still coming after {exc.seconds:.0f} s); gave up",
+            detail=detail,
+        )
+    if isinstance(exc, AnswerTooSlow):
+        return NetworkError(
+            f"{host} sent its answer too slowly ({exc.received:,} bytes in {exc.seconds:.0f} s); gave up",
+            detail=detail,
+        )
     if isinstance(exc, httpx.TooManyRedirects):
         return ProtocolError(f"{host} keeps redirecting; is the URL right?", detail=detail)
     return NetworkError(f"Could not talk to {host}: {type(exc).__name__}", detail=detail)
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:g} MB" if size >= 1024 * 1024 else f"{size:,} bytes"
+
+
+def invalid_url(exc: httpx.InvalidURL | ValueError, url: str, *, service: str = "the service") -> ProtocolError:
+    """An address httpx refuses (control characters, a bad port) built from what a server or a
+    user gave: one line, the address shown escaped."""
+    return ProtocolError(
+        f"Cannot send a request to {printable(redact(url))[:200]}: {exc}", detail=redact(f"{service}: {exc!r}")
+    )
+
+
+def redirected(response: httpx.Response, service: str, *, instead_of: str = "answering") -> ProtocolError:
+    """A 3xx answer (never followed: our token would go along): where it pointed, escaped."""
+    location = response.headers.get("location", "").strip()
+    try:
+        target = redact_url(response.url.join(location))
+    except (httpx.InvalidURL, ValueError):  # not even a URL: shown as sent
+        target = redact(location)
+    where = f" to {printable(target)[:300]}" if location else ""
+    return ProtocolError(
+        f"{host_of(response.request)} answered with a redirect{where} instead of {instead_of}; "
+        f"is this {service}'s address?",
+        detail=_response_detail(response, "", ""),
+        status=response.status_code,
+    )
+
+
+def not_what_service_sends(service: str, where: str, detail: str = "") -> ProtocolError:
+    """An answer that parses but has the wrong shape (too deep, numbers where objects are due)."""
+    return ProtocolError(f"The answer from {where} is not what {service} sends", detail=redact(detail)[:500])
+
+
+def decode_json(response: httpx.Response, *, service: str = "the service") -> Any:
+    """`response.json()`, with an answer nested too deep for Python (a RecursionError) refused as a
+    `ProtocolError`; a body that is not JSON raises `ValueError` as before."""
+    try:
+        return response.json()
+    except RecursionError:
+        raise not_what_service_sends(
+            service, host_of(response.request), f"JSON nested too deep ({len(response.content)} bytes)"
+        ) from None
 
 
 def _connect_reason(exc: httpx.ConnectError) -> str:
@@ -192,7 +257,7 @@ def parse_error_body(response: httpx.Response) -> dict[str, str]:
     """`code` and `description` from whichever error shape the service uses, if any."""
     try:
         data = response.json()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {}
     if isinstance(data, dict) and isinstance(data.get("error"), dict):
         data = {**data, **data["error"]}
@@ -250,7 +315,7 @@ def expect_json(response: httpx.Response, *, service: str = "the service") -> An
     if looks_like_html(response):
         raise html_instead_of_json(response, service)
     try:
-        return response.json()
+        return decode_json(response, service=service)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ProtocolError(
             f"{host_of(response.request)} answered with something that is not {service}'s JSON; is the URL right?",

@@ -1,7 +1,8 @@
 """The HTTP session every backend shares: timeouts, retries, rate limits, redaction, file names.
 
 - `make_client` builds one `httpx.Client` per account with explicit timeouts, a keep-alive pool,
-  our User-Agent, the service's `httpx.Auth` (see `auth`) and a retrying transport.
+  our User-Agent, the service's `httpx.Auth` (see `auth`), a retrying transport and, under it,
+  the size caps and deadlines of `limits`; it never follows a redirect.
 - Retries happen at the transport for idempotent requests only (GET, HEAD, OPTIONS, DELETE, and
   PUT with a replayable body); POSTs are never retried here, the transfer engine reconciles those.
 - `install_redaction` scrubs tokens, Authorization and app-token headers and signed-URL signatures
@@ -18,6 +19,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -26,6 +28,8 @@ from httpx_retries import Retry, RetryTransport
 
 from attache import __version__
 from attache.backends.auth import BearerAuth, RefreshHook, TokenProvider, is_replayable
+from attache.backends.limits import STREAMED, GuardedTransport, guard_headers
+from attache.core.filenames import safe_name
 
 log = logging.getLogger(__name__)
 
@@ -184,11 +188,6 @@ class RateLimitAwareRetry(Retry):
         self.elapsed_sleep += seconds
 
 
-# Request extension for responses the caller reads as a stream (downloads): their body is
-# left to the caller instead of being read inside the retry loop.
-STREAMED = "attache.streamed"
-
-
 def read_body_unless_streamed(response: httpx.Response) -> None:
     """Read the body inside the retry loop, so a connection dropped mid-body is retried too.
 
@@ -274,7 +273,7 @@ def make_client(
     if auth is not None and token_provider is not None:
         raise ValueError("give either auth or a token provider, not both")
     install_redaction()
-    inner = transport if transport is not None else httpx.HTTPTransport(limits=limits)
+    inner = GuardedTransport(transport if transport is not None else guard_headers(httpx.HTTPTransport(limits=limits)))
     return httpx.Client(
         base_url=base_url,
         auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),
@@ -286,8 +285,6 @@ def make_client(
 
 
 # ---------------------------------------------------------------------------- downloads
-
-_WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
 
 
 def filename_from_content_disposition(header: str | None) -> str | None:
@@ -318,19 +315,9 @@ def _disposition_params(header: str) -> dict[str, str]:
     return params
 
 
-def sanitize_filename(name: str, *, fallback: str = "download") -> str:
-    """A name safe to create in a folder on any desktop OS: no path parts, no reserved names."""
-    name = re.split(r"[/\\]", name)[-1]
-    name = "".join("_" if (ord(c) < 32 or c in '<>:"|?*') else c for c in name)
-    name = name.strip().strip(".").strip()
-    if not name:
-        return fallback
-    if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
-        name = "_" + name
-    while len(name.encode("utf-8")) > 255:
-        stem, dot, ext = name.rpartition(".")
-        name = (stem[:-1] + dot + ext) if stem and len(ext) < 20 else name[:-1]
-    return name
+def sanitize_filename(name: str, *, fallback: str = "download", folder: Path | None = None) -> str:
+    """A name safe to create in a folder on any desktop OS (see `attache.core.filenames.safe_name`)."""
+    return safe_name(name, fallback=fallback, folder=folder)
 
 
 install_redaction()

@@ -29,19 +29,17 @@ from httpx_retries import Retry
 
 from attache.backends.auth import RawTokenAuth
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
-from attache.backends.errors import ErrorRule, ErrorTable, host_of, looks_like_html
+from attache.backends.errors import ErrorRule, ErrorTable, decode_json, host_of, looks_like_html
 from attache.backends.http import make_client, quick_retry, sanitize_filename
 from attache.backends.paging import OffsetEnvelopePaging, QueryValue
-from attache.backends.rest import RestClient
+from attache.backends.rest import RestClient, quoted_path
 from attache.backends.streams import (
-    CHUNK_SIZE,
     FileSlice,
     ObservedReader,
     local_file_size,
     open_unchanged,
     plan_chunks,
     read_chunks,
-    write_atomically,
 )
 from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
@@ -116,7 +114,7 @@ class PortalClient(RestClient):
         if path_or_url.startswith("/"):
             root, there = urlsplit(self.base_url), urlsplit(path_or_url)
             return urlunsplit((root.scheme, root.netloc, there.path, there.query, ""))
-        return f"{self.base_url}/{API}/{path_or_url.lstrip('/')}"
+        return f"{self.base_url}/{API}/{quoted_path(path_or_url.lstrip('/'))}"
 
     def _json(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> Any:
         response = self._send(method, path, not_found=not_found, **kwargs)
@@ -135,7 +133,7 @@ class PortalClient(RestClient):
         if looks_like_html(response):
             raise self._not_the_api(response)
         try:
-            body = response.json()
+            body = decode_json(response, service=self.service_name)
         except (ValueError, UnicodeDecodeError):
             raise self._not_the_api(response) from None
         if not isinstance(body, dict) or "status" not in body:
@@ -337,7 +335,7 @@ class OnlyofficeBackend(PortalClient):
             params = {**params, "filterValue": search.strip()}
         to_entity = _MAPPERS[kind]
         for page in self._pages(path, page_size, params=params, not_found=not_found):
-            items = [to_entity(item) for item in page.items if isinstance(item, dict)]
+            items = self._records(page.items, to_entity)
             yield Page(items, number=page.number, total=page.total, is_last=page.is_last)
 
     def _list_of(self, kind: EntityKind, parent: EntityRef | None) -> tuple[str, Mapping[str, QueryValue], str | None]:
@@ -389,8 +387,8 @@ class OnlyofficeBackend(PortalClient):
         url = nearest_photo(urls, wanted)
         if url is None:
             return None  # the default photo: no picture of its own
-        try:
-            response = self._send("GET", url, client=self._client_for(url))
+        try:  # a portal's photos are at most what it accepts (web.max-upload-size)
+            response = self._send("GET", url, client=self._client_for(url), max_bytes=PHOTO_LIMIT_BYTES)
         except NotFoundError:
             return None
         return self._bytes(response)
@@ -437,16 +435,16 @@ class OnlyofficeBackend(PortalClient):
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         task_id = self._task_id(ref)
         data = self._json("GET", f"project/task/{task_id}/files", not_found=f"ONLYOFFICE has no task {task_id}")
-        return [file_record(item) for item in _list(data)]
+        return self._records(data if isinstance(data, list) else [], file_record)
 
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         self._task_id(ref)
         info = self._json("GET", f"files/file/{file_id}", not_found=f"ONLYOFFICE has no file {file_id}")
         if not isinstance(info, dict) or not info.get("viewUrl"):
             raise ProtocolError(f"ONLYOFFICE gave no download address for file {file_id}", detail=repr(info)[:200])
-        record = file_record(info)
+        record = self._record(info, file_record)
         if dest.is_dir():
-            target = dest / sanitize_filename(record.name, fallback=f"file-{file_id}")
+            target = dest / sanitize_filename(record.name, fallback=f"file-{file_id}", folder=dest)
         elif not dest.parent.is_dir():
             raise InvalidInputError(f"The folder {dest.parent} does not exist")
         else:
@@ -455,12 +453,7 @@ class OnlyofficeBackend(PortalClient):
         with self._stream(
             "GET", url, client=self._client_for(url), not_found=f"ONLYOFFICE has no file {file_id}"
         ) as response:
-            is_page = "html" in response.headers.get("content-type", "").lower()
-            if is_page and not record.name.lower().endswith((".html", ".htm")):  # a sign-in page, not the file
-                response.read()
-                raise self._not_the_api(response)
-            write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
-        return target
+            return self._save(response, target, on_chunk, expected_size=record.size, name=record.name)
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         """Detach: the file stays in the project's Documents folder."""
@@ -693,7 +686,7 @@ class OnlyofficeBackend(PortalClient):
     def _chunk_answer(self, response: httpx.Response, state: UploadState, number: int) -> dict[str, Any]:
         """The chunk handler's own JSON (not the envelope): errors come as 200 with success false."""
         try:
-            body = response.json()
+            body = decode_json(response, service=self.service_name)
         except (ValueError, UnicodeDecodeError):
             raise self._not_the_api(response) from None
         if not isinstance(body, dict) or "success" not in body:

@@ -3,7 +3,9 @@
 A strategy knows the query parameters and where the items, the total and any next link are in
 an answer; it asks for each page through a `Fetch` callable only when the caller wants it, so a
 window can show the first page at once. It never trusts the server to be consistent: a list ends
-at an empty page, and a next link that points elsewhere or nowhere new is refused.
+at an empty page, a next link that points elsewhere or nowhere new is refused, and a server that
+keeps sending full pages is stopped (`MAX_LIST_PAGES`, `MAX_LIST_ITEMS`, and the pages its own
+total needs) with a `ProtocolError` saying so.
 
 - `NumberedPaging`: `page`/`pageSize` in, a bare JSON array and optional total/page-size headers out;
   ends at the total, else at the first page shorter than the (server's) page size.
@@ -104,11 +106,29 @@ def _items_in(body: Any, key: str, service: str, answer: PageAnswer) -> list[Any
 Step = tuple[list[Any], int | None, PageQuery | None]
 
 
-def _walk(fetch: Fetch, first: PageQuery, step: Callable[[PageAnswer], Step]) -> Iterator[RawPage]:
+# A list ends here whatever the server says: no list any service holds for one account comes near
+# (the largest the benchmarks seed is 100,000 tasks).
+MAX_LIST_ITEMS = 250_000
+MAX_LIST_PAGES = 5_000
+
+
+def _walk(
+    fetch: Fetch, first: PageQuery, step: Callable[[PageAnswer], Step], *, size: int, service: str
+) -> Iterator[RawPage]:
+    """Each page in turn, for at most the pages the declared total needs at the length pages come in
+    (two more for a list that grew meanwhile), and never past `MAX_LIST_PAGES` pages or `MAX_LIST_ITEMS` items."""
     query: PageQuery | None = first
-    number = 1
+    number, seen, most_pages = 1, 0, MAX_LIST_PAGES
     while query is not None:
+        if number > most_pages or seen >= MAX_LIST_ITEMS:
+            raise ProtocolError(
+                f"{service} kept sending pages ({number - 1:,} pages, {seen:,} items); the list stops here",
+                detail=f"page limit {most_pages}, item limit {MAX_LIST_ITEMS}, page size {size}",
+            )
         items, total, query = step(fetch(query))
+        seen += len(items)
+        if total is not None and total >= 0 and items:  # pages as long as this one (the server may clamp `size`)
+            most_pages = min(most_pages, max(number, -(-total // len(items)) + 2))
         yield RawPage(items, number, total, query is None)
         number += 1
 
@@ -139,7 +159,7 @@ class NumberedPaging:
             is_last = (seen >= total or not items) if total is not None else len(items) < used_size
             return items, total, None if is_last else PageQuery({self.page_param: number, self.size_param: size})
 
-        return _walk(fetch, PageQuery({self.page_param: 1, self.size_param: size}), step)
+        return _walk(fetch, PageQuery({self.page_param: 1, self.size_param: size}), step, size=size, service=service)
 
 
 @dataclass(frozen=True)
@@ -164,7 +184,8 @@ class OffsetEnvelopePaging:
             is_last = not items or len(items) < size or (total is not None and start >= total)
             return items, total, None if is_last else PageQuery({self.start_param: start, self.count_param: size})
 
-        return _walk(fetch, PageQuery({self.start_param: 0, self.count_param: size}), step)
+        first = PageQuery({self.start_param: 0, self.count_param: size})
+        return _walk(fetch, first, step, size=size, service=service)
 
 
 @dataclass(frozen=True)
@@ -191,7 +212,7 @@ class ODataPaging:
                 return items, None, PageQuery({self.top_param: size, self.skip_param: seen})
             return items, None, None
 
-        return _walk(fetch, PageQuery({self.top_param: size, self.skip_param: 0}), step)
+        return _walk(fetch, PageQuery({self.top_param: size, self.skip_param: 0}), step, size=size, service=service)
 
     @staticmethod
     def _next_url(link: str, answer: PageAnswer, service: str) -> str:

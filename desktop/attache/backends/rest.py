@@ -11,27 +11,69 @@ constructor belongs to the caller and is left open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Self
+from pathlib import Path
+from typing import Any, Self, TypeVar
+from urllib.parse import quote
 
 import httpx
 from httpx_retries import Retry
 
+from attache.backends.base import ChunkObserver
 from attache.backends.errors import (
     NO_RULES,
     ErrorTable,
     error_for_exception,
     error_for_response,
     expect_json,
+    host_of,
     html_instead_of_json,
+    invalid_url,
     looks_like_html,
+    not_what_service_sends,
+    redirected,
 )
-from attache.backends.http import STREAMED, make_client
+from attache.backends.http import make_client, redact_url
+from attache.backends.limits import MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
-from attache.core.errors import AttacheError
+from attache.backends.streams import CHUNK_SIZE, write_atomically
+from attache.core.errors import AttacheError, InvalidInputError, ProtocolError
+from attache.core.text import printable
 
 OnError = Callable[[httpx.Response], AttacheError]
+T = TypeVar("T")
+_BODY_FRAMING = ("content-encoding", "content-length", "transfer-encoding")  # not true of a decoded excerpt
+# Characters a path segment may hold as they are (RFC 3986 pchar); everything else is %-encoded.
+_SEGMENT_SAFE = "!$&'()*+,;=:@~-._"
+
+
+def quoted_path(path: str) -> str:
+    """A relative API path with each segment %-encoded (an id with a space, `?`, `#`, `%` or a
+    control character stays one segment of the path). A `.` or `..` segment (an id that would
+    climb the path) is refused."""
+    segments = path.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        raise InvalidInputError(f"{printable(path)[:200]} is not an address of the API (a . or .. in it)")
+    return "/".join(quote(segment, safe=_SEGMENT_SAFE) for segment in segments)
+
+
+def _first(chunks: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """Chunks up to about `limit` bytes (the start of an error body, never all of a large one)."""
+    total = 0
+    for chunk in chunks:
+        yield chunk
+        total += len(chunk)
+        if total >= limit:
+            return
+
+
+def _length(response: httpx.Response) -> int | None:
+    try:
+        value = int(response.headers.get("content-length", ""))
+    except ValueError:
+        return None
+    return value if value >= 0 and "content-encoding" not in response.headers else None
 
 
 class RestClient:
@@ -76,7 +118,7 @@ class RestClient:
     def _url(self, path_or_url: str) -> str:
         if path_or_url.startswith(("http://", "https://")):
             return path_or_url
-        return f"{self.base_url}/{path_or_url.lstrip('/')}"
+        return f"{self.base_url}/{quoted_path(path_or_url.lstrip('/'))}"
 
     def _send(
         self,
@@ -86,18 +128,28 @@ class RestClient:
         not_found: str | None = None,
         client: httpx.Client | None = None,
         on_error: OnError | None = None,
+        max_bytes: int | None = None,
         **kwargs: Any,
     ) -> httpx.Response:
         """The answer to one request, read; an error answer or a failure raises an `AttacheError`.
 
-        `not_found` is the message for a 404, `on_error` replaces the usual mapping altogether.
+        `not_found` is the message for a 404, `on_error` replaces the usual mapping altogether;
+        `max_bytes` replaces the cap on the answer's size (`limits.MAX_ANSWER_BYTES`). A redirect
+        is never followed (the token would go along): it is a `ProtocolError` saying where to.
         """
+        if max_bytes is not None:
+            kwargs["extensions"] = {**kwargs.get("extensions", {}), MAX_BODY: max_bytes}
+        url = self._url(path)
         try:
-            response = (client or self._client).request(method, self._url(path), **kwargs)
+            response = (client or self._client).request(method, url, **kwargs)
         except httpx.HTTPError as exc:
             raise error_for_exception(exc, service=self.service_name) from exc
+        except httpx.InvalidURL as exc:
+            raise invalid_url(exc, url, service=self.service_name) from None
         if response.is_error:
             raise on_error(response) if on_error else self._error(response, not_found=not_found)
+        if response.is_redirect:
+            raise redirected(response, self.service_name)
         return response
 
     def _json(self, method: str, path: str, *, not_found: str | None = None, **kwargs: Any) -> Any:
@@ -126,18 +178,65 @@ class RestClient:
     ) -> Iterator[httpx.Response]:
         """A successful answer whose body is read by the caller, chunk by chunk (downloads).
 
-        Failures while the caller reads the body become `AttacheError`s too.
+        Failures while the caller reads the body become `AttacheError`s too; a redirect (to blob
+        storage or anywhere else) is a `ProtocolError`: nothing is followed, nothing saved.
         """
+        url = self._url(path)
         try:
-            with (client or self._client).stream(
-                method, self._url(path), extensions={STREAMED: True}, **kwargs
-            ) as response:
-                if response.is_error:
-                    response.read()
-                    raise self._error(response, not_found=not_found)
+            with (client or self._client).stream(method, url, extensions={STREAMED: True}, **kwargs) as response:
+                if response.is_error or response.is_redirect:
+                    head = b"".join(_first(response.iter_bytes(), 64 * 1024))
+                    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_FRAMING]
+                    error = httpx.Response(
+                        response.status_code, headers=headers, content=head, request=response.request
+                    )
+                    if response.is_redirect:
+                        raise redirected(error, self.service_name, instead_of="the file")
+                    raise self._error(error, not_found=not_found)
                 yield response
         except httpx.HTTPError as exc:
             raise error_for_exception(exc, service=self.service_name) from exc
+        except httpx.InvalidURL as exc:
+            raise invalid_url(exc, url, service=self.service_name) from None
+
+    def _save(
+        self,
+        response: httpx.Response,
+        target: Path,
+        on_chunk: ChunkObserver | None,
+        *,
+        expected_size: int | None,
+        name: str = "",
+    ) -> Path:
+        """Write a download's body to `target` (see `streams.write_atomically`); the path it got.
+
+        A web page where a file was due (a sign-in page, a proxy's notice) is refused unless the
+        file is one; `expected_size` is the size the file list declared.
+        """
+        name = name or target.name
+        if isinstance(expected_size, bool) or not isinstance(expected_size, int) or expected_size < 0:
+            expected_size = None  # the list did not say (or said nonsense): the Content-Length bounds it
+        is_page = "html" in response.headers.get("content-type", "").lower()
+        if is_page and not name.lower().endswith((".html", ".htm", ".xhtml")):
+            raise ProtocolError(
+                f"{host_of(response.request)} sent a web page instead of the file {name}; nothing was saved",
+                detail=f"{response.request.method} {redact_url(response.request.url)} -> "
+                f"{response.status_code} {response.headers.get('content-type', '')}",
+            )
+        declared = _length(response)
+        if expected_size is not None and declared is not None and declared > expected_size:
+            raise ProtocolError(
+                f"{self.service_name} sent more than the {expected_size:,} bytes it declared for {name}; "
+                "nothing was saved",
+                detail=f"Content-Length {declared}",
+            )
+        return write_atomically(
+            target,
+            response.iter_bytes(CHUNK_SIZE),
+            on_chunk,
+            expected_size=expected_size if expected_size is not None else declared,
+            sender=self.service_name,
+        )
 
     def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
         return error_for_response(
@@ -145,6 +244,26 @@ class RestClient:
         )
 
     # ------------------------------------------------------------------ lists
+
+    # ------------------------------------------------------------------ records
+
+    def _records(self, items: Iterable[Any], parse: Callable[[dict[str, Any]], T], where: str = "") -> list[T]:
+        """Each item of a list answer through `parse`; an item that is not an object, or one
+        `parse` cannot read (a number where a name is due), is a `ProtocolError`, not a crash."""
+        return [self._record(item, parse, where) for item in items]
+
+    def _record(self, item: Any, parse: Callable[[dict[str, Any]], T], where: str = "") -> T:
+        if not isinstance(item, dict):
+            raise not_what_service_sends(
+                self.service_name, where or self._host(), f"{type(item).__name__} where an object was due"
+            )
+        try:
+            return parse(item)
+        except (AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+            raise not_what_service_sends(self.service_name, where or self._host(), f"{exc!r}") from None
+
+    def _host(self) -> str:
+        return host_of(self.base_url)
 
     def _pages(
         self,

@@ -4,9 +4,10 @@
   queued; `read_chunks` yields exactly that many bytes and fails when the file shrinks meanwhile;
   `ObservedReader` reports what httpx reads from a multipart file part; `plan_chunks` cuts an upload
   into fixed-size parts and `FileSlice` serves one part as a file of its own (a chunked upload).
-- Downloads: `write_atomically` writes to a hidden `.part` file beside the target, flushes it to
-  disk and renames it over the target, so a target either keeps its old content or gets the whole
-  new one; `at_most` collects a small answer and gives up on a large one.
+- Downloads: `write_atomically` writes to a hidden `.part` file beside the target, within the size
+  the file list declared, flushes it to disk and gives it the target's name, or the first free
+  "name (2).ext" when a file is there (unless `replacing_existing`); so nothing is half-written or
+  overwritten unasked. `at_most` collects a small answer and gives up on a large one.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
 from attache.backends.base import ChunkObserver
-from attache.core.errors import AttacheError, InvalidInputError, SourceChangedError
+from attache.core.errors import AttacheError, InvalidInputError, ProtocolError, SourceChangedError
+from attache.core.filenames import name_max, numbered, shortened
 from attache.core.sources import check_source
 
 CHUNK_SIZE = 1024 * 1024
@@ -137,30 +140,91 @@ class FileSlice:
         return self._position
 
 
-def write_atomically(target: Path, chunks: Iterable[bytes], on_chunk: ChunkObserver | None = None) -> None:
-    """Write `chunks` to `target` whole or not at all, reporting each chunk to `on_chunk` once written.
+def write_atomically(
+    target: Path,
+    chunks: Iterable[bytes],
+    on_chunk: ChunkObserver | None = None,
+    *,
+    expected_size: int | None = None,
+    sender: str = "The server",
+) -> Path:
+    """Write `chunks` to `target` whole or not at all; the path the file got.
 
     The bytes go to a hidden `.part` file beside `target` (same folder, so the rename is atomic),
-    which is flushed to disk before it replaces `target`. On any failure the `.part` file is removed.
+    which is flushed to disk before it takes its name. With `expected_size` (what the file list
+    declared) a body that runs past it stops there and one that ends short fails. A file already
+    at `target` stays: the new one becomes "name (2).ext" (see `replacing_existing`). On any
+    failure the `.part` file is removed and nothing is saved.
     """
     if target.is_dir():
         raise InvalidInputError(f"{target} is a folder; give a file name to save it as")
-    part = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    part = target.with_name(f".{shortened(target.name, name_max(target.parent) - 15)}.{secrets.token_hex(4)}.part")
     try:
         with open(part, "wb") as out:
+            written = 0
             for chunk in chunks:
+                written += len(chunk)
+                if expected_size is not None and written > expected_size:
+                    raise ProtocolError(
+                        f"{sender} sent more than the {expected_size:,} bytes it declared for {target.name}; "
+                        "nothing was saved",
+                        detail=f"more than {expected_size} bytes received",
+                    )
                 out.write(chunk)
                 if on_chunk is not None:
                     on_chunk(chunk)
+            if expected_size is not None and written < expected_size:
+                raise ProtocolError(
+                    f"{sender} sent {written:,} of the {expected_size:,} bytes it declared for {target.name}; "
+                    "nothing was saved",
+                    detail=f"{written} of {expected_size} bytes received",
+                )
             out.flush()
             os.fsync(out.fileno())
-        os.replace(part, target)
+        if _REPLACE.get():
+            os.replace(part, target)
+            return target
+        return _take_free_name(part, target)
     except OSError as exc:  # disk full, no permission…: the user must pick another place
-        part.unlink(missing_ok=True)
         raise AttacheError(f"Could not save {target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
-    except BaseException:
+    finally:
         part.unlink(missing_ok=True)
-        raise
+
+
+_REPLACE: ContextVar[bool] = ContextVar("attache_replace_existing", default=False)
+_MAX_NUMBERED = 10_000
+
+
+@contextmanager
+def replacing_existing(replace: bool = True) -> Iterator[None]:
+    """Within this block (this thread), `write_atomically` replaces a file already at its target
+    instead of keeping both (the CLI's --overwrite, the window's "Replace")."""
+    token = _REPLACE.set(replace)
+    try:
+        yield
+    finally:
+        _REPLACE.reset(token)
+
+
+def _take_free_name(part: Path, target: Path) -> Path:
+    """Give the finished `part` the first free name of target, "target (2)"…, race-free: a hard
+    link fails when the name exists (where links are not supported, the name is reserved by an
+    exclusive create and then replaced)."""
+    for _, name in zip(range(_MAX_NUMBERED), numbered(target.name, folder=target.parent), strict=False):
+        candidate = target.with_name(name)
+        try:
+            os.link(part, candidate)
+            return candidate
+        except FileExistsError:
+            continue
+        except OSError:  # no hard links here (FAT, some network shares)
+            try:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+            except FileExistsError:
+                continue
+            os.replace(part, candidate)
+            return candidate
+    raise AttacheError(f"Could not save {target.name}: {_MAX_NUMBERED:,} files of that name are there already")
 
 
 def at_most(chunks: Iterable[bytes], max_bytes: int) -> bytes | None:

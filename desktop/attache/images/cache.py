@@ -49,7 +49,7 @@ class AvatarKey:
     def slot(self) -> str:
         """The file name, the same for every version of this entity's image at this size."""
         text = "\0".join((self.account, str(self.kind), self.entity_id, str(self.size)))
-        return hashlib.sha256(text.encode()).hexdigest()[:40] + _SUFFIX
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:40] + _SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +85,14 @@ class AvatarCache:
             self._remove(path)
             return None
         self._touch(path)
+        if cached.version == _stored_version(key.version).decode("utf-8", "surrogatepass"):
+            return CachedAvatar(key.version, cached.data)  # a long version was stored as its digest
         return cached
 
     def put(self, key: AvatarKey, data: bytes) -> None:
         if len(data) > self.max_bytes // 4:
             return  # one item must not flush the whole cache
-        version = key.version.encode()
+        version = _stored_version(key.version)
         header = _HEADER.pack(_MAGIC, _FORMAT, len(version), zlib.crc32(data), len(data))
         path = self.root / key.slot
         temp = self.root / f".{key.slot}.{uuid.uuid4().hex}.tmp"
@@ -243,6 +245,16 @@ class DecodedCache:
         return key in self._items
 
 
+_LONGEST_VERSION = 1024  # bytes; a server's longer "version" is stored as its digest
+
+
+def _stored_version(version: str) -> bytes:
+    """The version as written to disk: any string a server sent (lone surrogates, 100 KB of it)
+    fits the header, so the picture is cached and not fetched again."""
+    raw = version.encode("utf-8", "surrogatepass")
+    return raw if len(raw) <= _LONGEST_VERSION else b"sha256:" + hashlib.sha256(raw).hexdigest().encode()
+
+
 def _parse(blob: bytes) -> CachedAvatar | None:
     if len(blob) < _HEADER.size:
         return None
@@ -254,7 +266,7 @@ def _parse(blob: bytes) -> CachedAvatar | None:
     if zlib.crc32(data) != crc:
         return None
     try:
-        version = blob[_HEADER.size : start].decode()
+        version = blob[_HEADER.size : start].decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:
         return None
     return CachedAvatar(version, data)

@@ -12,7 +12,8 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind, EntityRef
 from attache.transfers import JobState
-from attache.ui import plain, reveal, settings, tasks
+from attache.ui import download_conflicts, plain, reveal, settings, tasks
+from attache.ui.download_conflicts import in_folder
 from attache.ui.drop_actions import target_label
 from attache.ui.messagebar import ERROR, SUCCESS, WARNING
 from attache.ui.transfer_rows import DOWNLOAD, IMAGE, UPLOAD, TransferRow
@@ -118,24 +119,42 @@ class FileActions(QObject):
         downloads = Path.home() / "Downloads"
         start = Path(settings.last_folder(settings.DOWNLOAD, str(downloads if downloads.is_dir() else Path.home())))
         if len(records) == 1:
-            path, _ = QFileDialog.getSaveFileName(self.window, "Save file", str(start / records[0].name))
+            path, _ = QFileDialog.getSaveFileName(
+                self.window,
+                "Save file",
+                str(in_folder(start, records[0])),
+                options=QFileDialog.Option.DontConfirmOverwrite,  # asked below, with Keep both too
+            )
             if not path:
                 return
-            destinations = [(records[0], Path(path))]
+            planned = [(records[0], Path(path))]
             settings.set_last_folder(settings.DOWNLOAD, str(Path(path).parent))
         else:
             folder = QFileDialog.getExistingDirectory(self.window, f"Save {len(records)} files in", str(start))
             if not folder:
                 return
-            destinations = [(record, Path(folder) / record.name) for record in records]
+            planned = [(record, in_folder(Path(folder), record)) for record in records]
             settings.set_last_folder(settings.DOWNLOAD, folder)
-        for record, dest in destinations:
-            self.start_download(entity, record, dest)
-        self.window.reveal_transfers()
+        self.download_to(entity, planned)
 
-    def start_download(self, entity: Entity, record, dest: Path) -> TransferRow:
+    def download_to(self, entity: Entity, planned: list) -> None:
+        """Start downloading each (record, path), asking first about every path that is taken."""
+        destinations = download_conflicts.settle(self.window, planned)
+        for destination in destinations:
+            self.start_download(entity, destination.record, destination.path, replace=destination.replace)
+        if destinations:
+            self.window.reveal_transfers()
+
+    def start_download(self, entity: Entity, record, dest: Path, *, replace: bool = False) -> TransferRow:
         return self.window.queue.download(
-            self.session.backend, entity.ref, target_label(entity), record.id, record.name, record.size, dest
+            self.session.backend,
+            entity.ref,
+            target_label(entity),
+            record.id,
+            record.name,
+            record.size,
+            dest,
+            replace=replace,
         )
 
     def drag_out(self, records: list):
@@ -161,8 +180,9 @@ class FileActions(QObject):
 
         folder = app_dirs().cache / "open" / record.id
         folder.mkdir(parents=True, exist_ok=True)
-        job = self.start_download(entity, record, folder / record.name)
-        self._open_after_download[job.id] = folder / record.name
+        dest = in_folder(folder, record)
+        job = self.start_download(entity, record, dest, replace=True)  # a fresh copy over the last one
+        self._open_after_download[job.id] = dest
         self.window.status.showMessage(f"Downloading {record.name} to open it…", 4000)
 
     def _detach_note(self) -> str:
@@ -223,7 +243,8 @@ class FileActions(QObject):
             if path is not None:
                 reveal.open_with_application(path, owner=self, on_failed=self.say_no_application)
             else:
-                self.window.status.showMessage(f"Saved {job.path}", 5000)
+                saved = job.result if isinstance(job.result, Path) else job.path  # "name (2)" when kept both
+                self.window.status.showMessage(f"Saved {saved}", 5000)
         if job.state is JobState.FAILED:
             self._open_after_download.pop(job.id, None)
             queue = self.window.queue

@@ -66,3 +66,21 @@ def question(parent: QWidget | None, title: str, text: str) -> bool:
     box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def choose(
+    parent: QWidget | None, title: str, text: str, options: list[str], *, for_all: str = ""
+) -> tuple[str | None, bool]:
+    """Ask for one of `options` (buttons, the last one the default) with plain text; the option
+    chosen (None when the box was closed) and whether the `for_all` check box was ticked."""
+    box = message_box(QMessageBox.Icon.Question, title, text, parent)
+    buttons = {box.addButton(option, QMessageBox.ButtonRole.AcceptRole): option for option in options}
+    box.setDefaultButton(list(buttons)[-1])
+    check = None
+    if for_all:
+        from PySide6.QtWidgets import QCheckBox
+
+        check = QCheckBox(for_all, box)
+        box.setCheckBox(check)
+    box.exec()
+    return buttons.get(box.clickedButton()), bool(check is not None and check.isChecked())

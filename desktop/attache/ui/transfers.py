@@ -22,6 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
+from attache.backends.streams import replacing_existing
 from attache.core.errors import AttacheError, CancelledError
 from attache.core.models import EntityRef
 from attache.transfers import JobEvent, JobState, Slot
@@ -217,8 +218,18 @@ class TransferQueue(QObject):
         tasks.run_task(enqueue, None, refused, owner=self, pool="transfers")
 
     def download(
-        self, backend, ref: EntityRef, target: str, file_id: str, name: str, size: int | None, dest: Path
+        self,
+        backend,
+        ref: EntityRef,
+        target: str,
+        file_id: str,
+        name: str,
+        size: int | None,
+        dest: Path,
+        *,
+        replace: bool = False,
     ) -> TransferRow:
+        """Download into `dest`; a file already there is kept (the new one numbered) unless `replace`."""
         job = TransferRow(
             id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
         )
@@ -229,7 +240,11 @@ class TransferQueue(QObject):
                 raise CancelledError(f"Cancelled {job.name}")
             job.done_bytes += len(chunk)
 
-        job._run = lambda: backend.download_file(ref, file_id, dest, on_chunk=on_chunk)
+        def run() -> Path:  # worker thread
+            with replacing_existing(replace):
+                return backend.download_file(ref, file_id, dest, on_chunk=on_chunk)
+
+        job._run = run
         self._jobs.append(job)
         self._waiting.append(job)
         self.jobAdded.emit(job)

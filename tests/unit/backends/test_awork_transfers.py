@@ -254,8 +254,17 @@ class DroppingStream(httpx.SyncByteStream):
         raise httpx.ReadError("peer closed connection")
 
 
+def downloads(answer: Callable[[httpx.Request], httpx.Response], size: int = 5) -> Server:
+    """A server answering the file's metadata (size `size`) and its download with `answer`."""
+    return Server(
+        lambda r: (
+            answer(r) if r.url.path.endswith("/download") else httpx.Response(200, json=file_info("f1", "f.txt", size))
+        )
+    )
+
+
 def test_a_download_that_drops_leaves_no_file_behind(backend_for, tmp_path):
-    server = Server(
+    server = downloads(
         lambda r: httpx.Response(
             200, stream=DroppingStream(), headers={"content-disposition": 'attachment; filename="a.bin"'}
         )
@@ -267,19 +276,27 @@ def test_a_download_that_drops_leaves_no_file_behind(backend_for, tmp_path):
 
 def test_download_into_a_folder_uses_the_servers_sanitised_name(backend_for, tmp_path):
     disposition = "attachment; filename=\"x.txt\"; filename*=UTF-8''..%2F%C3%BCber.txt"
-    server = Server(lambda r: httpx.Response(200, content=b"hello", headers={"content-disposition": disposition}))
+    server = downloads(lambda r: httpx.Response(200, content=b"hello", headers={"content-disposition": disposition}))
     seen: list[bytes] = []
     target = backend_for(server).download_file(TASK, "f1", tmp_path, on_chunk=seen.append)
     assert target == tmp_path / "über.txt"
     assert target.read_bytes() == b"hello" and b"".join(seen) == b"hello"
-    assert server.requests[0][0].url.path == "/api/v1/tasks/t1/files/f1/download"
+    assert server.requests[-1][0].url.path == "/api/v1/tasks/t1/files/f1/download"
 
 
-def test_download_to_a_file_path_overwrites_it_whole(backend_for, tmp_path):
+def test_download_to_a_file_path_keeps_the_file_there_unless_told_to_replace_it(backend_for, tmp_path):
+    from attache.backends.streams import replacing_existing
+
     dest = tmp_path / "mine.txt"
     dest.write_bytes(b"old content that is longer")
-    target = backend_for(Server(lambda r: httpx.Response(200, content=b"new"))).download_file(TASK, "f1", dest)
+    backend = backend_for(downloads(lambda r: httpx.Response(200, content=b"new"), size=3))
+    kept = backend.download_file(TASK, "f1", dest)
+    assert kept == tmp_path / "mine (2).txt" and kept.read_bytes() == b"new"
+    assert dest.read_bytes() == b"old content that is longer"
+    with replacing_existing():
+        target = backend.download_file(TASK, "f1", dest)
     assert target == dest and dest.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine (2).txt", "mine.txt"]
 
 
 def test_a_file_that_shrinks_while_being_sent_is_source_changed(tmp_path):

@@ -177,3 +177,19 @@ def test_decoded_cache_replaces_and_skips_oversized():
     assert "huge" not in decoded and "a" in decoded
     decoded.discard("a")
     assert decoded.total_bytes == 0
+
+
+@pytest.mark.parametrize(
+    ("version", "entity_id"),
+    [("v" * 70_000, "u1"), ("2025-01-01\ud800", "u\udfff"), ("é" * 600, "u2")],
+)
+def test_a_servers_odd_version_or_id_is_cached_all_the_same(cache, version, entity_id):
+    # Not cached, the picture would be fetched again on every refresh and launch.
+    from attache.images.cache import CachedAvatar
+
+    key = AvatarKey("awork:Acme", "user", entity_id, version, 36)
+    cache.put(key, b"picture")
+    assert cache.get(key) == b"picture"
+    assert cache.get_any(key) == CachedAvatar(version, b"picture")
+    newer = AvatarKey("awork:Acme", "user", entity_id, version + "x", 36)
+    assert cache.get(newer) is None and cache.get_any(newer) is not None
