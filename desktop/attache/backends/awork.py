@@ -21,13 +21,14 @@ from httpx_retries import Retry
 from attache.backends.auth import BearerAuth, RefreshHook, constant
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
 from attache.backends.errors import ErrorRule, ErrorTable, error_for_response
-from attache.backends.http import filename_from_content_disposition, make_client, quick_retry, sanitize_filename
+from attache.backends.http import filename_from_content_disposition, make_client, quick_retry
 from attache.backends.paging import NumberedPaging
 from attache.backends.rest import RestClient
 from attache.backends.streams import (
     CHUNK_SIZE,
     ObservedReader,
     at_most,
+    download_target,
     local_file_size,
     open_unchanged,
     read_chunks,
@@ -37,7 +38,6 @@ from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
-    InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
@@ -282,13 +282,9 @@ class AworkBackend(RestClient):
         return self._record(data, file_record)
 
     def _download_target(self, record: FileRecord, file_id: str, dest: Path, response: httpx.Response) -> Path:
-        if not dest.is_dir():
-            if not dest.parent.is_dir():
-                raise InvalidInputError(f"The folder {dest.parent} does not exist")
-            return dest
         suggested = filename_from_content_disposition(response.headers.get("content-disposition"))
         suggested = suggested or record.file_name or record.name  # else the file's metadata
-        return dest / sanitize_filename(suggested or "", fallback=file_id, folder=dest)
+        return download_target(dest, suggested or "", fallback=file_id)
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         task_id = self._task_id(ref)

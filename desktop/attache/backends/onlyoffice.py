@@ -30,12 +30,13 @@ from httpx_retries import Retry
 from attache.backends.auth import RawTokenAuth
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
 from attache.backends.errors import ErrorRule, ErrorTable, decode_json, host_of, looks_like_html
-from attache.backends.http import make_client, quick_retry, sanitize_filename
+from attache.backends.http import make_client, quick_retry
 from attache.backends.paging import OffsetEnvelopePaging, QueryValue
 from attache.backends.rest import RestClient, quoted_path
 from attache.backends.streams import (
     FileSlice,
     ObservedReader,
+    download_target,
     local_file_size,
     open_unchanged,
     plan_chunks,
@@ -443,12 +444,7 @@ class OnlyofficeBackend(PortalClient):
         if not isinstance(info, dict) or not info.get("viewUrl"):
             raise ProtocolError(f"ONLYOFFICE gave no download address for file {file_id}", detail=repr(info)[:200])
         record = self._record(info, file_record)
-        if dest.is_dir():
-            target = dest / sanitize_filename(record.name, fallback=f"file-{file_id}", folder=dest)
-        elif not dest.parent.is_dir():
-            raise InvalidInputError(f"The folder {dest.parent} does not exist")
-        else:
-            target = dest
+        target = download_target(dest, record.name, fallback=f"file-{file_id}")
         url = str(info["viewUrl"])
         with self._stream(
             "GET", url, client=self._client_for(url), not_found=f"ONLYOFFICE has no file {file_id}"

@@ -22,7 +22,7 @@ from typing import BinaryIO
 
 from attache.backends.base import ChunkObserver
 from attache.core.errors import AttacheError, InvalidInputError, ProtocolError, SourceChangedError
-from attache.core.filenames import name_max, numbered, shortened
+from attache.core.filenames import name_max, numbered, safe_name, shortened
 from attache.core.sources import check_source
 
 CHUNK_SIZE = 1024 * 1024
@@ -138,6 +138,16 @@ class FileSlice:
 
     def tell(self) -> int:
         return self._position
+
+
+def download_target(dest: Path, name: str, *, fallback: str) -> Path:
+    """Where a download goes: `dest` itself when it names a file in an existing folder, else the
+    server's `name`, made safe, inside the folder `dest`."""
+    if dest.is_dir():
+        return dest / safe_name(name, fallback=fallback, folder=dest)
+    if not dest.parent.is_dir():
+        raise InvalidInputError(f"The folder {dest.parent} does not exist")
+    return dest
 
 
 def write_atomically(

@@ -33,10 +33,10 @@ from httpx_retries import Retry
 from attache.backends.auth import BasicAuth, BearerAuth, app_token_headers, constant
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
 from attache.backends.errors import ErrorRule, ErrorTable
-from attache.backends.http import make_client, quick_retry, sanitize_filename
+from attache.backends.http import make_client, quick_retry
 from attache.backends.paging import ODataPaging, QueryValue
 from attache.backends.rest import RestClient
-from attache.backends.streams import CHUNK_SIZE, open_unchanged, read_chunks, write_atomically
+from attache.backends.streams import download_target, open_unchanged, read_chunks, write_atomically
 from attache.backends.superoffice_oauth import TokenManager, resolve_tenant, tenant_of
 from attache.backends.superoffice_wire import (
     ARCHIVES,
@@ -264,7 +264,7 @@ class SuperOfficeBackend(RestClient):
         expression = all_of(TASK_FILTER if kind is _K.TASK else "", scope, search_filter(search_columns, search))
         to_entity = MAPPERS[kind]
         for page in self._pages(path, page_size, params=odata_query(columns, expression)):
-            items = [item for item in (to_entity(row) for row in page.items if isinstance(row, dict)) if item.id]
+            items = [item for item in self._records(page.items, to_entity) if item.id]
             if kind is _K.USER:  # their pictures are their persons': known without asking again
                 self._persons_of_users.update({u.id: u.parent_id(_K.CONTACT_PERSON) or "" for u in items})
             yield Page(items, number=page.number, total=page.total, is_last=page.is_last)
@@ -369,7 +369,7 @@ class SuperOfficeBackend(RestClient):
     def list_files(self, ref: EntityRef) -> list[FileRecord]:
         self._attachable(ref)
         self.get_entity(ref)  # "SuperOffice has no project 5" rather than an empty list
-        records = [document_row_record(row) for row in self._document_rows(ref)]
+        records = self._records(self._document_rows(ref), document_row_record)
         return [record for record in records if record.id]
 
     def _document_rows(self, ref: EntityRef, name: str | None = None) -> Iterator[dict[str, Any]]:
@@ -399,35 +399,29 @@ class SuperOfficeBackend(RestClient):
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         self._attachable(ref)
         record = self._document(file_id)
-        if dest.is_dir():
-            target = dest / sanitize_filename(record.file_name or record.name, fallback=f"document-{file_id}")
-        elif not dest.parent.is_dir():
-            raise InvalidInputError(f"The folder {dest.parent} does not exist")
-        else:
-            target = dest
+        target = download_target(dest, record.file_name or record.name, fallback=f"document-{file_id}")
         for attempt in (1, 2):
             base = self.base_url
             try:
-                self._download(record.id, target, on_chunk)
-                return target
+                return self._download(record, target, on_chunk)
             except TenantMovedError as error:
                 if attempt == 2:
                     raise
                 self._follow_tenant(base, error)
         return target  # pragma: no cover
 
-    def _download(self, document_id: str, target: Path, on_chunk: ChunkObserver | None) -> None:
+    def _download(self, record: FileRecord, target: Path, on_chunk: ChunkObserver | None) -> Path:
         with self._stream(
             "GET",
-            f"Document/{document_id}/Content",
+            f"Document/{record.id}/Content",
             headers={"Accept": BINARY_ACCEPT},
-            not_found=f"{NAME} has no content for document {document_id}",
+            not_found=f"{NAME} has no content for document {record.id}",
         ) as response:
             if "json" in response.headers.get("content-type", "").lower():
-                # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred).
-                write_atomically(target, [base64_content(response.read(), document_id)], on_chunk)
-            else:
-                write_atomically(target, response.iter_bytes(CHUNK_SIZE), on_chunk)
+                # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred); the
+                # toolkit's answer cap bounds what read() takes in.
+                return write_atomically(target, [base64_content(response.read(), record.id)], on_chunk)
+            return self._save(response, target, on_chunk, expected_size=record.size, name=record.name)
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         """Deletes the document, once it is known to be one of `ref`'s (a mistyped target must not
