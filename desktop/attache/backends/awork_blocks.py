@@ -72,12 +72,15 @@ class BlockUpload:
             stream.seek(offset)
             self._send(
                 "PUT",
-                self._url,
-                params={"comp": "block", "blockid": block},
+                self._at(comp="block", blockid=block),
                 content=read_chunks(stream, length, on_chunk, source),
                 headers={"Content-Length": str(length)},
             )
         self._commit(mime_type, check=listed is not None)
+
+    def _at(self, **params: str) -> str:
+        """The SAS URL with an operation's parameters added to its own (which stay)."""
+        return str(httpx.URL(self._url).copy_merge_params(params))
 
     def _expected(self) -> dict[str, int]:
         return {block: length for block, (_offset, length) in zip(self.ids, self.plan, strict=True)}
@@ -87,7 +90,7 @@ class BlockUpload:
         not read the list (then every block is sent). An expired URL raises UploadExpiredError
         (the engine starts again with a new one)."""
         try:
-            response = self._send("GET", self._url, params={"comp": "blocklist", "blocklisttype": "all"})
+            response = self._send("GET", self._at(comp="blocklist", blocklisttype="all"))
         except UploadExpiredError as error:
             if error.status == 404:  # BlobNotFound: no block has arrived yet
                 return {}, {}
@@ -116,8 +119,7 @@ class BlockUpload:
         body = f'<?xml version="1.0" encoding="utf-8"?><BlockList>{latest}</BlockList>'.encode()
         self._send(
             "PUT",
-            self._url,
-            params={"comp": "blocklist"},
+            self._at(comp="blocklist"),
             content=body,
             headers={"Content-Type": "application/xml", "x-ms-blob-content-type": mime_type},
         )
