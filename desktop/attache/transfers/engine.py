@@ -251,11 +251,11 @@ class TransferEngine:
                 for run in self._runs.values():
                     run.request("interrupt")
 
-    def resume(self) -> None:
-        """Run the queue again, including jobs paused one by one."""
+    def resume(self, *, keep_held: Iterable[int] = ()) -> None:
+        """Run the queue again, including jobs paused one by one except those in `keep_held`."""
         with self._cond:
             self._paused = False
-            self._held.clear()
+            self._held = set(keep_held)
             self._cond.notify_all()
 
     def pause_jobs(self, ids: Iterable[int]) -> None:

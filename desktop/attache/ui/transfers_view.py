@@ -175,6 +175,8 @@ class TransfersModel(QAbstractTableModel):
             if column == self.ETA:
                 return format_eta(job.eta)
             if column == self.STATE:
+                if job.shows_paused:
+                    return "Paused"
                 if job.state == QUEUED and job.note:
                     return "Retrying"
                 return _STATE_LABEL.get(job.state, job.state)
@@ -303,7 +305,7 @@ class TransfersPanel(QWidget):
             "Pause",
             QStyle.StandardPixmap.SP_MediaPause,
             self.toggle_paused,
-            "Pause all uploads; they continue from where they stopped",
+            "Pause all uploads; they go on from where they stopped when you resume (where the service allows)",
         )
         self.clear_button = self._button(
             "Clear finished",
