@@ -20,8 +20,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from transfers_support import account_of, assert_each_uploaded_exactly_once, make_engine, task_refs, write_files
+from transfers_support import (
+    FAST_RETRY,
+    account_of,
+    assert_each_uploaded_exactly_once,
+    assert_nothing_uploaded_twice,
+    make_engine,
+    task_refs,
+    write_files,
+)
 
+from attache.sandbox import FaultPlan
 from attache.transfers import JobState, Journal, Step, TransferEngine
 
 WORKER = Path(__file__).with_name("transfers_crash_worker.py")
@@ -119,6 +128,21 @@ def _wait(condition, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-
     return True
 
 
+def _engine(server, journal: Journal, **options) -> TransferEngine:  # type: ignore[no-untyped-def]
+    """The sandbox's backend with this module's smaller parts."""
+    open_backend = make_engine(server, journal)._backend_for
+
+    def with_attrs(account):  # type: ignore[no-untyped-def]
+        backend = open_backend(account)
+        for name, value in BACKEND_ATTRS[server.service_id].items():
+            setattr(backend, name, value)
+        return backend
+
+    options.setdefault("retry", FAST_RETRY)
+    options.setdefault("poll_interval", 0.1)
+    return TransferEngine(journal, with_attrs, **options)
+
+
 def _paused_upload(server, tmp_path, mib: int):  # type: ignore[no-untyped-def]
     """An engine whose one large upload was paused after `mib` MiB went out."""
     chunks = mib * KILL_AFTER[server.service_id] // 24
@@ -127,18 +151,8 @@ def _paused_upload(server, tmp_path, mib: int):  # type: ignore[no-untyped-def]
     journal = Journal(tmp_path / "journal.sqlite3")
     box: list = []
     paused = threading.Event()
-    engine = make_engine(server, journal, workers=1, checkpoint=_pause_after(box, chunks, paused))
+    engine = _engine(server, journal, workers=1, checkpoint=_pause_after(box, chunks, paused))
     box.append(engine)
-    attrs = BACKEND_ATTRS[server.service_id]
-    opened = engine._backend_for
-
-    def with_attrs(account):  # type: ignore[no-untyped-def]
-        backend = opened(account)
-        for name, value in attrs.items():
-            setattr(backend, name, value)
-        return backend
-
-    engine._backend_for = with_attrs
     engine.start()
     (job_id,) = engine.enqueue(account_of(server), task, [source])
     assert _wait(lambda: paused.is_set() and _interrupted(engine, job_id))
@@ -219,3 +233,23 @@ def test_an_onlyoffice_session_that_expired_is_replaced_by_a_new_one(make_awork_
     finally:
         engine.shutdown()
         journal.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service_id", ["awork", "onlyoffice"])
+def test_resumed_uploads_under_20_percent_faults_arrive_exactly_once(make_awork_sandbox, tmp_path, service_id):
+    """Faults on parts, on block lists and on commits (answers lost after the effect included)."""
+    plan = FaultPlan(0.2, kinds=("429", "503", "drop", "slow"), retry_after=0.1, seed=15, slow_range=(0.05, 0.2))
+    server = make_awork_sandbox(service=service_id, faults=plan)
+    tasks = task_refs(server, 2)
+    sizes = [2 * 10 * MiB + 5, 10 * MiB + 77] if service_id == "onlyoffice" else [9 * MiB + 3, 6 * MiB, 13 * MiB + 9]
+    paths = write_files(tmp_path / "src", sizes, prefix="faulty")
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        engine = _engine(server, journal, workers=2)
+        with engine:
+            ids = [engine.enqueue(account_of(server), tasks[i % 2], [path])[0] for i, path in enumerate(paths)]
+            assert engine.wait(ids, timeout=90)
+        jobs = journal.jobs(ids=ids)
+    assert any(r.fault for r in server.requests)
+    assert_each_uploaded_exactly_once(server, jobs, tasks)
+    assert_nothing_uploaded_twice(server, jobs)

@@ -328,7 +328,10 @@ async def put_block_list(request: Request) -> Response:
         else:
             return azure_error(400, "InvalidBlockList", "The specified block list is invalid.")
     if any(path is None for _block, path, _size in order):
-        # Re-committing blocks of the committed blob: this sandbox keeps only its bytes, not them.
+        # The committed blocks again: a repeated commit (its first answer was lost) changes nothing.
+        if [(block, size) for block, _path, size in order] == _committed(store, upload_id):
+            return _created()
+        # Otherwise Azure would mix committed and new blocks: this sandbox keeps only the blob's bytes.
         return azure_error(400, "InvalidBlockList", "This sandbox commits only uncommitted blocks.")
     incoming = store.incoming_path(f"{upload_id}-commit-")
     digest, size = hashlib.md5(usedforsecurity=False), 0
