@@ -71,6 +71,8 @@ class TransferActions(QObject):
         engine.throttle.set_rate(settings.upload_limit())
         paused = not settings.resume_on_start()
         engine.start(paused=paused)
+        if paused:
+            window.queue.show_paused(True)
         window.queue.pausedChanged.emit(paused)
 
     # ------------------------------------------------------------------ speed limit

@@ -104,13 +104,17 @@ class TransferQueue(QObject):
         what the server holds (or from the beginning where the service cannot resume)."""
         if self.engine is None or paused == self.engine.paused:
             return
-        rows = [j for j in self._by_engine_id.values() if not j.finished_state]
-        self._mark_paused(rows, paused)
+        self.show_paused(paused)
         if paused:
             self.engine.pause(interrupt_running=True)
         else:
             self.engine.resume()
         self.pausedChanged.emit(paused)
+
+    def show_paused(self, paused: bool) -> None:
+        """Mark every unfinished upload as paused by the user (or no longer), e.g. when the queue
+        starts paused because the user wants to review it first."""
+        self._mark_paused([j for j in self._by_engine_id.values() if not j.finished_state], paused)
 
     def pause_jobs(self, job_ids: list[str]) -> None:
         """Pause these uploads one by one (the rest of the queue goes on)."""
