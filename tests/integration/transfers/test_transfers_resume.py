@@ -31,7 +31,7 @@ from transfers_support import (
 )
 
 from attache.sandbox import FaultPlan
-from attache.transfers import JobState, Journal, Step, TransferEngine
+from attache.transfers import JobState, Journal, Step, Throttle, TransferEngine
 
 WORKER = Path(__file__).with_name("transfers_crash_worker.py")
 MiB = 1024 * 1024
@@ -143,6 +143,18 @@ def _engine(server, journal: Journal, **options) -> TransferEngine:  # type: ign
     return TransferEngine(journal, with_attrs, **options)
 
 
+class CountingThrottle(Throttle):
+    """No limit; counts the bytes handed to the network."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent = 0
+
+    def reserve(self, size: int) -> float:
+        self.sent += size
+        return super().reserve(size)
+
+
 def _paused_upload(server, tmp_path, mib: int):  # type: ignore[no-untyped-def]
     """An engine whose one large upload was paused after `mib` MiB went out."""
     chunks = mib * KILL_AFTER[server.service_id] // 24
@@ -151,7 +163,9 @@ def _paused_upload(server, tmp_path, mib: int):  # type: ignore[no-untyped-def]
     journal = Journal(tmp_path / "journal.sqlite3")
     box: list = []
     paused = threading.Event()
-    engine = _engine(server, journal, workers=1, checkpoint=_pause_after(box, chunks, paused))
+    engine = _engine(
+        server, journal, workers=1, checkpoint=_pause_after(box, chunks, paused), throttle=CountingThrottle()
+    )
     box.append(engine)
     engine.start()
     (job_id,) = engine.enqueue(account_of(server), task, [source])
@@ -190,6 +204,24 @@ def test_a_paused_upload_resumes_where_it_stopped_and_its_progress_keeps_its_pla
         # below the pause at most: the part cut off by the pause is sent again).
         assert lowest[0] >= at_pause.bytes_sent - 10 * MiB - MiB
         assert_each_uploaded_exactly_once(server, engine.jobs(ids=[job_id]), [task])
+        assert engine.throttle.sent <= 1.25 * SIZE  # type: ignore[attr-defined]
+    finally:
+        engine.shutdown()
+        journal.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service_id", ["awork", "onlyoffice"])
+def test_a_cancelled_upload_retried_goes_on_from_what_the_server_holds(make_awork_sandbox, tmp_path, service_id):
+    server = make_awork_sandbox(service=service_id)
+    engine, journal, task, job_id = _paused_upload(server, tmp_path, 24)
+    try:
+        assert engine.cancel([job_id]) == [job_id]
+        assert engine.requeue([job_id]) == [job_id]
+        engine.resume()
+        assert engine.wait([job_id], timeout=60)
+        assert_each_uploaded_exactly_once(server, engine.jobs(ids=[job_id]), [task])
+        assert engine.throttle.sent <= 1.25 * SIZE  # type: ignore[attr-defined]
     finally:
         engine.shutdown()
         journal.close()
@@ -211,6 +243,7 @@ def test_an_expired_upload_url_during_resume_starts_over_cleanly(make_awork_sand
         assert engine.wait([job_id], timeout=60)
         done = engine.jobs(ids=[job_id])[0]
         assert done.upload_state["upload_id"] != state["upload_id"]  # a new upload, from byte 0
+        assert engine.throttle.sent >= SIZE + 11 * MiB  # type: ignore[attr-defined]
         assert_each_uploaded_exactly_once(server, [done], [task])
     finally:
         engine.shutdown()
