@@ -655,8 +655,13 @@ class OnlyofficeBackend(PortalClient):
         the portal's count in its answer (the upload starts over), except when it would be taken as
         the file's last part, so a session with exactly two equal parts left is not resumed.
         """
+        if "confirmed" not in state:
+            return None  # journaled by an Attaché that did not keep the offset: never guess
         confirmed = _int(state.get("confirmed")) or 0
-        expires = float(state.get("session_expires") or 0)
+        try:
+            expires = float(state.get("session_expires") or 0)
+        except ValueError:
+            return None
         if expires and time.time() >= expires - SESSION_MARGIN:
             return None  # expired, or about to: its parts would be refused
         if state.get("session_started"):

@@ -617,8 +617,8 @@ class _SendPass:
         self._check_source_now_and_then()
 
     def save_state(self, state: dict[str, str]) -> None:
-        """The server confirmed more of the file: journal it before the next part goes out."""
-        self._run.check()
+        """The server confirmed more of the file: journal it before the next part goes out (even
+        when the job is being stopped: what the server holds is worth keeping)."""
         self._engine.journal.record_step(self._job.id, Step.BEGUN, upload_state=state, bytes_sent=self.total)
         self._run.progressed = True
 

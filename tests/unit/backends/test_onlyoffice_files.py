@@ -418,3 +418,15 @@ def test_user_photos_come_from_their_urls_in_the_nearest_size_and_none_for_the_d
     (request,) = fetched
     assert request.url.path.endswith("_size_82-82.png")
     assert request.headers["Authorization"] == "tok"
+
+
+def test_a_session_journaled_without_its_offset_is_replaced(portal: Portal, tmp_path: Path) -> None:
+    """A journal from before offsets were kept: the portal may hold parts nobody counted."""
+    source = a_file(tmp_path, 2 * UPLOAD_CHUNK_SIZE)
+    size = source.stat().st_size
+    with backend(portal, single_upload_limit=MiB) as oo:
+        state = oo.begin_attach(TASK, source.name, size)
+        old = {key: value for key, value in state.items() if key not in ("confirmed", "session_expires")}
+        state = oo.send_content(old, source, size)
+    assert state["session_id"] == "s2"
+    assert portal.folder[0]["_content"] == source.read_bytes()
