@@ -610,10 +610,7 @@ class _SendPass:
         self._run.check()
         self._hash.update(chunk)
         self.held_bytes += len(chunk)
-        if self._counting:
-            self._engine.progress.add(self._job.id, len(chunk))
-        else:
-            self._engine.progress.advance_to(self._job.id, self.held_bytes)
+        self._engine.progress.advance_to(self._job.id, self.total)  # up, never as speed
         self._check_source_now_and_then()
 
     def save_state(self, state: dict[str, str]) -> None:

@@ -176,7 +176,7 @@ def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool) -> str
         sentences.append(
             f"{resumed} upload{'s go' if resumed != 1 else ' goes'} on from where "
             f"{'they' if resumed != 1 else 'it'} stopped {when}; {restarted} "
-            f"start{'s' if restarted == 1 else ''} again from the beginning (its service cannot resume an upload)."
+            f"start{'s' if restarted == 1 else ''} again from the beginning (where the service cannot resume)."
         )
     if downloads:
         sentences.append(f"{downloads} download{'s stop' if downloads != 1 else ' stops'} and must be started again.")

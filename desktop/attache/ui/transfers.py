@@ -171,7 +171,7 @@ class TransferQueue(QObject):
             engine_id=record.id,
             created=record.created_at or time.time(),
         )
-        job.resumable = self._resumes(ref)
+        job.resumable = record.slot is Slot.FILES and self._resumes(ref)  # an image is sent whole
         job.apply(record.state, record.last_error)
         # What the server held when the journal last heard (a resumable upload's confirmed offset).
         job.done_bytes = record.size if job.state is JobState.DONE else record.bytes_sent
