@@ -3,6 +3,8 @@
 Wire facts (see shared/contracts/awork.md): Bearer token; lists are bare JSON arrays paged with
 `page`/`pageSize` and `aw-*` headers; profile images at `/files/images/{entityName}/{id}`;
 task files by the three-step upload (generateuploadurl → PUT to blob storage → byuploadid).
+The upload URL is an Azure Blob Storage SAS URL: a small file goes in one Put Blob, a larger one
+in blocks (awork_blocks.py), so an interrupted upload resumes from the blocks that arrived.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import httpx
 from httpx_retries import Retry
 
+from attache.backends import awork_blocks
 from attache.backends.auth import BearerAuth, RefreshHook, constant
 from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
 from attache.backends.errors import ErrorRule, ErrorTable, error_for_response
@@ -126,15 +129,20 @@ class AworkBackend(RestClient):
         client: httpx.Client | None = None,
         blob_client: httpx.Client | None = None,
         retry: Retry | None = None,
+        block_size: int = awork_blocks.BLOCK_SIZE,
+        block_threshold: int = awork_blocks.BLOCK_THRESHOLD,
     ) -> None:
         """`client`/`blob_client` are used as given and left open; clients made here close with
-        `close()`. `retry` replaces the default retry policy of the clients made here."""
+        `close()`. `retry` replaces the default retry policy of the clients made here. Files above
+        `block_threshold` bytes are sent in blocks of `block_size` bytes."""
         token_provider = token if callable(token) else constant(token)
         super().__init__(
             base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
         )
         # Blob storage gets a client without the awork token: a SAS URL authorises itself.
         self._blob_client = blob_client or self._own(make_client(retry=retry))
+        self.block_size = block_size
+        self.block_threshold = block_threshold
 
     # ------------------------------------------------------------------ capabilities
 
@@ -300,7 +308,7 @@ class AworkBackend(RestClient):
         # listing first also fails fast on an unknown task.
         existing = [f.id for f in self.list_files(ref) if name in (f.name, f.file_name)]
         upload_id, upload_url = upload_target(self._json("POST", "files/generateuploadurl"))
-        return {
+        state = {
             "task_id": task_id,
             "upload_id": upload_id,
             "upload_url": str(httpx.URL(self.base_url + "/").join(upload_url)),
@@ -308,11 +316,21 @@ class AworkBackend(RestClient):
             "size": str(size),
             "existing_file_ids": json.dumps(existing),
         }
+        if size > self.block_threshold:
+            # Journaled with the slot, so a later run cuts the file exactly as this one did.
+            state["block_size"] = str(self.block_size)
+        return state
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
     ) -> UploadState:
         mime_type = mimetypes.guess_type(state.get("name") or source.name)[0] or "application/octet-stream"
+        block_size = int(state.get("block_size") or 0)
+        if block_size > 0:
+            blocks = awork_blocks.BlockUpload(self._blob_send, state["upload_url"], size, block_size)
+            with open_unchanged(source, size) as stream:
+                blocks.send(stream, source, mime_type, on_chunk)
+            return {**state, "content_sent": "true"}
         headers = {"x-ms-blob-type": "BlockBlob", "Content-Length": str(size), "Content-Type": mime_type}
         with open_unchanged(source, size) as stream:
             body = read_chunks(stream, size, on_chunk, source)
@@ -320,6 +338,9 @@ class AworkBackend(RestClient):
                 "PUT", state["upload_url"], client=self._blob_client, content=body, headers=headers, on_error=blob_error
             )
         return {**state, "content_sent": "true"}
+
+    def _blob_send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        return self._send(method, url, client=self._blob_client, on_error=blob_error, **kwargs)
 
     def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
         task_id = self._task_id(ref)
@@ -533,6 +554,7 @@ def blob_error(response: httpx.Response) -> AttacheError:
             "The upload link from awork expired; the upload will start again with a new one",
             detail=error.detail,
             status=response.status_code,
+            code=response.headers.get("x-ms-error-code", ""),
         )
     return error_for_response(response, service="awork's file storage")
 

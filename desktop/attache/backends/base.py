@@ -29,6 +29,38 @@ ChunkObserver = Callable[[bytes], None]
 UploadState = dict[str, str]
 
 
+@runtime_checkable
+class UploadObserver(Protocol):
+    """What the transfer engine passes to `send_content` as `on_chunk`, beyond a plain observer.
+
+    A backend that resumes an upload reports the bytes the server already holds through `held`
+    (read from the file, in file order with the sent ones, so a hash still covers every byte;
+    they are neither throttled nor counted as sent), and hands each state worth keeping (an
+    offset the server confirmed) to `save_state`, which journals it before the next part goes.
+    Use `report_held` and `save_upload_state`: they also accept a plain `ChunkObserver`.
+    """
+
+    def __call__(self, chunk: bytes) -> None: ...
+
+    def held(self, chunk: bytes) -> None: ...
+
+    def save_state(self, state: UploadState) -> None: ...
+
+
+def report_held(on_chunk: ChunkObserver | None, chunk: bytes) -> None:
+    """`chunk` is already on the server: tell the engine so, or a plain observer as if sent."""
+    if isinstance(on_chunk, UploadObserver):
+        on_chunk.held(chunk)
+    elif on_chunk is not None:
+        on_chunk(chunk)
+
+
+def save_upload_state(on_chunk: ChunkObserver | None, state: UploadState) -> None:
+    """Keep `state` (the server's progress) in the journal now, where there is one."""
+    if isinstance(on_chunk, UploadObserver):
+        on_chunk.save_state(state)
+
+
 @dataclass(frozen=True, slots=True)
 class ImageRules:
     """What a service accepts for a profile image."""
@@ -91,7 +123,12 @@ class Backend(Protocol):
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
-    ) -> UploadState: ...
+    ) -> UploadState:
+        """Put the file's bytes where `state` says. Called again with the journaled `state` after a
+        pause, a retry or a crash: a backend whose kinds have `Capability.RESUME_UPLOADS` asks the
+        server what it holds and sends only the rest (reporting the rest through `report_held`);
+        one without starts again from byte 0."""
+        ...
 
     def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord: ...
 

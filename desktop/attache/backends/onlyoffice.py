@@ -9,7 +9,9 @@ Wire facts (see shared/contracts/onlyoffice.md, whose corrections to the spec ar
 - lists page with `startIndex`/`count` (≤ 1000); `nextIndex` is one too far, so the offset counts
   the items received;
 - a task file is uploaded into the project's Documents folder (one multipart request, or a chunked
-  session of 10 MiB parts whose handler answers `{success, data, message}`), then attached by id.
+  session of 10 MiB parts whose handler answers `{success, data, message}`), then attached by id;
+  the session's confirmed offset is journaled after each part, so an interrupted upload resumes
+  while the session lives (the portal cannot be asked how far a session got).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import json
 import mimetypes
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
@@ -28,7 +31,7 @@ import httpx
 from httpx_retries import Retry
 
 from attache.backends.auth import RawTokenAuth
-from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState
+from attache.backends.base import ChunkObserver, ImageRules, SaveSecret, Secret, UploadState, save_upload_state
 from attache.backends.errors import ErrorRule, ErrorTable, decode_json, host_of, looks_like_html
 from attache.backends.http import make_client, quick_retry
 from attache.backends.paging import OffsetEnvelopePaging, QueryValue
@@ -40,7 +43,7 @@ from attache.backends.streams import (
     local_file_size,
     open_unchanged,
     plan_chunks,
-    read_chunks,
+    report_held_range,
 )
 from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
@@ -48,7 +51,6 @@ from attache.core.errors import (
     AttacheError,
     AuthenticationError,
     InvalidInputError,
-    NetworkError,
     NotFoundError,
     PermissionDeniedError,
     ProtocolError,
@@ -68,6 +70,7 @@ API = "api/2.0"
 MAX_PAGE_SIZE = 1000  # the portal's maxPage (onlyoffice.md §2.2)
 SINGLE_UPLOAD_LIMIT = 100 * 1024 * 1024  # web.available-file-size default (§3.2)
 UPLOAD_CHUNK_SIZE = 10 * 1024 * 1024  # files.uploader.chunk-size; every part but the last exactly this (§3.3)
+SESSION_MARGIN = 60.0  # seconds: a session this close to its expiry is not resumed (a part takes time)
 PHOTO_LIMIT_BYTES = 5 * 1024 * 1024  # web.max-upload-size as shipped (§4.1)
 PHOTO_MIME_TYPES = frozenset({"image/png", "image/jpeg"})
 
@@ -295,10 +298,6 @@ class OnlyofficeBackend(PortalClient):
         self._plain = self._own(make_client(retry=retry, transport=transport))
         self._single_limit = single_upload_limit
         self._portal_limit: int | None = None
-        # Chunked sessions of this run: id → bytes the portal confirmed, or None once an answer was
-        # lost after a whole part went out (the portal may or may not have it: never guess).
-        self._sessions: dict[str, int | None] = {}
-        self._sessions_lock = threading.Lock()
 
     # ------------------------------------------------------------------ capabilities
 
@@ -506,7 +505,7 @@ class OnlyofficeBackend(PortalClient):
             # A run before this one may have got the whole file there and lost the answer.
             done = self.find_uploaded(state, size)
             if done is not None:
-                _count_unsent(stream, size, on_chunk, source)
+                report_held_range(stream, 0, size, on_chunk, source)
                 return {**state, "file_id": done.id}
             if "session_id" not in state:
                 return {**state, "file_id": self._upload_whole(state, stream, source, size, on_chunk)}
@@ -618,6 +617,8 @@ class OnlyofficeBackend(PortalClient):
         return str(uploaded["id"])
 
     def _new_session(self, state: UploadState) -> UploadState:
+        """A chunked session; its id, address, the bytes it holds and when it expires go into the
+        upload state (journaled), so a later run, even after a crash, can resume it."""
         data = self._json(
             "POST",
             f"files/{state['folder_id']}/upload/create_session",
@@ -627,42 +628,63 @@ class OnlyofficeBackend(PortalClient):
         session = _handler_data(data, "start a chunked upload")
         if not session.get("id") or not session.get("location"):
             raise ProtocolError("ONLYOFFICE started a chunked upload without an id or address", detail=repr(data)[:200])
-        session_id = str(session["id"])
-        with self._sessions_lock:
-            self._sessions[session_id] = _int(session.get("bytes_uploaded")) or 0
-        return {"session_id": session_id, "location": str(session["location"])}
+        return {
+            "session_id": str(session["id"]),
+            "location": str(session["location"]),
+            "confirmed": str(_int(session.get("bytes_uploaded")) or 0),
+            "session_expires": _expiry(session),
+            "session_started": "",
+        }
+
+    def _resumable_from(self, state: UploadState, size: int) -> int | None:
+        """Where the journaled session can go on from, or None when a new one must start.
+
+        The journal holds the offset the portal last confirmed. A later part may have arrived with
+        its answer lost (a crash, a dropped connection); sending that part again is then caught by
+        the portal's count in its answer (the upload starts over), except when it would be taken as
+        the file's last part, so a session with exactly two equal parts left is not resumed.
+        """
+        if "confirmed" not in state:
+            return None  # journaled by an Attaché that did not keep the offset: never guess
+        confirmed = _int(state.get("confirmed")) or 0
+        try:
+            expires = float(state.get("session_expires") or 0)
+        except ValueError:
+            return None
+        if expires and time.time() >= expires - SESSION_MARGIN:
+            return None  # expired, or about to: its parts would be refused
+        if state.get("session_started"):
+            remaining = plan_chunks(size, UPLOAD_CHUNK_SIZE, start=confirmed)
+            if len(remaining) == 2 and remaining[0][1] == remaining[1][1]:
+                return None
+        return confirmed
 
     def _upload_chunks(
         self, state: UploadState, stream: Any, source: Path, size: int, on_chunk: ChunkObserver | None
     ) -> UploadState:
-        """The session's parts in order, from what the portal confirmed in this run; a session whose
-        progress is unknown (a crash, an answer lost after a whole part went out) is replaced."""
-        with self._sessions_lock:
-            confirmed = self._sessions.get(state["session_id"])
+        """The session's parts in order, from what the portal confirmed (journaled after each part)
+        while the session lives; otherwise a new session from byte 0."""
+        confirmed = self._resumable_from(state, size)
         if confirmed is None:
             self._abort(state)
             state = {**state, **self._new_session(state)}
             confirmed = 0
-        _count_unsent(stream, confirmed, on_chunk, source)  # already there: counted, not sent
-        session_id = state["session_id"]
+        report_held_range(stream, 0, confirmed, on_chunk, source)  # already there: not sent again
+        if not state.get("session_started"):
+            state = {**state, "session_started": "true"}
+            save_upload_state(on_chunk, state)
         for number, (offset, length) in enumerate(plan_chunks(size, UPLOAD_CHUNK_SIZE, start=confirmed), 1):
             part = FileSlice(stream, offset, length, on_chunk)
             location = state["location"]
-            try:
-                answer = self._sending(
-                    self._send,
-                    "POST",
-                    location,
-                    client=self._client_for(location),
-                    files={"file": (state["name"], part, _mime_type(state["name"]))},
-                )
-            except NetworkError:
-                if part.fully_read:  # no answer after the whole part went out: the portal may have it, or not
-                    self._forget(session_id)
-                raise
+            answer = self._sending(
+                self._send,
+                "POST",
+                location,
+                client=self._client_for(location),
+                files={"file": (state["name"], part, _mime_type(state["name"]))},
+            )
             data = self._chunk_answer(answer, state, number)
             if data.get("uploaded") or answer.status_code == 201:
-                self._forget(session_id)
                 if data.get("id") in (None, ""):
                     raise ProtocolError(
                         "ONLYOFFICE finished the chunked upload without a file id", detail=repr(data)[:200]
@@ -670,13 +692,12 @@ class OnlyofficeBackend(PortalClient):
                 return {**state, "file_id": str(data["id"])}
             got = _int(data.get("bytes_uploaded"))
             if got != offset + length:
-                self._forget(session_id)
                 raise UploadExpiredError(
                     f"ONLYOFFICE counted {got} bytes of {state['name']} where {offset + length} were sent; "
                     "the upload starts again",
                 )
-            with self._sessions_lock:
-                self._sessions[session_id] = got
+            state = {**state, "confirmed": str(got), "session_expires": _expiry(data) or state["session_expires"]}
+            save_upload_state(on_chunk, state)
         raise ProtocolError(f"ONLYOFFICE took every part of {state['name']} but did not finish the file")
 
     def _chunk_answer(self, response: httpx.Response, state: UploadState, number: int) -> dict[str, Any]:
@@ -690,7 +711,6 @@ class OnlyofficeBackend(PortalClient):
         if body.get("success") is not True:
             said = str(body.get("message") or "no reason given")
             if "expired" in said.lower() or "authorize" in said.lower():
-                self._forget(state["session_id"])
                 raise UploadExpiredError(
                     f"ONLYOFFICE's upload session for {state['name']} expired; the upload starts again",
                     detail=said,
@@ -698,10 +718,6 @@ class OnlyofficeBackend(PortalClient):
             raise ServerError(f"ONLYOFFICE refused part {number} of {state['name']}: {said}", detail=said)
         data = body.get("data")
         return data if isinstance(data, dict) else {}
-
-    def _forget(self, session_id: str) -> None:
-        with self._sessions_lock:
-            self._sessions[session_id] = None
 
     def _abort(self, state: UploadState) -> None:
         """Best effort: a replaced session would otherwise linger until it expires."""
@@ -922,12 +938,10 @@ def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f} MB"
 
 
-def _count_unsent(stream: Any, length: int, on_chunk: ChunkObserver | None, source: Path) -> None:
-    """Read the first `length` bytes that need not go out again, so progress and the file's hash
-    still cover the whole file."""
-    stream.seek(0)
-    for _chunk in read_chunks(stream, length, on_chunk, source):
-        pass
+def _expiry(session: Mapping[str, Any]) -> str:
+    """When a chunked session expires (its `expired` date), as Unix seconds; "" when not said."""
+    expires = parse_datetime(_text(session.get("expired")))
+    return f"{expires.timestamp():.0f}" if expires else ""
 
 
 # ---------------------------------------------------------------------- local photos

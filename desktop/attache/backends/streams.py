@@ -3,7 +3,8 @@
 - Uploads: `open_unchanged` opens the queued file and refuses it when its size changed since it was
   queued; `read_chunks` yields exactly that many bytes and fails when the file shrinks meanwhile;
   `ObservedReader` reports what httpx reads from a multipart file part; `plan_chunks` cuts an upload
-  into fixed-size parts and `FileSlice` serves one part as a file of its own (a chunked upload).
+  into fixed-size parts and `FileSlice` serves one part as a file of its own (a chunked upload);
+  `report_held_range` reports a part the server already holds (a resumed upload) without sending it.
 - Downloads: `write_atomically` writes to a hidden `.part` file beside the target, within the size
   the file list declared, flushes it to disk and gives it the target's name, or the first free
   "name (2).ext" when a file is there (unless `replacing_existing`); so nothing is half-written or
@@ -20,7 +21,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
-from attache.backends.base import ChunkObserver
+from attache.backends.base import ChunkObserver, report_held
 from attache.core.errors import AttacheError, InvalidInputError, ProtocolError, SourceChangedError
 from attache.core.filenames import name_max, numbered, safe_name, shortened
 from attache.core.sources import check_source
@@ -61,6 +62,14 @@ def read_chunks(
         if on_chunk is not None:
             on_chunk(chunk)
         yield chunk
+
+
+def report_held_range(stream: BinaryIO, start: int, length: int, on_chunk: ChunkObserver | None, source: Path) -> None:
+    """Read `length` bytes from `start` that the server already holds and report them as held
+    (`base.report_held`), so progress and the file's hash cover them without sending them."""
+    stream.seek(start)
+    for chunk in read_chunks(stream, length, None, source):
+        report_held(on_chunk, chunk)
 
 
 class ObservedReader:

@@ -26,6 +26,9 @@ class Capability(Flag):
     DELETE_FILE = auto()
     FILE_THUMBNAILS = auto()  # small previews of image files, resized by the service
     SEARCH = auto()  # the service keeps only what matches a search text (Backend.iter_pages(search=…))
+    # An interrupted upload (pause, retry, crash, restart) goes on from what the server already
+    # holds; without it, it starts again from byte 0 (still attached exactly once).
+    RESUME_UPLOADS = auto()
 
     IMAGES = GET_IMAGE | SET_IMAGE | DELETE_IMAGE
     FILES = ATTACH_FILE | LIST_FILES | DOWNLOAD_FILE | DELETE_FILE
@@ -42,6 +45,7 @@ _WHAT = {
     Capability.DELETE_FILE: "delete the files of {plural}",
     Capability.FILE_THUMBNAILS: "show previews of the files of {plural}",
     Capability.SEARCH: "search {plural}",
+    Capability.RESUME_UPLOADS: "resume an interrupted upload to {plural}; it starts again from the beginning",
 }
 
 

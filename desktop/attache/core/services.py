@@ -114,7 +114,7 @@ AWORK = Service(
         "awork",
         {
             _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES,
-            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_THUMBNAILS,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_THUMBNAILS | _C.RESUME_UPLOADS,
             _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.USER: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.PROJECT_TEMPLATE: _C.LIST | _C.SEARCH | _C.IMAGES,
@@ -151,7 +151,7 @@ ONLYOFFICE = Service(
         "ONLYOFFICE",
         {
             _K.PROJECT: _C.LIST | _C.SEARCH,
-            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.RESUME_UPLOADS,
             _K.USER: _C.LIST | _C.SEARCH | _C.GET_IMAGE,
             _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.CONTACT_PERSON: _C.LIST | _C.SEARCH | _C.IMAGES,

@@ -2,7 +2,12 @@
 each upload step by step, journaling every step before the next.
 
 An upload to a task is begin → send → link. The journal records each step and the
-server ids it gained, so a retry or a restart continues from the step reached. Before
+server ids it gained, so a retry or a restart continues from the step reached; within the
+send step, a backend that can resume (Capability.RESUME_UPLOADS) journals the server's
+progress as it goes (`UploadObserver.save_state`) and on the next pass sends only what the
+server does not hold yet. A file is resumed only while it is the one queued (same size and
+modification time, checked before and while sending); otherwise the job fails as changed,
+and a retry takes the file as it is now, from byte 0. Before
 linking, the job is marked "linking"; a job found in that step (the answer to a link
 request was lost, by a crash or a dropped connection) asks the server whether the file is
 already attached before linking it again: exactly one file per job.
@@ -121,6 +126,7 @@ class TransferEngine:
         self._runs: dict[int, _Run] = {}
         self._threads: list[threading.Thread] = []
         self._paused = False
+        self._held: set[int] = set()  # jobs paused one by one (until resume_jobs or resume)
         self._stopping = False
         # None: run every job in the journal. A set: only jobs enqueued (or retried) here, for
         # `attache upload`, which must not start on what another session left queued.
@@ -245,10 +251,31 @@ class TransferEngine:
                 for run in self._runs.values():
                     run.request("interrupt")
 
-    def resume(self) -> None:
+    def resume(self, *, keep_held: Iterable[int] = ()) -> None:
+        """Run the queue again, including jobs paused one by one except those in `keep_held`."""
         with self._cond:
             self._paused = False
+            self._held = set(keep_held)
             self._cond.notify_all()
+
+    def pause_jobs(self, ids: Iterable[int]) -> None:
+        """Hold these jobs: a running one stops within a chunk (interrupted, to resume from what
+        the server holds), a waiting one is not started, until `resume_jobs` or `resume`.
+        Held in this process only: the next start runs them like any interrupted job."""
+        with self._cond:
+            for job_id in ids:
+                self._held.add(job_id)
+                if (run := self._runs.get(job_id)) is not None:
+                    run.request("interrupt")
+
+    def resume_jobs(self, ids: Iterable[int]) -> None:
+        with self._cond:
+            self._held.difference_update(ids)
+            self._cond.notify_all()
+
+    def held_jobs(self) -> set[int]:
+        with self._cond:
+            return set(self._held)
 
     @property
     def paused(self) -> bool:
@@ -333,7 +360,9 @@ class TransferEngine:
                     return None
                 if not self._paused:
                     # Claiming under the condition means cancel/shutdown always find every job we hold.
-                    job = self.journal.claim_next(self.runner, skip_accounts=self._gates.closed(), only_ids=self._scope)
+                    job = self.journal.claim_next(
+                        self.runner, skip_accounts=self._gates.closed(), only_ids=self._scope, skip_ids=self._held
+                    )
                     if job is not None:
                         self._runs[job.id] = _Run()
                         return job
@@ -374,7 +403,7 @@ class TransferEngine:
             state = backend.send_content(state, job.source, job.size, on_chunk=sender)
             sender.verify()
             step = self._record(
-                job, run, Step.SENT, upload_state=state, sha256=sender.hexdigest, bytes_sent=sender.sent
+                job, run, Step.SENT, upload_state=state, sha256=sender.hexdigest, bytes_sent=sender.total
             )
         if step is Step.LINKING:
             # A link request went out before and its answer was lost: is the file there already?
@@ -475,7 +504,8 @@ class TransferEngine:
         delay = 0.0 if isinstance(exc, UploadExpiredError) else self.retry.delay(failures, retry_after, self._rand)
         message = f"{exc} (retrying, try {failures + 1} of {self.retry.max_tries})"
         log.info("job %s: %s; next try in %.2f s", job.id, exc, delay)
-        self.progress.restart(job.id)
+        if isinstance(exc, UploadExpiredError):
+            self.progress.restart(job.id)  # from byte 0; otherwise the count stays where the server is
         with self._cond:
             self.journal.release(
                 job.id,
@@ -493,7 +523,6 @@ class TransferEngine:
         message = f"Waiting for sign-in: {exc}"
         with self._cond:
             self._sign_in_needed[job.account] = str(exc)
-            self.progress.restart(job.id)
             self.journal.release(job.id, JobState.QUEUED, error=message, error_kind=type(exc).__name__)
             self._emit(JobEvent(job.id, JobState.QUEUED, message=message))
 
@@ -505,7 +534,6 @@ class TransferEngine:
     def _retry_with_new_sign_in(self, job: Job) -> None:
         log.info("job %s: refused with the old sign-in of %s; trying again with the new one", job.id, job.account)
         with self._cond:
-            self.progress.restart(job.id)
             self.journal.release(job.id, JobState.QUEUED, error="", error_kind="")
             self._emit(JobEvent(job.id, JobState.QUEUED))
 
@@ -554,10 +582,12 @@ class TransferEngine:
 
 
 class _SendPass:
-    """The chunk observer of one pass over a file: speed limit, progress, sha256, cancel and
-    source checks.
+    """The chunk observer of one pass over a file (an `UploadObserver`): speed limit, progress,
+    sha256, cancel and source checks, and the journal for a resumable backend's progress.
 
-    It sees each chunk the backend sends, as the backend read it: no copy is made.
+    It sees each chunk the backend sends, and each one the server already held, as the backend
+    read it: no copy is made. The progress count keeps its place until the first byte goes out,
+    and then goes on from what the server held (so a resumed upload does not flash back to 0).
     """
 
     def __init__(self, engine: TransferEngine, job: Job, run: _Run) -> None:
@@ -566,11 +596,35 @@ class _SendPass:
         self._run = run
         self._hash = hashlib.sha256()
         self._next_check = time.monotonic() + SOURCE_CHECK_INTERVAL
-        self.sent = 0
-        engine.progress.restart(job.id, job.size)
+        self.sent = 0  # sent in this pass
+        self.held_bytes = 0  # already on the server, read but not sent
+        self._counting = False
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.held_bytes
+
+    def _start_counting(self) -> None:
+        if not self._counting:
+            self._counting = True
+            self._engine.progress.restart(self._job.id, self._job.size, start=self.held_bytes)
+
+    def held(self, chunk: bytes) -> None:
+        self._run.check()
+        self._hash.update(chunk)
+        self.held_bytes += len(chunk)
+        self._engine.progress.advance_to(self._job.id, self.total)  # up, never as speed
+        self._check_source_now_and_then()
+
+    def save_state(self, state: dict[str, str]) -> None:
+        """The server confirmed more of the file: journal it before the next part goes out (even
+        when the job is being stopped: what the server holds is worth keeping)."""
+        self._engine.journal.record_step(self._job.id, Step.BEGUN, upload_state=state, bytes_sent=self.total)
+        self._run.progressed = True
 
     def __call__(self, chunk: bytes) -> None:
         self._run.check()
+        self._start_counting()
         wait = self._engine.throttle.reserve(len(chunk))
         if wait > 0 and self._run.stop.wait(wait):  # a pause or cancel ends the wait at once
             raise _Stopped()
@@ -578,6 +632,9 @@ class _SendPass:
         self.sent += len(chunk)
         self._engine.progress.add(self._job.id, len(chunk))
         self._engine._hook("sending", self._job)
+        self._check_source_now_and_then()
+
+    def _check_source_now_and_then(self) -> None:
         if (now := time.monotonic()) >= self._next_check:
             self._next_check = now + SOURCE_CHECK_INTERVAL
             try:
@@ -591,11 +648,12 @@ class _SendPass:
         return self._hash.hexdigest()
 
     def verify(self, *, require_all: bool = True) -> None:
-        """After the last byte: the file must still be the one queued, and all of it was sent."""
+        """After the last byte: the file must still be the one queued, and all of it is on the server."""
         _check_source(self._job)
-        if require_all and self.sent != self._job.size:
+        self._start_counting()
+        if require_all and self.total != self._job.size:
             raise SourceChangedError(
-                f"{self._job.source} changed while it was being sent ({self.sent} of {self._job.size} bytes read)."
+                f"{self._job.source} changed while it was being sent ({self.total} of {self._job.size} bytes read)."
             )
 
 

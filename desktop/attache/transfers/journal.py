@@ -316,13 +316,22 @@ class Journal:
         return ids
 
     def claim_next(
-        self, runner: str, *, skip_accounts: Iterable[AccountRef] = (), only_ids: Iterable[int] | None = None
+        self,
+        runner: str,
+        *,
+        skip_accounts: Iterable[AccountRef] = (),
+        only_ids: Iterable[int] | None = None,
+        skip_ids: Iterable[int] = (),
     ) -> Job | None:
         """Take the oldest runnable job (not waiting out a back-off) for `runner`, or None."""
         now = self._clock()
         skip = list(skip_accounts)
         extra_sql = "".join(" AND NOT (service = ? AND account = ?)" for _ in skip)
         extra_params: list[object] = [value for ref in skip for value in (ref.service, ref.account)]
+        skipped = [int(i) for i in skip_ids]
+        if skipped:
+            extra_sql += f" AND id NOT IN ({', '.join('?' * len(skipped))})"
+            extra_params += skipped
         if only_ids is not None:
             _, id_params = _filters(None, only_ids)
             extra_sql += f" AND id IN ({', '.join('?' * len(id_params))})" if id_params else " AND 0"

@@ -49,12 +49,12 @@ class QueueTotals:
 class _Track:
     __slots__ = ("finished", "last_byte_at", "samples", "sent", "total")
 
-    def __init__(self, total: int, now: float) -> None:
+    def __init__(self, total: int, now: float, start: int = 0) -> None:
         self.total = total
-        self.sent = 0
+        self.sent = start
         self.finished = False
         self.last_byte_at: float | None = None
-        self.samples: deque[tuple[float, int]] = deque([(now, 0)])
+        self.samples: deque[tuple[float, int]] = deque([(now, start)])
 
 
 class ProgressBoard:
@@ -72,11 +72,24 @@ class ProgressBoard:
         with self._lock:
             self._tracks[job_id] = _Track(total, self._clock())
 
-    def restart(self, job_id: int, total: int | None = None) -> None:
-        """A new pass over the file begins (a retry sends it again from the start)."""
+    def restart(self, job_id: int, total: int | None = None, *, start: int = 0) -> None:
+        """A new pass over the file begins, with `start` bytes already on the server (a resumed
+        upload; 0 when it is sent again from the beginning)."""
         with self._lock:
             old = self._tracks.get(job_id)
-            self._tracks[job_id] = _Track(total if total is not None else (old.total if old else 0), self._clock())
+            total = total if total is not None else (old.total if old else 0)
+            self._tracks[job_id] = _Track(total, self._clock(), start)
+
+    def advance_to(self, job_id: int, held: int) -> None:
+        """At least `held` bytes are on the server (learnt, not sent now): move the count up
+        without making it look like speed."""
+        with self._lock:
+            track = self._tracks.get(job_id)
+            if track is None or track.sent >= held:
+                return
+            shift = held - track.sent
+            track.sent = held
+            track.samples = deque((t, sent + shift) for t, sent in track.samples)
 
     def add(self, job_id: int, n: int) -> None:
         now = self._clock()

@@ -1,14 +1,17 @@
-"""The window's part in transfers: the dock's title, the speed limit, the notification when a
-batch finishes in the background, and the question before quitting with transfers running."""
+"""The window's part in transfers: the dock's title, the speed limit, pausing and resuming
+uploads one by one, the notification when a batch finishes in the background, and the question
+before quitting with transfers running (which says truthfully what happens to them)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
 
 from attache.ui import settings, theme
 from attache.ui.plain import message_box
 from attache.ui.speed_limit import SpeedLimitDialog
+from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, TransferRow
 from attache.ui.transfers_view import format_speed
 
 
@@ -22,6 +25,38 @@ class TransferActions(QObject):
         window.queue.batchFinished.connect(self._batch_finished)
         window.queue.failed.connect(window.show_error)
         window.transfers.model.activeChanged.connect(self._active_changed)
+        # Pause / Resume the selected uploads (the transfers list's context menu shows them).
+        self.pause_selected_action = QAction("Pause", window)
+        self.pause_selected_action.setStatusTip("Pause the selected uploads; the others go on")
+        self.pause_selected_action.triggered.connect(self.pause_selected)
+        self.resume_selected_action = QAction("Resume", window)
+        self.resume_selected_action.setStatusTip("Resume the selected paused uploads")
+        self.resume_selected_action.triggered.connect(self.resume_selected)
+        view = window.transfers.view
+        if view.contextMenuPolicy() == Qt.ContextMenuPolicy.DefaultContextMenu:
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        view.addActions([self.pause_selected_action, self.resume_selected_action])
+        view.selectionModel().selectionChanged.connect(self.update_actions)
+        window.queue.jobChanged.connect(self.update_actions)
+        self.update_actions()
+
+    # ------------------------------------------------------------------ pause and resume one by one
+
+    def _selected(self) -> list[TransferRow]:
+        return self.window.transfers.selected_jobs()
+
+    def update_actions(self, *args: object) -> None:
+        selected = self._selected()
+        self.pause_selected_action.setEnabled(any(row.pausable for row in selected))
+        self.resume_selected_action.setEnabled(any(row.paused for row in selected))
+
+    def pause_selected(self) -> None:
+        self.window.queue.pause_jobs([row.id for row in self._selected()])
+        self.update_actions()
+
+    def resume_selected(self) -> None:
+        self.window.queue.resume_jobs([row.id for row in self._selected()])
+        self.update_actions()
 
     def _active_changed(self, active: int) -> None:
         self.window.transfers_dock.setWindowTitle(f"Transfers ({active} active)" if active else "Transfers")
@@ -36,6 +71,8 @@ class TransferActions(QObject):
         engine.throttle.set_rate(settings.upload_limit())
         paused = not settings.resume_on_start()
         engine.start(paused=paused)
+        if paused:
+            window.queue.show_paused(True)
         window.queue.pausedChanged.emit(paused)
 
     # ------------------------------------------------------------------ speed limit
@@ -106,11 +143,9 @@ class TransferActions(QObject):
         active = window.queue.active_count()
         connection = window.session.connection
         durable = connection is None or connection.journal_path is None
-        later = (
-            "Uploads continue where they stopped the next time you open Attaché."
-            if durable
-            else "Unfinished transfers will be lost."
-        )
+        later = what_happens_later(window.queue.jobs(), resume_on_start=settings.resume_on_start())
+        if not durable:
+            later = "Unfinished transfers will be lost."
         box = message_box(
             QMessageBox.Icon.Warning,
             "Transfers are running",
@@ -121,3 +156,31 @@ class TransferActions(QObject):
         box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
         box.exec()
         return box.clickedButton() is stop
+
+
+def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool) -> str:
+    """The quit question's promise, true for these rows: resumable uploads go on from where they
+    stopped, the others start again from the beginning (attached once either way); downloads stop."""
+    waiting = [row for row in rows if row.state in ACTIVE_STATES]
+    uploads = [row for row in waiting if row.kind is not DOWNLOAD]
+    downloads = len(waiting) - len(uploads)
+    when = "the next time you open Attaché" if resume_on_start else "when you press Resume after opening Attaché"
+    resumed = sum(1 for row in uploads if row.resumable)
+    restarted = len(uploads) - resumed
+    sentences = []
+    if uploads and not restarted:
+        sentences.append(f"Uploads go on from where they stopped {when}.")
+    elif uploads and not resumed:
+        sentences.append(
+            f"Uploads start again from the beginning {when}: this service cannot resume an upload. "
+            "None is attached twice."
+        )
+    elif uploads:
+        sentences.append(
+            f"{resumed} upload{'s go' if resumed != 1 else ' goes'} on from where "
+            f"{'they' if resumed != 1 else 'it'} stopped {when}; {restarted} "
+            f"start{'s' if restarted == 1 else ''} again from the beginning (where the service cannot resume)."
+        )
+    if downloads:
+        sentences.append(f"{downloads} download{'s stop' if downloads != 1 else ' stops'} and must be started again.")
+    return " ".join(sentences) or "Nothing is lost."

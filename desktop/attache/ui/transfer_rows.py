@@ -47,6 +47,8 @@ class TransferRow:
     created: float = field(default_factory=time.time)
     finished: float | None = None
     engine_id: int | None = None
+    paused: bool = False  # the user paused it (one by one, or all): it waits for Resume
+    resumable: bool = True  # its service resumes an interrupted upload (Capability.RESUME_UPLOADS)
     speed: float | None = None
     eta_s: float | None = None
     result: object = field(default=None, repr=False)
@@ -57,6 +59,20 @@ class TransferRow:
     @property
     def finished_state(self) -> bool:
         return self.state in FINISHED_STATES
+
+    @property
+    def shows_paused(self) -> bool:
+        """Waiting because the user paused it, not because something went wrong."""
+        return self.paused and self.state in (JobState.QUEUED, JobState.INTERRUPTED)
+
+    @property
+    def pausable(self) -> bool:
+        return self.engine_id is not None and not self.paused and self.state in ACTIVE_STATES
+
+    def paused_note(self) -> str:
+        if self.resumable:
+            return "Paused; it goes on from where it stopped when you resume it"
+        return "Paused; this service cannot resume an upload, so it starts again from the beginning"
 
     @property
     def retryable(self) -> bool:
@@ -108,8 +124,16 @@ class TransferRow:
         elif state is JobState.CANCELLED:
             self.error = "Cancelled"
         elif state is JobState.INTERRUPTED:
-            self.note = "Interrupted; it resumes when the queue runs again"
+            if self.paused:
+                self.note = self.paused_note()
+            elif self.resumable:
+                self.note = "Interrupted; it goes on from where it stopped when the queue runs again"
+            else:
+                self.note = "Interrupted; it starts again from the beginning when the queue runs again"
         else:
             self.error = ""
             if state is JobState.RUNNING:
                 self.note = ""
+                self.paused = False
+        if state in FINISHED_STATES:
+            self.paused = False

@@ -23,6 +23,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from attache.backends.streams import replacing_existing
+from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError, CancelledError
 from attache.core.models import EntityRef
 from attache.transfers import JobEvent, JobState, Slot
@@ -56,6 +57,7 @@ class TransferQueue(QObject):
         self._pending_enqueues = 0
         self.engine = None
         self.account = None
+        self._backend = None  # the session's backend: which kinds resume an upload
         self._unsubscribe: Callable[[], None] | None = None
         self._order = threading.Lock()  # see the module's docstring
 
@@ -68,7 +70,7 @@ class TransferQueue(QObject):
         names are looked up on a worker and the labels updated.
         """
         self.detach_engine()
-        self.engine, self.account = engine, account
+        self.engine, self.account, self._backend = engine, account, backend
         if engine is None:
             return
         self._unsubscribe = engine.subscribe(self._post_event)
@@ -99,14 +101,48 @@ class TransferQueue(QObject):
         return self.engine is not None and self.engine.paused
 
     def set_paused(self, paused: bool) -> None:
-        """Pause: no new upload starts and running ones stop where they are (they resume later)."""
+        """Pause: no new upload starts and running ones stop where they are; Resume goes on from
+        what the server holds (or from the beginning where the service cannot resume)."""
         if self.engine is None or paused == self.engine.paused:
             return
+        self.show_paused(paused)
         if paused:
             self.engine.pause(interrupt_running=True)
         else:
             self.engine.resume()
         self.pausedChanged.emit(paused)
+
+    def show_paused(self, paused: bool) -> None:
+        """Mark every unfinished upload as paused by the user (or no longer), e.g. when the queue
+        starts paused because the user wants to review it first."""
+        self._mark_paused([j for j in self._by_engine_id.values() if not j.finished_state], paused)
+
+    def pause_jobs(self, job_ids: list[str]) -> None:
+        """Pause these uploads one by one (the rest of the queue goes on)."""
+        rows = [j for i in job_ids if (j := self.job(i)) is not None and j.pausable]
+        if self.engine is None or not rows:
+            return
+        self._mark_paused(rows, True)
+        self.engine.pause_jobs([j.engine_id for j in rows])
+
+    def resume_jobs(self, job_ids: list[str]) -> None:
+        rows = [j for i in job_ids if (j := self.job(i)) is not None and j.paused]
+        if self.engine is None or not rows:
+            return
+        self._mark_paused(rows, False)
+        if self.engine.paused:  # they were paused with the whole queue: let just these go
+            held = [j.engine_id for j in self._by_engine_id.values() if j.paused and not j.finished_state]
+            self.engine.resume(keep_held=held)
+            self.pausedChanged.emit(False)
+        else:
+            self.engine.resume_jobs([j.engine_id for j in rows])
+
+    def _mark_paused(self, rows: list[TransferRow], paused: bool) -> None:
+        for row in rows:
+            row.paused = paused
+            if row.state is JobState.INTERRUPTED:
+                row.apply(row.state, "")  # its note says paused, or interrupted
+            self.jobChanged.emit(row)
 
     def detach_engine(self) -> None:
         if self._unsubscribe is not None:
@@ -137,9 +173,10 @@ class TransferQueue(QObject):
             engine_id=record.id,
             created=record.created_at or time.time(),
         )
+        job.resumable = record.slot is Slot.FILES and self._resumes(ref)  # an image is sent whole
         job.apply(record.state, record.last_error)
-        if job.state is JobState.DONE:
-            job.done_bytes = record.size
+        # What the server held when the journal last heard (a resumable upload's confirmed offset).
+        job.done_bytes = record.size if job.state is JobState.DONE else record.bytes_sent
         self._by_engine_id[record.id] = job
         self._jobs.append(job)
         self.jobAdded.emit(job)
@@ -154,8 +191,8 @@ class TransferQueue(QObject):
         if job.state is before and job.state is not JobState.QUEUED:
             self.jobChanged.emit(job)
             return
-        if job.state is JobState.RUNNING and before is not JobState.RUNNING:
-            job.done_bytes = 0
+        # A resumed upload's bar keeps its place: the engine's count goes on from what the server
+        # holds (and falls back to 0 only where the upload starts again).
         if job.finished_state:
             job.finished = time.time()
             job.speed = None
@@ -368,6 +405,10 @@ class TransferQueue(QObject):
         gone = {j.id for j in finished}
         self._jobs = [j for j in self._jobs if j.id not in gone]
         self.jobsRemoved.emit()
+
+    def _resumes(self, ref: EntityRef) -> bool:
+        backend = self._backend
+        return backend is None or Capability.RESUME_UPLOADS in backend.capabilities(ref.kind)
 
     def _in_engine(self, change: Callable) -> None:
         """Change the engine's jobs on a worker: each change is a journal write with fsync, which can

@@ -194,6 +194,8 @@ class TransfersModel(QAbstractTableModel):
             if column == self.ACCOUNT:
                 return job.account
             if column == self.STATE:
+                if job.shows_paused:
+                    return "Paused"
                 if job.state == QUEUED and job.note:
                     return "Retrying"
                 return _STATE_LABEL.get(job.state, job.state)
@@ -334,7 +336,7 @@ class TransfersPanel(QWidget):
             "Pause",
             QStyle.StandardPixmap.SP_MediaPause,
             self.toggle_paused,
-            "Pause all uploads; they continue from where they stopped",
+            "Pause all uploads; they go on from where they stopped when you resume (where the service allows)",
         )
         self.clear_button = self._button(
             "Clear finished",
@@ -424,6 +426,11 @@ class TransfersPanel(QWidget):
     def context_menu(self, jobs: list[TransferRow]) -> QMenu:
         """What can be done to the selected transfers, each action only where it applies."""
         menu = QMenu(self)
+        # Actions others put on the list (Pause / Resume of the selected uploads) come first.
+        shared = [action for action in self.view.actions() if action.isEnabled()]
+        menu.addActions(shared)
+        if shared:
+            menu.addSeparator()
         local = [job for job in jobs if _local_file(job) is not None]
         if len(jobs) == 1 and local:
             path = _local_file(jobs[0])

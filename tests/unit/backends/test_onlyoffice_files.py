@@ -4,6 +4,7 @@ after a crash, list, download, detach; and CRM photos checked before they are se
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ class Portal:
             "id": session_id,
             "path": [7],
             "created": "2025-01-10T09:00:00.0000000+01:00",
-            "expired": "2025-01-10T09:20:00.0000000+01:00",
+            "expired": (datetime.now(UTC) + timedelta(minutes=20)).isoformat(),
             "location": f"{LOCATION}?uid={session_id}",
             "bytes_uploaded": len(session["data"]),
             "bytes_total": session["total"],
@@ -199,15 +200,51 @@ def test_a_file_over_the_portals_limit_is_refused_before_sending(portal: Portal,
     assert not any(r.method == "POST" for r in portal.requests)
 
 
-def test_a_part_whose_answer_was_lost_is_never_sent_twice(portal: Portal, tmp_path: Path) -> None:
-    source = a_file(tmp_path, UPLOAD_CHUNK_SIZE + 10)
+class Journaling:
+    """What the transfer engine passes as on_chunk: counts sent and held bytes, keeps the last
+    state the backend asked to journal."""
+
+    def __init__(self, state: dict[str, str]) -> None:
+        self.state = state
+        self.sent = self.held_bytes = 0
+
+    def __call__(self, chunk: bytes) -> None:
+        self.sent += len(chunk)
+
+    def held(self, chunk: bytes) -> None:
+        self.held_bytes += len(chunk)
+
+    def save_state(self, state: dict[str, str]) -> None:
+        self.state = state
+
+
+def test_a_part_whose_answer_was_lost_and_is_sent_again_is_caught_by_the_portals_count(
+    portal: Portal, tmp_path: Path
+) -> None:
+    source = a_file(tmp_path, 3 * UPLOAD_CHUNK_SIZE + 10)
+    size = source.stat().st_size
     with backend(portal, single_upload_limit=MiB) as oo:
-        state = oo.begin_attach(TASK, source.name, source.stat().st_size)
+        journal = Journaling(oo.begin_attach(TASK, source.name, size))
+        portal.failures = {2: "drop-after"}
+        with pytest.raises(NetworkError):
+            oo.send_content(journal.state, source, size, on_chunk=journal)
+        assert journal.state["confirmed"] == str(UPLOAD_CHUNK_SIZE)  # part 2 arrived, its answer did not
+        # Sending part 2 again: the portal counts it twice, so the session is given up, never committed.
+        with pytest.raises(UploadExpiredError, match="the upload starts again"):
+            oo.send_content(journal.state, source, size, on_chunk=journal)
+    assert portal.folder == []
+
+
+def test_a_session_with_two_equal_parts_left_after_a_lost_answer_is_replaced(portal: Portal, tmp_path: Path) -> None:
+    source = a_file(tmp_path, 2 * UPLOAD_CHUNK_SIZE)
+    size = source.stat().st_size
+    with backend(portal, single_upload_limit=MiB) as oo:
+        journal = Journaling(oo.begin_attach(TASK, source.name, size))
         portal.failures = {1: "drop-after"}
         with pytest.raises(NetworkError):
-            oo.send_content(state, source, source.stat().st_size)
-        # The portal may hold that part or not: the session is replaced, not guessed at.
-        state = oo.send_content(state, source, source.stat().st_size)
+            oo.send_content(journal.state, source, size, on_chunk=journal)
+        # Part 1 sent again would complete the file as part 2 (two copies of part 1): a new session.
+        state = oo.send_content(journal.state, source, size, on_chunk=journal)
     assert state["session_id"] == "s2"
     assert portal.folder[0]["_content"] == source.read_bytes()
     assert "s1" not in portal.sessions  # the doubtful one was aborted
@@ -217,16 +254,31 @@ def test_a_refused_part_resumes_from_what_the_portal_confirmed(portal: Portal, t
     source = a_file(tmp_path, 2 * UPLOAD_CHUNK_SIZE + 10)
     size = source.stat().st_size
     with backend(portal, single_upload_limit=MiB) as oo:
-        state = oo.begin_attach(TASK, source.name, size)
+        journal = Journaling(oo.begin_attach(TASK, source.name, size))
         portal.failures = {2: "refuse"}
         with pytest.raises(ServerError, match=r"refused part 2 of report\.bin: The file exceeds"):
-            oo.send_content(state, source, size)
-        seen: list[int] = []
-        state = oo.send_content(state, source, size, on_chunk=lambda chunk: seen.append(len(chunk)))
+            oo.send_content(journal.state, source, size, on_chunk=journal)
+        journal.sent = 0
+        state = oo.send_content(journal.state, source, size, on_chunk=journal)
     assert state["session_id"] == "s1"  # the same session, resumed
     assert portal.parts == [UPLOAD_CHUNK_SIZE, UPLOAD_CHUNK_SIZE, 10]
     assert portal.folder[0]["_content"] == source.read_bytes()
-    assert sum(seen) == size  # the confirmed part is counted (and hashed) again, not sent
+    # The confirmed part is read again (for the hash) as held, not sent.
+    assert (journal.held_bytes, journal.sent) == (UPLOAD_CHUNK_SIZE, UPLOAD_CHUNK_SIZE + 10)
+
+
+def test_a_journaled_session_past_its_expiry_is_replaced_before_sending(portal: Portal, tmp_path: Path) -> None:
+    source = a_file(tmp_path, 2 * UPLOAD_CHUNK_SIZE + 10)
+    size = source.stat().st_size
+    with backend(portal, single_upload_limit=MiB) as oo:
+        journal = Journaling(oo.begin_attach(TASK, source.name, size))
+        portal.failures = {2: "refuse"}
+        with pytest.raises(ServerError):
+            oo.send_content(journal.state, source, size, on_chunk=journal)
+        expired = {**journal.state, "session_expires": str(int(datetime.now(UTC).timestamp()) - 1)}
+        state = oo.send_content(expired, source, size, on_chunk=journal)
+    assert state["session_id"] == "s2"
+    assert portal.folder[0]["_content"] == source.read_bytes()
 
 
 def test_an_expired_session_starts_the_upload_again(portal: Portal, tmp_path: Path) -> None:
@@ -366,3 +418,15 @@ def test_user_photos_come_from_their_urls_in_the_nearest_size_and_none_for_the_d
     (request,) = fetched
     assert request.url.path.endswith("_size_82-82.png")
     assert request.headers["Authorization"] == "tok"
+
+
+def test_a_session_journaled_without_its_offset_is_replaced(portal: Portal, tmp_path: Path) -> None:
+    """A journal from before offsets were kept: the portal may hold parts nobody counted."""
+    source = a_file(tmp_path, 2 * UPLOAD_CHUNK_SIZE)
+    size = source.stat().st_size
+    with backend(portal, single_upload_limit=MiB) as oo:
+        state = oo.begin_attach(TASK, source.name, size)
+        old = {key: value for key, value in state.items() if key not in ("confirmed", "session_expires")}
+        state = oo.send_content(old, source, size)
+    assert state["session_id"] == "s2"
+    assert portal.folder[0]["_content"] == source.read_bytes()

@@ -457,3 +457,17 @@ def test_a_refusal_of_the_old_sign_in_after_the_new_one_is_retried_not_held_agai
         assert engine.wait(ids, timeout=10)
         assert engine.waiting_for_sign_in() == {}
     assert [job.state for job in journal.jobs(ids=ids)] == [JobState.DONE, JobState.DONE]
+
+
+def test_one_paused_job_waits_while_the_others_run_and_resume_jobs_releases_it(journal, tmp_path):
+    backend = FakeBackend()
+    paths = make_files(tmp_path / "src", 3)
+    with make_engine(journal, backend).start(paused=True) as engine:
+        ids = engine.enqueue(ACCOUNT, TASK, paths)
+        engine.pause_jobs([ids[0]])
+        engine.resume(keep_held=[ids[0]])
+        assert engine.wait(ids[1:], timeout=10)
+        assert journal.get(ids[0]).state is JobState.QUEUED and engine.held_jobs() == {ids[0]}
+        engine.resume_jobs([ids[0]])
+        assert engine.wait(ids, timeout=10)
+    assert len(backend.all_files()) == 3

@@ -133,3 +133,19 @@ def test_waiting_at_a_gate_ends_when_it_reopens_or_the_job_stops():
     gates.close_for("a", 10)
     threading.Timer(0.05, stop.set).start()
     assert not gates.wait_open("a", stop)
+
+
+def test_bytes_the_server_already_held_move_the_count_without_looking_like_speed():
+    clock = Clock()
+    board = ProgressBoard(window=5.0, clock=clock)
+    board.track(1, 10_000_000)
+    board.advance_to(1, 6_000_000)  # learnt from the server: no byte sent
+    board.advance_to(1, 2_000_000)  # never backwards
+    assert board.get(1).bytes_sent == 6_000_000
+    for _ in range(10):  # then 1 MB/s for 1 s
+        clock.advance(0.1)
+        board.add(1, 100_000)
+    assert board.get(1).bytes_sent == 7_000_000
+    assert board.get(1).speed == pytest.approx(1_000_000, rel=0.05)
+    board.restart(1, start=4_000_000)  # a new pass that goes on from 4 MB
+    assert board.get(1).bytes_sent == 4_000_000 and board.get(1).speed == 0

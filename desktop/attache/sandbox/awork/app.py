@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 
 from attache.sandbox.awork import routes_entities, routes_files, routes_images, routes_uploads
-from attache.sandbox.awork.blob_endpoint import put_blob
+from attache.sandbox.awork.blob_endpoint import blob
 from attache.sandbox.awork.blobs import BlobBackend
 from attache.sandbox.awork.errors import TRACE_KEY, ApiError, error_body, error_response
 from attache.sandbox.awork.imaging import RenderCache
@@ -129,7 +129,7 @@ def create_app(store: Store, blobs: BlobBackend, *, token: str, oauth: OAuthProv
         routes=[
             *oauth_routes,
             Mount(API_PREFIX, routes=api_routes),
-            Route("/blob/{container}/{upload_id}", put_blob, methods=["PUT"]),
+            Route("/blob/{container}/{upload_id}", blob, methods=["PUT", "GET"]),
             Route("/_sandbox/health", _health, methods=["GET"]),
         ],
         exception_handlers={ApiError: _api_error, HTTPException: _http_error, Exception: _server_error},

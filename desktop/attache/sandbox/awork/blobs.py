@@ -1,8 +1,9 @@
 """Where the bytes of a three-step upload go between `generateuploadurl` and `byuploadid`.
 
 awork hands out an Azure Blob Storage SAS URL (awork.md §5.3). Two stand-ins:
-- `OwnBlobs` (default): the sandbox's own Azure-like endpoint `PUT /blob/{container}/{id}`
-  (see blob_endpoint.py), with an HMAC signature and an expiry in the query, like a SAS.
+- `OwnBlobs` (default): the sandbox's own Azure-like endpoint `/blob/{container}/{id}` (Put
+  Blob, Put Block, Get Block List, Put Block List; see blob_endpoint.py), with an HMAC signature
+  and an expiry in the query, like a SAS (read, create and write: a resumed upload lists blocks).
 - `AzuriteBlobs`: a real Azure emulator; the link step streams the blob back into the store.
 
 Both answer `fetch()` with a blob the store owns, or None when nothing complete was uploaded.
@@ -57,6 +58,7 @@ class OwnBlobs:
     def __init__(self, *, url_ttl: float = 3600.0) -> None:
         self.url_ttl = url_ttl
         self._key = b""
+        self.received = 0  # body bytes that reached Put Blob and Put Block (tests read it)
 
     def bind(self, store: Store) -> None:
         # The signing key lives in the store, so upload URLs survive a restart with the same data_dir.
@@ -73,10 +75,11 @@ class OwnBlobs:
 
     def upload_url(self, upload_id: str, root_url: str, expires: datetime) -> str:
         se = expiry_text(expires)
-        sig = self.signature(self.container, upload_id, se, "cw")
+        # Read too: a resumed block upload lists the blocks that arrived (Get Block List).
+        sig = self.signature(self.container, upload_id, se, "rcw")
         return (
             f"{root_url}/blob/{self.container}/{upload_id}"
-            f"?sv={SAS_VERSION}&sr=b&sp=cw&se={quote(se, safe='')}&sig={quote(sig, safe='')}"
+            f"?sv={SAS_VERSION}&sr=b&sp=rcw&se={quote(se, safe='')}&sig={quote(sig, safe='')}"
         )
 
     def check(self, container: str, upload_id: str, query) -> str | None:
@@ -152,7 +155,7 @@ class AzuriteBlobs:
         return f"{self.endpoint}/{self.container}/{upload_id}"
 
     def upload_url(self, upload_id: str, root_url: str, expires: datetime) -> str:
-        return f"{self.blob_url(upload_id)}?{self._sas(upload_id, expires, create=True, write=True)}"
+        return f"{self.blob_url(upload_id)}?{self._sas(upload_id, expires, read=True, create=True, write=True)}"
 
     async def fetch(self, upload_id: str, upload_row) -> FetchedBlob | None:
         import httpx

@@ -1,0 +1,83 @@
+"""Block uploads at the sandbox's own blob endpoint answer as Azurite (a real Azure emulator) does:
+Put Block, Get Block List, Put Block List, then byuploadid links the committed blob."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+
+@pytest.fixture(params=["own", "azurite"])
+def blob_server(request, make_awork_sandbox):  # type: ignore[no-untyped-def]
+    if request.param == "azurite":
+        return make_awork_sandbox(blob_backend=request.getfixturevalue("azurite").blobs(container="block-contract"))
+    return make_awork_sandbox()
+
+
+def _id(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _at(url: str, **params: str) -> str:
+    return str(httpx.URL(url).copy_merge_params(params))
+
+
+def _names(xml: str, section: str) -> list[str]:
+    part = xml.split(f"<{section}>", 1)[1].split(f"</{section}>", 1)[0] if f"<{section}>" in xml else ""
+    return [piece.split("</Name>", 1)[0] for piece in part.split("<Name>")[1:]]
+
+
+def test_blocks_are_listed_committed_in_order_and_linked(blob_server, awork_client):
+    api = awork_client(blob_server)
+    task = api.get("/me/allavailabletasks", params={"pageSize": 1}).json()[0]
+    ticket = api.post("/files/generateUploadURL").json()
+    url = str(httpx.URL(blob_server.base_url + "/").join(ticket["uploadURL"]))
+    first, second = _id("block-000001"), _id("block-000002")
+    with httpx.Client(timeout=30) as blob:
+        listed = blob.get(_at(url, comp="blocklist", blocklisttype="all"))
+        assert listed.status_code == 404 and listed.headers["x-ms-error-code"] == "BlobNotFound"
+
+        assert blob.put(_at(url, comp="block", blockid=second), content=b"world").status_code == 201
+        assert blob.put(_at(url, comp="block", blockid=first), content=b"hello ").status_code == 201
+        listed = blob.get(_at(url, comp="blocklist", blocklisttype="all"))
+        assert listed.status_code == 200
+        assert sorted(_names(listed.text, "UncommittedBlocks")) == sorted([first, second])
+        assert "<Size>6</Size>" in listed.text and "<Size>5</Size>" in listed.text
+
+        missing = f"<BlockList><Latest>{first}</Latest><Latest>{_id('block-000003')}</Latest></BlockList>"
+        refused = blob.put(_at(url, comp="blocklist"), content=missing.encode())
+        assert refused.status_code == 400 and refused.headers["x-ms-error-code"] == "InvalidBlockList"
+
+        order = f"<BlockList><Latest>{first}</Latest><Latest>{second}</Latest></BlockList>"
+        committed = blob.put(
+            _at(url, comp="blocklist"), content=order.encode(), headers={"x-ms-blob-content-type": "text/plain"}
+        )
+        assert committed.status_code == 201, committed.text
+        again = blob.put(_at(url, comp="blocklist"), content=order.encode())  # its answer was lost, say
+        assert again.status_code == 201, again.text
+        listed = blob.get(_at(url, comp="blocklist", blocklisttype="all"))
+        assert _names(listed.text, "CommittedBlocks") == [first, second]
+        assert _names(listed.text, "UncommittedBlocks") == []
+
+    linked = api.post(f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": ticket["uploadId"], "fileName": "hi"})
+    assert linked.status_code == 200, linked.text
+    assert api.get(f"/files/{linked.json()['id']}/download").content == b"hello world"
+
+
+def test_an_expired_sas_may_not_list_or_send_blocks(blob_server, awork_client):
+    api = awork_client(blob_server)
+    ticket = api.post("/files/generateUploadURL").json()
+    root = blob_server.root_url
+    expired = blob_server.blobs.upload_url(ticket["uploadId"], root, datetime.now(UTC) - timedelta(minutes=5))
+    with httpx.Client(timeout=30) as blob:
+        for response in (
+            blob.get(_at(expired, comp="blocklist", blocklisttype="all")),
+            blob.put(_at(expired, comp="block", blockid=_id("block-000001")), content=b"x"),
+        ):
+            # Azure says AuthenticationFailed, Azurite AuthorizationFailure; never the "may not read"
+            # of a SAS without read permission (the client then sends every block instead).
+            assert response.status_code == 403
+            assert response.headers["x-ms-error-code"] in ("AuthenticationFailed", "AuthorizationFailure")
