@@ -45,6 +45,19 @@ class SignInTexts:
     key_rejected: str = ""  # the service refused the key
     browser_button: str = ""
     browser_hint: str = ""
+    # The password sign-in's "remember my password" choice; "" where the password is the sign-in
+    # itself (kept in the keyring anyway).
+    remember_password: str = "Remember my password to sign in again when the token expires"
+    # Where each customer has an address of their own: which one to give (under the URL field;
+    # short lines, it does not wrap).
+    url_hint: str = ""
+    # What the browser sign-in asks for besides the address: a registered app's client id ("" =
+    # none asked) and, where the app has one, its token (the client secret; "" = never asked).
+    client_id_label: str = ""
+    client_id_placeholder: str = ""
+    client_id_hint: str = ""  # where the user finds them (short lines: it does not wrap)
+    app_token_label: str = ""
+    app_token_placeholder: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,10 +221,20 @@ SUPEROFFICE = Service(
         key_hint="an access token from SuperOffice's sign-in (attache login --browser gets one)",
         key_rejected="SuperOffice did not accept this access token; it may have expired. Sign in again.",
         browser_button="Sign in with SuperOffice Online",
-        browser_hint=(
-            "Opens SuperOffice in your browser for the app you registered with SuperOffice (its client id). "
-            "Allow access there, then come back here."
+        browser_hint="Opens SuperOffice Online in your browser. Allow access there, then come back here.",
+        # Online's sign-in host and the tenant both come from the tenant's API address (superoffice_oauth).
+        remember_password="",  # Onsite's Basic sign-in keeps the password: it is the secret
+        # two short lines: a hint under a field does not wrap
+        url_hint=(
+            "Online: your tenant's address, ending …/Cust12345/api\nOnsite: your server's API address, ending …/api"
         ),
+        client_id_label="Client ID",
+        client_id_placeholder="The Application ID of your registered app",
+        client_id_hint=(
+            "From the app you registered with SuperOffice:\nits Application ID and, if it has one, its token."
+        ),
+        app_token_label="App token",
+        app_token_placeholder="Only if the app has one",
     ),
     detach_note="The document is deleted from SuperOffice.",
 )

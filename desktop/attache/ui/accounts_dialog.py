@@ -1,8 +1,10 @@
 """The "Add account" dialog, which is also the "Sign in again" dialog of a saved account.
 
-The ways in are the chosen service's (its registry entry says which, and in what words): sign in
-in the system browser (OAuth, on a worker that a Cancel stops) or paste an API key, checked with
-the service before anything is saved. The keyring is probed once per app
+The ways in are the chosen service's (its registry entry says which, and in what words): a user
+name and password, sign in in the system browser (OAuth, on a worker that a Cancel stops; with a
+registered app's client id where the service asks for one) or paste an API key, checked with the
+service before anything is saved. Where a password is offered the window shows no API key field
+(the CLI's $ATTACHE_TOKEN covers tokens). The keyring is probed once per app
 run on a worker; when it cannot be used the dialog says so and offers to keep the sign-in for
 this session only (in memory), never in a file. Errors are sentences in the dialog.
 """
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from attache.app.secrets import AppSecrets
 from attache.app.sign_in import SignInResult, plain_error, sign_in
-from attache.core.accounts import Account
+from attache.core.accounts import CLIENT_ID_OPTION, Account
 from attache.core.errors import SecondFactorRequired
 from attache.core.services import DEFAULT_SERVICE, SERVICES, Service, SignIn, service
 from attache.credentials import KeyringUnavailableError
@@ -147,6 +149,8 @@ class AccountDialog(QDialog):
         self.name.setToolTip("How this account is called in Attaché and on the command line (--account NAME)")
         self.url = QLineEdit(url, self)
         self.url.setAccessibleName("API URL")
+        self.url_hint = plain_label("", self)
+        self.url_hint.setObjectName("Hint")  # lines of its own: a wrapped label in a form gets too tall
         labels = [QLabel(text, self) for text in ("&Service:", "&Name:", "API &URL:", "API &key:")]
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
@@ -155,6 +159,8 @@ class AccountDialog(QDialog):
         for label, field in zip(labels, (self.service, self.name, self.url), strict=False):
             label.setBuddy(field)
             form.addRow(label, field)
+        form.addRow("", self.url_hint)
+        self._url_form = form
         self.form = QWidget(self)
         self.form.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -193,7 +199,26 @@ class AccountDialog(QDialog):
         notice.addLayout(text_column, 1)
         self.keyring_notice.hide()
 
-        # ---- way 1: the browser
+        # ---- way 1: the browser, with the registered app's client id where the service asks for one
+        self.client_id = QLineEdit(self)
+        self.client_id.textChanged.connect(self._update_buttons)
+        self.app_token = QLineEdit(self)
+        self.app_token.setEchoMode(QLineEdit.EchoMode.Password)
+        if account is not None:
+            self.client_id.setText(account.options.get(CLIENT_ID_OPTION, ""))
+        self.client_id_hint = plain_label("", self)
+        self.client_id_hint.setObjectName("Hint")  # lines of its own, as the URL's hint
+        self._client_labels = (QLabel(self), QLabel(self))
+        client_form = self._client_form = QFormLayout()
+        client_form.setContentsMargins(0, 0, 0, 12)
+        client_form.setHorizontalSpacing(14)
+        client_form.setVerticalSpacing(8)
+        for label, field in zip(self._client_labels, (self.client_id, self.app_token), strict=True):
+            label.setBuddy(field)
+            client_form.addRow(label, field)
+        client_form.addRow("", self.client_id_hint)
+        self.client_fields = QWidget(self)
+        self.client_fields.setLayout(client_form)
         self.browser_button = QPushButton(self)
         self.browser_button.setObjectName("BrowserButton")
         self.browser_button.setProperty("primary", True)
@@ -216,11 +241,8 @@ class AccountDialog(QDialog):
         key_hint = self.key_hint = plain_label("", self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
-        or_row = QHBoxLayout()
-        or_row.setSpacing(10)
-        self._or_parts = (self._rule(), self._or_label(), self._rule())
-        for part in self._or_parts:
-            or_row.addWidget(part, 0 if isinstance(part, QLabel) else 1)
+        self.or_browser = self._or_row("or sign in in the browser", top=14, bottom=14)
+        self.or_key = self._or_row("or use an API key", top=0, bottom=0)
 
         # ---- what is happening
         self.status = plain_label("", self)  # errors quote the server
@@ -258,8 +280,14 @@ class AccountDialog(QDialog):
         )
         self.key_button.setAccessibleName("Check the API key and save it")
         self.key_button.setDefault(True)
-        self.buttons.accepted.connect(self.start_key_sign_in)
+        self.key_button.clicked.connect(self.start_key_sign_in)  # in the box, or beside the password fields
         self.buttons.rejected.connect(self.reject)
+        # With a browser way too, the password's button sits under its fields, not in the box.
+        self.password_row = QWidget(self)
+        self._password_row = QHBoxLayout(self.password_row)
+        self._password_row.setContentsMargins(0, 8, 0, 0)
+        self._password_row.addStretch(1)
+        self.password_row.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(22, 20, 22, 16)
@@ -275,11 +303,14 @@ class AccountDialog(QDialog):
         self._notice_gap = layout.count()
         layout.addSpacing(0)
         layout.addWidget(self.password_fields)
+        layout.addWidget(self.password_row)
+        layout.addWidget(self.or_browser)
+        layout.addWidget(self.client_fields)
         layout.addWidget(self.browser_button)
         layout.addSpacing(6)
         layout.addWidget(browser_hint)
         layout.addSpacing(14)
-        layout.addLayout(or_row)
+        layout.addWidget(self.or_key)
         layout.addSpacing(10)
         key_form = QFormLayout()
         key_form.setContentsMargins(0, 0, 0, 0)
@@ -287,11 +318,7 @@ class AccountDialog(QDialog):
         labels[3].setBuddy(self.api_key)
         key_form.addRow(labels[3], self.api_key)
         self._key_label = labels[3]
-        # all forms' fields start at the same x
-        every_label = [*labels, *self.password_fields.labels]
-        label_width = max(label.sizeHint().width() for label in every_label)
-        for label in every_label:
-            label.setMinimumWidth(label_width)
+        self._every_label = [*labels, *self.password_fields.labels, *self._client_labels]
         layout.addLayout(key_form)
         layout.addSpacing(6)
         layout.addWidget(key_hint)
@@ -309,6 +336,8 @@ class AccountDialog(QDialog):
             self.api_key.setFocus()
         elif account is not None and account.auth == SignIn.PASSWORD.value:
             self.password_fields.password.setFocus()
+        elif account is not None and account.auth == SignIn.BROWSER.value and not self.client_id.text():
+            self.client_id.setFocus()
         self.setMinimumWidth(480)
         self.resize(540, 10)
         self._apply_service()
@@ -327,21 +356,42 @@ class AccountDialog(QDialog):
     def _apply_service(self) -> None:
         """The chosen service's ways in and its own words for them."""
         entry, texts = self.entry, self.entry.texts
-        self.url.setToolTip(f"The address of {entry.name}'s API, for example {entry.url_example}.")
+        self.url.setToolTip(texts.url_hint or f"The address of {entry.name}'s API, for example {entry.url_example}.")
         self.url.setPlaceholderText(entry.url_example)
+        self.url_hint.setText(texts.url_hint)
+        self._url_form.setRowVisible(self.url_hint, bool(texts.url_hint))
         self.browser_button.setAccessibleName(f"{texts.browser_button} in the browser")
         self.browser_hint.setText(texts.browser_hint)
         self.api_key.setPlaceholderText(texts.key_placeholder)
         self.key_hint.setText(texts.key_hint)
         browser = SignIn.BROWSER in entry.sign_in
-        key = SignIn.API_KEY in entry.sign_in
+        key = SignIn.API_KEY in entry.sign_in and not self._by_password  # a token is the CLI's, then
         self.password_fields.setVisible(self._by_password)
         for widget in (self.browser_button, self.browser_hint):
             widget.setVisible(browser)
-        for widget in self._or_parts:
-            widget.setVisible(browser and key)
+        self.or_browser.setVisible(browser and self._by_password)
+        self.or_key.setVisible(browser and key)
         for widget in (self._key_label, self.api_key, self.key_hint):
             widget.setVisible(key)
+        self._place_key_button(beside_password=browser and self._by_password)
+        self.client_fields.setVisible(self._asks_client_id)
+        self._client_labels[0].setText(f"{texts.client_id_label}:")
+        self._client_labels[1].setText(f"{texts.app_token_label}:")
+        self.client_id.setAccessibleName(texts.client_id_label)
+        self.client_id.setPlaceholderText(texts.client_id_placeholder)
+        self.app_token.setAccessibleName(texts.app_token_label)
+        kept = self.account is not None and self.account.auth == SignIn.BROWSER.value
+        self.app_token.setPlaceholderText(
+            "Left empty: the one of the last sign-in" if kept else texts.app_token_placeholder
+        )
+        self._client_form.setRowVisible(self.app_token, bool(texts.app_token_label))
+        self.client_id_hint.setText(texts.client_id_hint)
+        self._client_form.setRowVisible(self.client_id_hint, bool(texts.client_id_hint))
+        self.password_fields.set_remember_text(texts.remember_password)
+        # all forms' fields start at the same x, whatever this service's labels say
+        label_width = max(label.sizeHint().width() for label in self._every_label)
+        for label in self._every_label:
+            label.setMinimumWidth(label_width)
         again = self.account is not None
         if self._by_password:
             self.key_button.setText("Sign in" if again else "Add account")
@@ -355,6 +405,32 @@ class AccountDialog(QDialog):
     def _by_password(self) -> bool:
         return SignIn.PASSWORD in self.entry.sign_in
 
+    @property
+    def _asks_client_id(self) -> bool:
+        return SignIn.BROWSER in self.entry.sign_in and bool(self.entry.texts.client_id_label)
+
+    def _place_key_button(self, *, beside_password: bool) -> None:
+        in_box = self.buttons.buttonRole(self.key_button) != QDialogButtonBox.ButtonRole.InvalidRole
+        if beside_password and in_box:
+            self.buttons.removeButton(self.key_button)
+            self._password_row.addWidget(self.key_button)
+        elif not beside_password and not in_box:
+            self._password_row.removeWidget(self.key_button)
+            self.buttons.addButton(self.key_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.password_row.setVisible(beside_password)
+
+    def _or_row(self, text: str, *, top: int, bottom: int) -> QWidget:
+        row = QWidget(self)
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, top, 0, bottom)
+        line.setSpacing(10)
+        label = QLabel(text, row)
+        label.setObjectName("OrLine")
+        line.addWidget(self._rule(), 1)
+        line.addWidget(label, 0)
+        line.addWidget(self._rule(), 1)
+        return row
+
     def _rule(self) -> QFrame:
         rule = QFrame(self)
         rule.setObjectName("Rule")
@@ -362,11 +438,6 @@ class AccountDialog(QDialog):
         rule.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
         rule.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         return rule
-
-    def _or_label(self) -> QLabel:
-        label = QLabel("or use an API key", self)
-        label.setObjectName("OrLine")
-        return label
 
     def sizeHint(self) -> QSize:
         hint = super().sizeHint()
@@ -496,12 +567,20 @@ class AccountDialog(QDialog):
             "Waiting for the browser…" if self._busy == "browser" else self.entry.texts.browser_button
         )
         ready = self._ready()
-        self.browser_button.setEnabled(ready)
+        texts = self.entry.texts
+        no_client_id = self._asks_client_id and not self.client_id.text().strip()
+        self.browser_button.setEnabled(ready and not no_client_id)
         typed = self.password_fields.complete() if self._by_password else bool(self.api_key.text().strip())
         self.key_button.setEnabled(ready and typed)
-        # one rule for every way of signing in, and a greyed button always says why
+        # one rule for every way of signing in, and a greyed button always says why: the dialog's
+        # reason in a line above the buttons, what a way still needs in its tooltip (and, for the
+        # browser, in its hint line, since the button gives no other sign)
         why = self.not_ready_reason()
-        self.browser_button.setToolTip(why)
+        browser_missing = ""
+        if ready and no_client_id:
+            browser_missing = f"Enter the {texts.client_id_label} of your app above first."
+        self.browser_button.setToolTip(why or browser_missing)
+        self.browser_hint.setText(browser_missing or texts.browser_hint)
         missing = ""
         if ready and not typed:
             missing = (
@@ -512,7 +591,7 @@ class AccountDialog(QDialog):
         self.key_button.setToolTip(why or missing)
         self.disabled_reason.setText(why)
         self.disabled_reason.setVisible(bool(why))
-        for field in (self.service, self.name, self.url, self.api_key):
+        for field in (self.service, self.name, self.url, self.api_key, self.client_id, self.app_token):
             field.setEnabled(self._busy is None)
         self.password_fields.set_enabled(self._busy is None)
         self.session_button.setEnabled(self._busy is None)
@@ -538,7 +617,7 @@ class AccountDialog(QDialog):
         self._start("key", api_key=key)
 
     def start_browser_sign_in(self) -> None:
-        if self._ready():
+        if self._ready() and self.browser_button.isEnabled():
             self._start("browser")
 
     def _start(self, mode: str, *, api_key: str | None = None) -> None:
@@ -560,6 +639,9 @@ class AccountDialog(QDialog):
         secrets, session_only, gone = self.secrets, self.session_only, self._gone
         on_sandbox = self._on_sandbox(base_url)
         browser = self._request_browser if mode == "browser" else None
+        client_id = self.client_id.text().strip() if mode == "browser" and self._asks_client_id else ""
+        options = {CLIENT_ID_OPTION: client_id} if client_id else None
+        app_token = self.app_token.text().strip() if client_id and self.entry.texts.app_token_label else ""
 
         def cancelled() -> bool:
             return cancel.is_set() or gone.is_set()
@@ -581,6 +663,8 @@ class AccountDialog(QDialog):
                 cancelled=cancelled,
                 existing=account,
                 timeout=BROWSER_TIMEOUT,
+                options=options,
+                client_secret=app_token or None,  # into the secret, never the account
             )
 
         self._task = tasks.run_task(

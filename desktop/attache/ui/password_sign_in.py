@@ -29,7 +29,7 @@ class PasswordFields(QWidget):
         self.password = QLineEdit(self)
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.password.setAccessibleName("Password")
-        self.remember = QCheckBox("Remember my password to sign in again when the token expires", self)
+        self.remember = QCheckBox(self)
         self.remember.setToolTip(
             "The password is kept in your password manager with the token, never in a file. "
             "Without it, Attaché asks you to sign in again when the token expires."
@@ -57,6 +57,14 @@ class PasswordFields(QWidget):
         self._show_code(False)
         for field in (self.user, self.password, self.code):
             field.textChanged.connect(self.changed)
+
+    def set_remember_text(self, text: str) -> None:
+        """The service's words for "remember my password"; "" where the password is the sign-in
+        itself (always kept), so there is nothing to choose."""
+        self.remember.setText(text)
+        self._form.setRowVisible(self.remember, bool(text))
+        if not text:
+            self.remember.setChecked(False)
 
     def _show_code(self, shown: bool) -> None:
         for widget in (self.labels[2], self.code, self.code_hint):
