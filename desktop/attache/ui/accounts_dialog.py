@@ -200,12 +200,10 @@ class AccountDialog(QDialog):
         self.keyring_notice.hide()
 
         # ---- way 1: the browser, with the registered app's client id where the service asks for one
-        self.client_id = QLineEdit(self)
+        self.client_id = QLineEdit(account.options.get(CLIENT_ID_OPTION, "") if account else "", self)
         self.client_id.textChanged.connect(self._update_buttons)
         self.app_token = QLineEdit(self)
         self.app_token.setEchoMode(QLineEdit.EchoMode.Password)
-        if account is not None:
-            self.client_id.setText(account.options.get(CLIENT_ID_OPTION, ""))
         self.client_id_hint = plain_label("", self)
         self.client_id_hint.setObjectName("Hint")  # lines of its own, as the URL's hint
         self._client_labels = (QLabel(self), QLabel(self))
