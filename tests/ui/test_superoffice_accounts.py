@@ -141,6 +141,11 @@ def test_onsite_a_wrong_password_is_said_and_nothing_saved(make_window, qtbot, s
     assert dialog.status_text().startswith("SuperOffice did not accept this user name and password.")
     assert "not-the-password" not in dialog.status_text()
     assert AccountStore().list() == [] and app_secrets().memory.load("new account") is None
+    # another service's dialog is as it was: awork's key way, its button back in the box
+    dialog.service.setCurrentIndex(dialog.service.findData("awork"))
+    assert dialog.api_key.isVisible() and dialog.or_key.isVisible() and not dialog.or_browser.isVisible()
+    assert not dialog.client_id.isVisible() and not dialog.password_fields.isVisible()
+    assert dialog.key_button in dialog.buttons.buttons() and dialog.key_button.text() == "Add with API key"
 
 
 # ---------------------------------------------------------------------------- Online
