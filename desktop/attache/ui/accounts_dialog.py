@@ -239,7 +239,7 @@ class AccountDialog(QDialog):
         key_hint = self.key_hint = plain_label("", self)
         key_hint.setObjectName("Hint")
         key_hint.setWordWrap(True)
-        self.or_browser = self._or_row("or sign in in the browser", top=14, bottom=14)
+        self.or_browser = self._or_row("or sign in through the browser", top=14, bottom=14)
         self.or_key = self._or_row("or use an API key", top=0, bottom=0)
 
         # ---- what is happening
