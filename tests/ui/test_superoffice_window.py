@@ -13,6 +13,7 @@ from ui_helpers import accept_crop, drag_and_drop, png_bytes
 from attache.core.accounts import DOCUMENT_TEMPLATE_OPTION
 from attache.core.models import EntityKind
 from attache.transfers import JobState
+from attache.ui import plain
 from attache.ui.messagebar import ERROR
 
 
@@ -230,3 +231,34 @@ def test_a_template_deleted_on_the_server_is_explained_where_the_files_are(windo
     _drop_on_files(window, budget)
     qtbot.waitUntil(lambda: _document(server, "name=?", (budget.name,)) is not None, timeout=30_000)
     assert _document(server, "name=?", (budget.name,))["template_id"] == 2
+
+
+def test_a_projects_document_downloads_and_detaches_with_the_registrys_note(
+    window, qtbot, server, tmp_path, monkeypatch
+):
+    stored = server.store.read_one("SELECT * FROM documents WHERE project_id IS NOT NULL ORDER BY id LIMIT 1")
+    project = _select(window, qtbot, EntityKind.PROJECT, str(stored["project_id"]))
+    detail, files = window.detail, window.detail.files_model
+    qtbot.waitUntil(lambda: stored["name"] in _names(files), timeout=10_000)
+    row = next(r for r in range(files.rowCount()) if files.file(r).name == stored["name"])
+    detail.files_view.selectionModel().select(
+        files.index(row, 0),
+        detail.files_view.selectionModel().SelectionFlag.Rows
+        | detail.files_view.selectionModel().SelectionFlag.ClearAndSelect,
+    )
+    assert detail.download_button.isEnabled() and detail.open_button.isEnabled()
+    assert detail.delete_button.text() == "Detach" and detail.delete_button.isEnabled()
+
+    dest = tmp_path / stored["name"]
+    window.files.start_download(project, files.file(row), dest)
+    _wait_done(window, qtbot, 1)
+    assert dest.read_bytes() == _content(server, stored)
+
+    asked: list[str] = []
+    monkeypatch.setattr(plain, "question", lambda parent, title, text: asked.append(text) or True)
+    detail.delete_button.click()
+    assert asked and asked[0].endswith("The document is deleted from SuperOffice.")
+    assert f"from “{project.name}”" in asked[0]
+    qtbot.waitUntil(lambda: stored["name"] not in _names(files), timeout=10_000)
+    assert server.store.document(stored["id"]) is None
+    assert window.message_bar.text() == f"Detached “{stored['name']}”. The document is deleted from SuperOffice."
