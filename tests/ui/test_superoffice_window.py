@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPointF
-from ui_helpers import accept_crop, drag_and_drop, png_bytes
+from ui_helpers import accept_crop, drag_and_drop, png_bytes, row_centre
 
 from attache.core.accounts import DOCUMENT_TEMPLATE_OPTION
 from attache.core.models import EntityKind
@@ -141,7 +141,9 @@ def test_files_dropped_on_a_task_and_a_company_become_documents(window, qtbot, s
     taken = tmp_path / "company" / notes.name
     taken.parent.mkdir()
     taken.write_bytes(b"a second file of the same name\n" * 100)
-    _drop_on_files(window, taken)
+    view = window.list_view  # on the company's row in the list this time
+    row = window.filter_model.mapFromSource(window.list_model.index(window.list_model.row_of(company_id), 0)).row()
+    assert drag_and_drop(view.viewport(), row_centre(view, row), [taken]) == (True, True)
     _wait_done(window, qtbot, 2)
     row = _document(server, "contact_id=? AND person_id IS NULL AND project_id IS NULL", (int(company_id),))
     assert row["name"] == "site notes (1).txt" and _content(server, row) == taken.read_bytes()
