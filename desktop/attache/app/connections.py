@@ -10,7 +10,7 @@ import os
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -45,6 +45,9 @@ class Connection:
     # other accounts whose uploads share this connection's journal (accounts on the built-in
     # sandbox share its queue), and how to open each: their jobs show and continue here too
     siblings: dict[AccountRef, Callable[[], Backend]] = field(default_factory=dict)
+    # the account's remembered settings as this run knows them (`Account.options`): the backends
+    # `make_backend` opens from now on read them, so a choice made in the window holds for them too
+    options: dict[str, str] = field(default_factory=dict)
 
     def share_journal_with(self, other: Connection) -> None:
         """Use `other`'s journal, and reach its account (and those it reached) for their jobs."""
@@ -90,14 +93,15 @@ def token_connection(
     entry = service(service_id)
     base_url = entry.normalise_url(url)
     name = account or base_url
+    options = dict(options or {})
 
     def make() -> Backend:
         connector = entry.connector()
         return connector.open_backend(
-            base_url, connector.secret_from_token(token), account=url_label(base_url), options=options or {}
+            base_url, connector.secret_from_token(token), account=url_label(base_url), options=dict(options)
         )
 
-    return Connection(entry.id, name, make, label=label or f"{entry.name} · {url_label(base_url)}")
+    return Connection(entry.id, name, make, label=label or f"{entry.name} · {url_label(base_url)}", options=options)
 
 
 def connection_from_env() -> Connection | None:
@@ -156,9 +160,13 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
         raise
     base_url, token = server.base_url, server.token
 
+    options: dict[str, str] = {}
+
     def make() -> Backend:
         connector = entry.connector()
-        return connector.open_backend(base_url, connector.secret_from_token(token), account="sandbox")
+        return connector.open_backend(
+            base_url, connector.secret_from_token(token), account="sandbox", options=dict(options)
+        )
 
     connection = Connection(
         entry.id,
@@ -167,6 +175,7 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
         journal_path=Path(folder.name) / "transfers.sqlite3",
         label=f"{entry.name} · sandbox",
         sandbox=server,
+        options=options,
     )
     connection.closers.append(folder.cleanup)
     connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
@@ -199,13 +208,15 @@ def saved_accounts() -> list[Account]:
 def saved_account_connection(account: Account) -> Connection:
     """A saved account; its secret is read (keyring or this session's memory) on the worker that connects."""
 
+    options = dict(account.options)
+
     def make() -> Backend:
-        return open_saved(account)
+        return open_saved(replace(account, options=dict(options)))
 
     # the account's own name too: two accounts on workspaces of the same name must read apart
     where = account.workspace or account.name
     label = f"{service(account.service).name} · {where}" + (f" ({account.name})" if where != account.name else "")
-    return Connection(account.service, account.name, make, label=label, saved_account=account)
+    return Connection(account.service, account.name, make, label=label, saved_account=account, options=options)
 
 
 def open_saved(account: Account) -> Backend:

@@ -49,7 +49,7 @@ from attache.core.errors import (
     UnsupportedError,
     UploadExpiredError,
 )
-from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileTemplate, FileVersion, Page
 from attache.core.services import AWORK
 
 DEFAULT_BASE_URL = AWORK.default_url
@@ -280,6 +280,12 @@ class AworkBackend(RestClient):
             if length is not None and length > max_bytes:
                 return None
             return at_most(response.iter_bytes(CHUNK_SIZE), max_bytes)
+
+    def file_templates(self) -> list[FileTemplate]:
+        raise UnsupportedError(AWORK.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+
+    def use_file_template(self, template_id: str) -> None:
+        raise UnsupportedError(AWORK.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
 
     def _file_info(self, ref: EntityRef, file_id: str) -> FileRecord:
         """The file's metadata: its size bounds the download, its name is the fallback name."""

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from attache.core.capabilities import Capability
-from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, Page
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileTemplate, Page
 
 # Called with each chunk of bytes as it goes out (or comes in): the caller counts
 # progress and feeds a hash in the same pass.
@@ -117,6 +117,20 @@ class Backend(Protocol):
         Only called when `capabilities(ref.kind)` has `Capability.FILE_THUMBNAILS`; a backend
         without it may raise `UnsupportedError`.
         """
+        ...
+
+    def file_templates(self) -> list[FileTemplate]:
+        """The templates uploads can be filed under, the one in use marked; raises
+        `FileTemplateGoneError` (carrying the live ones) when the account's choice was deleted.
+
+        Only called where a kind has `Capability.FILE_TEMPLATES`; a backend without it raises
+        `UnsupportedError`.
+        """
+        ...
+
+    def use_file_template(self, template_id: str) -> None:
+        """The next uploads are filed under this template ("" for the service's default); those
+        already begun keep theirs. Raises `UnsupportedError` without `Capability.FILE_TEMPLATES`."""
         ...
 
     def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState: ...

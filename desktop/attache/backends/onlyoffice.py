@@ -61,7 +61,7 @@ from attache.core.errors import (
     UnsupportedError,
     UploadExpiredError,
 )
-from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileVersion, Page
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileTemplate, FileVersion, Page
 from attache.core.services import ONLYOFFICE
 
 SERVICE = ONLYOFFICE.id
@@ -462,6 +462,12 @@ class OnlyofficeBackend(PortalClient):
 
     def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
         raise UnsupportedError(ONLYOFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
+
+    def file_templates(self) -> list[FileTemplate]:
+        raise UnsupportedError(ONLYOFFICE.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+
+    def use_file_template(self, template_id: str) -> None:
+        raise UnsupportedError(ONLYOFFICE.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
 
     # Upload into the project's folder (begin: where, and what is there already; send: the bytes,
     # one request or a chunked session), then attach by file id (finish).

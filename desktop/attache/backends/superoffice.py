@@ -75,6 +75,7 @@ from attache.core.capabilities import Capability
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
+    FileTemplateGoneError,
     InvalidInputError,
     NotFoundError,
     PermissionDeniedError,
@@ -85,7 +86,7 @@ from attache.core.errors import (
     UnsupportedError,
     UploadExpiredError,
 )
-from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, Page
+from attache.core.models import Entity, EntityKind, EntityRef, FileRecord, FileTemplate, Page
 from attache.core.services import SUPEROFFICE
 
 SERVICE = SUPEROFFICE.id
@@ -575,9 +576,24 @@ class SuperOfficeBackend(RestClient):
                 size=size,
             )
 
-    # ---- document templates
+    # ---- document templates (Capability.FILE_TEMPLATES)
 
-    def document_templates(self) -> list[tuple[str, str]]:
+    def file_templates(self) -> list[FileTemplate]:
+        """The live document templates in SuperOffice's order, the one the next upload takes
+        marked; `FileTemplateGoneError` when the account's chosen one was deleted."""
+        live = self._document_templates()
+        with self._template_lock:
+            self._template = ""  # checked again against what the tenant has now
+        in_use = self._template_id(live)
+        return [FileTemplate(template_id, name, in_use=template_id == in_use) for template_id, name in live]
+
+    def use_file_template(self, template_id: str) -> None:
+        """Uploads begun from now on are filed under this template ("" for SuperOffice's default)."""
+        with self._template_lock:
+            self._document_template = template_id.strip()
+            self._template = ""  # worked out again at the next upload
+
+    def _document_templates(self) -> list[tuple[str, str]]:
         """The live document templates as (id, name), in SuperOffice's order."""
         data = self._json("GET", "List/DocumentTemplate/Items")
         templates = []
@@ -589,17 +605,17 @@ class SuperOfficeBackend(RestClient):
                 templates.append((template_id, text_of(item.get("Name")) or f"template {template_id}"))
         return templates
 
-    def _template_id(self) -> str:
+    def _template_id(self, live: list[tuple[str, str]] | None = None) -> str:
         """The account's chosen template if it is still there; else what `Document/default`
-        proposes, else the first live template. Worked out once per backend (an upload's
-        journaled state keeps the one it used)."""
+        proposes, else the first live template. Worked out once per choice (an upload's
+        journaled state keeps the one it used); `live`: the templates, when just listed."""
         with self._template_lock:
             if not self._template:
-                self._template = self._find_template()
+                self._template = self._find_template(live)
             return self._template
 
-    def _find_template(self) -> str:
-        live = self.document_templates()
+    def _find_template(self, live: list[tuple[str, str]] | None) -> str:
+        live = live if live is not None else self._document_templates()
         ids = [template_id for template_id, _ in live]
         if self._document_template:
             if self._document_template not in ids:
@@ -617,13 +633,15 @@ class SuperOfficeBackend(RestClient):
 
     def _template_gone(
         self, template: str, error: AttacheError | None, live: list[tuple[str, str]] | None = None
-    ) -> InvalidInputError:
+    ) -> FileTemplateGoneError:
         with suppress(AttacheError):
-            live = live if live is not None else self.document_templates()
+            live = live if live is not None else self._document_templates()
         choices = ", ".join(f"{tid} ({name})" for tid, name in (live or [])[:8]) or "none"
-        return InvalidInputError(
+        return FileTemplateGoneError(
             f"The document template {template} chosen for {self.account} no longer exists in {NAME}; "
-            f"choose another with --template ID (templates: {choices})",
+            f"choose another under “Filed as” in the window or with --template ID (templates: {choices})",
+            template=template,
+            templates=[FileTemplate(tid, name) for tid, name in (live or [])],
             detail=error.detail if error is not None else "",
         )
 

@@ -301,7 +301,8 @@ def is_linked_to(document: Any, ref: EntityRef) -> bool:
 
 
 def document_row_record(row: dict[str, Any]) -> FileRecord:
-    """A FileRecord from a FindDocument row (no size: the archive has no such column)."""
+    """A FileRecord from a FindDocument row (no size: the archive has no such column). Added by
+    the row's associate: a user's id (`user_entity`), which the window shows by name."""
     name = text_of(row.get("name")) or text_of(row.get("subject"))
     return FileRecord(
         id=_id(row, "documentId"),
@@ -309,6 +310,7 @@ def document_row_record(row: dict[str, Any]) -> FileRecord:
         size=None,
         mime_type=mime_type_of(name),
         created_on=parse_datetime(text_of(row.get("date"))),
+        created_by=_ref_id(row, "associateId"),
         file_name=name,
     )
 

@@ -29,6 +29,8 @@ class Capability(Flag):
     # An interrupted upload (pause, retry, crash, restart) goes on from what the server already
     # holds; without it, it starts again from byte 0 (still attached exactly once).
     RESUME_UPLOADS = auto()
+    # Files are filed under a template the user may choose (Backend.file_templates, use_file_template).
+    FILE_TEMPLATES = auto()
 
     IMAGES = GET_IMAGE | SET_IMAGE | DELETE_IMAGE
     FILES = ATTACH_FILE | LIST_FILES | DOWNLOAD_FILE | DELETE_FILE
@@ -45,6 +47,7 @@ _WHAT = {
     Capability.DELETE_FILE: "delete the files of {plural}",
     Capability.FILE_THUMBNAILS: "show previews of the files of {plural}",
     Capability.SEARCH: "search {plural}",
+    Capability.FILE_TEMPLATES: "file the files of {plural} under a template of your choice",
     Capability.RESUME_UPLOADS: "resume an interrupted upload to {plural}; it starts again from the beginning",
 }
 

@@ -71,6 +71,16 @@ class InvalidInputError(AttacheError):
     """Local input the service would refuse: a folder, an unreadable file, a wrong type."""
 
 
+class FileTemplateGoneError(InvalidInputError):
+    """The template chosen for an account's uploads was deleted on the service. `template` is its
+    id; `templates` the live ones (`FileTemplate`s, none in use), to choose another from."""
+
+    def __init__(self, message: str, *, template: str, templates: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.template = template
+        self.templates = list(templates or [])
+
+
 class SourceChangedError(InvalidInputError):
     """The file on disk changed or vanished after it was queued."""
 

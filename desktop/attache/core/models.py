@@ -103,6 +103,16 @@ class FileVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class FileTemplate:
+    """A template a service files attachments under (where it has `Capability.FILE_TEMPLATES`);
+    `in_use`: the one the next upload takes (the account's choice, else the service's default)."""
+
+    id: str
+    name: str
+    in_use: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FileRecord:
     """A file attached to an entity, as the service describes it."""
 

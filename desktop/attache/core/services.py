@@ -201,10 +201,10 @@ SUPEROFFICE = Service(
     capabilities=CapabilityTable(
         "SuperOffice",
         {
-            _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
-            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES,
-            _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
-            _K.CONTACT_PERSON: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES,
+            _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES | _C.FILE_TEMPLATES,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_TEMPLATES,
+            _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES | _C.FILE_TEMPLATES,
+            _K.CONTACT_PERSON: _C.LIST | _C.SEARCH | _C.IMAGES | _C.FILES | _C.FILE_TEMPLATES,
             _K.USER: _C.LIST | _C.SEARCH | _C.GET_IMAGE,
         },
         reasons={

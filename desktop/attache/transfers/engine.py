@@ -548,14 +548,19 @@ class TransferEngine:
         The old backend is closed at shutdown, not now: an upload of the account may still be
         sending with it (to blob storage, which needs no sign-in); its next request takes the new one.
         """
-        with self._backends_lock:
-            stale = self._backends.pop(account, None)
-            if stale is not None:
-                self._retired.append(stale)
+        self.renew_backend(account)
         with self._cond:
             self._sign_in_needed.pop(account, None)
             self._gates.reopen(account)
             self._cond.notify_all()
+
+    def renew_backend(self, account: AccountRef) -> None:
+        """The account's next request opens a fresh backend (a new sign-in, or a setting such as
+        its file template changed); the old one is closed at shutdown (an upload may still use it)."""
+        with self._backends_lock:
+            stale = self._backends.pop(account, None)
+            if stale is not None:
+                self._retired.append(stale)
 
     def _fail(self, job: Job, message: str, kind: str) -> None:
         log.warning("job %s failed: %s", job.id, message)

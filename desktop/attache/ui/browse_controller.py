@@ -360,6 +360,8 @@ def _settled_count(model: EntityListModel, loaded: int, total: int | None) -> st
     if total is not None and total > loaded:
         return f"{loaded:,} of {total:,}"
     noun = model.kind.singular if loaded == 1 else model.kind.label.lower()
+    if total is None and not model.exhausted:  # a service that says no totals has more to come
+        return f"{loaded:,}+ {model.kind.label.lower()}"
     return f"{loaded:,} {noun}"
 
 

@@ -1,4 +1,4 @@
-"""The detail pane: the selected entity's picture (a drop target) and, for tasks, its files."""
+"""The detail pane: the selected entity's picture (a drop target) and, where the service keeps them, its files."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from attache.ui import theme
 from attache.ui.avatars import ROUND_KINDS, AvatarLoader, device_px, paint_initials
 from attache.ui.columns import ColumnPriority
 from attache.ui.drops import DropPlan, DropTarget
+from attache.ui.file_templates import FileTemplateButton
 from attache.ui.models import FileRole, FilesModel
 from attache.ui.plain import escape, literal_tip, plain_label
 from attache.ui.thumbnails import FileThumbnails
@@ -198,7 +199,7 @@ class ImageSlot(DropTarget, QWidget):
 
 
 class FilesView(DropTarget, QTreeView):
-    """A task's files; a drop zone for files to attach. Shows a hint when empty or hovered.
+    """An entity's files; a drop zone for files to attach. Shows a hint when empty or hovered.
 
     Keyboard: Enter opens the current file, Delete deletes the selected ones (asking first).
     """
@@ -224,7 +225,7 @@ class FilesView(DropTarget, QTreeView):
         self.entity: Entity | None = None
         self.planner = None
         self._hover: DropPlan | None = None
-        self.empty_text = "No files yet.\nDrop files here to attach them to this task."
+        self.empty_text = "No files yet.\nDrop files here to attach them."
 
     def refresh_highlight(self) -> None:
         self.viewport().update()
@@ -428,12 +429,21 @@ class DetailPane(QWidget):
             (self.add_button, "Attach files from this computer (or drop them on the list)"),
             (self.download_button, "Save the selected files on this computer"),
             (self.open_button, "Open the selected file with its usual application"),
-            (self.delete_button, "Delete the selected files from the task"),
+            (self.delete_button, "Delete the selected files"),
         ):
             button.setToolTip(tip)
             button.setAccessibleName(button.text().rstrip("…"))
             files_bar.addWidget(button)
         files_layout.addLayout(files_bar)
+        # where uploads are filed under a template: which one the next drop takes, on a line of its
+        # own under the buttons (beside them it would squeeze them in a narrow pane)
+        self.templates = FileTemplateButton(self.files_section)
+        self.templates.hide()
+        templates_row = QHBoxLayout()
+        templates_row.setContentsMargins(0, 0, 0, 0)
+        templates_row.addWidget(self.templates)
+        templates_row.addStretch(1)
+        files_layout.addLayout(templates_row)
         self.files_view = FilesView(self.files_section)
         self.files_view.setModel(self.files_model)
         header_view = self.files_view.header()
@@ -523,6 +533,7 @@ class DetailPane(QWidget):
         """Follow the window's session (`ui.session.Session`): a new account shows nothing selected."""
         self.session = session
         session.changed.connect(self._session_changed)
+        self.templates.observe(session)
 
     def _session_changed(self) -> None:
         self.backend = self.session.backend
@@ -533,9 +544,9 @@ class DetailPane(QWidget):
         self.delete_button.setText("Detach" if detaching else "Delete")
         self.delete_button.setAccessibleName(self.delete_button.text())
         self.delete_button.setToolTip(
-            f"Detach the selected files from the task. {entry.detach_note}"
+            f"Detach the selected files. {entry.detach_note}"
             if detaching and entry is not None
-            else "Delete the selected files from the task"
+            else "Delete the selected files"
         )
         self.set_entity(None)
 
@@ -599,6 +610,18 @@ class DetailPane(QWidget):
         self.facts.setText(self._facts_html(entity, service, pictures=bool(caps & Capability.IMAGES)))
         self.spacer.setVisible(not has_files)
         self.files_view.entity = entity if caps & Capability.ATTACH_FILE else None
+        kind = entity.kind.singular
+        self.files_view.empty_text = (
+            f"No files yet.\nDrop files here to attach them to this {kind}."
+            if caps & Capability.ATTACH_FILE
+            else "No files."
+        )
+        self.files_view.viewport().update()
+        self.add_button.setToolTip(f"Attach files from this computer to this {kind} (or drop them on the list)")
+        templates = has_files and bool(caps & Capability.FILE_TEMPLATES)
+        self.templates.setVisible(templates)
+        if templates:
+            self.templates.ensure_loaded()
         self.add_button.setEnabled(bool(caps & Capability.ATTACH_FILE))
         if has_files and changed_target:
             self.files_model.set_target(self.backend, entity.ref)

@@ -247,6 +247,8 @@ class FileActions(QObject):
                 self.window.status.showMessage(f"Saved {saved}", 5000)
         if job.state is JobState.FAILED:
             self._open_after_download.pop(job.id, None)
+            if job.kind is UPLOAD and here and self.session.can(job.ref.kind, Capability.FILE_TEMPLATES):
+                self.detail.templates.load()  # a template deleted meanwhile says so where the files are
             queue = self.window.queue
             self.window.message_bar.show_message(
                 job.error if job.name in job.error else f"{job.name}: {job.error}",

@@ -36,7 +36,7 @@ from attache.ui.drop_actions import DropActions
 from attache.ui.empty_state import EmptyState
 from attache.ui.file_actions import FileActions
 from attache.ui.help_menu import HelpMenu
-from attache.ui.messagebar import INFO, MessageBar
+from attache.ui.messagebar import INFO, SUCCESS, MessageBar
 from attache.ui.opening import Opener
 from attache.ui.session import Session
 from attache.ui.transfer_actions import TransferActions
@@ -195,6 +195,10 @@ class MainWindow(QMainWindow):
         browse.requestFailed.connect(status.failed)
         self.list_model.pageLoaded.connect(lambda: self.session.is_open and status.connected())
         detail.files_model.failed.connect(status.failed)
+        detail.templates.failed.connect(
+            lambda error: self.show_error(error, context=detail.entity.ref if detail.entity else None)
+        )
+        detail.templates.chosen.connect(lambda name: self.show_message(f"New files are filed as “{name}”.", SUCCESS))
         detail.files_model.loaded.connect(lambda: self.session.is_open and status.connected())
         self.list_view.planner = drops.plan_row_drop
         self.list_view.dropped.connect(drops.row_dropped)
@@ -392,9 +396,19 @@ class MainWindow(QMainWindow):
     def _add_files(self) -> None:
         entity = self.detail.entity
         if entity is None or not self.session.can(entity.kind, Capability.ATTACH_FILE):
-            self.show_message("Select a task to attach files to.", INFO)
+            self.show_message(f"Select {self._file_kinds()} to attach files to.", INFO)
             return
         self.files.add_files()
+
+    def _file_kinds(self) -> str:
+        """ "a task", "a project, task, company or contact person": what takes files here."""
+        entry = self.session.service
+        listed = entry.capabilities.listable() if entry is not None else []
+        kinds = [kind.singular for kind in listed if self.session.can(kind, Capability.ATTACH_FILE)]
+        if not kinds:
+            return "an item"
+        named = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} or {kinds[-1]}"
+        return f"{'an' if named[0] in 'aeiou' else 'a'} {named}"
 
     def _check_quietly(self) -> None:
         """The heartbeat: ask the service it is there, only while all looks well and someone sees it."""

@@ -21,6 +21,7 @@ from attache.core.accounts import AccountRef
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
+    FileTemplateGoneError,
     InvalidInputError,
     NotFoundError,
     TooLargeError,
@@ -196,7 +197,15 @@ def test_a_chosen_template_that_no_longer_exists_is_said_with_the_ones_there_are
         source.write_text("a")
         with pytest.raises(InvalidInputError, match=f"template {deleted} chosen for acme no longer exists") as raised:
             attach_file(backend, _first(backend, EntityKind.PROJECT), source)
-        assert "choose another with --template ID" in str(raised.value)
+        assert "or with --template ID (templates: 1 (Attachment), 2 (Letter)" in str(raised.value)
+        assert isinstance(raised.value, FileTemplateGoneError) and raised.value.template == deleted
+        assert ("2", "Letter") in [(t.id, t.name) for t in raised.value.templates]
+        with pytest.raises(FileTemplateGoneError):  # the list says so too, with the ones there are
+            backend.file_templates()
+        backend.use_file_template("2")  # another: the next upload is filed under it
+        assert [t.id for t in backend.file_templates() if t.in_use] == ["2"]
+        record = attach_file(backend, _first(backend, EntityKind.PROJECT), source)
+        assert server.store.read_one("SELECT template_id FROM documents WHERE id=?", (int(record.id),))[0] == 2
     finally:
         backend.close()
 
