@@ -29,7 +29,8 @@ from attache.core.models import EntityKind
 from attache.credentials import KeyringStatus
 from attache.ui import accounts_dialog
 
-TENANT = "Cust12345"  # the sandbox's tenant, the workspace an account opens
+TENANT = "Cust12345"  # the sandbox's tenant
+WORKSPACE = "Fjordlight Consulting AS"  # the tenant's own company: the workspace an account opens
 
 
 class FormPostBrowser:
@@ -79,7 +80,7 @@ def _choose_superoffice(dialog) -> None:
 
 
 def _wait_for_companies(window, qtbot) -> None:
-    qtbot.waitUntil(lambda: window.backend is not None and window.accounts.switcher.title == TENANT, timeout=20_000)
+    qtbot.waitUntil(lambda: window.backend is not None and window.accounts.switcher.title == WORKSPACE, timeout=20_000)
     window.show_kind(EntityKind.COMPANY)
     model = window.list_model
     qtbot.waitUntil(
@@ -185,7 +186,7 @@ def test_online_the_browser_way_needs_the_apps_client_id_which_the_account_remem
     query = dict(parse_qsl(urlsplit(browser.opened[0]).query))
     assert query["client_id"] == server.client_id and query["acr_values"] == f"tenant:{TENANT}"
     [account] = AccountStore().list()
-    assert (account.name, account.auth, account.options) == (TENANT, "oauth", {CLIENT_ID_OPTION: server.client_id})
+    assert (account.name, account.auth, account.options) == (WORKSPACE, "oauth", {CLIENT_ID_OPTION: server.client_id})
     saved = AccountStore().path.read_text("utf-8")
     assert json.loads(saved)["accounts"][0]["options"] == {CLIENT_ID_OPTION: server.client_id}
     assert server.client_secret not in saved and _home_files_containing(server.client_secret) == []
@@ -204,7 +205,7 @@ def test_signing_in_again_starts_from_the_remembered_client_id_and_keeps_the_app
     monkeypatch.setattr(accounts_dialog, "open_in_browser", browser)
     AccountStore().add(
         Account(
-            "online", "superoffice", server.base_url, auth="oauth", workspace=TENANT,
+            "online", "superoffice", server.base_url, auth="oauth", workspace=WORKSPACE,
             options={CLIENT_ID_OPTION: server.client_id},
         )
     )  # fmt: skip

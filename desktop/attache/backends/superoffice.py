@@ -245,7 +245,20 @@ class SuperOfficeBackend(RestClient):
     def workspace(self) -> Entity:
         """The tenant (or Onsite server); asking who is signed in is also the sign-in's check."""
         me = self._json("GET", "User/currentPrincipal")
-        return workspace_entity(me if isinstance(me, dict) else {}, self.base_url)
+        me = me if isinstance(me, dict) else {}
+        return workspace_entity(me, self.base_url, company=self._own_company_name(me))
+
+    def _own_company_name(self, me: Mapping[str, Any]) -> str:
+        """The signed-in user's company (the tenant's own, in SuperOffice's model): a name people
+        recognise, where the tenant id is only a code. "" when it cannot be read."""
+        company_id = text_of(me.get("ContactId"))
+        if not company_id.isdigit() or company_id == "0":
+            return ""
+        try:
+            data = self._json("GET", f"Contact/{company_id}")
+        except (NotFoundError, ServerError, ProtocolError, PermissionDeniedError):
+            return ""
+        return text_of(data.get("Name")) if isinstance(data, dict) else ""
 
     def iter_pages(
         self, kind: EntityKind, *, parent: EntityRef | None = None, page_size: int = 200, search: str | None = None

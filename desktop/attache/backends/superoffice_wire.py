@@ -179,15 +179,16 @@ def server_said(error: AttacheError) -> str:
     return parts[-1] if parts else str(error)
 
 
-def workspace_entity(me: Mapping[str, Any], base_url: str) -> Entity:
+def workspace_entity(me: Mapping[str, Any], base_url: str, *, company: str = "") -> Entity:
+    """The tenant, named after its own company where known (else its id, e.g. Cust12345)."""
     host = urlsplit(base_url).netloc or base_url
     tenant = text_of(me.get("DatabaseContextIdentifier")) or tenant_of(base_url)
     who = text_of(me.get("FullName")) or text_of(me.get("UserName"))
     return Entity(
         kind=_K.WORKSPACE,
         id=tenant or host,
-        name=tenant or host,
-        subtitle=_joined(host, f"signed in as {who}" if who else ""),
+        name=company or tenant or host,
+        subtitle=_joined(tenant if company else "", host, f"signed in as {who}" if who else ""),
     )
 
 

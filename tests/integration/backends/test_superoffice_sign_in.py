@@ -69,7 +69,8 @@ def test_the_browser_sign_in_posts_back_a_form_and_names_the_tenants_api(server:
     assert secret["app_token"] == server.client_secret  # kept in the keyring's secret, for refreshes
     backend = so.open_backend(server.base_url, secret, account="online")
     try:
-        assert backend.workspace().name == "Cust12345"
+        workspace = backend.workspace()  # named after the tenant's own company, its id beside
+        assert (workspace.name, workspace.subtitle.split(" · ")[0]) == ("Fjordlight Consulting AS", "Cust12345")
     finally:
         backend.close()
 
