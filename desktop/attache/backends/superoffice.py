@@ -548,7 +548,7 @@ class SuperOfficeBackend(RestClient):
             except TransientError:
                 raise  # the same document gets the content on the next try
             except AttacheError:
-                self._discard(document_id)  # a permanent refusal: no empty document stays behind
+                self._discard(document_id)  # a refusal, a cancel or a pause: no empty document stays behind
                 raise
         data = self._decode(response)
         amended = text_of(data.get("Name")) if isinstance(data, dict) else ""
