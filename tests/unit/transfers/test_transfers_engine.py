@@ -196,7 +196,8 @@ def test_cancel_stops_a_running_upload_promptly_and_cancels_waiting_ones(journal
         started = time.monotonic()
         waiting = engine.cancel()
         assert engine.wait(ids, timeout=5)
-        assert time.monotonic() - started < 0.5
+        # Left alone the first file takes ~3 s more; the cancel ends it well before that.
+        assert time.monotonic() - started < 2.0
     assert waiting == ids[1:]
     assert [job.state for job in journal.jobs(ids=ids)] == [JobState.CANCELLED] * 3
     assert backend.count("finish") == 0
