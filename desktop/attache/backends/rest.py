@@ -38,7 +38,7 @@ from attache.backends.http import RETRY_EXTENSION, RateLimitAwareRetry, make_cli
 from attache.backends.limits import MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
 from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
-from attache.backends.streams import CHUNK_SIZE, PartFile
+from attache.backends.streams import PartFile
 from attache.core.errors import AttacheError, InvalidInputError, ProtocolError
 from attache.core.text import printable
 
@@ -288,7 +288,8 @@ class RestClient:
                             part.restart()
                             validator = Validator.of(response.headers, _length(response) or expected_size)
                         bound = expected_size if expected_size is not None or validator is None else validator.size
-                        part.write(response.iter_bytes(CHUNK_SIZE), on_chunk, expected_size=bound)
+                        # As the bytes arrive (not in CHUNK_SIZE pieces): a cut keeps all it got.
+                        part.write(response.iter_bytes(), on_chunk, expected_size=bound)
                     part.check_complete(bound)
                     return part.finish()
                 except AttacheError as error:
