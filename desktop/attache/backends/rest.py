@@ -35,7 +35,7 @@ from attache.backends.errors import (
     redirected,
 )
 from attache.backends.http import RETRY_EXTENSION, RateLimitAwareRetry, make_client, redact_url, retry_of
-from attache.backends.limits import MAX_BODY, STREAMED
+from attache.backends.limits import DECODED, MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
 from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
 from attache.backends.streams import PartFile
@@ -275,6 +275,8 @@ class RestClient:
                         if saved_otherwise is not None and (saved := saved_otherwise(response, target)) is not None:
                             return saved
                         decision = decide(validator, have if asked else 0, response.status_code, response.headers)
+                        if decision is Resume.APPEND and response.extensions.get(DECODED):
+                            decision = Resume.ASK_AGAIN  # a range of compressed bytes: no offset of ours
                         if decision is Resume.ASK_AGAIN:
                             if part is not None:
                                 part.restart()
@@ -287,6 +289,8 @@ class RestClient:
                         if decision is Resume.START_OVER:
                             part.restart()
                             validator = Validator.of(response.headers, _length(response) or expected_size)
+                            if response.extensions.get(DECODED):
+                                validator = None  # sent compressed: a retry asks for all of it again
                         bound = expected_size if expected_size is not None or validator is None else validator.size
                         # As the bytes arrive (not in CHUNK_SIZE pieces): a cut keeps all it got.
                         part.write(response.iter_bytes(), on_chunk, expected_size=bound)
