@@ -205,9 +205,7 @@ class RestClient:
         extensions = {**kwargs.pop("extensions", {}), STREAMED: True}
         try:
             with (client or self._client).stream(method, url, extensions=extensions, **kwargs) as response:
-                if response.status_code in passthrough:
-                    yield response
-                elif response.is_error or response.is_redirect:
+                if response.status_code not in passthrough and (response.is_error or response.is_redirect):
                     head = b"".join(_first(response.iter_bytes(), 64 * 1024))
                     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_FRAMING]
                     error = httpx.Response(

@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
 import pytest
 
+from attache.backends.http import default_retry, make_client
+from attache.backends.rest import RestClient
 from attache.backends.resume import Resume, Validator, content_range, decide, range_headers
 from attache.backends.streams import PartFile
+from attache.core.errors import NetworkError
 
 ETAG = '"v1"'
 DATE = "Wed, 02 Dec 2026 07:00:00 GMT"
@@ -79,3 +86,94 @@ def test_progress_counts_each_byte_once_across_a_resume_and_a_restart(tmp_path):
     assert saved.read_bytes() == b"ABCDEFGHIJKL"
     assert [len(chunk) for chunk in seen] == [4, 2, 4, 0, 2]  # empty chunks still let a cancel through
     assert [p.name for p in tmp_path.iterdir()] == ["a.bin"]
+
+
+# ---------------------------------------------------------------------------- the retry loop
+# Answers no correct server gives (a 416 for bytes it holds, a part for the wrong range) need a
+# scripted transport; the sandboxes' own resumes are in tests/integration/transfers/.
+
+CONTENT = bytes(range(256)) * 4  # 1,024 bytes
+
+
+class Cut(httpx.SyncByteStream):
+    """The first `keep` bytes of `body`, then a dropped connection."""
+
+    def __init__(self, body: bytes, keep: int) -> None:
+        self.body, self.keep = body, keep
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body[: self.keep]
+        raise httpx.ReadError("peer closed connection")
+
+
+def whole(body: bytes = CONTENT, **headers: str) -> httpx.Response:
+    return httpx.Response(200, content=body, headers={"etag": ETAG, **headers})
+
+
+def dropped(keep: int) -> httpx.Response:
+    headers = {"etag": ETAG, "content-length": str(len(CONTENT))}
+    return httpx.Response(200, stream=Cut(CONTENT, keep), headers=headers)
+
+
+def download(answers: list[httpx.Response], tmp_path: Path, expected_size: int | None = len(CONTENT)):
+    """Run `RestClient._download` against `answers`, one per request: (path, requests, waits, progress)."""
+    requests: list[httpx.Request] = []
+    waits: list[float] = []
+    progress: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return answers[len(requests) - 1]
+
+    client = make_client(
+        "https://files.test", transport=httpx.MockTransport(handler), retry=default_retry(sleeper=waits.append)
+    )
+    with RestClient("https://files.test", account="me", client=client) as rest, client:
+        path = rest._download(
+            "f/1", tmp_path / "f.bin", lambda chunk: progress.append(len(chunk)), expected_size=expected_size
+        )
+    return path, requests, waits, sum(progress)
+
+
+def test_a_dropped_download_resumes_from_the_bytes_it_kept(tmp_path):
+    rest = httpx.Response(206, content=CONTENT[400:], headers={"etag": ETAG, "content-range": "bytes 400-1023/1024"})
+    path, requests, waits, counted = download([dropped(400), rest], tmp_path)
+    assert path.read_bytes() == CONTENT and counted == len(CONTENT)
+    assert requests[1].headers["range"] == "bytes=400-" and requests[1].headers["if-range"] == ETAG
+    assert len(waits) == 1 and 0 < waits[0] <= 30  # the HTTP layer's back-off, once
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(416, headers={"content-range": "bytes */1024"}),
+        httpx.Response(206, content=CONTENT[300:], headers={"etag": ETAG, "content-range": "bytes 300-1023/1024"}),
+        httpx.Response(206, content=CONTENT[400:], headers={"etag": '"v2"', "content-range": "bytes 400-1023/1024"}),
+    ],
+    ids=["416", "another range", "another version"],
+)
+def test_an_answer_that_does_not_fit_the_kept_bytes_asks_for_the_whole_file_again(answer, tmp_path):
+    path, requests, waits, counted = download([dropped(400), answer, whole()], tmp_path)
+    assert path.read_bytes() == CONTENT and counted == len(CONTENT)
+    assert "range" not in requests[2].headers and len(waits) == 1  # asked again at once
+
+
+def test_a_server_ignoring_range_starts_the_part_over(tmp_path):
+    changed = bytes(reversed(CONTENT))
+    path, _, _, counted = download([dropped(400), whole(changed, etag='"v2"')], tmp_path)
+    assert path.read_bytes() == changed and counted == len(CONTENT)  # never a mix, never counted twice
+
+
+def test_the_servers_retry_after_is_waited_and_the_attempts_are_bounded(tmp_path):
+    busy = httpx.Response(503, headers={"retry-after": "7"}, json={})
+    path, _, waits, _ = download([busy, whole()], tmp_path)
+    assert path.read_bytes() == CONTENT and waits == [7.0]
+    with pytest.raises(NetworkError, match="dropped before the transfer finished"):
+        download([dropped(100 * n) for n in range(1, 6)], tmp_path)
+    assert list(tmp_path.iterdir()) == [tmp_path / "f.bin"]  # the first run's file; no .part left
+
+
+def test_without_an_etag_or_a_date_nothing_is_resumed(tmp_path):
+    bare = httpx.Response(200, stream=Cut(CONTENT, 400), headers={"content-length": str(len(CONTENT))})
+    path, requests, _, counted = download([bare, httpx.Response(200, content=CONTENT)], tmp_path)
+    assert path.read_bytes() == CONTENT and "range" not in requests[1].headers and counted == len(CONTENT)
