@@ -257,9 +257,13 @@ class AworkBackend(RestClient):
         task_id = self._task_id(ref)
         path = f"tasks/{task_id}/files/{file_id}/download"
         record = self._file_info(ref, file_id)
-        with self._stream("GET", path, not_found=f"awork has no file {file_id} on task {task_id}") as response:
-            target = self._download_target(record, file_id, dest, response)
-            return self._save(response, target, on_chunk, expected_size=record.size)
+        return self._download(
+            path,
+            lambda response: self._download_target(record, file_id, dest, response),
+            on_chunk,
+            expected_size=record.size,
+            not_found=f"awork has no file {file_id} on task {task_id}",
+        )
 
     def file_thumbnail(
         self, ref: EntityRef, file_id: str, size: int, *, max_bytes: int = THUMBNAIL_MAX_BYTES

@@ -241,12 +241,24 @@ def server_wait_hint(headers: Mapping[str, str], *, parse_date: Callable[[str], 
     return None
 
 
+def retry_of(client: httpx.Client) -> RateLimitAwareRetry:
+    """The retry policy `client` was made with (`make_client`), else the default one: for a loop
+    above the transport (a download resuming) that must wait as the transport would."""
+    transport = getattr(client, "_transport", None)  # httpx keeps it private; ours is known
+    retry = getattr(transport, "retry", None)
+    return retry if isinstance(retry, RateLimitAwareRetry) else default_retry()
+
+
+# A request extension: this request's own retry policy (httpx-retries reads it before its own).
+RETRY_EXTENSION = "retry"
+
+
 class IdempotentRetryTransport(RetryTransport):
     """Retries only what is safe to send twice: never POST, and never a streamed (one-shot) body."""
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         if not is_replayable(request):
-            request.extensions["retry"] = self.retry.copy_with(total=0)
+            request.extensions[RETRY_EXTENSION] = self.retry.copy_with(total=0)
         return super().handle_request(request)
 
 

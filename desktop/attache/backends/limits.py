@@ -42,6 +42,9 @@ _STEP = 256 * 1024  # decompressed bytes produced per step
 # Request extensions: a streamed answer (its body left to the caller) and a size cap of its own.
 STREAMED = "attache.streamed"
 MAX_BODY = "attache.max_body"
+# Response extension: its body was sent compressed and is decoded here (its byte offsets, and so
+# a Range, are not those of the bytes the caller reads).
+DECODED = "attache.decoded"
 
 
 class AnswerTooLarge(httpx.HTTPError):
@@ -83,6 +86,7 @@ class GuardedTransport(httpx.BaseTransport):
         decode = encoding in ("gzip", "x-gzip", "deflate")
         if decode:  # decoded here, so the cap counts what would land in memory
             del response.headers["content-encoding"]
+            response.extensions[DECODED] = True
         assert isinstance(response.stream, httpx.SyncByteStream)
         response.stream = GuardedBody(response.stream, request, limit=limit, streamed=streamed, decode=decode)
         return response

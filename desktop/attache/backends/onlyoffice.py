@@ -445,10 +445,15 @@ class OnlyofficeBackend(PortalClient):
         record = self._record(info, file_record)
         target = download_target(dest, record.name, fallback=f"file-{file_id}")
         url = str(info["viewUrl"])
-        with self._stream(
-            "GET", url, client=self._client_for(url), not_found=f"ONLYOFFICE has no file {file_id}"
-        ) as response:
-            return self._save(response, target, on_chunk, expected_size=record.size, name=record.name)
+        return self._download(  # every attempt at this viewUrl, with the client its host gets
+            url,
+            target,
+            on_chunk,
+            expected_size=record.size,
+            name=record.name,
+            client=self._client_for(url),
+            not_found=f"ONLYOFFICE has no file {file_id}",
+        )
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         """Detach: the file stays in the project's Documents folder."""

@@ -1,8 +1,8 @@
 """The base of every REST backend: its clients, one way to send, one way to read JSON, lists, errors.
 
 A service's backend subclasses `RestClient`, sets `service_name` (for messages), its `errors`
-table and a `paging` strategy, and builds its wire calls on `_send`, `_json`, `_stream` and
-`_pages`. Every httpx failure comes out as an `AttacheError`; an HTML page where JSON was due (a
+table and a `paging` strategy, and builds its wire calls on `_send`, `_json`, `_stream`,
+`_download` and `_pages`. Every httpx failure comes out as an `AttacheError`; an HTML page where JSON was due (a
 proxy, a login page, a wrong URL) is a `ProtocolError` that says so.
 
 Clients made here (from `auth` and `retry`) are closed by `close()`; a client given to the
@@ -11,7 +11,7 @@ constructor belongs to the caller and is left open.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self, TypeVar
@@ -34,10 +34,11 @@ from attache.backends.errors import (
     not_what_service_sends,
     redirected,
 )
-from attache.backends.http import make_client, redact_url
-from attache.backends.limits import MAX_BODY, STREAMED
+from attache.backends.http import RETRY_EXTENSION, RateLimitAwareRetry, make_client, redact_url, retry_of
+from attache.backends.limits import DECODED, MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
-from attache.backends.streams import CHUNK_SIZE, write_atomically
+from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
+from attache.backends.streams import PartFile
 from attache.core.errors import AttacheError, InvalidInputError, ProtocolError
 from attache.core.text import printable
 
@@ -66,6 +67,23 @@ def _first(chunks: Iterable[bytes], limit: int) -> Iterator[bytes]:
         total += len(chunk)
         if total >= limit:
             return
+
+
+def _size_or_none(size: object) -> int | None:
+    """A declared size, or None when the list did not say (or said nonsense)."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        return None
+    return size
+
+
+def _pause(policy: RateLimitAwareRetry, error: AttacheError) -> None:
+    """Wait before the next attempt: the server's hint when it gave one, else the policy's back-off."""
+    hint = getattr(error, "retry_after", None)
+    if isinstance(hint, (int, float)) and hint > 0:
+        seconds = min(float(hint), policy.max_backoff_wait)
+    else:
+        seconds = policy.seconds_before_retry(error)
+    policy.sleeper(seconds)
 
 
 def _length(response: httpx.Response) -> int | None:
@@ -174,17 +192,20 @@ class RestClient:
         *,
         not_found: str | None = None,
         client: httpx.Client | None = None,
+        passthrough: Collection[int] = (),
         **kwargs: Any,
     ) -> Iterator[httpx.Response]:
         """A successful answer whose body is read by the caller, chunk by chunk (downloads).
 
         Failures while the caller reads the body become `AttacheError`s too; a redirect (to blob
-        storage or anywhere else) is a `ProtocolError`: nothing is followed, nothing saved.
+        storage or anywhere else) is a `ProtocolError`: nothing is followed, nothing saved. An
+        error status in `passthrough` (a download's 416) is the caller's to read.
         """
         url = self._url(path)
+        extensions = {**kwargs.pop("extensions", {}), STREAMED: True}
         try:
-            with (client or self._client).stream(method, url, extensions={STREAMED: True}, **kwargs) as response:
-                if response.is_error or response.is_redirect:
+            with (client or self._client).stream(method, url, extensions=extensions, **kwargs) as response:
+                if response.status_code not in passthrough and (response.is_error or response.is_redirect):
                     head = b"".join(_first(response.iter_bytes(), 64 * 1024))
                     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _BODY_FRAMING]
                     error = httpx.Response(
@@ -199,23 +220,97 @@ class RestClient:
         except httpx.InvalidURL as exc:
             raise invalid_url(exc, url, service=self.service_name) from None
 
-    def _save(
+    def _download(
         self,
-        response: httpx.Response,
-        target: Path,
+        path: str,
+        target: Path | Callable[[httpx.Response], Path],
         on_chunk: ChunkObserver | None,
         *,
         expected_size: int | None,
         name: str = "",
+        client: httpx.Client | None = None,
+        not_found: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        saved_otherwise: Callable[[httpx.Response, Path], Path | None] | None = None,
     ) -> Path:
-        """Write a download's body to `target` (see `streams.write_atomically`); the path it got.
+        """GET the file at `path` into `target` (see `streams.PartFile`); the path it got.
 
-        A web page where a file was due (a sign-in page, a proxy's notice) is refused unless the
-        file is one; `expected_size` is the size the file list declared.
+        `target` may be a function of the first answer (a name from its Content-Disposition);
+        `expected_size` is the size the file list declared, `name` the file's name in messages.
+        `saved_otherwise(answer, target)` may save an answer itself (not the file's bytes as they
+        are) and return where. A web page where a file was due is refused unless the file is
+        one; more bytes than declared stop the download; nothing is saved from a failed one.
+
+        A dropped, stalled or refused (429, 5xx) attempt is tried again at the same `path` (a
+        URL the service handed out stays the one used), waiting as the client's retry policy
+        waits (`http.retry_of`; the server's Retry-After first), `resume.DOWNLOAD_ATTEMPTS`
+        times in all: one budget, the transport does not retry these requests on its own. Each
+        retry asks only for the bytes the `.part` file lacks when the first answer's validator
+        allows (`resume`); the last failure is raised as it was.
         """
-        name = name or target.name
-        if isinstance(expected_size, bool) or not isinstance(expected_size, int) or expected_size < 0:
-            expected_size = None  # the list did not say (or said nonsense): the Content-Length bounds it
+        expected_size = _size_or_none(expected_size)
+        client = client or self._client
+        policy = retry_of(client)
+        once = {RETRY_EXTENSION: policy.copy_with(total=0)}
+        part: PartFile | None = None
+        validator: Validator | None = None
+        try:
+            for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+                have = part.size if part is not None else 0
+                asked = range_headers(validator, have)
+                try:
+                    with self._stream(
+                        "GET",
+                        path,
+                        client=client,
+                        not_found=not_found,
+                        headers={**(headers or {}), **asked},
+                        extensions=once,
+                        passthrough=(416,) if asked else (),
+                    ) as response:
+                        if not isinstance(target, Path):
+                            target = target(response)
+                        if saved_otherwise is not None and (saved := saved_otherwise(response, target)) is not None:
+                            return saved
+                        decision = decide(validator, have if asked else 0, response.status_code, response.headers)
+                        if decision is Resume.APPEND and response.extensions.get(DECODED):
+                            decision = Resume.ASK_AGAIN  # a range of compressed bytes: no offset of ours
+                        if decision is Resume.ASK_AGAIN:
+                            if part is not None:
+                                part.restart()
+                            validator = None
+                            continue
+                        kept = have if decision is Resume.APPEND else 0
+                        self._check_file_answer(response, name or target.name, expected_size, kept=kept)
+                        if part is None:
+                            part = PartFile(target, sender=self.service_name)
+                        if decision is Resume.START_OVER:
+                            part.restart()
+                            validator = Validator.of(response.headers, _length(response) or expected_size)
+                            if response.extensions.get(DECODED):
+                                validator = None  # sent compressed: a retry asks for all of it again
+                        bound = expected_size if expected_size is not None or validator is None else validator.size
+                        # As the bytes arrive (not in CHUNK_SIZE pieces): a cut keeps all it got.
+                        part.write(response.iter_bytes(), on_chunk, expected_size=bound)
+                    part.check_complete(bound)
+                    return part.finish()
+                except AttacheError as error:
+                    if not error.transient or attempt == DOWNLOAD_ATTEMPTS:
+                        raise
+                    policy = policy.copy_with(attempts_made=policy.attempts_made + 1)
+                    _pause(policy, error)
+        finally:
+            if part is not None:
+                part.discard()
+        raise ProtocolError(
+            f"{self.service_name} kept sending parts of {name or 'the file'} that do not fit together; "
+            "nothing was saved",
+            detail=f"{DOWNLOAD_ATTEMPTS} answers of no use for GET {redact_url(self._url(path))}",
+        )
+
+    def _check_file_answer(self, response: httpx.Response, name: str, expected_size: int | None, *, kept: int) -> None:
+        """Refuse a web page where a file was due (unless the file is one) and an answer that
+        declares more bytes than the file list did (`kept`: bytes already in the `.part`)."""
         is_page = "html" in response.headers.get("content-type", "").lower()
         if is_page and not name.lower().endswith((".html", ".htm", ".xhtml")):
             raise ProtocolError(
@@ -224,19 +319,12 @@ class RestClient:
                 f"{response.status_code} {response.headers.get('content-type', '')}",
             )
         declared = _length(response)
-        if expected_size is not None and declared is not None and declared > expected_size:
+        if expected_size is not None and declared is not None and kept + declared > expected_size:
             raise ProtocolError(
                 f"{self.service_name} sent more than the {expected_size:,} bytes it declared for {name}; "
                 "nothing was saved",
-                detail=f"Content-Length {declared}",
+                detail=f"Content-Length {declared} after {kept} bytes",
             )
-        return write_atomically(
-            target,
-            response.iter_bytes(CHUNK_SIZE),
-            on_chunk,
-            expected_size=expected_size if expected_size is not None else declared,
-            sender=self.service_name,
-        )
 
     def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
         return error_for_response(

@@ -5,10 +5,11 @@
   `ObservedReader` reports what httpx reads from a multipart file part; `plan_chunks` cuts an upload
   into fixed-size parts and `FileSlice` serves one part as a file of its own (a chunked upload);
   `report_held_range` reports a part the server already holds (a resumed upload) without sending it.
-- Downloads: `write_atomically` writes to a hidden `.part` file beside the target, within the size
-  the file list declared, flushes it to disk and gives it the target's name, or the first free
-  "name (2).ext" when a file is there (unless `replacing_existing`); so nothing is half-written or
-  overwritten unasked. `at_most` collects a small answer and gives up on a large one.
+- Downloads: `write_atomically` writes to a hidden `.part` file beside the target (`PartFile`, which
+  also keeps the bytes of a dropped attempt for a resumed one), within the size the file list
+  declared, flushes it to disk and gives it the target's name, or the first free "name (2).ext"
+  when a file is there (unless `replacing_existing`); so nothing is half-written or overwritten
+  unasked. `at_most` collects a small answer and gives up on a large one.
 """
 
 from __future__ import annotations
@@ -169,45 +170,101 @@ def write_atomically(
 ) -> Path:
     """Write `chunks` to `target` whole or not at all; the path the file got.
 
-    The bytes go to a hidden `.part` file beside `target` (same folder, so the rename is atomic),
-    which is flushed to disk before it takes its name. With `expected_size` (what the file list
-    declared) a body that runs past it stops there and one that ends short fails. A file already
-    at `target` stays: the new one becomes "name (2).ext" (see `replacing_existing`). On any
-    failure the `.part` file is removed and nothing is saved.
+    The bytes go to a hidden `.part` file beside `target` (see `PartFile`), which is flushed to
+    disk before it takes its name. With `expected_size` (what the file list declared) a body that
+    runs past it stops there and one that ends short fails. A file already at `target` stays:
+    the new one becomes "name (2).ext" (see `replacing_existing`). On any failure the `.part`
+    file is removed and nothing is saved.
     """
-    if target.is_dir():
-        raise InvalidInputError(f"{target} is a folder; give a file name to save it as")
-    part = target.with_name(f".{shortened(target.name, name_max(target.parent) - 15)}.{secrets.token_hex(4)}.part")
-    try:
-        with open(part, "wb") as out:
-            written = 0
+    with PartFile(target, sender=sender) as part:
+        part.write(chunks, on_chunk, expected_size=expected_size)
+        part.check_complete(expected_size)
+        return part.finish()
+
+
+class PartFile:
+    """The hidden `.part` file a download grows in, beside its target (same folder, so the final
+    rename is atomic); it outlives a failed attempt so the next one can resume from `size`.
+
+    Progress: `on_chunk` hears each byte position of the file once. Bytes appended after a resume
+    are new; after `restart` (the server sent the whole file again, or it changed) the re-received
+    bytes up to what was already reported are passed on as empty chunks (a cancel check still
+    runs on each) and only those past it count, so progress never goes back nor counts twice.
+    Leaving the `with` block removes the `.part` file unless `finish` gave it its name.
+    """
+
+    def __init__(self, target: Path, *, sender: str = "The server") -> None:
+        if target.is_dir():
+            raise InvalidInputError(f"{target} is a folder; give a file name to save it as")
+        self.target = target
+        self.sender = sender
+        self.size = 0
+        self._reported = 0
+        self.path = target.with_name(
+            f".{shortened(target.name, name_max(target.parent) - 15)}.{secrets.token_hex(4)}.part"
+        )
+        with self._saving():
+            self._out: BinaryIO = open(self.path, "wb")  # noqa: SIM115 (closed by finish or discard)
+
+    def __enter__(self) -> PartFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.discard()
+
+    @contextmanager
+    def _saving(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as exc:  # disk full, no permission…: the user must pick another place
+            raise AttacheError(f"Could not save {self.target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
+
+    def restart(self) -> None:
+        """Throw away what was received: the next bytes are the file's first."""
+        with self._saving():
+            self._out.seek(0)
+            self._out.truncate()
+        self.size = 0
+
+    def write(self, chunks: Iterable[bytes], on_chunk: ChunkObserver | None, *, expected_size: int | None) -> None:
+        """Append `chunks`; past `expected_size` bytes in all it stops with a `ProtocolError`."""
+        with self._saving():
             for chunk in chunks:
-                written += len(chunk)
-                if expected_size is not None and written > expected_size:
+                if expected_size is not None and self.size + len(chunk) > expected_size:
                     raise ProtocolError(
-                        f"{sender} sent more than the {expected_size:,} bytes it declared for {target.name}; "
-                        "nothing was saved",
+                        f"{self.sender} sent more than the {expected_size:,} bytes it declared for "
+                        f"{self.target.name}; nothing was saved",
                         detail=f"more than {expected_size} bytes received",
                     )
-                out.write(chunk)
+                self._out.write(chunk)
+                start, self.size = self.size, self.size + len(chunk)
                 if on_chunk is not None:
-                    on_chunk(chunk)
-            if expected_size is not None and written < expected_size:
-                raise ProtocolError(
-                    f"{sender} sent {written:,} of the {expected_size:,} bytes it declared for {target.name}; "
-                    "nothing was saved",
-                    detail=f"{written} of {expected_size} bytes received",
-                )
-            out.flush()
-            os.fsync(out.fileno())
-        if _REPLACE.get():
-            os.replace(part, target)
-            return target
-        return _take_free_name(part, target)
-    except OSError as exc:  # disk full, no permission…: the user must pick another place
-        raise AttacheError(f"Could not save {target.name}: {exc.strerror or exc}", detail=repr(exc)) from exc
-    finally:
-        part.unlink(missing_ok=True)
+                    on_chunk(chunk[max(0, self._reported - start) :])
+                self._reported = max(self._reported, self.size)
+
+    def check_complete(self, expected_size: int | None) -> None:
+        if expected_size is not None and self.size < expected_size:
+            raise ProtocolError(
+                f"{self.sender} sent {self.size:,} of the {expected_size:,} bytes it declared for "
+                f"{self.target.name}; nothing was saved",
+                detail=f"{self.size} of {expected_size} bytes received",
+            )
+
+    def finish(self) -> Path:
+        """Flush the file to disk and give it the target's name (or the first free one)."""
+        with self._saving():
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            if _REPLACE.get():
+                os.replace(self.path, self.target)
+                return self.target
+            return _take_free_name(self.path, self.target)
+
+    def discard(self) -> None:
+        """Remove the `.part` file (after `finish`, the name it had: the file keeps its new one)."""
+        self._out.close()
+        self.path.unlink(missing_ok=True)
 
 
 _REPLACE: ContextVar[bool] = ContextVar("attache_replace_existing", default=False)

@@ -417,25 +417,31 @@ class SuperOfficeBackend(RestClient):
         for attempt in (1, 2):
             base = self.base_url
             try:
-                return self._download(record, target, on_chunk)
+                return self._download_content(record, target, on_chunk)
             except TenantMovedError as error:
                 if attempt == 2:
                     raise
                 self._follow_tenant(base, error)
         return target  # pragma: no cover
 
-    def _download(self, record: FileRecord, target: Path, on_chunk: ChunkObserver | None) -> Path:
-        with self._stream(
-            "GET",
+    def _download_content(self, record: FileRecord, target: Path, on_chunk: ChunkObserver | None) -> Path:
+        def base64_answer(response: httpx.Response, target: Path) -> Path | None:
+            if "json" not in response.headers.get("content-type", "").lower():
+                return None
+            # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred); the
+            # toolkit's answer cap bounds what read() takes in.
+            return write_atomically(target, [base64_content(response.read(), record.id)], on_chunk)
+
+        return self._download(
             f"Document/{record.id}/Content",
+            target,
+            on_chunk,
+            expected_size=record.size,
+            name=record.name,
             headers={"Accept": BINARY_ACCEPT},
             not_found=f"{NAME} has no content for document {record.id}",
-        ) as response:
-            if "json" in response.headers.get("content-type", "").lower():
-                # Asked for bytes, got JSON: the content as a base64 string (§4.3, inferred); the
-                # toolkit's answer cap bounds what read() takes in.
-                return write_atomically(target, [base64_content(response.read(), record.id)], on_chunk)
-            return self._save(response, target, on_chunk, expected_size=record.size, name=record.name)
+            saved_otherwise=base64_answer,
+        )
 
     def delete_file(self, ref: EntityRef, file_id: str) -> None:
         """Deletes the document, once it is known to be one of `ref`'s (a mistyped target must not

@@ -126,11 +126,21 @@ def test_a_broken_download_saves_nothing_and_says_why(service, case, said, tmp_p
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_download_dripping_a_byte_at_a_time_ends(service, tmp_path):
+    # A stall is retried like a drop; two attempts (not the usual five) keep this test short.
     with HostileServer(service, "drip-file", drip_seconds=0.1) as server:
         code, _, stderr, _ = attache(
-            server, "download", "t1", "f1", "-o", str(tmp_path), tmp_path=tmp_path, limits="STALL_WINDOW=0.5"
+            server,
+            "download",
+            "t1",
+            "f1",
+            "-o",
+            str(tmp_path),
+            tmp_path=tmp_path,
+            limits="STALL_WINDOW=0.5,DOWNLOAD_ATTEMPTS=2",
         )
+        downloads = [path for path in server.requests if path == server.requests[-1]]
     assert code == 1 and "sent its answer too slowly" in one_error_line(stderr)
+    assert len(downloads) == 2  # tried again once, then gave up with the last attempt's line
     assert [p.name for p in tmp_path.iterdir()] == ["rss"]
 
 

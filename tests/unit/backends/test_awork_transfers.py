@@ -263,15 +263,21 @@ def downloads(answer: Callable[[httpx.Request], httpx.Response], size: int = 5) 
     )
 
 
-def test_a_download_that_drops_leaves_no_file_behind(backend_for, tmp_path):
+def test_a_download_that_keeps_dropping_gives_up_and_leaves_no_file_behind(backend_for, tmp_path):
+    from attache.backends.resume import DOWNLOAD_ATTEMPTS
+
     server = downloads(
         lambda r: httpx.Response(
             200, stream=DroppingStream(), headers={"content-disposition": 'attachment; filename="a.bin"'}
-        )
+        ),
+        size=5000,
     )
     with pytest.raises(NetworkError, match="dropped"):
         backend_for(server).download_file(TASK, "f1", tmp_path)
     assert list(tmp_path.iterdir()) == []
+    asked = [request for request, *_ in server.requests if request.url.path.endswith("/download")]
+    assert len(asked) == DOWNLOAD_ATTEMPTS  # tried again (no ETag to resume by: each from the start)
+    assert all("range" not in request.headers for request in asked)
 
 
 def test_download_into_a_folder_uses_the_servers_sanitised_name(backend_for, tmp_path):

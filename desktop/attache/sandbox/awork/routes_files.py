@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from attache.sandbox.awork import imaging, shapes
@@ -26,6 +26,7 @@ from attache.sandbox.awork.web import (
     store_of,
     user_of,
 )
+from attache.sandbox.common.web import file_response
 
 
 def _task(request: Request) -> tuple[Store, str]:
@@ -79,7 +80,7 @@ async def _download(
         if size is not None:
             data, mime = await run_in_threadpool(imaging.resize, path, size, crop=crop)
             return Response(data, headers=headers, media_type=mime)
-    return FileResponse(path, headers=headers, media_type=mime)
+    return file_response(path, headers=headers, media_type=mime)
 
 
 async def download_task_file(request: Request) -> Response:

@@ -79,6 +79,9 @@ class RequestRecord:
     end: float | None = None
     status: int | None = None  # what the handler answered (None when it never did)
     fault: str | None = None
+    # The request's conditional and range headers (lower-case names): what a resumed download asked for.
+    headers: dict[str, str] = field(default_factory=dict)
+    body_bytes: int = 0  # bytes of the answer's body that left the server (a cut one: what got out)
 
 
 class RequestLog:
@@ -90,8 +93,8 @@ class RequestLog:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    def begin(self, method: str, path: str, query: str) -> RequestRecord:
-        record = RequestRecord(method, path, query, time.monotonic())
+    def begin(self, method: str, path: str, query: str, headers: dict[str, str] | None = None) -> RequestRecord:
+        record = RequestRecord(method, path, query, time.monotonic(), headers=headers or {})
         with self._lock:
             self._records.append(record)
             self.in_flight += 1
@@ -182,14 +185,18 @@ class FaultMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        record = self.log.begin(scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"))
+        record = self.log.begin(
+            scope["method"], scope["path"], scope.get("query_string", b"").decode("latin-1"), _recorded_headers(scope)
+        )
         kind, plan, delay = self._decide(scope["method"], scope["path"])
         record.fault = kind
 
         async def logged_send(message: dict) -> None:
             if message["type"] == "http.response.start":
                 record.status = message["status"]
-            elif not message.get("more_body", False):
+            else:
+                record.body_bytes += len(message.get("body", b""))
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
                 # Close the record before the last byte leaves: a client that has its answer
                 # must find the request finished in the log.
                 self.log.end(record)
@@ -212,20 +219,28 @@ class FaultMiddleware:
             self.log.end(record)
 
     async def _drop_after(self, scope: dict, receive: Any, send: Any, record: RequestRecord) -> None:
+        """Let the app answer, pass on the first half of its body (by Content-Length, across as
+        many body messages as that takes), then cut the connection."""
         held: dict | None = None
+        half = 0
 
         async def cutting_send(message: dict) -> None:
-            nonlocal held
+            nonlocal held, half
             if message["type"] == "http.response.start":
                 record.status = message["status"]
-                held = message
+                held, half = message, (_content_length(message) or 0) // 2
                 return
             body = message.get("body", b"")
-            length = _content_length(held)
-            if held is not None and body and length and length >= 2:
-                await send(held)
-                part = body[: max(1, min(len(body), length) // 2)]
+            if not body and message.get("more_body", False):
+                return
+            if held is not None and body and half >= 1:
+                if record.body_bytes == 0:
+                    await send(held)
+                part = body[: half - record.body_bytes]
+                record.body_bytes += len(part)
                 await send({"type": "http.response.body", "body": part, "more_body": True})
+                if record.body_bytes < half and message.get("more_body", False):
+                    return  # not half-way yet
             await _abort(receive)
             raise _Cut
 
@@ -234,6 +249,18 @@ class FaultMiddleware:
         except _Cut:
             return
         await _abort(receive)  # the app ended without a body message
+
+
+# Request headers the log keeps (never credentials): what range and conditional requests send.
+_RECORDED_HEADERS = frozenset({"range", "if-range", "if-match", "if-none-match", "if-modified-since", "accept"})
+
+
+def _recorded_headers(scope: dict) -> dict[str, str]:
+    return {
+        name.decode("latin-1").lower(): value.decode("latin-1")
+        for name, value in scope.get("headers", [])
+        if name.decode("latin-1").lower() in _RECORDED_HEADERS
+    }
 
 
 def _content_length(start: dict | None) -> int | None:

@@ -1,5 +1,6 @@
-"""HTTP helpers any sandbox's routes share: JSON answers, the request's store, request bodies
-and file parts copied to disk (never held whole in memory), MIME guesses and Content-Disposition."""
+"""HTTP helpers any sandbox's routes share: JSON answers, file downloads that honour Range, the
+request's store, request bodies and file parts copied to disk (never held whole in memory), MIME
+guesses and Content-Disposition."""
 
 from __future__ import annotations
 
@@ -15,12 +16,27 @@ from urllib.parse import quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return Response(body, status, headers=headers, media_type="application/json; charset=utf-8")
+
+
+def file_response(path: Path, *, media_type: str, headers: Mapping[str, str] | None = None) -> Response:
+    """A blob as a download, the way real file servers answer one, so clients can resume:
+
+    - every answer carries a strong `ETag` (of the blob's size and modification time, so new
+      content gets a new one), `Last-Modified` and `Accept-Ranges: bytes`;
+    - `Range: bytes=N-` (or `N-M`, `-K`) answers 206 with `Content-Range: bytes N-M/size` and only
+      those bytes; a range past the end answers 416 with `Content-Range: bytes */size`;
+    - `If-Range` with the current ETag or Last-Modified keeps the Range; with an old one (the file
+      changed) the whole file comes back as a 200.
+    Starlette's FileResponse does exactly this (RFC 9110 §14, §13.1.5); every plug-in's download
+    endpoint answers through here so all of them do.
+    """
+    return FileResponse(path, headers=dict(headers or {}), media_type=media_type)
 
 
 def store_of(request: Request) -> Any:

@@ -10,13 +10,14 @@ from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from attache.sandbox.common.web import (
     content_disposition,
     declared_length,
     drain,
+    file_response,
     guess_mime,
     receive_parts,
     receive_raw,
@@ -177,7 +178,7 @@ def download(request: Request) -> Response:
         return Response("The file was not found", 404, media_type="text/plain")
     headers = {"Content-Disposition": content_disposition(row["title"])}
     path = store(request).blob_path(row["blob"])
-    return FileResponse(path, headers=headers, media_type=guess_mime(row["title"]))
+    return file_response(path, headers=headers, media_type=guess_mime(row["title"]))
 
 
 API_ROUTES = [

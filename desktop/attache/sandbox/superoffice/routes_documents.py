@@ -27,10 +27,18 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
-from attache.sandbox.common.web import BodyTooLarge, drain, guess_mime, json_response, receive_parts, receive_raw
+from attache.sandbox.common.web import (
+    BodyTooLarge,
+    drain,
+    file_response,
+    guess_mime,
+    json_response,
+    receive_parts,
+    receive_raw,
+)
 from attache.sandbox.superoffice import shapes
 from attache.sandbox.superoffice.errors import SoError
 from attache.sandbox.superoffice.routes_entities import not_modified
@@ -349,7 +357,7 @@ async def get_content(request: Request) -> Response:
         media = binary if "*" not in binary else "application/octet-stream"
         if not row["blob"]:
             return Response(b"", media_type=media)
-        return FileResponse(db.blob_path(row["blob"]), media_type=media)
+        return file_response(db.blob_path(row["blob"]), media_type=media)
     data = b"" if not row["blob"] else await run_in_threadpool(db.blob_path(row["blob"]).read_bytes)
     return json_response(base64.b64encode(data).decode("ascii"))
 
