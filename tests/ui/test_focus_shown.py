@@ -4,6 +4,7 @@ judged by its edge alone: the text cursor inside it shows up either way."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QPlainTextEdit, QTextEdit, QWidget
@@ -48,8 +49,18 @@ def describe(widget: QWidget) -> str:
     return f"{type(widget).__name__}({widget.objectName() or widget.accessibleName() or widget.toolTip()!r})"
 
 
-def test_every_focusable_widget_of_the_window_shows_its_focus(make_window, qtbot, make_backend, awork_sandbox):
-    QApplication.setCursorFlashTime(0)  # a steady text cursor: nothing blinks between the two pictures
+@pytest.fixture
+def steady_cursor():
+    """A text cursor that does not blink: nothing changes between two pictures but the focus."""
+    flash = QApplication.cursorFlashTime()
+    QApplication.setCursorFlashTime(0)
+    yield
+    QApplication.setCursorFlashTime(flash)
+
+
+def test_every_focusable_widget_of_the_window_shows_its_focus(
+    make_window, qtbot, make_backend, awork_sandbox, steady_cursor
+):
     window = shown_window(make_window, make_backend(awork_sandbox))
     qtbot.waitUntil(lambda: window.list_model.rowCount() > 0, timeout=20_000)
     window.list_view.setCurrentIndex(window.list_view.model().index(0, 0))  # the detail pane fills in
