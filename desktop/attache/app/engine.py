@@ -7,6 +7,8 @@ given in $ATTACHE_TOKEN. The engine asks `backend_for` each time a job needs a b
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from attache.core.accounts import AccountRef
@@ -34,23 +36,35 @@ def backend_for_ref(ref: AccountRef) -> Backend:
     return backend_for_saved(ref)
 
 
-def window_engine(connection: Connection, *, workers: int) -> TransferEngine:
-    """The window's engine: its connection's jobs, and on the user's own queue, other saved
-    accounts' jobs too. A refused sign-in holds the account's uploads until the user signs in
-    again instead of failing them."""
-    from attache.app.connections import backend_for_saved
-    from attache.transfers import Journal, TransferEngine
+class WindowBackends:
+    """How a window's engine opens each job's account: the connections the window opened (the
+    latest one of an account wins), their siblings, and on the user's own queue any other saved
+    account. One window keeps one engine on the user's queue while it switches accounts, so every
+    account's transfers stay listed and keep running."""
 
-    journal = Journal(connection.journal_path) if connection.journal_path else Journal()
-    mine = connection.ref
+    def __init__(self, connection: Connection) -> None:
+        self.own_queue = connection.journal_path is None
+        self._lock = threading.Lock()
+        self._opens: dict[AccountRef, Callable[[], Backend]] = {}
+        self.add(connection)
 
-    def backend_for(ref: AccountRef) -> Backend:
-        if ref == mine:
-            return connection.make_backend()
-        sibling = connection.siblings.get(ref)
-        if sibling is not None:
-            return sibling()
-        if connection.journal_path is None:  # the user's own queue: other saved accounts can resume
+    def add(self, connection: Connection) -> bool:
+        """Reach `connection`'s account (and its siblings) from now on; True when an account that
+        was reached another way before is now reached through this connection."""
+        with self._lock:
+            replaced = connection.ref in self._opens and self._opens[connection.ref] is not connection.make_backend
+            self._opens.update(connection.siblings)
+            self._opens[connection.ref] = connection.make_backend
+        return replaced
+
+    def __call__(self, ref: AccountRef) -> Backend:
+        from attache.app.connections import backend_for_saved
+
+        with self._lock:
+            opens = self._opens.get(ref)
+        if opens is not None:
+            return opens()
+        if self.own_queue:  # the user's own queue: other saved accounts can resume
             try:
                 return backend_for_saved(ref)
             except AttacheError:
@@ -59,4 +73,14 @@ def window_engine(connection: Connection, *, workers: int) -> TransferEngine:
             f"Sign in to {ref.service} account {ref.account} to continue this upload", account=ref.account
         )
 
-    return TransferEngine(journal, backend_for, workers=workers, hold_on_sign_in=True)
+
+def window_engine(connection: Connection, *, workers: int) -> tuple[TransferEngine, WindowBackends]:
+    """The window's engine: its connection's jobs, and on the user's own queue, other saved
+    accounts' jobs too. A refused sign-in holds the account's uploads until the user signs in
+    again instead of failing them. `WindowBackends.add` lets it serve the next account opened
+    on the same queue."""
+    from attache.transfers import Journal, TransferEngine
+
+    journal = Journal(connection.journal_path) if connection.journal_path else Journal()
+    backends = WindowBackends(connection)
+    return TransferEngine(journal, backends, workers=workers, hold_on_sign_in=True), backends

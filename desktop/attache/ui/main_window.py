@@ -330,9 +330,9 @@ class MainWindow(QMainWindow):
 
     def show_session(self, opened) -> None:
         """Show an opened account (`attache.app.session.OpenSession`) in place of the current one."""
-        self.close_account()
+        self.close_account(keep_engine=opened.engine if opened.reused else None)
         self.session.open(opened)
-        self.transfer_actions.start_engine()
+        self.transfer_actions.start_engine(already_running=opened.reused)
         kinds = self.session.service.kinds()
         self._rebuild_kind_actions(kinds)
         connection, name = self.session.connection, self.session.workspace.name
@@ -349,10 +349,13 @@ class MainWindow(QMainWindow):
         log.info("connected to %s", connection.label or connection.account)
         self.connected.emit()
 
-    def close_account(self) -> None:
-        """Show the empty state; the account's engine, backend and connection close on a worker."""
+    def close_account(self, *, keep_engine=None) -> None:
+        """Show the empty state; the account's engine, backend and connection close on a worker.
+        `keep_engine`: the engine the next account goes on with (the same queue), left running."""
         self.queue.detach_engine()
         engine, connection, backend = self.session.clear() if self.session.is_open else (None, None, None)
+        if engine is keep_engine:
+            engine = None
         self._update_actions()
         self.connection_status.idle()
         self.note_bar.dismiss()  # what it said was about the account that closes

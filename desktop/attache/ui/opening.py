@@ -50,8 +50,9 @@ class Opener(QObject):
         self.window.connection_status.connecting(connection.label or connection.account)
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
+        running = self.window.session.running_engine()
         handle = tasks.run_task(
-            lambda: _open(connection, stop),
+            lambda: _open(connection, stop, running),
             self._opened,
             lambda error: self._open_failed(connection, error),
             owner=self,
@@ -112,6 +113,10 @@ class Opener(QObject):
 
     def _opened(self, opened) -> None:
         self._opening = None
+        if opened.reused and opened.engine is not self.window.session.engine:  # it closed meanwhile
+            tasks.close_later(opened.backend.close)
+            self.open_connection(opened.connection)
+            return
         self.window.show_session(opened)
         if opened.connection is self._announce:
             self._announce = None  # said once, when the sandbox first opens; dismissable
@@ -168,14 +173,15 @@ def sandbox_note(connection: Connection) -> str:
     )
 
 
-def _open(connection: Connection, stop: threading.Event):
-    """Worker: backend, workspace (proves URL and token), and the transfer engine on its journal.
-    If the window closed meanwhile (`stop`), what was opened is closed here."""
+def _open(connection: Connection, stop: threading.Event, running=None):
+    """Worker: backend, workspace (proves URL and token), and the transfer engine on its journal
+    (the window's `running` one when it is on the same queue). If the window closed meanwhile
+    (`stop`), what was opened is closed here."""
     from attache.app.session import open_session
 
     _warm_up_imports()
     try:
-        opened = open_session(connection, workers=UPLOAD_WORKERS)
+        opened = open_session(connection, workers=UPLOAD_WORKERS, running=running)
     except BaseException:
         if stop.is_set():
             connection.close()
@@ -187,13 +193,10 @@ def _open(connection: Connection, stop: threading.Event):
 
 
 def _close_opened(opened) -> None:
-    """Any thread: close an opened session (engine, backend, connection) the window never showed."""
-    tasks.close_now(
-        lambda: opened.engine.shutdown(timeout=10),
-        opened.engine.journal.close,
-        opened.backend.close,
-        opened.connection.close,
-    )
+    """Any thread: close an opened session (engine, backend, connection) the window never showed;
+    an engine it went on with is the window's, closed with the window's account."""
+    engine = [] if opened.reused else [lambda: opened.engine.shutdown(timeout=10), opened.engine.journal.close]
+    tasks.close_now(*engine, opened.backend.close, opened.connection.close)
 
 
 def _warm_up_imports() -> None:

@@ -18,6 +18,7 @@ from attache.core.services import Service, service
 
 if TYPE_CHECKING:
     from attache.app.connections import Connection
+    from attache.app.engine import WindowBackends
     from attache.app.session import OpenSession
     from attache.backends.base import Backend
     from attache.images.cache import AvatarCache as DiskCache
@@ -36,6 +37,7 @@ class Session(QObject):
         self.connection: Connection | None = None
         self.backend: Backend | None = None
         self.engine: TransferEngine | None = None
+        self.backends: WindowBackends | None = None  # how the engine opens each job's account
         self.workspace: Entity | None = None
         self.disk: DiskCache | None = None  # pictures kept across runs, shared by avatars and thumbnails
 
@@ -79,6 +81,7 @@ class Session(QObject):
 
     def open(self, opened: OpenSession) -> None:
         self.connection, self.backend, self.engine = opened.connection, opened.backend, opened.engine
+        self.backends = opened.backends
         self.workspace = opened.workspace
         self.disk = _disk_cache()
         self.changed.emit()
@@ -93,10 +96,17 @@ class Session(QObject):
         """The workspace entity fetched again (its picture changed); nothing else moves."""
         self.workspace = workspace
 
+    def running_engine(self) -> tuple[TransferEngine, WindowBackends] | None:
+        """The engine on the user's own queue, for the next account on it to go on with."""
+        if self.engine is None or self.backends is None or not self.backends.own_queue:
+            return None
+        return self.engine, self.backends
+
     def clear(self) -> tuple:
         """Show no account; returns (engine, connection, backend) for the caller to close."""
         parts = (self.engine, self.connection, self.backend)
         self.connection = self.backend = self.engine = self.workspace = None
+        self.backends = None
         self.disk = None
         self.changed.emit()
         return parts

@@ -61,13 +61,17 @@ class TransferActions(QObject):
     def _active_changed(self, active: int) -> None:
         self.window.transfers_dock.setWindowTitle(f"Transfers ({active} active)" if active else "Transfers")
 
-    def start_engine(self) -> None:
+    def start_engine(self, *, already_running: bool = False) -> None:
         """The session's engine at the chosen speed; interrupted uploads go on by themselves,
-        unless the user asked to resume them by hand."""
+        unless the user asked to resume them by hand. An engine `already_running` (another
+        account's, on the same queue) goes on as it was, paused or not."""
         window = self.window
         session = window.session
         engine = session.engine
         window.queue.set_engine(engine, session.connection.ref, backend=session.backend)
+        if already_running:  # its rows show paused as they are (`set_engine`)
+            window.queue.pausedChanged.emit(engine.paused)
+            return
         engine.throttle.set_rate(settings.upload_limit())
         paused = not settings.resume_on_start()
         engine.start(paused=paused)

@@ -78,6 +78,11 @@ class TransferQueue(QObject):
             existing = engine.jobs()
         for record in existing:
             self._adopt(record)
+        # an engine that already ran (another account's, on the same queue) may be paused
+        held = engine.held_jobs()
+        unfinished = [j for j in self._by_engine_id.values() if not j.finished_state]
+        if engine.paused or held:
+            self._mark_paused([j for j in unfinished if engine.paused or j.engine_id in held], True)
         refs = list(dict.fromkeys(r.target for r in existing if r.account == account))[:100]
         if refs and backend is not None:
             tasks.run_task(lambda: _names(backend, refs), self._relabel, lambda error: None, owner=self)
