@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from attache.app.connections import token_connection
 from attache.core.models import EntityKind
+from attache.core.services import SERVICES, display_name
 from attache.transfers import JobState
 from attache.ui import plain
 from support.hostile_server import HostileServer
@@ -112,13 +113,15 @@ def test_skip_for_all_downloads_nothing_that_is_taken(make_window, qtbot, task_w
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == {"a.txt": b"mine", "dup.txt": b"mine"}
 
 
+@pytest.mark.parametrize("service", SERVICES)
 @pytest.mark.parametrize("case", ["numbers", "deep"])
-def test_a_list_the_service_never_sends_is_one_line_in_the_error_bar(make_window, qtbot, case):
-    with HostileServer("awork", case) as server:
+def test_a_list_the_service_never_sends_is_one_line_in_the_error_bar(make_window, qtbot, service, case):
+    with HostileServer(service, case) as server:
         window = make_window()
         window.show()
-        window.open_connection(token_connection("awork", server.url, "hostile-token", label="hostile"))
-        qtbot.waitUntil(lambda: "is not what awork sends" in window.message_bar.text(), timeout=15_000)
+        window.open_connection(token_connection(service, server.url, "hostile-token", label="hostile"))
+        said = f"is not what {display_name(service)} sends"
+        qtbot.waitUntil(lambda: said in window.message_bar.text(), timeout=15_000)
         text = window.message_bar.text()
         assert window.message_bar.isVisible() and "\n" not in text, text
         assert window.list_model.rowCount() == 0

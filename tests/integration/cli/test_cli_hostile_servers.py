@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from support.hostile_server import DECLARED, HostileServer
+from attache.core.services import SERVICES as REGISTERED
+from attache.core.services import display_name
+from support.hostile_server import DECLARED, SHAPES, HostileServer, ids
 
 REPO = Path(__file__).resolve().parents[3]
 CHILD = REPO / "tests" / "support" / "cli_child.py"
-SERVICES = ("awork", "onlyoffice")
+SERVICES = tuple(REGISTERED)  # every case holds for every registered service (issue 13)
 TIMEOUT = 90  # seconds a child may take before the test fails (each finishes in a few)
 
 
@@ -44,8 +46,8 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def service_name(service: str) -> str:
-    return {"awork": "awork", "onlyoffice": "ONLYOFFICE"}[service]
+def test_the_hostile_server_imitates_every_registered_service():
+    assert set(SERVICES) <= set(SHAPES)
 
 
 # ---------------------------------------------------------------------------- lists
@@ -57,7 +59,7 @@ def test_a_list_too_deep_or_of_the_wrong_shape_is_not_what_the_service_sends(ser
     with HostileServer(service, case) as server:
         code, _, stderr, _ = attache(server, "ls", "projects", tmp_path=tmp_path)
     assert code == 1
-    assert one_error_line(stderr).endswith(f"is not what {service_name(service)} sends")
+    assert one_error_line(stderr).endswith(f"is not what {display_name(service)} sends")
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -77,7 +79,7 @@ def test_a_200_mb_list_answer_is_refused_in_bounded_memory(service, tmp_path):
     assert peak_mb < 200, f"{peak_mb} MB"
 
 
-@pytest.mark.parametrize(("service", "case"), [("awork", "drip"), ("onlyoffice", "drip"), ("awork", "drip-headers")])
+@pytest.mark.parametrize(("service", "case"), [*((s, "drip") for s in SERVICES), ("awork", "drip-headers")])
 def test_a_list_answer_dripping_a_byte_at_a_time_ends(service, case, tmp_path):
     began = time.monotonic()
     with HostileServer(service, case, drip_seconds=0.1) as server:
@@ -89,54 +91,84 @@ def test_a_list_answer_dripping_a_byte_at_a_time_ends(service, case, tmp_path):
     assert time.monotonic() - began < TIMEOUT / 2  # the drip alone would take a minute
 
 
-@pytest.mark.parametrize(("service", "kind"), [("awork", "project-templates"), ("onlyoffice", "projects")])
-def test_a_server_that_keeps_sending_full_pages_is_stopped(service, kind, tmp_path):
+@pytest.mark.parametrize(
+    ("service", "kind", "case"),
+    [
+        ("awork", "project-templates", "endless"),
+        ("onlyoffice", "projects", "endless"),
+        ("superoffice", "projects", "endless"),  # OData: a next link on every page
+        ("superoffice", "projects", "endless-unlinked"),  # OData: full pages, no link
+    ],
+)
+def test_a_server_that_keeps_sending_full_pages_is_stopped(service, kind, case, tmp_path):
     # Every page full, a total of 10⁹; the ceiling is lowered from 250,000 items so this takes a second.
-    with HostileServer(service, "endless") as server:
+    with HostileServer(service, case) as server:
         code, stdout, stderr, _ = attache(server, "ls", kind, tmp_path=tmp_path, limits="MAX_LIST_ITEMS=1000")
-        asked = len(server.requests)
+        asked = list(server.requests)
     assert code == 1
-    assert f"{service_name(service)} kept sending pages (5 pages, 1,000 items)" in one_error_line(stderr)
-    assert len(stdout.splitlines()) == 1000 and asked == 5
+    assert f"{display_name(service)} kept sending pages (5 pages, 1,000 items)" in one_error_line(stderr)
+    assert len(stdout.splitlines()) == 1000 and len(asked) == 5
+    if service == "superoffice":  # the link was what the client followed
+        assert [("skiptoken" in path) for path in asked] == [False] + [case == "endless"] * 4
 
 
 # ---------------------------------------------------------------------------- downloads
 
 
-@pytest.mark.parametrize("service", SERVICES)
+def download(server: HostileServer, folder: Path, *extra: str, tmp_path: Path, task: str = "", **kw: str):
+    """`attache download TASK FILE -o FOLDER EXTRA…` with the ids the server's service takes."""
+    task_id, file_id = ids(server.service)
+    return attache(server, "download", task or task_id, file_id, "-o", str(folder), *extra, tmp_path=tmp_path, **kw)
+
+
+# What each broken download is told; a SuperOffice document declares no size, so its bound is the
+# answer's Content-Length: a body cut short of it is a dropped connection (one past it: see below).
+BROKEN_DOWNLOADS = {
+    "long-file": f"sent more than the {DECLARED} bytes it declared for report.txt; nothing was saved",
+    "short-file": f"sent 4 of the {DECLARED} bytes it declared for report.txt; nothing was saved",
+    "page-file": "sent a web page instead of the file report.txt; nothing was saved",
+    "redirect-file": "a redirect to https://blob.example.net/c/f1?sig=[REDACTED] instead of the file",
+}
+BY_CONTENT_LENGTH = {"short-file": "dropped before the transfer finished"}
+
+
 @pytest.mark.parametrize(
-    ("case", "said"),
+    ("service", "case", "said"),
     [
-        ("long-file", f"sent more than the {DECLARED} bytes it declared for report.txt; nothing was saved"),
-        ("short-file", f"sent 4 of the {DECLARED} bytes it declared for report.txt; nothing was saved"),
-        ("page-file", "sent a web page instead of the file report.txt; nothing was saved"),
-        ("redirect-file", "a redirect to https://blob.example.net/c/f1?sig=[REDACTED] instead of the file"),
+        (service, case, BY_CONTENT_LENGTH.get(case, said) if service == "superoffice" else said)
+        for service in SERVICES
+        for case, said in BROKEN_DOWNLOADS.items()
+        if (service, case) != ("superoffice", "long-file")
     ],
 )
 def test_a_broken_download_saves_nothing_and_says_why(service, case, said, tmp_path):
     folder = tmp_path / "into"
     folder.mkdir()
     with HostileServer(service, case) as server:
-        code, stdout, stderr, peak_mb = attache(server, "download", "t1", "f1", "-o", str(folder), tmp_path=tmp_path)
+        code, stdout, stderr, peak_mb = download(server, folder, tmp_path=tmp_path)
     assert code == 1 and stdout == ""
     assert said in one_error_line(stderr)
     assert list(folder.iterdir()) == []  # no file, no .part left
     assert peak_mb < 200, f"{peak_mb} MB"  # the long one is 200 MB
 
 
+def test_a_superoffice_download_takes_no_byte_past_its_content_length(tmp_path):
+    # The document declares no size: its Content-Length of 10 is the bound, 200 MB follow it.
+    with HostileServer("superoffice", "long-file") as server:
+        code, stdout, stderr, peak_mb = download(server, tmp_path / "into", tmp_path=tmp_path)
+        asked = list(server.accepts)
+    assert code == 0 and stderr == "", stderr
+    assert Path(stdout.strip()).read_bytes() == b"\0" * DECLARED
+    assert peak_mb < 200, f"{peak_mb} MB"
+    assert asked == ["application/octet-stream, binary/octet-stream;q=0.9"]  # the content, not its base64 JSON
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_download_dripping_a_byte_at_a_time_ends(service, tmp_path):
     # A stall is retried like a drop; two attempts (not the usual five) keep this test short.
     with HostileServer(service, "drip-file", drip_seconds=0.1) as server:
-        code, _, stderr, _ = attache(
-            server,
-            "download",
-            "t1",
-            "f1",
-            "-o",
-            str(tmp_path),
-            tmp_path=tmp_path,
-            limits="STALL_WINDOW=0.5,DOWNLOAD_ATTEMPTS=2",
+        code, _, stderr, _ = download(
+            server, tmp_path, tmp_path=tmp_path, limits="STALL_WINDOW=0.5,DOWNLOAD_ATTEMPTS=2"
         )
         downloads = [path for path in server.requests if path == server.requests[-1]]
     assert code == 1 and "sent its answer too slowly" in one_error_line(stderr)
@@ -146,7 +178,7 @@ def test_a_download_dripping_a_byte_at_a_time_ends(service, tmp_path):
 
 def test_a_download_address_with_a_control_character_is_one_line(tmp_path):
     with HostileServer("onlyoffice", "bad-url") as server:
-        code, _, stderr, _ = attache(server, "download", "t1", "f1", "-o", str(tmp_path), tmp_path=tmp_path)
+        code, _, stderr, _ = download(server, tmp_path, tmp_path=tmp_path)
     line = one_error_line(stderr)
     assert code == 1 and "Cannot send a request to" in line and "\\x01filehandler.ashx" in line
 
@@ -159,8 +191,7 @@ def test_a_hostile_name_is_saved_safely_and_never_over_another_file(service, tmp
     (folder / "kept.txt").write_bytes(b"mine")
     with HostileServer(service, "named", file_name=name) as server:
         runs = [
-            attache(server, "download", "t\x1b1", "f1", "-o", str(folder), *extra, tmp_path=tmp_path)
-            for extra in ([], [], ["--overwrite"])
+            download(server, folder, *extra, tmp_path=tmp_path, task="t\x1b1") for extra in ([], [], ["--overwrite"])
         ]
         asked = list(server.requests)
     assert [code for code, *_ in runs] == [0, 0, 0], runs
@@ -186,10 +217,11 @@ def test_download_into_an_explicit_existing_file_name_keeps_it_and_overwrite_rep
     assert replaced[0] == 0 and Path(replaced[1].strip()) == dest and dest.read_bytes() == b"0123456789"
 
 
-def test_verbose_log_lines_escape_the_servers_text_and_still_redact(tmp_path):
+@pytest.mark.parametrize("service", SERVICES)
+def test_verbose_log_lines_escape_the_servers_text_and_still_redact(service, tmp_path):
     from attache.core.paths import app_dirs
 
-    with HostileServer("awork", "refuse") as server:
+    with HostileServer(service, "refuse") as server:
         code, _, stderr, _ = attache(server, "-v", "ls", "projects", tmp_path=tmp_path)
     assert code == 1 and "\x1b" not in stderr
     log = (app_dirs().log / "attache.log").read_text(encoding="utf-8")
