@@ -13,6 +13,8 @@ OData envelope `{"value": [...]}`), and breaks exactly one thing per `case`:
 - "drip": a list answer that comes a byte every `drip_seconds`; "drip-headers": its headers do;
 - "long-file": a download longer than the file's declared size (`huge_bytes`); SuperOffice's
   documents declare no size, so there it is a Content-Length of 10 followed by `huge_bytes`;
+- "unsized-file": a download of `huge_bytes` without a Content-Length (SuperOffice: its document's
+  `Length` says 10);
 - "short-file": a download shorter than declared (SuperOffice: than its Content-Length, the
   connection closed after 4 bytes); "page-file": a download that is a web page;
 - "redirect-file": a download answered with a redirect; "drip-file": a download dripping;
@@ -108,6 +110,8 @@ class HostileServer:
         if path.endswith(("/download", "filehandler.ashx", f"/Document/{self.file_id}/Content")):
             self.accepts.append(handler.headers.get("Accept", ""))
             return self.download(handler)
+        if self.service == "superoffice" and path.endswith(f"/Document/{self.file_id}/Length"):
+            return send(handler, 200, str(DECLARED).encode())  # the stored content's size, as a number
         if path.endswith((f"/files/{FILE_ID}", f"files/file/{FILE_ID}", f"/Document/{self.file_id}")):
             return self.file_info(handler)
         if self.service == "awork" and (path.endswith("/me") or "/workspaces/" in path):  # who the token is
@@ -188,6 +192,8 @@ class HostileServer:
         }
         if self.service == "superoffice" and case in ("long-file", "short-file"):
             return self.misdeclared(handler, disposition)
+        if case == "unsized-file":  # no Content-Length: only the size the service declared bounds it
+            return send_stream(handler, 200, self.zeros(self.huge_bytes), headers=disposition)
         if case == "long-file":
             return send_stream(handler, 200, self.zeros(self.huge_bytes), headers=disposition)
         if case == "short-file":

@@ -413,6 +413,8 @@ class SuperOfficeBackend(RestClient):
     def download_file(self, ref: EntityRef, file_id: str, dest: Path, *, on_chunk: ChunkObserver | None = None) -> Path:
         self._attachable(ref)
         record = self._document(file_id)
+        if record.size is None:  # the record does not say; its Length does, bounding the body
+            record = replace(record, size=self._document_length(record.id))
         target = download_target(dest, record.file_name or record.name, fallback=f"document-{file_id}")
         for attempt in (1, 2):
             base = self.base_url

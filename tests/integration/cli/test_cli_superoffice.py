@@ -151,7 +151,7 @@ def test_an_online_account_signs_in_in_the_browser_with_the_apps_client_id(
         stdin=server.client_secret + "\n",
     )  # fmt: skip
     assert signed_in.returncode == 0, signed_in.stderr
-    assert "Signed in to Cust12345" in signed_in.stdout
+    assert "Signed in to Fjordlight Consulting AS" in signed_in.stdout  # the tenant's own company
     listed = attache("ls", "projects", "--account", "online", env=env)
     assert listed.returncode == 0 and listed.stdout.strip(), listed.stderr
     accounts = (Path(env["ATTACHE_HOME"]) / "config" / "accounts.json").read_text()
