@@ -2,7 +2,7 @@
 
 Redaction is installed before any handler sees a record, so neither the file nor a terminal
 ever shows an Authorization header, a token, an API key, an authorization code or a SAS
-signature (see backends/http.py); the message is then written with its control characters escaped.
+signature (see backends/redaction.py); the message is then written with its control characters escaped.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 
-from attache.backends.http import install_redaction
+from attache.backends.redaction import install_redaction
 from attache.core.paths import app_dirs
 from attache.core.text import printable
 

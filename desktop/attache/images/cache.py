@@ -22,9 +22,12 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from attache.core.paths import app_dirs
-from attache.images.decode import Preview
+
+if TYPE_CHECKING:  # decode loads Pillow; the window creates its caches before its first paint
+    from attache.images.decode import Preview
 
 DEFAULT_DISK_BYTES = 200 * 1024 * 1024
 DEFAULT_MEMORY_BYTES = 64 * 1024 * 1024

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from attache.backends.base import ImageRules
-from attache.images.reading import MIME_LABELS
+if TYPE_CHECKING:
+    from attache.backends.base import ImageRules
 
 PREFERRED = ("image/png", "image/jpeg")  # lossless first: a logo or a drawing stays sharp
 
@@ -25,6 +26,8 @@ def conversion_question(service_name: str, rules: ImageRules) -> str:
     """ "ONLYOFFICE takes PNG or JPEG photos: convert to PNG and upload?" """
     target = target_type(rules)
     others = sorted(m for m in rules.mime_types if m != target)
+    from attache.images.reading import MIME_LABELS  # here: it loads Pillow, which the first paint does not need
+
     labels = [MIME_LABELS.get(m, m) for m in [target, *others]]
     accepted = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
     return f"{service_name} takes {accepted} photos: convert to {labels[0]} and upload?"

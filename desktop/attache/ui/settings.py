@@ -11,7 +11,6 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from attache.core.models import EntityKind
 from attache.core.paths import app_dirs
-from attache.transfers.throttle import MIN_RATE
 
 _LAST_ACCOUNT = "account/last"
 _GEOMETRY = "window/geometry"
@@ -118,6 +117,8 @@ def set_browse_kind(kind: EntityKind) -> None:
 def upload_limit() -> float | None:
     """The upload speed limit the user chose, in bytes per second, or None."""
     value = store().value(_UPLOAD_LIMIT, 0, type=int)
+    from attache.transfers.throttle import MIN_RATE  # here: the transfers package loads the engine and httpx
+
     return float(value) if value and value >= MIN_RATE else None
 
 
