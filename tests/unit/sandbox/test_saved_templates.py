@@ -15,6 +15,7 @@ def new_process(monkeypatch: pytest.MonkeyPatch):
     """Forget this process's templates, as a new process starts without them."""
 
     def forget() -> None:
+        templates.wait_for_saves()  # the first process's copy is in the cache folder
         monkeypatch.setattr(templates, "_templates", {})
 
     forget()
@@ -40,6 +41,7 @@ def test_a_second_process_copies_the_template_the_first_seeded(tmp_path: Path, n
     assert len(calls) == 1
     assert (tmp_path / "second" / "data.txt").read_text() == "seeded"
     assert (tmp_path / "second" / "blobs" / "one").read_bytes() == b"\x00picture"
+    templates.wait_for_saves()
     assert not [p for p in templates.saved_templates().iterdir() if p.name.startswith(".partial-")]
 
 
@@ -67,5 +69,6 @@ def test_only_the_newest_few_are_kept(tmp_path: Path, new_process) -> None:
     for n in range(templates.KEEP_ON_DISK + 3):
         new_process()
         templates.clone_seeded(tmp_path / str(n), ("demo", n), _seeder([]), prefix="t-")
+    templates.wait_for_saves()
 
     assert len(list(templates.saved_templates().iterdir())) == templates.KEEP_ON_DISK
