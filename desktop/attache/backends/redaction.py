@@ -2,8 +2,8 @@
 signed-URL signatures (`redact`, `install_redaction`).
 
 Free of httpx on purpose: the window installs redaction with its log before its first paint, and
-importing httpx (0.15-0.5 s, its command-line tool's click and pygments included) waits until a
-worker needs it. `http.redact_url` adds the URL parsing that needs httpx.
+importing httpx (0.14 s on a 2-core machine, see `attache.backends`) waits until a worker needs it.
+`http.redact_url` adds the URL parsing that needs httpx.
 """
 
 from __future__ import annotations
