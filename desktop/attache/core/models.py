@@ -129,6 +129,12 @@ class FileRecord:
     def latest_version(self) -> FileVersion | None:
         return max(self.versions, key=lambda v: v.number) if self.versions else None
 
+    @property
+    def changed_on(self) -> datetime | None:
+        """When its content last changed: the latest version's upload, else when it was added."""
+        latest = self.latest_version
+        return (latest.created_on if latest is not None else None) or self.created_on
+
 
 T = TypeVar("T")
 
