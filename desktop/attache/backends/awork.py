@@ -514,6 +514,7 @@ def task_entity(data: dict[str, Any]) -> Entity:
         has_image=False,  # tasks have files, not profile images
         parents=((_K.PROJECT, str(project_id)),) if project_id else (),
         version=_version(data),
+        has_files=bool(data["hasAttachment"]) if "hasAttachment" in data else None,
     )
 
 

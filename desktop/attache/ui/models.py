@@ -367,7 +367,8 @@ class EntityListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return literal_tip(f"{entity.name}\n{entity.subtitle}" if entity.subtitle else entity.name)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
+            text = f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
+            return f"{text}, has files" if entity.has_files else text
         if role == DropHintRole:
             return (self.drop_hint, self.drop_ok) if row == self.drop_row else None
         if role == UploadsRole:
