@@ -21,7 +21,7 @@ from typing import Any
 
 from attache.appid import version
 from attache.core.capabilities import Capability
-from attache.core.errors import AttacheError, InvalidInputError
+from attache.core.errors import AttacheError, InvalidInputError, NotFoundError
 from attache.core.models import Entity, EntityKind, EntityRef, FileRecord
 from attache.core.services import DEFAULT_SERVICE, SERVICES, SignIn, service
 from attache.core.text import json_line, printable
@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--template",
         metavar="ID",
         help="where files become documents of a template: the template to use (remembered for a saved account)",
+    )
+    upload.add_argument(
+        "--new-version",
+        metavar="FILE_ID",
+        help="upload the one FILE as a new version of this file of the task (where the service keeps versions)",
     )
     upload.add_argument("--workers", type=int, default=4, help="parallel uploads (default 4)")
     upload.add_argument(
@@ -558,13 +563,19 @@ def _upload(args: argparse.Namespace) -> int:
         check_source(path)  # every file is checked before anything is queued or sent
     if args.workers < 1:
         raise UsageError("--workers is at least 1")
+    if args.new_version is not None and len(args.paths) != 1:
+        raise UsageError("--new-version takes exactly one FILE")
     from attache.app.engine import backend_for_ref
 
     ref = EntityRef(args.kind, args.entity_id)
     connection = _connection(args, template=args.template)
     _require(connection.service, args.kind, Capability.ATTACH_FILE)
+    if args.new_version is not None:
+        _require(connection.service, args.kind, Capability.FILE_VERSIONS)
     with _closing(connection.make_backend()) as backend:
         backend.get_entity(ref)  # an unknown target fails before anything is queued
+        if args.new_version is not None and all(f.id != args.new_version for f in backend.list_files(ref)):
+            raise NotFoundError(printable(f"The {ref.kind.singular} {ref.id} has no file {args.new_version}"))
 
     def backend_for(account: Any) -> Any:  # this command's connection (its --template) for its own jobs
         return connection.make_backend() if account == connection.ref else backend_for_ref(account)
@@ -579,6 +590,7 @@ def _upload(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=progress,
             limit=args.limit_rate,
+            replaces=None if args.new_version is None else [args.new_version],
         )
     for job in jobs:
         if job.state is JobState.DONE:

@@ -190,6 +190,29 @@ def test_files_dropped_on_a_task_go_into_the_projects_folder_and_are_attached(wi
     assert {window.transfers.model.index(r, 5).data() for r in range(3)} == {"Done"}
 
 
+def test_a_file_dropped_again_is_not_offered_as_a_new_version_on_onlyoffice(
+    window, qtbot, server, tmp_path, monkeypatch
+):
+    from attache.ui import duplicates
+
+    _task, files = _task_with_files(window, qtbot, server)
+    existing = files.file(0).name
+    asked = []
+
+    def ask(parent, name, target, more, *, can_replace=False):
+        asked.append((name, can_replace))
+        return duplicates.Duplicate.SKIP, False
+
+    monkeypatch.setattr(duplicates, "ask_duplicate", ask)
+    again = tmp_path / existing
+    again.write_bytes(b"a newer copy")
+    target = window.detail.files_view.viewport()
+    assert drag_and_drop(target, QPointF(target.rect().center()), [again]) == (True, True)
+    qtbot.waitUntil(lambda: asked != [], timeout=10_000)
+    assert asked == [(existing, False)]  # Keep both, Skip, Cancel drop: ONLYOFFICE keeps no versions here
+    assert window.queue.jobs() == []
+
+
 def test_detach_asks_first_and_the_file_stays_in_the_projects_folder(window, qtbot, server, monkeypatch):
     task, files = _task_with_files(window, qtbot, server)
     detail = window.detail

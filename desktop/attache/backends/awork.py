@@ -35,6 +35,7 @@ from attache.backends.streams import (
     local_file_size,
     open_unchanged,
     read_chunks,
+    report_held_range,
 )
 from attache.backends.wire import parse_datetime
 from attache.core.capabilities import Capability
@@ -312,8 +313,10 @@ class AworkBackend(RestClient):
 
     # The three-step upload: begin (upload URL) → send (PUT to blob storage) → finish (link).
 
-    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
+    def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
         task_id = self._task_id(ref)
+        if replacing is not None:
+            return self._begin_version(task_id, replacing, name, size)
         # Files already there under this name, so find_attached can tell ours apart later;
         # listing first also fails fast on an unknown task.
         existing = [f.id for f in self.list_files(ref) if name in (f.name, f.file_name)]
@@ -334,6 +337,8 @@ class AworkBackend(RestClient):
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
     ) -> UploadState:
+        if state.get("replacing"):
+            return self._send_version(state, source, size, on_chunk)
         mime_type = mimetypes.guess_type(state.get("name") or source.name)[0] or "application/octet-stream"
         block_size = int(state.get("block_size") or 0)
         if block_size > 0:
@@ -354,6 +359,8 @@ class AworkBackend(RestClient):
 
     def finish_attach(self, ref: EntityRef, state: UploadState, name: str) -> FileRecord:
         task_id = self._task_id(ref)
+        if state.get("replacing"):
+            return self._file_info(ref, state["replacing"])  # the version was made by send_content
         try:
             data = self._json(
                 "POST", f"tasks/{task_id}/files/byuploadid", json={"uploadId": state["upload_id"], "fileName": name}
@@ -371,6 +378,8 @@ class AworkBackend(RestClient):
 
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None:
         """The file our interrupted `finish_attach` created, if it did: same name and size, new id."""
+        if state.get("replacing"):
+            return self._file_info(ref, state["replacing"])  # finish_attach only reads it back
         before = set(json.loads(state.get("existing_file_ids") or "[]"))
         candidates = [
             record
@@ -379,6 +388,60 @@ class AworkBackend(RestClient):
         ]
         oldest = datetime.min.replace(tzinfo=UTC)
         return max(candidates, key=lambda r: r.created_on or oldest, default=None)
+
+    # A new version of a file: one multipart POST to its versions (awork.md §5.1), so the request
+    # that sends the bytes is also the one that makes the version. The versions there before are
+    # journaled with the plan: a later pass that finds a new one of our size (our answer was lost)
+    # takes it as ours instead of adding a second.
+
+    def _begin_version(self, task_id: str, file_id: str, name: str, size: int) -> UploadState:
+        before = [version.id for version in self._file_versions(task_id, file_id)]
+        return {
+            "task_id": task_id,
+            "replacing": file_id,
+            "name": name,
+            "size": str(size),
+            "versions_before": json.dumps(before),
+        }
+
+    def _send_version(self, state: UploadState, source: Path, size: int, on_chunk: ChunkObserver | None) -> UploadState:
+        task_id, file_id = state["task_id"], state["replacing"]
+        made = self._version_made(state, size)
+        if made is not None:
+            with open_unchanged(source, size) as stream:
+                report_held_range(stream, 0, size, on_chunk, source)  # hashed and counted, not sent again
+            return {**state, "version_id": made.id, "content_sent": "true"}
+        name = state.get("name") or source.name
+        mime_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        with open_unchanged(source, size) as stream:
+            data = self._json(
+                "POST",
+                f"tasks/{task_id}/files/{file_id}/versions",
+                files={"File": (name, ObservedReader(stream, on_chunk), mime_type)},
+                not_found=f"awork has no file {file_id} on task {task_id}",
+            )
+        version_id = str(data.get("id") or "") if isinstance(data, dict) else ""
+        return {**state, "version_id": version_id, "content_sent": "true"}
+
+    def _version_made(self, state: UploadState, size: int) -> FileVersion | None:
+        """The version an earlier pass of this upload made, if it did: new since begin, our size."""
+        if state.get("version_id"):
+            return FileVersion(id=state["version_id"], number=0, size=size)
+        before = set(json.loads(state.get("versions_before") or "[]"))
+        fresh = [
+            version
+            for version in self._file_versions(state["task_id"], state["replacing"])
+            if version.id not in before and version.size == size
+        ]
+        return max(fresh, key=lambda v: v.number, default=None)
+
+    def _file_versions(self, task_id: str, file_id: str) -> list[FileVersion]:
+        pages = self._pages(
+            f"tasks/{task_id}/files/{file_id}/versions",
+            MAX_PAGE_SIZE,
+            not_found=f"awork has no file {file_id} on task {task_id}",
+        )
+        return [version for page in pages for version in self._records(page.items, file_version)]
 
     def _task_id(self, ref: EntityRef) -> str:
         if ref.kind is not _K.TASK:
@@ -451,6 +514,7 @@ def task_entity(data: dict[str, Any]) -> Entity:
         has_image=False,  # tasks have files, not profile images
         parents=((_K.PROJECT, str(project_id)),) if project_id else (),
         version=_version(data),
+        has_files=bool(data["hasAttachment"]) if "hasAttachment" in data else None,
     )
 
 
@@ -508,17 +572,18 @@ _ENTITY_MAPPERS: dict[EntityKind, Callable[[dict[str, Any]], Entity]] = {
 }
 
 
+def file_version(data: dict[str, Any]) -> FileVersion:
+    return FileVersion(
+        id=str(data.get("id") or ""),
+        number=int(data.get("version") or 0),
+        size=data.get("size"),
+        created_on=parse_datetime(data.get("createdOn")),
+    )
+
+
 def file_record(data: dict[str, Any]) -> FileRecord:
     """A FileRecord from awork's FileInfo; size is the latest version's."""
-    versions = tuple(
-        FileVersion(
-            id=str(v.get("id") or ""),
-            number=int(v.get("version") or 0),
-            size=v.get("size"),
-            created_on=parse_datetime(v.get("createdOn")),
-        )
-        for v in data.get("fileVersions") or ()
-    )
+    versions = tuple(file_version(v) for v in data.get("fileVersions") or ())
     latest = max(versions, key=lambda v: v.number) if versions else None
     file_name = str(data.get("fileName") or "")
     return FileRecord(

@@ -6,7 +6,8 @@ It is shaped by the hardest of the three services (see docs/architecture.md):
   `finish_attach`), with `UploadState` carrying the server ids gained so far, so the
   transfer engine can journal them and never repeat a step whose effect already exists;
 - after a crash between asking the server to link an upload and hearing its answer,
-  `find_attached` recognises the file instead of linking it twice.
+  `find_attached` recognises the file instead of linking it twice (and a new version of a
+  file, `begin_attach(replacing=…)`, is recognised among the file's versions).
 A backend speaks its service's wire protocol and returns core types; it knows nothing
 of queues or windows.
 """
@@ -133,7 +134,13 @@ class Backend(Protocol):
         already begun keep theirs. Raises `UnsupportedError` without `Capability.FILE_TEMPLATES`."""
         ...
 
-    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState: ...
+    def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
+        """The first step of an upload. With `replacing` (a file id of `ref`), the upload becomes a
+        new version of that file rather than a file of its own: its `send_content` makes the version
+        and, called again after a lost answer, recognises the one it made instead of adding another;
+        `finish_attach` then only reads the file back. Raises `UnsupportedError` (the capability
+        table's sentence) where the kind has no `Capability.FILE_VERSIONS`."""
+        ...
 
     def send_content(
         self, state: UploadState, source: Path, size: int, *, on_chunk: ChunkObserver | None = None
@@ -204,11 +211,17 @@ class Connector(Protocol):
 
 
 def attach_file(
-    backend: Backend, ref: EntityRef, source: Path, *, name: str | None = None, on_chunk: ChunkObserver | None = None
+    backend: Backend,
+    ref: EntityRef,
+    source: Path,
+    *,
+    name: str | None = None,
+    on_chunk: ChunkObserver | None = None,
+    replacing: str | None = None,
 ) -> FileRecord:
     """Run every step of an upload in one go, without a journal (the engine adds one)."""
     size = source.stat().st_size
     name = name or source.name
-    state = backend.begin_attach(ref, name, size)
+    state = backend.begin_attach(ref, name, size, replacing=replacing)
     state = backend.send_content(state, source, size, on_chunk=on_chunk)
     return backend.finish_attach(ref, state, name)

@@ -477,7 +477,9 @@ class OnlyofficeBackend(PortalClient):
     # Upload into the project's folder (begin: where, and what is there already; send: the bytes,
     # one request or a chunked session), then attach by file id (finish).
 
-    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
+    def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
+        if replacing is not None:
+            raise UnsupportedError(ONLYOFFICE.capabilities.why_not(ref.kind, Capability.FILE_VERSIONS))
         task_id = self._task_id(ref)
         task = self._json("GET", f"project/task/{task_id}", not_found=f"ONLYOFFICE has no task {task_id}")
         task = _dict(task)

@@ -470,7 +470,9 @@ class SuperOfficeBackend(RestClient):
     # answer or a crash between the two requests never leaves an empty record beside a second one,
     # and two uploads of the same name never take each other's record.
 
-    def begin_attach(self, ref: EntityRef, name: str, size: int) -> UploadState:
+    def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
+        if replacing is not None:
+            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_VERSIONS))
         self._attachable(ref)
         numeric_id(ref.id, ref.kind.singular)
         self._check_size(name, size)

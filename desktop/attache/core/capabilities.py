@@ -31,6 +31,8 @@ class Capability(Flag):
     RESUME_UPLOADS = auto()
     # Files are filed under a template the user may choose (Backend.file_templates, use_file_template).
     FILE_TEMPLATES = auto()
+    # A file dropped again can go up as a new version of the one there (Backend.begin_attach(replacing=…)).
+    FILE_VERSIONS = auto()
 
     IMAGES = GET_IMAGE | SET_IMAGE | DELETE_IMAGE
     FILES = ATTACH_FILE | LIST_FILES | DOWNLOAD_FILE | DELETE_FILE
@@ -48,6 +50,7 @@ _WHAT = {
     Capability.FILE_THUMBNAILS: "show previews of the files of {plural}",
     Capability.SEARCH: "search {plural}",
     Capability.FILE_TEMPLATES: "file the files of {plural} under a template of your choice",
+    Capability.FILE_VERSIONS: "keep versions of the files of {plural}; upload it as a separate file instead",
     Capability.RESUME_UPLOADS: "resume an interrupted upload to {plural}; it starts again from the beginning",
 }
 

@@ -73,6 +73,7 @@ class Entity:
     updatedOn/resourceVersion, SuperOffice's Updated…); caches key images on it so a
     changed image is fetched again and an unchanged one never is.
     `parents` names the entities this one belongs to, e.g. a task's project.
+    `has_files`: the list says the entity has attachments (None: the list does not say).
     """
 
     kind: EntityKind
@@ -82,6 +83,7 @@ class Entity:
     has_image: bool = False
     parents: tuple[tuple[EntityKind, str], ...] = ()
     version: str = ""
+    has_files: bool | None = None
 
     @property
     def ref(self) -> EntityRef:
@@ -128,6 +130,12 @@ class FileRecord:
     @property
     def latest_version(self) -> FileVersion | None:
         return max(self.versions, key=lambda v: v.number) if self.versions else None
+
+    @property
+    def changed_on(self) -> datetime | None:
+        """When its content last changed: the latest version's upload, else when it was added."""
+        latest = self.latest_version
+        return (latest.created_on if latest is not None else None) or self.created_on
 
 
 T = TypeVar("T")

@@ -127,7 +127,7 @@ AWORK = Service(
         "awork",
         {
             _K.PROJECT: _C.LIST | _C.SEARCH | _C.IMAGES,
-            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_THUMBNAILS | _C.RESUME_UPLOADS,
+            _K.TASK: _C.LIST | _C.SEARCH | _C.FILES | _C.FILE_THUMBNAILS | _C.RESUME_UPLOADS | _C.FILE_VERSIONS,
             _K.COMPANY: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.USER: _C.LIST | _C.SEARCH | _C.IMAGES,
             _K.PROJECT_TEMPLATE: _C.LIST | _C.SEARCH | _C.IMAGES,

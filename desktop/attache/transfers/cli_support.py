@@ -39,8 +39,10 @@ def upload(
     on_event: Callable[[JobEvent], None] | None = None,
     progress: ProgressBoard | None = None,
     limit: float | None = None,
+    replaces: Sequence[str | None] | None = None,
 ) -> list[Job]:
-    """Queue the files and return when each is done, failed or cancelled.
+    """Queue the files and return when each is done, failed or cancelled (`replaces`: the files
+    they become new versions of, one to one, as `TransferEngine.enqueue` takes them).
 
     Only these jobs run: what another session left in the journal waits for `queue --run`.
     On Ctrl+C the running uploads are marked interrupted (resumable) before the exception
@@ -51,7 +53,7 @@ def upload(
     )
     if on_event is not None:
         engine.subscribe(on_event)
-    ids = engine.enqueue(account, target, sources, slot=slot)
+    ids = engine.enqueue(account, target, sources, slot=slot, replaces=replaces)
     with engine:
         engine.wait(ids)
     return journal.jobs(ids=ids)

@@ -10,7 +10,9 @@ modification time, checked before and while sending); otherwise the job fails as
 and a retry takes the file as it is now, from byte 0. Before
 linking, the job is marked "linking"; a job found in that step (the answer to a link
 request was lost, by a crash or a dropped connection) asks the server whether the file is
-already attached before linking it again: exactly one file per job.
+already attached before linking it again: exactly one file per job. A job that replaces a
+file (`Job.replaces`) makes its new version in the send step; the backend's send recognises
+a version an earlier pass made (see `Backend.begin_attach`).
 
 Threads: `workers` threads each run one job at a time, so there are never more requests
 in flight than workers. Every public method may be called from any thread.
@@ -198,8 +200,10 @@ class TransferEngine:
         *,
         slot: Slot = Slot.FILES,
         names: Sequence[str] | None = None,
+        replaces: Sequence[str | None] | None = None,
     ) -> list[int]:
         """Journal one job per file and return their ids; nothing is sent before this returns.
+        `replaces[i]`, when given, is the id of a file the i-th upload becomes a new version of.
 
         Raises InvalidInputError (naming the file) before journaling anything if a source
         is missing, not a regular file or unreadable.
@@ -207,13 +211,16 @@ class TransferEngine:
         paths = [Path(source).expanduser().absolute() for source in sources]
         if names is not None and len(names) != len(paths):
             raise ValueError("names must match sources one to one")
+        if replaces is not None and len(replaces) != len(paths):
+            raise ValueError("replaces must match sources one to one")
         if slot is Slot.IMAGE and len(paths) != 1:
             raise InvalidInputError("An image slot takes exactly one file.")
         new_jobs = []
         for index, path in enumerate(paths):
             size, mtime_ns = _inspect_source(path)
             name = names[index] if names is not None else path.name
-            new_jobs.append(NewJob(account, target, slot, path, name, size, mtime_ns))
+            replaced = replaces[index] if replaces is not None else None
+            new_jobs.append(NewJob(account, target, slot, path, name, size, mtime_ns, replaced))
         # Under the condition workers claim under, so "queued" is announced before "running".
         with self._cond:
             ids = self.journal.add(new_jobs)
@@ -395,7 +402,7 @@ class TransferEngine:
             _check_source(job)
         if step is Step.NEW:
             backend = self._before_request(job, run)
-            state = backend.begin_attach(job.target, job.name, job.size)
+            state = backend.begin_attach(job.target, job.name, job.size, replacing=job.replaces)
             step = self._record(job, run, Step.BEGUN, upload_state=state)
         if step is Step.BEGUN:
             backend = self._before_request(job, run)

@@ -78,6 +78,7 @@ class NewJob:
     name: str
     size: int
     mtime_ns: int
+    replaces: str | None = None  # the id of the file this upload becomes a new version of
 
 
 STORED_NAME_KEY = "stored_name"  # in a done job's upload state: the service's name for the file
@@ -107,6 +108,7 @@ class Job:
     runner: str | None = None
     created_at: float = 0.0
     updated_at: float = 0.0
+    replaces: str | None = None  # a new version of this file (kept when the upload restarts)
 
     @property
     def finished(self) -> bool:
@@ -157,6 +159,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX jobs_by_state ON jobs (state, id);
     """,
+    "ALTER TABLE jobs ADD COLUMN replaces TEXT;",
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -296,8 +299,8 @@ class Journal:
             for job in new_jobs:
                 cursor = conn.execute(
                     """INSERT INTO jobs (state, service, account, entity_kind, entity_id, slot, source_path,
-                                         file_name, size, mtime_ns, created_at, updated_at)
-                       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         file_name, size, mtime_ns, created_at, updated_at, replaces)
+                       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         job.account.service,
                         job.account.account,
@@ -310,6 +313,7 @@ class Journal:
                         job.mtime_ns,
                         now,
                         now,
+                        job.replaces,
                     ),
                 )
                 ids.append(int(cursor.lastrowid or 0))
@@ -585,4 +589,5 @@ def _job(row: sqlite3.Row) -> Job:
         runner=row["runner"],
         created_at=row["created_at"],
         updated_at=row["updated_at"],
+        replaces=row["replaces"],
     )

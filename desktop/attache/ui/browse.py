@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QPoint, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -130,6 +130,18 @@ class _RowFonts:
         self.sub_height = self.sub_metrics.height()
 
 
+def _paperclip(x: float, y: float) -> QPainterPath:
+    """A paperclip in a 10 × 14 box at (x, y): three strokes joined by two turns."""
+    path = QPainterPath(QPointF(x + 5, y + 4))
+    path.lineTo(x + 5, y + 11)
+    path.arcTo(QRectF(x + 2, y + 9.5, 3, 3), 0, -180)  # round the bottom, to the left stroke
+    path.lineTo(x + 2, y + 3)
+    path.arcTo(QRectF(x + 2, y, 6, 6), 180, -180)  # over the top, to the right stroke
+    path.lineTo(x + 8, y + 11)
+    path.arcTo(QRectF(x + 3, y + 8.5, 5, 5), 0, -120)
+    return path
+
+
 class EntityDelegate(QStyledItemDelegate):
     """A list row: round avatar (image or initials), name, subtitle; a drop hint while hovering.
 
@@ -203,6 +215,7 @@ class EntityDelegate(QStyledItemDelegate):
         text_left = left + 16 + size + 12
         text_width = left + width - 1 - text_left - 14
         uploads = index.data(UploadsRole)
+        badge_space = 0
         if uploads:  # a badge while uploads to this entity run: "↑ 2"
             badge = f"↑ {uploads}"
             badge_width = fonts.sub_metrics.horizontalAdvance(badge) + 14
@@ -213,7 +226,14 @@ class EntityDelegate(QStyledItemDelegate):
             painter.setFont(fonts.sub)
             painter.setPen(QColor("#ffffff"))
             painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge)
-            text_width -= badge_width + 8
+            badge_space = badge_width + 8
+            text_width -= badge_space
+        if entity.has_files:  # the list says it has attachments; the detail pane counts them
+            clip_left = left + width - 14 - 10 - badge_space
+            painter.setPen(QPen(theme.MUTED, 1.3, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(_paperclip(clip_left, top + (height - 1) / 2 - 7))
+            text_width -= 18
         name_font, name_metrics = (
             (fonts.name_selected, fonts.name_selected_metrics) if selected else (fonts.name, fonts.name_metrics)
         )

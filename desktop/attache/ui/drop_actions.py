@@ -4,6 +4,7 @@ files on a worker when dropped, then queue the uploads or open the crop dialog."
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -24,14 +25,21 @@ log = logging.getLogger(__name__)
 FOLDER_CONFIRM_ABOVE = 20  # files from dropped folders attached without asking; more are confirmed first
 
 
-def _attached_names(backend, entity: Entity) -> set[str]:
-    """Worker: the names of the files the target already has ("" when they cannot be listed:
-    the drop goes on, only without the question about duplicates)."""
+def _attached_files(backend, entity: Entity) -> dict[str, str]:
+    """Worker: the names of the files the target already has, each with the id of the file a new
+    version would go to (the newest of that name); empty when they cannot be listed: the drop goes
+    on, only without the question about duplicates."""
     try:
-        return {record.name for record in backend.list_files(entity.ref)}
+        records = backend.list_files(entity.ref)
     except AttacheError as error:
         log.info("could not list %s's files before attaching: %s", entity.name, error)
-        return set()
+        return {}
+    oldest = datetime.min.replace(tzinfo=UTC)
+    newest_first = sorted(records, key=lambda r: r.created_on or oldest, reverse=True)
+    files: dict[str, str] = {}
+    for record in newest_first:
+        files.setdefault(record.name, record.id)
+    return files
 
 
 def target_label(entity: Entity) -> str:
@@ -100,9 +108,9 @@ class DropActions(QObject):
         backend = self.session.backend
         lists = self.session.can(entity.kind, Capability.LIST_FILES)
 
-        def check() -> tuple[DropPlan, set[str]]:
+        def check() -> tuple[DropPlan, dict[str, str]]:
             checked = check_attach(DropPlan(True, plan.message, paths=paths))
-            return checked, (_attached_names(backend, entity) if checked.ok and lists else set())
+            return checked, (_attached_files(backend, entity) if checked.ok and lists else {})
 
         tasks.run_task(
             check,
@@ -111,7 +119,7 @@ class DropActions(QObject):
             owner=self,
         )
 
-    def _attach(self, entity: Entity, plan: DropPlan, existing: set[str] | None = None) -> None:
+    def _attach(self, entity: Entity, plan: DropPlan, existing: dict[str, str] | None = None) -> None:
         window = self.window
         if not plan.ok:
             window.message_bar.show_message(plan.message, ERROR, context=entity.ref)
@@ -120,15 +128,22 @@ class DropActions(QObject):
         from_folders = sum(count for _name, count in plan.folders)
         if from_folders > FOLDER_CONFIRM_ABOVE and not self._confirm_folders(plan, target):
             return
-        paths = resolve_duplicates(
-            list(plan.paths), existing or set(), lambda name, more: duplicates.ask_duplicate(window, name, target, more)
+        uploads = resolve_duplicates(
+            list(plan.paths),
+            existing or {},
+            lambda name, more, can_replace: duplicates.ask_duplicate(
+                window, name, target, more, can_replace=can_replace
+            ),
+            versions=self.session.can(entity.kind, Capability.FILE_VERSIONS),
         )
-        if not paths:
-            if paths is not None:
+        if not uploads:
+            if uploads is not None:
                 window.status.showMessage(f"Nothing to upload: {target} has every file already", 5000)
             return
-        window.queue.attach(entity.ref, target, paths)
-        note = f"Uploading {len(paths)} file{'s' if len(paths) != 1 else ''} to {target}"
+        window.queue.attach(
+            entity.ref, target, [upload.path for upload in uploads], replaces=[upload.replaces for upload in uploads]
+        )
+        note = f"Uploading {len(uploads)} file{'s' if len(uploads) != 1 else ''} to {target}"
         if plan.skipped:
             window.message_bar.show_message(f"{note}. Skipped: {'; '.join(plan.skipped)}", WARNING)
         else:

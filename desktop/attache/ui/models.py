@@ -367,7 +367,8 @@ class EntityListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return literal_tip(f"{entity.name}\n{entity.subtitle}" if entity.subtitle else entity.name)
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
+            text = f"{entity.name}, {entity.subtitle}" if entity.subtitle else entity.name
+            return f"{text}, has files" if entity.has_files else text
         if role == DropHintRole:
             return (self.drop_hint, self.drop_ok) if row == self.drop_row else None
         if role == UploadsRole:
@@ -719,13 +720,18 @@ class FilesModel(QAbstractTableModel):
             if column == 2:
                 return self.person(record.created_by) or "—"
             if column == 3:
-                return format_when(record.created_on)
+                return format_when(record.changed_on)  # a new version's upload moves it on
         elif role == Qt.ItemDataRole.DecorationRole and column == 0 and self._icon_provider is not None:
             return self._icon_provider(record)
         elif role == Qt.ItemDataRole.ToolTipRole:
             when = record.created_on.strftime("%Y-%m-%d %H:%M") if record.created_on else "unknown"
             by = self.person(record.created_by)
-            return literal_tip(f"{record.name}\n{record.mime_type}\nAdded {when}" + (f" by {by}" if by else ""))
+            tip = f"{record.name}\n{record.mime_type}\nAdded {when}" + (f" by {by}" if by else "")
+            latest = record.latest_version
+            if latest is not None and len(record.versions) > 1:
+                changed = record.changed_on.strftime("%Y-%m-%d %H:%M") if record.changed_on else "unknown"
+                tip += f"\nVersion {latest.number}, uploaded {changed}"
+            return literal_tip(tip)
         elif role == Qt.ItemDataRole.TextAlignmentRole and column == 1:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         elif role == FileRole:

@@ -49,6 +49,7 @@ class TransferRow:
     engine_id: int | None = None
     paused: bool = False  # the user paused it (one by one, or all): it waits for Resume
     resumable: bool = True  # its service resumes an interrupted upload (Capability.RESUME_UPLOADS)
+    new_version: bool = False  # an upload that becomes a new version of the file of its name
     speed: float | None = None
     eta_s: float | None = None
     result: object = field(default=None, repr=False)

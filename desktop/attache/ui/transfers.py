@@ -177,6 +177,7 @@ class TransferQueue(QObject):
             account=record.account.account,
             engine_id=record.id,
             created=record.created_at or time.time(),
+            new_version=record.replaces is not None,
         )
         job.resumable = record.slot is Slot.FILES and self._resumes(ref)  # an image is sent whole
         job.apply(record.state, record.last_error)
@@ -225,15 +226,20 @@ class TransferQueue(QObject):
 
     # ------------------------------------------------------------------ adding
 
-    def attach(self, ref: EntityRef, target: str, paths: list[Path]) -> None:
-        """Upload files to an entity, through the engine."""
-        self._enqueue_engine(ref, target, paths, slot=Slot.FILES)
+    def attach(
+        self, ref: EntityRef, target: str, paths: list[Path], *, replaces: list[str | None] | None = None
+    ) -> None:
+        """Upload files to an entity, through the engine; `replaces[i]`: the file the i-th one
+        becomes a new version of (None: a file of its own)."""
+        self._enqueue_engine(ref, target, paths, slot=Slot.FILES, replaces=replaces)
 
     def set_image(self, ref: EntityRef, target: str, path: Path) -> None:
         """Make a file the entity's picture, through the engine."""
         self._enqueue_engine(ref, target, [path], slot=Slot.IMAGE)
 
-    def _enqueue_engine(self, ref: EntityRef, target: str, paths: list[Path], *, slot: Slot) -> None:
+    def _enqueue_engine(
+        self, ref: EntityRef, target: str, paths: list[Path], *, slot: Slot, replaces: list[str | None] | None = None
+    ) -> None:
         engine, account = self.engine, self.account
         if engine is None:
             self.failed.emit(AttacheError("Not connected: nothing was uploaded"))
@@ -248,7 +254,7 @@ class TransferQueue(QObject):
                 self._adopt(record, target)
 
         def enqueue() -> None:  # worker: the journal writes with fsync
-            ids = engine.enqueue(account, ref, paths, slot=slot)
+            ids = engine.enqueue(account, ref, paths, slot=slot, replaces=replaces)
             with self._order:
                 records = engine.jobs(ids=ids)
                 tasks.post(lambda: added(records), owner=self)

@@ -180,7 +180,7 @@ class TransfersModel(QAbstractTableModel):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == self.NAME:
-                prefix = _KIND_LABEL.get(job.kind)
+                prefix = "New version" if job.new_version else _KIND_LABEL.get(job.kind)
                 return f"{job.name}" if prefix is None else f"{job.name} ({prefix.lower()})"
             if column == self.TARGET:
                 # a download goes to a folder on this computer: that is where it is "to"

@@ -408,3 +408,34 @@ def test_an_unreadable_speed_limit_is_a_usage_error(tmp_path):
     result = run("upload", "some-task", str(path), "--limit-rate", "fast", token="t")
     assert result.returncode == 2
     assert "Cannot read 'fast' as a speed; write it like 500K or 2M" in result.stderr
+
+
+def test_upload_new_version_replaces_the_files_content_and_is_refused_without_versions(fresh_awork_sandbox, tmp_path):
+    url, token = fresh_awork_sandbox.base_url, fresh_awork_sandbox.token
+    task = json.loads(run("ls", "tasks", "--json", "--url", url, token=token).stdout.splitlines()[0])
+    source = tmp_path / "minutes.txt"
+    source.write_bytes(b"first draft")
+    [first] = run("upload", task["id"], str(source), "--url", url, token=token).stdout.splitlines()
+    file_id = first.split("\t")[0]
+    source.write_bytes(b"second, longer draft")
+
+    again = run("upload", task["id"], str(source), "--new-version", file_id, "--url", url, token=token)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.split("\t")[0] == file_id
+    listed = [
+        json.loads(line) for line in run("files", task["id"], "--json", "--url", url, token=token).stdout.splitlines()
+    ]
+    assert [r["name"] for r in listed].count("minutes.txt") == 1
+    fetched = run("download", task["id"], file_id, "-o", str(tmp_path / "out.txt"), "--url", url, token=token)
+    assert Path(fetched.stdout.strip()).read_bytes() == b"second, longer draft"
+
+    unknown = run("upload", task["id"], str(source), "--new-version", "nope", "--url", url, token=token)
+    assert one_line_error(unknown) == f"attache: The task {task['id']} has no file nope"
+    refused = run(
+        "upload", "--service", "onlyoffice", "--url", "http://127.0.0.1:9", "7", str(source), "--new-version", "3",
+        token="t",
+    )  # fmt: skip
+    assert (
+        one_line_error(refused)
+        == "attache: ONLYOFFICE cannot keep versions of the files of tasks; upload it as a separate file instead."
+    )

@@ -1,4 +1,4 @@
-"""300 uploads through the engine while the sandbox injects faults into a fifth of all requests."""
+"""200 uploads through the engine while the sandbox injects faults into a fifth of all requests."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from attache.core.services import SERVICES
 from attache.sandbox import FaultPlan
 from attache.transfers import Journal
 
-UPLOADS = 300
+UPLOADS = 200  # enough for every fault kind to hit every step, per service (asserted below)
 # A deadline against a hang, not a speed target: on a loaded 2-core machine ONLYOFFICE's soak
-# (two requests per upload and a folder listing to reconcile) takes ~65 s.
+# (its rate limit, a 503, holds the whole account) took ~65 s for 300 uploads.
 DEADLINE = 600.0
 
 
@@ -38,10 +38,10 @@ def soak_sizes(seed: int = 42) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("service_id", list(SERVICES))
-def test_300_uploads_under_20_percent_faults_all_arrive_exactly_once(make_awork_sandbox, tmp_path, service_id):
+def test_uploads_under_20_percent_faults_all_arrive_exactly_once(make_awork_sandbox, tmp_path, service_id):
     plan = FaultPlan(0.2, kinds=("429", "503", "drop", "slow"), retry_after=0.1, seed=2024, slow_range=(0.1, 0.4))
     server = make_awork_sandbox(service=service_id, faults=plan)
-    tasks = task_refs(server, 30)
+    tasks = task_refs(server, 20)
     paths = write_files(tmp_path / "src", soak_sizes(), prefix="soak")
 
     with Journal(tmp_path / "journal.sqlite3") as journal:
@@ -49,7 +49,7 @@ def test_300_uploads_under_20_percent_faults_all_arrive_exactly_once(make_awork_
         started = time.monotonic()
         with engine:
             ids = []
-            for index, path in enumerate(paths):  # ten files on each of 30 tasks
+            for index, path in enumerate(paths):  # ten files on each of 20 tasks
                 ids += engine.enqueue(account_of(server), tasks[index % len(tasks)], [path])
             assert engine.wait(ids, timeout=DEADLINE), "the soak hung"
         elapsed = time.monotonic() - started

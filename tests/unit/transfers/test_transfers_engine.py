@@ -372,7 +372,7 @@ class SignInSession:
         if self.refuse(op, name):
             raise AuthenticationError("awork rejected the token: sign in again", account=self.account)
 
-    def begin_attach(self, ref, name, size):
+    def begin_attach(self, ref, name, size, *, replacing=None):
         self._call("begin", name)
         return self.store.begin_attach(ref, name, size)
 

@@ -88,6 +88,27 @@ def test_migrations_run_once_in_order_and_a_newer_journal_is_refused(tmp_path):
         conn.close()
 
 
+def test_a_journal_of_schema_1_keeps_its_jobs_and_a_replaced_file_outlives_a_restarted_upload(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    migrate(conn, MIGRATIONS[:1])
+    conn.execute(
+        """INSERT INTO jobs (state, service, account, entity_kind, entity_id, slot, source_path, file_name,
+                             size, mtime_ns, created_at, updated_at)
+           VALUES ('queued', 'awork', 'Acme', 'task', 't1', 'files', '/tmp/a.txt', 'a.txt', 3, 1, 0, 0)"""
+    )
+    conn.commit()
+    conn.close()
+    with Journal(path) as journal:
+        [old] = journal.jobs()
+        assert (old.name, old.replaces) == ("a.txt", None)
+        [job_id] = journal.add([NewJob(ACCOUNT, TASK, Slot.FILES, tmp_path / "b.txt", "b.txt", 3, 1, "file-7")])
+        journal.record_step(job_id, Step.BEGUN, upload_state={"replacing": "file-7"})
+        journal.restart_upload(job_id)  # the plan is forgotten…
+        job = journal.get(job_id)
+        assert (job.step, job.upload_state, job.replaces) == (Step.NEW, {}, "file-7")  # …the file it replaces is not
+
+
 def test_opening_a_journal_from_the_future_says_so(tmp_path):
     path = tmp_path / "future.sqlite3"
     conn = sqlite3.connect(path)

@@ -125,7 +125,7 @@ class FakeBackend:
 
     # ---- the protocol ----
 
-    def begin_attach(self, ref: EntityRef, name: str, size: int) -> dict[str, str]:
+    def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> dict[str, str]:
         fault = self._enter("begin", name)
         try:
             upload_id = f"up-{next(self._ids)}"

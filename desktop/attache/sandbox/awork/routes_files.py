@@ -1,5 +1,5 @@
-"""Task files (awork.md §5.1): list, metadata, delete, download, multipart upload and linking
-a three-step upload by its id. Same-named uploads make separate files, as in awork."""
+"""Task files (awork.md §5.1): list, metadata, delete, download, multipart upload, linking
+a three-step upload by its id, and new versions of a file. Same-named uploads make separate files, as in awork."""
 
 from __future__ import annotations
 
@@ -169,12 +169,54 @@ async def file_by_upload_id(request: Request) -> Response:
     return json_response(_file_info(store, task_id, file_id))
 
 
+def _task_file(request: Request) -> tuple[Store, str, str]:
+    store, task_id = _task(request)
+    file_id = request.path_params["file_id"]
+    if store.task_file(task_id, file_id) is None:
+        raise _file_not_found(file_id)
+    return store, task_id, file_id
+
+
+def list_versions(request: Request) -> Response:
+    store, _task_id, file_id = _task_file(request)
+    versions = store.versions_of([file_id])[file_id]
+    page = page_request(request.query_params)
+    start = (page.page - 1) * page.size
+    return list_response([shapes.file_version(v) for v in versions[start : start + page.size]], page, len(versions))
+
+
+async def upload_version(request: Request) -> Response:
+    """A new version of the file (awork.md §5.1): the download then returns it."""
+    store, task_id, file_id = _task_file(request)
+    received = await receive_file(request, FILE_LIMIT)
+    try:
+        info = await run_in_threadpool(imaging.inspect, received.path, verify=False)
+        blob_id = store.adopt_blob(received.path)
+    finally:
+        received.path.unlink(missing_ok=True)
+    with store.transaction() as db:
+        version_id = store.add_file_version(
+            db,
+            file_id,
+            blob_id,
+            size=received.size,
+            width=info.width if info else None,
+            height=info.height if info else None,
+            user_id=user_of(request),
+        )
+        store.touch(db, "tasks", task_id, user_of(request))
+    version = store.read_one("SELECT * FROM file_versions WHERE id=?", (version_id,))
+    return json_response(shapes.file_version(version))
+
+
 ROUTES = [
     Route("/tasks/{task_id}/files", list_files, methods=["GET"]),
     Route("/tasks/{task_id}/files", upload_file, methods=["POST"]),
     Route("/tasks/{task_id}/files/byuploadid", file_by_upload_id, methods=["POST"]),
     Route("/tasks/{task_id}/files/{file_id}", get_file, methods=["GET"]),
     Route("/tasks/{task_id}/files/{file_id}", delete_file, methods=["DELETE"]),
+    Route("/tasks/{task_id}/files/{file_id}/versions", list_versions, methods=["GET"]),
+    Route("/tasks/{task_id}/files/{file_id}/versions", upload_version, methods=["POST"]),
     Route("/tasks/{task_id}/files/{file_id}/download", download_task_file, methods=["GET"]),
     Route("/files/{file_id}/download", download_any_file, methods=["GET"]),
 ]

@@ -546,7 +546,7 @@ def file_infos(store: Store, rowids: Sequence[int]) -> list[dict[str, Any]]:
     return [task_file_info(r, versions[r["id"]]) for r in rows]
 
 
-def _version(v: Row) -> dict[str, Any]:
+def file_version(v: Row) -> dict[str, Any]:
     return {
         "id": v["id"],
         "fileInfoId": v["file_id"],
@@ -585,7 +585,7 @@ def task_file_info(r: Row, versions: list[Row]) -> dict[str, Any]:
         createdBy=r["created_by"],
         updatedOn=r["updated_on"],
         updatedBy=r["updated_by"],
-        fileVersions=[_version(v) for v in versions],
+        fileVersions=[file_version(v) for v in versions],
     )
 
 

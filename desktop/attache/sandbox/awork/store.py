@@ -226,6 +226,27 @@ class Store(SqliteBlobStore):
         )
         return file_id
 
+    def add_file_version(
+        self,
+        db: sqlite3.Connection,
+        file_id: str,
+        blob_id: str,
+        *,
+        size: int,
+        width: int | None,
+        height: int | None,
+        user_id: str | None,
+    ) -> str:
+        """Append the next version of a file inside the caller's transaction; returns its id."""
+        last = db.execute("SELECT MAX(version) FROM file_versions WHERE file_id=?", (file_id,)).fetchone()[0]
+        version_id, now = new_id(), now_iso()
+        db.execute(
+            "INSERT INTO file_versions VALUES (?,?,?,?,?,?,?,?,?)",
+            (version_id, file_id, int(last or 0) + 1, size, width, height, blob_id, now, user_id),
+        )
+        db.execute("UPDATE files SET updated_on=?, updated_by=? WHERE id=?", (now, user_id, file_id))
+        return version_id
+
     def task_file(self, task_id: str, file_id: str) -> sqlite3.Row | None:
         return self.read_one("SELECT * FROM files WHERE id=? AND task_id=?", (file_id, task_id))
 
