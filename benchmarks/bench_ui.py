@@ -338,11 +338,11 @@ def child_search(base_url: str, token: str) -> dict:
     rows, counts, empty = [r["rows_ms"] for r in hits], [r["count_ms"] for r in hits], [r["rows_ms"] for r in misses]
     result = {
         "tasks_total": window.kinds_model.count(EntityKind.TASK),
-        "search_rows_median_ms": statistics.median(rows),
+        "search_rows_median_ms": round(statistics.median(rows), 1),
         "search_rows_max_ms": max(rows),
-        "search_count_median_ms": statistics.median(counts),
+        "search_count_median_ms": round(statistics.median(counts), 1),
         "search_count_max_ms": max(counts),
-        "search_none_median_ms": statistics.median(empty),
+        "search_none_median_ms": round(statistics.median(empty), 1),
         "search_none_max_ms": max(empty),
         "searches": hits + misses,
     }
