@@ -1,7 +1,7 @@
 """The window's speed: start-up, scale (100,000 tasks) and responsiveness under load.
 
-    uv run python benchmarks/bench_ui.py            # all three, a table at the end
-    uv run python benchmarks/bench_ui.py startup    # or: scale, responsive
+    uv run python benchmarks/bench_ui.py            # all four, a table at the end
+    uv run python benchmarks/bench_ui.py startup    # or: scale, search, responsive
     uv run python benchmarks/bench_ui.py --json results.json
 
 Each scenario runs in a fresh process (offscreen Qt) so its start-up time and memory are its
@@ -15,6 +15,11 @@ would: its work does not compete with the window for the interpreter.
 - scale: the sandbox seeded with 100,000 tasks; time from choosing Tasks to the first rows
   painted; then 10,000 rows loaded and a word typed into the search field, one key at a time,
   each keystroke timed until the list is filtered; peak RSS of the window's process.
+- search: the same sandbox, the first page of tasks loaded; 6 words typed (each in ~3,200 of the
+  tasks, in few of the 200 rows loaded) and 5 that are in none, the field cleared in between.
+  From the search debounce timer firing (its timer event, before the slot asks the server) to the
+  list's first paint of the server's rows (or of "No tasks match …") and to the header's first
+  paint of the server's count ("3,208 tasks match"); median and max over the words.
 - responsive: the sandbox with 1,000 more people, each with a picture; the Users list is scrolled
   from top to bottom at 6,000 px/s (its avatars load from the service as rows come into view, the
   list pages in as it goes) while 8 uploads of 32 MB run through the transfer engine all along
@@ -46,6 +51,9 @@ TARGETS = {
     "startup_s": 0.5,
     "first_rows_ms": 300.0,
     "keystroke_max_ms": 30.0,
+    "search_rows_max_ms": 300.0,
+    "search_count_max_ms": 300.0,
+    "search_none_max_ms": 300.0,
     "rss_mb": 300.0,
     "heartbeat_p99_ms": 16.0,
     "heartbeat_max_ms": 50.0,
@@ -242,6 +250,103 @@ def child_scale(base_url: str, token: str) -> dict:
         "keystroke_max_ms": round(max(keystrokes), 2),
         "rows_matching": shown,
         "rss_mb": round(peak_rss_mb(), 1),
+    }
+    window._quitting = True
+    window.close()
+    tasks.shutdown()
+    return result
+
+
+# words of the seeded task names ("<action> <object>", 14 actions × 31 objects): each object is in
+# ~1/31 of the 100,000 tasks (~3,200) but in few of the first page's 200 rows; then words in none
+SEARCH_WORDS = ["mockup", "palette", "sitemap", "moodboard", "audit", "interviews"]
+NO_MATCH_WORDS = ["zebra", "quokka", "walrus", "kumquat", "yodel"]
+
+
+def child_search(base_url: str, token: str) -> dict:
+    from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
+    from PySide6.QtTest import QTest
+
+    from attache.core.models import EntityKind
+    from attache.ui import tasks
+
+    app, window = _app_and_window(base_url, token)
+    _spin_until(app, lambda: window.backend is not None and window.list_model.rowCount() > 0)
+    window.show_kind(EntityKind.TASK)
+    model, browse = window.list_model, window.browse
+    _spin_until(app, lambda: model.rowCount() > 0 and not model.loading)
+    moments: dict[str, float] = {}
+
+    class Moments(QObject):
+        """The debounce timer firing (before its slot runs), and the first paints that show the
+        server's answer: its rows or "No tasks match …" in the list, its count in the header."""
+
+        def eventFilter(self, obj, event):
+            kind = event.type()
+            if obj is browse.search_timer and kind == QEvent.Type.Timer:
+                moments.setdefault("fired", time.perf_counter())
+            elif kind == QEvent.Type.Paint and "fired" in moments:
+                answered = model.search == window.search.text().strip() and not model.searching
+                if obj is window.list_view.viewport() and answered and not model.loading:
+                    if model.rowCount() > 0 or window.list_view.empty_text.startswith("No tasks match"):
+                        moments.setdefault("rows", time.perf_counter())
+                elif obj is window.list_count and answered and window.list_count.text().endswith(" match"):
+                    moments.setdefault("count", time.perf_counter())
+            return False
+
+    watcher = Moments()
+    for obj in (browse.search_timer, window.list_view.viewport(), window.list_count):
+        obj.installEventFilter(watcher)
+
+    def run_until(condition, timeout: float = 30.0) -> None:
+        """Qt's own event loop, as in the app, until `condition` (checked every 5 ms)."""
+        if condition():
+            return
+        loop, deadline = QEventLoop(), time.monotonic() + timeout
+        checker = QTimer()
+        checker.setInterval(5)
+        checker.timeout.connect(lambda: (condition() or time.monotonic() > deadline) and loop.quit())
+        checker.start()
+        loop.exec()
+        checker.stop()
+        if not condition():
+            raise RuntimeError("timed out")
+
+    def search(word: str) -> dict:
+        window.search.clear()  # the whole list again, its first page only
+        run_until(lambda: model.search is None and not model.searching and not model.loading)
+        run_until(lambda: not browse.search_timer.isActive())
+        moments.clear()
+        window.search.setFocus()
+        for char in word:
+            QTest.keyClick(window.search, char)
+            app.processEvents()  # the loaded rows filtered at once
+        local = window.filter_model.rowCount()
+        run_until(lambda: "rows" in moments and "count" in moments)
+        fired = moments["fired"]
+        return {
+            "word": word,
+            "loaded_matching": local,
+            "server_matching": model.total,
+            "shown": window.list_count.text(),
+            "rows_ms": round((moments["rows"] - fired) * 1000, 1),
+            "count_ms": round((moments["count"] - fired) * 1000, 1),
+        }
+
+    hits = [search(word) for word in SEARCH_WORDS]
+    misses = [search(word) for word in NO_MATCH_WORDS]
+    assert all(r["server_matching"] >= 1000 and r["loaded_matching"] < 50 for r in hits), hits
+    assert all(r["server_matching"] == 0 for r in misses), misses
+    rows, counts, empty = [r["rows_ms"] for r in hits], [r["count_ms"] for r in hits], [r["rows_ms"] for r in misses]
+    result = {
+        "tasks_total": window.kinds_model.count(EntityKind.TASK),
+        "search_rows_median_ms": round(statistics.median(rows), 1),
+        "search_rows_max_ms": max(rows),
+        "search_count_median_ms": round(statistics.median(counts), 1),
+        "search_count_max_ms": max(counts),
+        "search_none_median_ms": round(statistics.median(empty), 1),
+        "search_none_max_ms": max(empty),
+        "searches": hits + misses,
     }
     window._quitting = True
     window.close()
@@ -454,7 +559,7 @@ def child_responsive(base_url: str, token: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*", choices=["startup", "scale", "responsive", []], default=[])
+    parser.add_argument("scenarios", nargs="*", choices=["startup", "scale", "search", "responsive", []], default=[])
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3, help="start-up runs (the median is reported)")
@@ -462,18 +567,25 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.child:
         scenario, *rest = args.child
-        result = {"startup": child_startup, "scale": child_scale, "responsive": child_responsive}[scenario](*rest)
+        result = {
+            "startup": child_startup,
+            "scale": child_scale,
+            "search": child_search,
+            "responsive": child_responsive,
+        }[scenario](*rest)
         print(json.dumps(result), flush=True)
         return 0
 
-    scenarios = args.scenarios or ["startup", "scale", "responsive"]
+    scenarios = args.scenarios or ["startup", "scale", "search", "responsive"]
     results: dict[str, dict] = {}
     if "startup" in scenarios:
         runs = [run_child("startup")["startup_s"] for _ in range(args.runs)]
         results["startup"] = {"startup_s": statistics.median(runs), "runs": runs}
-    if "scale" in scenarios:
+    if "scale" in scenarios or "search" in scenarios:
         with sandbox_process("--scale", "100000") as (url, token):
-            results["scale"] = run_child("scale", url, token)
+            for scenario in ("scale", "search"):
+                if scenario in scenarios:
+                    results[scenario] = run_child(scenario, url, token)
     if "responsive" in scenarios:
         with sandbox_process("--people", str(PEOPLE), in_memory=True) as (url, token):
             results["responsive"] = run_child("responsive", url, token)
