@@ -117,6 +117,7 @@ _PAGING = NumberedPaging(total_header="aw-totalitems", page_size_header="aw-page
 class AworkBackend(RestClient):
     service = SERVICE
     service_name = AWORK.name
+    capability_table = AWORK.capabilities
     errors = _ERRORS
     paging = _PAGING
 
@@ -146,9 +147,6 @@ class AworkBackend(RestClient):
         self.block_threshold = block_threshold
 
     # ------------------------------------------------------------------ capabilities
-
-    def capabilities(self, kind: EntityKind) -> Capability:
-        return AWORK.capabilities(kind)
 
     def image_rules(self, kind: EntityKind) -> ImageRules:
         self._image_entity_name(kind)
@@ -287,10 +285,10 @@ class AworkBackend(RestClient):
             return at_most(response.iter_bytes(CHUNK_SIZE), max_bytes)
 
     def file_templates(self) -> list[FileTemplate]:
-        raise UnsupportedError(AWORK.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+        raise self._unsupported(EntityKind.TASK, Capability.FILE_TEMPLATES)
 
     def use_file_template(self, template_id: str) -> None:
-        raise UnsupportedError(AWORK.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+        raise self._unsupported(EntityKind.TASK, Capability.FILE_TEMPLATES)
 
     def _file_info(self, ref: EntityRef, file_id: str) -> FileRecord:
         """The file's metadata: its size bounds the download, its name is the fallback name."""

@@ -108,6 +108,7 @@ class PortalClient(RestClient):
     """What every call to a portal shares: the envelope, its errors, pages, the API's paths."""
 
     service_name = ONLYOFFICE.name
+    capability_table = ONLYOFFICE.capabilities
     errors = _ERRORS
     paging = _PAGING
 
@@ -301,16 +302,9 @@ class OnlyofficeBackend(PortalClient):
 
     # ------------------------------------------------------------------ capabilities
 
-    def capabilities(self, kind: EntityKind) -> Capability:
-        return ONLYOFFICE.capabilities(kind)
-
     def image_rules(self, kind: EntityKind) -> ImageRules:
         self._check(kind, Capability.SET_IMAGE)
         return ImageRules(PHOTO_LIMIT_BYTES, PHOTO_MIME_TYPES)
-
-    def _check(self, kind: EntityKind, capability: Capability) -> None:
-        if capability not in self.capabilities(kind):
-            raise UnsupportedError(ONLYOFFICE.capabilities.why_not(kind, capability))
 
     # ------------------------------------------------------------------ browsing
 
@@ -340,7 +334,7 @@ class OnlyofficeBackend(PortalClient):
 
     def _list_of(self, kind: EntityKind, parent: EntityRef | None) -> tuple[str, Mapping[str, QueryValue], str | None]:
         if kind not in _LISTS:
-            raise UnsupportedError(ONLYOFFICE.capabilities.why_not(kind, Capability.LIST))
+            raise self._unsupported(kind, Capability.LIST)
         path, params = _LISTS[kind]
         if parent is None:
             return path, params, None
@@ -466,20 +460,20 @@ class OnlyofficeBackend(PortalClient):
         )
 
     def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
-        raise UnsupportedError(ONLYOFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
+        raise self._unsupported(ref.kind, Capability.FILE_THUMBNAILS)
 
     def file_templates(self) -> list[FileTemplate]:
-        raise UnsupportedError(ONLYOFFICE.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+        raise self._unsupported(EntityKind.TASK, Capability.FILE_TEMPLATES)
 
     def use_file_template(self, template_id: str) -> None:
-        raise UnsupportedError(ONLYOFFICE.capabilities.why_not(EntityKind.TASK, Capability.FILE_TEMPLATES))
+        raise self._unsupported(EntityKind.TASK, Capability.FILE_TEMPLATES)
 
     # Upload into the project's folder (begin: where, and what is there already; send: the bytes,
     # one request or a chunked session), then attach by file id (finish).
 
     def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
         if replacing is not None:
-            raise UnsupportedError(ONLYOFFICE.capabilities.why_not(ref.kind, Capability.FILE_VERSIONS))
+            raise self._unsupported(ref.kind, Capability.FILE_VERSIONS)
         task_id = self._task_id(ref)
         task = self._json("GET", f"project/task/{task_id}", not_found=f"ONLYOFFICE has no task {task_id}")
         task = _dict(task)
@@ -564,7 +558,7 @@ class OnlyofficeBackend(PortalClient):
 
     def _task_id(self, ref: EntityRef) -> str:
         if ref.kind is not _K.TASK:
-            raise UnsupportedError(ONLYOFFICE.capabilities.why_not(ref.kind, Capability.ATTACH_FILE))
+            raise self._unsupported(ref.kind, Capability.ATTACH_FILE)
         return ref.id
 
     # ---- upload parts

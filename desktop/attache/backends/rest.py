@@ -1,7 +1,8 @@
 """The base of every REST backend: its clients, one way to send, one way to read JSON, lists, errors.
 
-A service's backend subclasses `RestClient`, sets `service_name` (for messages), its `errors`
-table and a `paging` strategy, and builds its wire calls on `_send`, `_json`, `_stream`,
+A service's backend subclasses `RestClient`, sets `service_name` (for messages), its registry
+`capability_table` (`capabilities()`, and `_check`/`_unsupported` refusing in the table's words), its
+`errors` table and a `paging` strategy, and builds its wire calls on `_send`, `_json`, `_stream`,
 `_download` and `_pages`. Every httpx failure comes out as an `AttacheError`; an HTML page where JSON was due (a
 proxy, a login page, a wrong URL) is a `ProtocolError` that says so.
 
@@ -39,7 +40,9 @@ from attache.backends.limits import DECODED, MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
 from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
 from attache.backends.streams import PartFile
-from attache.core.errors import AttacheError, InvalidInputError, ProtocolError
+from attache.core.capabilities import Capability, CapabilityTable
+from attache.core.errors import AttacheError, InvalidInputError, ProtocolError, UnsupportedError
+from attache.core.models import EntityKind
 from attache.core.text import printable
 
 OnError = Callable[[httpx.Response], AttacheError]
@@ -96,6 +99,8 @@ def _length(response: httpx.Response) -> int | None:
 
 class RestClient:
     service_name: str = "the service"  # as messages name the service
+    # The service's registry table: what each kind can do, and why not in its words.
+    capability_table: CapabilityTable = CapabilityTable("the service", {})
     errors: ErrorTable = NO_RULES
     paging: Paging = NumberedPaging()
 
@@ -325,6 +330,17 @@ class RestClient:
                 "nothing was saved",
                 detail=f"Content-Length {declared} after {kept} bytes",
             )
+
+    def capabilities(self, kind: EntityKind) -> Capability:
+        return self.capability_table(kind)
+
+    def _unsupported(self, kind: EntityKind, capability: Capability) -> UnsupportedError:
+        """The refusal of `capability` for `kind`, in the registry table's sentence."""
+        return UnsupportedError(self.capability_table.why_not(kind, capability))
+
+    def _check(self, kind: EntityKind, capability: Capability) -> None:
+        if capability not in self.capabilities(kind):
+            raise self._unsupported(kind, capability)
 
     def _error(self, response: httpx.Response, *, not_found: str | None = None) -> AttacheError:
         return error_for_response(

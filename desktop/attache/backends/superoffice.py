@@ -134,6 +134,7 @@ _ERRORS = ErrorTable(
 class SuperOfficeBackend(RestClient):
     service = SERVICE
     service_name = NAME
+    capability_table = SUPEROFFICE.capabilities
     errors = _ERRORS
     paging = ODataPaging()
 
@@ -229,16 +230,9 @@ class SuperOfficeBackend(RestClient):
 
     # ------------------------------------------------------------------ capabilities
 
-    def capabilities(self, kind: EntityKind) -> Capability:
-        return SUPEROFFICE.capabilities(kind)
-
     def image_rules(self, kind: EntityKind) -> ImageRules:
         self._check(kind, Capability.SET_IMAGE)
         return ImageRules(IMAGE_LIMIT_BYTES, IMAGE_MIME_TYPES)
-
-    def _check(self, kind: EntityKind, capability: Capability) -> None:
-        if capability not in self.capabilities(kind):
-            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(kind, capability))
 
     # ------------------------------------------------------------------ browsing
 
@@ -267,7 +261,7 @@ class SuperOfficeBackend(RestClient):
             yield Page([self.workspace()], number=1, total=1, is_last=True)
             return
         if kind not in ARCHIVES:
-            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(kind, Capability.LIST))
+            raise self._unsupported(kind, Capability.LIST)
         path, _id_column, columns, search_columns = ARCHIVES[kind]
         scope = ""
         if parent is not None:
@@ -457,11 +451,11 @@ class SuperOfficeBackend(RestClient):
         self._send("DELETE", f"Document/{document_id}", not_found=not_found)
 
     def file_thumbnail(self, ref: EntityRef, file_id: str, size: int) -> bytes | None:
-        raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_THUMBNAILS))
+        raise self._unsupported(ref.kind, Capability.FILE_THUMBNAILS)
 
     def _attachable(self, ref: EntityRef) -> None:
         if ref.kind not in ATTACHABLE:
-            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.ATTACH_FILE))
+            raise self._unsupported(ref.kind, Capability.ATTACH_FILE)
 
     # An upload: begin chooses the template and a token that names this upload; send makes the
     # Document record (carrying the token as its ExternalRef) unless the token finds the one an
@@ -472,7 +466,7 @@ class SuperOfficeBackend(RestClient):
 
     def begin_attach(self, ref: EntityRef, name: str, size: int, *, replacing: str | None = None) -> UploadState:
         if replacing is not None:
-            raise UnsupportedError(SUPEROFFICE.capabilities.why_not(ref.kind, Capability.FILE_VERSIONS))
+            raise self._unsupported(ref.kind, Capability.FILE_VERSIONS)
         self._attachable(ref)
         numeric_id(ref.id, ref.kind.singular)
         self._check_size(name, size)
