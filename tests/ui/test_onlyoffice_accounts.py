@@ -37,8 +37,15 @@ def portal():
 
 
 def _files_containing(needle: str) -> list[Path]:
+    """Attaché's own files holding `needle`; not the demo portal's store, whose seeded copy is
+    cached under the home (the server's data: it knows its demo user's password)."""
     home = Path(os.environ["ATTACHE_HOME"])
-    return [path for path in home.rglob("*") if path.is_file() and needle.encode() in path.read_bytes()]
+    templates = home / "cache" / "sandbox-templates"
+    return [
+        path
+        for path in home.rglob("*")
+        if path.is_file() and not path.is_relative_to(templates) and needle.encode() in path.read_bytes()
+    ]
 
 
 def _wait_for_portal(window, qtbot) -> None:

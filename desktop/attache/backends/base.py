@@ -155,6 +155,11 @@ class Backend(Protocol):
 
     def find_attached(self, ref: EntityRef, state: UploadState, name: str, size: int) -> FileRecord | None: ...
 
+    def stop_retrying(self) -> None:
+        """Give up the retry pauses of requests in flight: called as the account closes, before
+        `close()` waits for them, so a server that is down does not hold the window for seconds."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 import httpx
 
-from attache.backends.http import redact, redact_url, server_wait_hint
+from attache.backends.http import RetriesStopped, redact, redact_url, server_wait_hint
 from attache.backends.limits import AnswerTooLarge, AnswerTooSlow
 from attache.core.errors import (
     AttacheError,
@@ -59,6 +59,8 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
     host = host_of(request)
     where = f"{request.method} {redact_url(request.url)}: " if request is not None else ""
     detail = redact(f"{where}{type(exc).__name__}: {exc}")
+    if isinstance(exc, RetriesStopped):
+        return NetworkError("Gave up a request to the service: its account is closing", detail=detail)
     if isinstance(exc, httpx.ConnectTimeout):
         return NetworkError(f"Could not connect to {host}: it did not answer in time", detail=detail)
     if isinstance(exc, httpx.ConnectError):

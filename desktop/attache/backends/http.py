@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import time
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -66,18 +66,33 @@ class RateLimitAwareRetry(Retry):
     The wait before a retry is the server's hint when it gave one (Retry-After, else
     ratelimit-reset / x-ratelimit-reset, in seconds), else jittered exponential back-off; either
     way capped at `max_backoff_wait`. `sleeper` is injectable so tests need not wait.
+
+    `stopped` ends every pause at once (the account is closing, `stop_retrying`): the request
+    then fails with `RetriesStopped` instead of waiting out its back-off against a server that
+    is down, which would hold the window's quit or the next account for up to ~10 s.
     """
 
-    def __init__(self, *args: Any, sleeper: Callable[[float], None] = time.sleep, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sleeper: Callable[[float], None] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.sleeper = sleeper
+        self.stopped = threading.Event()
 
     def copy_with(self, **kwargs: Any) -> RateLimitAwareRetry:  # type: ignore[override]  # forwards them all
-        # The base class rebuilds from its own arguments only; carry our sleeper over.
+        # The base class rebuilds from its own arguments only; carry ours over.
         new = super().copy_with(**kwargs)
         assert isinstance(new, RateLimitAwareRetry)
         new.sleeper = self.sleeper
+        new.stopped = self.stopped
         return new
+
+    def pause(self, seconds: float) -> None:
+        """Wait `seconds` before the next attempt, unless the client stops retrying meanwhile."""
+        if self.sleeper is None:
+            self.stopped.wait(seconds)
+        elif not self.stopped.is_set():
+            self.sleeper(seconds)
+        if self.stopped.is_set():
+            raise RetriesStopped("The request was given up: the connection is closing")
 
     def seconds_before_retry(self, response: httpx.Response | Exception) -> float:
         hint = None
@@ -94,13 +109,17 @@ class RateLimitAwareRetry(Retry):
     def sleep(self, response: httpx.Response | Exception) -> None:
         seconds = self.seconds_before_retry(response)
         log.debug("retrying after %.2f s (attempt %d of %d)", seconds, self.attempts_made, self.total)
-        self.sleeper(seconds)
+        self.pause(seconds)
         self.elapsed_sleep += seconds
 
     async def asleep(self, response: httpx.Response | Exception) -> None:
         seconds = self.seconds_before_retry(response)
         await asyncio.sleep(seconds)
         self.elapsed_sleep += seconds
+
+
+class RetriesStopped(httpx.TransportError):
+    """A retry pause ended early because its client stops retrying (its account is closing)."""
 
 
 def read_body_unless_streamed(response: httpx.Response) -> None:
@@ -113,7 +132,7 @@ def read_body_unless_streamed(response: httpx.Response) -> None:
         response.read()
 
 
-def default_retry(*, sleeper: Callable[[float], None] = time.sleep) -> RateLimitAwareRetry:
+def default_retry(*, sleeper: Callable[[float], None] | None = None) -> RateLimitAwareRetry:
     """4 retries, 0.5 s × 2ⁿ back-off (jittered down to half), no single wait over 30 s."""
     return RateLimitAwareRetry(
         total=4,
@@ -164,6 +183,11 @@ def retry_of(client: httpx.Client) -> RateLimitAwareRetry:
     return retry if isinstance(retry, RateLimitAwareRetry) else default_retry()
 
 
+def stop_retrying(client: httpx.Client) -> None:
+    """End the retry pauses of `client`'s requests in flight, and of any later retry (`RetriesStopped`)."""
+    retry_of(client).stopped.set()
+
+
 # A request extension: this request's own retry policy (httpx-retries reads it before its own).
 RETRY_EXTENSION = "retry"
 
@@ -200,13 +224,17 @@ def make_client(
     if auth is not None and token_provider is not None:
         raise ValueError("give either auth or a token provider, not both")
     install_redaction()
+    policy = retry or default_retry()
+    if isinstance(policy, RateLimitAwareRetry):
+        policy = policy.copy_with()
+        policy.stopped = threading.Event()  # this client's own: stopping it stops no other client
     inner = GuardedTransport(transport if transport is not None else guard_headers(httpx.HTTPTransport(limits=limits)))
     return httpx.Client(
         base_url=base_url,
         auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),
         headers={"User-Agent": user_agent},
         timeout=timeout,
-        transport=IdempotentRetryTransport(inner, retry=retry or default_retry()),
+        transport=IdempotentRetryTransport(inner, retry=policy),
         follow_redirects=False,
     )
 

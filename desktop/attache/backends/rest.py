@@ -35,7 +35,15 @@ from attache.backends.errors import (
     not_what_service_sends,
     redirected,
 )
-from attache.backends.http import RETRY_EXTENSION, RateLimitAwareRetry, make_client, redact_url, retry_of
+from attache.backends.http import (
+    RETRY_EXTENSION,
+    RateLimitAwareRetry,
+    RetriesStopped,
+    make_client,
+    redact_url,
+    retry_of,
+    stop_retrying,
+)
 from attache.backends.limits import DECODED, MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
 from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
@@ -86,7 +94,10 @@ def _pause(policy: RateLimitAwareRetry, error: AttacheError) -> None:
         seconds = min(float(hint), policy.max_backoff_wait)
     else:
         seconds = policy.seconds_before_retry(error)
-    policy.sleeper(seconds)
+    try:
+        policy.pause(seconds)
+    except RetriesStopped:  # the account is closing: the last failure is the answer
+        raise error from None
 
 
 def _length(response: httpx.Response) -> int | None:
@@ -129,6 +140,12 @@ class RestClient:
         for client in self._owned:
             client.close()
         self._owned.clear()
+
+    def stop_retrying(self) -> None:
+        """Requests in flight give up at their next retry pause instead of waiting it out (the
+        account is closing); a later request still gets its first attempt."""
+        for client in self._owned:
+            stop_retrying(client)
 
     def __enter__(self) -> Self:
         return self

@@ -367,6 +367,7 @@ class MainWindow(QMainWindow):
         if engine is not None:
             closers += [lambda: engine.shutdown(timeout=10), engine.journal.close]
         if backend is not None:
+            backend.stop_retrying()  # requests waiting out a back-off give up now, not in ~10 s
             closers.append(backend.close)
         if connection is not None:
             closers.append(connection.close)

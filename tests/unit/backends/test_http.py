@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from attache.backends.http import (
     redact_url,
     sanitize_filename,
     server_wait_hint,
+    stop_retrying,
 )
 from attache.core.errors import (
     AuthenticationError,
@@ -164,6 +166,48 @@ def test_connect_errors_are_retried_for_get(client_for, sleeps):
     recorder = Recorder(httpx.ConnectError("refused"), httpx.Response(200, json=[]))
     assert client_for(recorder).get("/projects").status_code == 200
     assert len(recorder.requests) == 2
+
+
+def test_a_client_that_stops_retrying_gives_up_a_back_off_at_once():
+    """Closing an account while its server is down: the request waiting out an hour-long back-off
+    ends as soon as the client stops retrying, after the one attempt it made, with one sentence."""
+    attempted = threading.Event()
+
+    def down(request: httpx.Request) -> httpx.Response:
+        attempted.set()
+        raise httpx.ConnectError("Connection refused", request=request)
+
+    retry = default_retry().copy_with(backoff_factor=3600.0, backoff_jitter=0.0, max_backoff_wait=3600.0)
+    outcome: list[BaseException] = []
+    with make_client(BASE, transport=httpx.MockTransport(down), retry=retry) as client:
+
+        def fetch() -> None:
+            try:
+                client.get("/projects")
+            except BaseException as error:
+                outcome.append(error)
+
+        worker = threading.Thread(target=fetch)
+        worker.start()
+        assert attempted.wait(30)
+        stop_retrying(client)
+        worker.join(60)  # a deadline, not a speed: without the stop it would wait an hour
+        assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], httpx.TransportError)
+    assert error_for_exception(outcome[0]).message == "Gave up a request to the service: its account is closing"
+
+
+def test_stopping_one_client_leaves_another_made_with_the_same_policy_retrying(sleeps):
+    retry = default_retry(sleeper=sleeps.append)
+    first = make_client(BASE, transport=httpx.MockTransport(Recorder(httpx.Response(503))), retry=retry)
+    second_answers = Recorder(httpx.Response(503), httpx.Response(200, json=[]))
+    second = make_client(BASE, transport=httpx.MockTransport(second_answers), retry=retry)
+    stop_retrying(first)
+    with pytest.raises(httpx.TransportError):
+        first.get("/projects")
+    assert second.get("/projects").status_code == 200 and len(second_answers.requests) == 2
+    first.close()
+    second.close()
 
 
 @pytest.mark.parametrize("answer", [httpx.Response(503), httpx.Response(429, headers={"Retry-After": "1"})])

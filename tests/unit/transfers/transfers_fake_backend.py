@@ -202,5 +202,8 @@ class FakeBackend:
         finally:
             self._leave()
 
+    def stop_retrying(self) -> None:
+        pass
+
     def close(self) -> None:
         self.closed = True
