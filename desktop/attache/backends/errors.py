@@ -60,7 +60,7 @@ def error_for_exception(exc: httpx.HTTPError, *, service: str = "the service") -
     where = f"{request.method} {redact_url(request.url)}: " if request is not None else ""
     detail = redact(f"{where}{type(exc).__name__}: {exc}")
     if isinstance(exc, RetriesStopped):
-        return NetworkError("Gave up a request to the service: its account is closing", detail=detail)
+        return NetworkError(f"Gave up a request to {service}: its account is closing", detail=detail)
     if isinstance(exc, httpx.ConnectTimeout):
         return NetworkError(f"Could not connect to {host}: it did not answer in time", detail=detail)
     if isinstance(exc, httpx.ConnectError):
