@@ -89,3 +89,50 @@ def test_two_saved_accounts_transfers_are_all_listed_and_survive_a_new_window(
         "beta-report.txt": ("Beta", JobState.DONE),
     }
     assert not again.transfers.view.header().isSectionHidden(TransfersModel.ACCOUNT)
+
+
+def test_the_built_in_sandbox_lists_and_runs_every_accounts_transfers_and_takes_only_its_own_along(
+    make_window, qtbot, make_awork_sandbox, tmp_path
+):
+    """On the built-in sandbox, a saved account's upload left in the queue is listed and finishes;
+    when the window quits, the sandbox's own transfers leave the queue and the other's stay."""
+    from attache.core.accounts import AccountRef
+    from attache.transfers import Journal
+    from attache.transfers.journal import NewJob, Slot
+
+    secrets = AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager was found."))
+    reset_app_secrets(secrets)
+    work = make_awork_sandbox()
+    AccountStore().add(Account("Work", "awork", work.base_url, workspace="Northwind Studio"))
+    secrets.memory.save("Work", {"type": "api_key", "api_key": work.token})
+    work_task = task_without_files(work)
+    left, demo = tmp_path / "left-from-yesterday.txt", tmp_path / "demo.txt"
+    for path in (left, demo):
+        path.write_bytes(path.name.encode() * 400)
+    with Journal() as journal:  # an upload an earlier run left waiting
+        stat = left.stat()
+        target = EntityRef(EntityKind.TASK, work_task)
+        journal.add(
+            [NewJob(AccountRef("awork", "Work"), target, Slot.FILES, left, left.name, stat.st_size, stat.st_mtime_ns)]
+        )
+
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    qtbot.waitUntil(lambda: window.backend is not None and window.queue.engine is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: listed(window).get(left.name, ("", None))[1] == JobState.DONE, timeout=20_000)
+    assert file_names(work, work_task) == {left.name}  # on the saved account's own server
+    sandbox = window.connection.sandbox
+    window.queue.attach(EntityRef(EntityKind.TASK, task_without_files(sandbox)), "Task “Demo”", [demo])
+    qtbot.waitUntil(lambda: listed(window).get(demo.name, ("", None))[1] == JobState.DONE, timeout=20_000)
+    assert listed(window) == {left.name: ("Work", JobState.DONE), demo.name: ("sandbox", JobState.DONE)}
+    assert not window.transfers.view.header().isSectionHidden(TransfersModel.ACCOUNT)
+
+    window._quitting = True
+    window.close()
+
+    def queued() -> list[str]:
+        with Journal() as journal:
+            return [job.name for job in journal.jobs()]
+
+    qtbot.waitUntil(lambda: queued() == [left.name], timeout=20_000)  # the sandbox stops on a worker

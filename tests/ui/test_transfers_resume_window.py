@@ -91,3 +91,17 @@ def test_the_quit_question_says_what_happens_to_each_kind_of_transfer():
     assert "1 download stops" in what_happens_later(
         [_row(), _row(kind=DOWNLOAD, state=JobState.RUNNING)], resume_on_start=True
     )
+
+
+def test_the_quit_question_on_the_sandbox_says_its_transfers_are_lost_and_the_others_go_on():
+    """On the built-in sandbox the user's queue holds saved accounts' uploads too: only the
+    sandbox's own are lost when it stops."""
+    demo, saved = _row(state=JobState.RUNNING), _row()
+    demo.account, saved.account = "sandbox-4242", "Work"
+    assert what_happens_later([demo, saved], resume_on_start=True, lost={"sandbox-4242"}) == (
+        "1 transfer to the sandbox is lost: it stops. "
+        "Uploads go on from where they stopped the next time you open Attaché."
+    )
+    assert what_happens_later([demo, demo], resume_on_start=True, lost={"sandbox-4242"}) == (
+        "2 transfers to the sandbox are lost: it stops."
+    )

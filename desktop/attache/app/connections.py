@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -15,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from attache.core.accounts import Account, AccountRef, AccountStore
+from attache.core.accounts import Account, AccountRef, AccountStore, sandbox_account, sandbox_account_pid
 from attache.core.errors import AttacheError, AuthenticationError, CancelledError, NotFoundError
+from attache.core.processes import pid_alive
 from attache.core.services import DEFAULT_SERVICE, Service, service
 
 if TYPE_CHECKING:
@@ -54,6 +54,11 @@ class Connection:
         self.journal_path = other.journal_path
         self.siblings = {**other.siblings, other.ref: other.make_backend}
         self.siblings.pop(self.ref, None)
+
+    @property
+    def durable(self) -> bool:
+        """Its transfers outlive the window: on the user's own queue, and not on a built-in sandbox."""
+        return self.journal_path is None and self.sandbox is None
 
     @property
     def ref(self) -> AccountRef:
@@ -148,16 +153,11 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
         if stop is not None and stop.is_set():
             server.request_stop()
 
-    folder = tempfile.TemporaryDirectory(prefix="attache-sandbox-queue-")
     server = SandboxServer(service=entry.id, host="127.0.0.1", port=0, on_step=give_up_when_stopped)
     try:
         server.start()  # its own temporary data, seeded; removed by stop() however far it got
     except StartCancelled:
-        folder.cleanup()
         raise CancelledError("The sandbox was stopped while it started") from None
-    except BaseException:
-        folder.cleanup()
-        raise
     base_url, token = server.base_url, server.token
 
     options: dict[str, str] = {}
@@ -168,16 +168,16 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
             base_url, connector.secret_from_token(token), account="sandbox", options=dict(options)
         )
 
+    # On the user's own queue, so the window lists every account's transfers while it shows the
+    # sandbox; the sandbox's jobs go when it stops (its server and data do).
     connection = Connection(
         entry.id,
-        "sandbox",
+        sandbox_account(os.getpid()),
         make,
-        journal_path=Path(folder.name) / "transfers.sqlite3",
         label=f"{entry.name} · sandbox",
         sandbox=server,
         options=options,
     )
-    connection.closers.append(folder.cleanup)
     connection.closers.append(lambda: forget_sandbox_accounts(os.getpid()))
     connection.closers.append(server.stop)
     if stop is not None and stop.is_set():
@@ -187,13 +187,30 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
 
 
 def forget_sandbox_accounts(pid: int | None = None) -> None:
-    """Forget the accounts added on a built-in sandbox: this process's, as its sandbox stops
-    (`pid`), or, with no pid, those of sandboxes whose process crashed. They cannot open again;
-    their secrets were only ever in memory."""
+    """Forget the accounts added on a built-in sandbox, and the jobs of those accounts and of the
+    sandbox's own demo account in the user's queue: this process's, as its sandbox stops (`pid`),
+    or, with no pid, those of sandboxes whose process crashed. They cannot open again; their
+    secrets were only ever in memory. Worker thread: it opens the queue."""
     try:
-        AccountStore().forget_sandbox_accounts(pid)
+        gone = [account.ref for account in AccountStore().forget_sandbox_accounts(pid)]
     except AttacheError as error:  # a damaged accounts.json: said when the accounts are next listed
         log.warning("could not forget the sandbox's accounts: %s", error)
+        gone = []
+    from attache.transfers import Journal, default_journal_path
+
+    if not default_journal_path().exists():
+        return
+    try:
+        with Journal() as journal:
+            stopped = [ref for ref in journal.accounts() if _sandbox_stopped(ref.account, pid)]
+            journal.forget_accounts([*gone, *stopped])
+    except AttacheError as error:
+        log.warning("could not forget the sandbox's transfers: %s", error)
+
+
+def _sandbox_stopped(account: str, pid: int | None) -> bool:
+    owner = sandbox_account_pid(account)
+    return owner is not None and (owner == pid if pid is not None else not pid_alive(owner))
 
 
 def saved_accounts() -> list[Account]:

@@ -74,13 +74,24 @@ class WindowBackends:
         )
 
 
+def cancel_sandbox_jobs(engine: TransferEngine, connection: Connection) -> None:
+    """Worker: the built-in sandbox `connection` runs on stops while the window's engine goes on
+    with another account: its transfers (its demo account's and those of accounts added on it)
+    end, cancelled, and its `close()` then removes them from the queue."""
+    on_sandbox = {connection.ref, *connection.siblings}
+    engine.cancel([job.id for job in engine.jobs() if job.account in on_sandbox and not job.finished])
+
+
 def window_engine(connection: Connection, *, workers: int) -> tuple[TransferEngine, WindowBackends]:
     """The window's engine: its connection's jobs, and on the user's own queue, other saved
     accounts' jobs too. A refused sign-in holds the account's uploads until the user signs in
     again instead of failing them. `WindowBackends.add` lets it serve the next account opened
     on the same queue."""
+    from attache.app.connections import forget_sandbox_accounts
     from attache.transfers import Journal, TransferEngine
 
+    if connection.journal_path is None:
+        forget_sandbox_accounts()  # and the jobs of sandboxes whose process crashed: they cannot run
     journal = Journal(connection.journal_path) if connection.journal_path else Journal()
     backends = WindowBackends(connection)
     return TransferEngine(journal, backends, workers=workers, hold_on_sign_in=True), backends

@@ -37,6 +37,26 @@ class AccountRef:
         return f"{self.service}:{self.account}"
 
 
+# The built-in sandbox's own demo account, in the user's queue: named after its process, so two
+# windows on sandboxes of their own never run each other's jobs, and a crashed one's are known.
+SANDBOX_ACCOUNT = "sandbox"
+
+
+def sandbox_account(pid: int) -> str:
+    return f"{SANDBOX_ACCOUNT}-{pid}"
+
+
+def sandbox_account_pid(account: str) -> int | None:
+    """The process of a sandbox's demo account (`sandbox_account`), or None for any other name."""
+    prefix, _, pid = account.rpartition("-")
+    return int(pid) if prefix == SANDBOX_ACCOUNT and pid.isdigit() else None
+
+
+def account_label(account: str) -> str:
+    """How the window names an account: the sandbox's demo account is plain "sandbox"."""
+    return SANDBOX_ACCOUNT if sandbox_account_pid(account) is not None else account
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     name: str
@@ -110,6 +130,8 @@ class AccountStore:
         service(account.service)  # an unknown service is refused with the known ones named
         if not account.name.strip():
             raise InvalidInputError("An account needs a name")
+        if sandbox_account_pid(account.name) is not None:  # its transfers would go with that sandbox
+            raise InvalidInputError(f"{account.name!r} is the built-in sandbox's own name: choose another")
         accounts = [a for a in self._read() if a.name != account.name]
         self._write([*accounts, account])
 

@@ -521,6 +521,26 @@ class Journal:
             conn.execute(f"DELETE FROM jobs {where}", params)
         return cleared
 
+    def accounts(self) -> list[AccountRef]:
+        """The accounts the journal holds jobs of."""
+        with self._lock:
+            rows = self._conn.execute("SELECT DISTINCT service, account FROM jobs").fetchall()
+        return [AccountRef(service, account) for service, account in rows]
+
+    def forget_accounts(self, refs: Iterable[AccountRef]) -> list[int]:
+        """Delete these accounts' jobs that no runner holds (a built-in sandbox's, once it stopped:
+        its server and its data are gone); return their ids. A running one is left to its runner."""
+        wanted = list(dict.fromkeys(refs))
+        if not wanted:
+            return []
+        where = " OR ".join("(service = ? AND account = ?)" for _ in wanted)
+        params = [value for ref in wanted for value in (ref.service, ref.account)]
+        with self._transaction() as conn:
+            condition = f"state != 'running' AND ({where})"
+            ids = [row[0] for row in conn.execute(f"SELECT id FROM jobs WHERE {condition}", params)]
+            conn.execute(f"DELETE FROM jobs WHERE {condition}", params)
+        return ids
+
     def interrupt_runner(self, runner: str) -> list[int]:
         """Mark every job `runner` still holds as interrupted (a clean shutdown)."""
         return self._interrupt("runner = ?", [runner])

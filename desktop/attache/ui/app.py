@@ -46,19 +46,13 @@ def create_window(*, sandbox: bool = False, service: str | None = None, restore:
 
 def start_connecting(window, *, sandbox: bool = False, service: str | None = None) -> None:
     """Open the sandbox, the environment's account, the last saved account, or nothing."""
-    from attache.app.connections import (
-        connection_from_env,
-        forget_sandbox_accounts,
-        saved_account_connection,
-        saved_accounts,
-    )
+    from attache.app.connections import connection_from_env, saved_account_connection, saved_accounts
     from attache.core.services import DEFAULT_SERVICE
     from attache.ui import settings
 
     if sandbox:
         window.open_sandbox(service or DEFAULT_SERVICE)
         return
-    forget_sandbox_accounts()  # of sandboxes whose process crashed
     connection = connection_from_env()
     if connection is None:
         accounts = saved_accounts()

@@ -348,6 +348,8 @@ def count_text(model: EntityListModel, filtered: EntityFilterModel, text: str = 
         return f"{_settled_count(model, loaded, total)}, updating…"
     answered = model.search is not None and model.search == text.strip()
     if answered and total is not None:  # the server's answer to what the field says
+        if total == 0:  # in the words the empty list uses
+            return f"No {model.kind.label.lower()} match"
         noun = model.kind.singular if total == 1 else model.kind.label.lower()
         return f"{total:,} {noun} {'matches' if total == 1 else 'match'}"
     if filtered.query():

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from attache.app.connection_state import Phase
 from attache.app.connections import Connection
+from attache.app.engine import cancel_sandbox_jobs
 from attache.core.capabilities import Capability
 from attache.core.models import Entity, EntityKind
 from attache.core.services import DEFAULT_SERVICE
@@ -364,6 +365,8 @@ class MainWindow(QMainWindow):
         if engine is None and connection is None and backend is None:
             return
         closers = []
+        if keep_engine is not None and connection is not None and connection.sandbox is not None and connection.closers:
+            closers.append(lambda: cancel_sandbox_jobs(keep_engine, connection))  # it stops; the engine goes on
         if engine is not None:
             closers += [lambda: engine.shutdown(timeout=10), engine.journal.close]
         if backend is not None:
@@ -525,7 +528,7 @@ class MainWindow(QMainWindow):
         if self.list_model.kind is not None:
             settings.set_browse_kind(self.list_model.kind)
         connection = self.session.connection
-        if connection is not None and connection.journal_path is None:
+        if connection is not None and connection.durable:
             settings.set_last_account(connection.account)
 
     def _restore_settings(self) -> None:

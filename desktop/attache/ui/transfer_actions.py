@@ -4,6 +4,8 @@ before quitting with transfers running (which says truthfully what happens to th
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialog, QMainWindow, QMessageBox
@@ -146,10 +148,12 @@ class TransferActions(QObject):
         window = self.window
         active = window.queue.active_count()
         connection = window.session.connection
-        durable = connection is None or connection.journal_path is None
-        later = what_happens_later(window.queue.jobs(), resume_on_start=settings.resume_on_start())
-        if not durable:
+        if connection is not None and connection.journal_path is not None:  # a queue of its own
             later = "Unfinished transfers will be lost."
+        else:  # the user's queue, where a built-in sandbox's transfers go with it
+            later = what_happens_later(
+                window.queue.jobs(), resume_on_start=settings.resume_on_start(), lost=sandbox_accounts(connection)
+            )
         box = message_box(
             QMessageBox.Icon.Warning,
             "Transfers are running",
@@ -162,16 +166,31 @@ class TransferActions(QObject):
         return box.clickedButton() is stop
 
 
-def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool) -> str:
+def sandbox_accounts(connection) -> set[str]:
+    """The accounts whose transfers end with the built-in sandbox `connection` runs on (none when
+    it runs on no sandbox): its demo account and the accounts added on it."""
+    if connection is None or connection.sandbox is None:
+        return set()
+    return {connection.account, *(ref.account for ref in connection.siblings)}
+
+
+def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool, lost: Collection[str] = ()) -> str:
     """The quit question's promise, true for these rows: resumable uploads go on from where they
-    stopped, the others start again from the beginning (attached once either way); downloads stop."""
+    stopped, the others start again from the beginning (attached once either way); downloads stop;
+    the transfers of the accounts in `lost` (a built-in sandbox's, which stops) are lost."""
     waiting = [row for row in rows if row.state in ACTIVE_STATES]
+    gone = sum(1 for row in waiting if row.account in lost)
+    waiting = [row for row in waiting if row.account not in lost]
     uploads = [row for row in waiting if row.kind is not DOWNLOAD]
     downloads = len(waiting) - len(uploads)
     when = "the next time you open Attaché" if resume_on_start else "when you press Resume after opening Attaché"
     resumed = sum(1 for row in uploads if row.resumable)
     restarted = len(uploads) - resumed
     sentences = []
+    if gone:
+        sentences.append(
+            f"{gone} transfer{'s' if gone != 1 else ''} to the sandbox {'are' if gone != 1 else 'is'} lost: it stops."
+        )
     if uploads and not restarted:
         sentences.append(f"Uploads go on from where they stopped {when}.")
     elif uploads and not resumed:

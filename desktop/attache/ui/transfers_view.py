@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from attache.core.accounts import account_label
 from attache.core.sources import human_size
 from attache.transfers import JobState
 from attache.ui import theme
@@ -192,7 +193,7 @@ class TransfersModel(QAbstractTableModel):
             if column == self.ETA:
                 return format_eta(job.eta)
             if column == self.ACCOUNT:
-                return job.account
+                return account_label(job.account)
             if column == self.STATE:
                 if job.shows_paused:
                     return "Paused"

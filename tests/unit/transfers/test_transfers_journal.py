@@ -292,3 +292,20 @@ def test_a_kill_at_a_random_instant_keeps_every_commit(tmp_path):
         count = len(journal.jobs())
     # Every commit it reported survived; at most the one in flight when killed went either way.
     assert last <= count <= last + 1
+
+
+def test_forgetting_accounts_removes_their_jobs_but_not_one_a_runner_holds(journal, tmp_path):
+    """A stopped sandbox's jobs leave the user's queue; a job still running is its runner's to end."""
+    sandbox, other = AccountRef("awork", "sandbox-4242"), AccountRef("onlyoffice", "Work")
+    waiting, running, kept = journal.add(
+        [
+            new_job(tmp_path / "a.txt", account=sandbox),
+            new_job(tmp_path / "b.txt", account=sandbox),
+            new_job(tmp_path / "c.txt", account=other),
+        ]
+    )
+    assert journal.claim_next("r1", only_ids=[running]) is not None
+    assert set(journal.accounts()) == {sandbox, other}
+    assert journal.forget_accounts([sandbox, AccountRef("awork", "never-had-jobs")]) == [waiting]
+    assert [job.id for job in journal.jobs()] == [running, kept]
+    assert journal.forget_accounts([]) == []
