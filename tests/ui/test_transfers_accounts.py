@@ -136,3 +136,39 @@ def test_the_built_in_sandbox_lists_and_runs_every_accounts_transfers_and_takes_
             return [job.name for job in journal.jobs()]
 
     qtbot.waitUntil(lambda: queued() == [left.name], timeout=20_000)  # the sandbox stops on a worker
+
+
+def test_leaving_the_sandbox_for_a_saved_account_ends_the_sandboxs_transfers_only(
+    make_window, qtbot, make_awork_sandbox, tmp_path
+):
+    """The engine goes on with the saved account; the sandbox stops, so its waiting upload is
+    cancelled (not left to fail against a server that is gone) and leaves the queue."""
+    from attache.transfers import Journal
+
+    secrets = AppSecrets(probe=lambda timeout: KeyringStatus(False, "fail", "No password manager was found."))
+    reset_app_secrets(secrets)
+    work = make_awork_sandbox()
+    AccountStore().add(Account("Work", "awork", work.base_url, workspace="Northwind Studio"))
+    secrets.memory.save("Work", {"type": "api_key", "api_key": work.token})
+    demo = tmp_path / "demo.txt"
+    demo.write_bytes(b"demo " * 400)
+
+    window = make_window()
+    window.show()
+    window.open_sandbox()
+    qtbot.waitUntil(lambda: window.backend is not None and window.queue.engine is not None, timeout=30_000)
+    engine = window.queue.engine
+    window.transfers.pause_button.click()  # the demo upload waits in the queue
+    window.queue.attach(EntityRef(EntityKind.TASK, task_without_files(window.connection.sandbox)), "Task", [demo])
+    qtbot.waitUntil(lambda: demo.name in listed(window), timeout=10_000)
+
+    window.accounts.switch_to(AccountStore().get("Work"))
+    qtbot.waitUntil(lambda: window.connection is not None and window.connection.account == "Work", timeout=20_000)
+    assert window.queue.engine is engine  # one engine for the window, on the user's queue
+    qtbot.waitUntil(lambda: listed(window).get(demo.name, ("", None))[1] == JobState.CANCELLED, timeout=20_000)
+
+    def queued() -> list[str]:
+        with Journal() as journal:
+            return [job.name for job in journal.jobs()]
+
+    qtbot.waitUntil(lambda: queued() == [], timeout=20_000)
