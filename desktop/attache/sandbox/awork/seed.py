@@ -170,14 +170,11 @@ def clone_seeded(
     """Fill an empty data directory with the seeded workspace for (seed, scale, people), from this
     process's template for them (seeded the first time)."""
 
-    def seed_into(folder: Path) -> None:
-        store = Store(folder)
-        try:
-            seed_store(store, seed=seed, scale=scale, people=people, checkpoint=checkpoint)
-        finally:
-            store.close()  # the last connection checkpoints the WAL into the database file
+    def fill(store: Store) -> None:
+        seed_store(store, seed=seed, scale=scale, people=people, checkpoint=checkpoint)
 
-    templates.clone_seeded(data_dir, ("awork", seed, scale, people), seed_into, prefix="attache-awork-template-")
+    key = ("awork", seed, scale, people)
+    templates.clone_seeded_store(data_dir, key, Store, fill, prefix="attache-awork-template-")
 
 
 def seed_store(

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Hashable
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from attache.core.paths import app_dirs
 
@@ -62,6 +63,29 @@ def clone_seeded(data_dir: Path, key: Hashable, seed_into: Callable[[Path], None
                 raise
             _templates[key] = template
     shutil.copytree(template, data_dir, dirs_exist_ok=True)
+
+
+class _Store(Protocol):
+    def close(self) -> None: ...
+
+
+StoreT = TypeVar("StoreT", bound=_Store)
+
+
+def clone_seeded_store(
+    data_dir: Path, key: Hashable, open_store: Callable[[Path], StoreT], fill: Callable[[StoreT], None], *, prefix: str
+) -> None:
+    """`clone_seeded` for a plug-in that seeds the store it keeps in the folder: the template's
+    store is opened, filled, and closed (its last connection checkpoints the WAL into the file)."""
+
+    def seed_into(folder: Path) -> None:
+        store = open_store(folder)
+        try:
+            fill(store)
+        finally:
+            store.close()
+
+    clone_seeded(data_dir, key, seed_into, prefix=prefix)
 
 
 def saved_templates() -> Path:

@@ -77,15 +77,13 @@ CONTACT_PEOPLE = [
 
 
 def clone_seeded(data_dir: Path, *, seed: int, checkpoint: Checkpoint) -> None:
-    def seed_into(folder: Path) -> None:
+    def fill(store: Store) -> None:
         checkpoint("seeding")
-        store = Store(folder)
-        try:
-            _Seeder(store, random.Random(seed)).run()
-        finally:
-            store.close()
+        _Seeder(store, random.Random(seed)).run()
 
-    templates.clone_seeded(data_dir, ("onlyoffice", SEED_VERSION, seed), seed_into, prefix="attache-oo-template-")
+    templates.clone_seeded_store(
+        data_dir, ("onlyoffice", SEED_VERSION, seed), Store, fill, prefix="attache-oo-template-"
+    )
 
 
 class _Seeder:

@@ -87,15 +87,13 @@ DEMO_USER = user_name(PEOPLE[0][0], PEOPLE[0][1])
 
 
 def clone_seeded(data_dir: Path, *, seed: int, checkpoint: Checkpoint) -> None:
-    def seed_into(folder: Path) -> None:
+    def fill(store: Store) -> None:
         checkpoint("seeding")
-        store = Store(folder)
-        try:
-            _Seeder(store, random.Random(seed)).run()
-        finally:
-            store.close()
+        _Seeder(store, random.Random(seed)).run()
 
-    templates.clone_seeded(data_dir, ("superoffice", SEED_VERSION, seed), seed_into, prefix="attache-so-template-")
+    templates.clone_seeded_store(
+        data_dir, ("superoffice", SEED_VERSION, seed), Store, fill, prefix="attache-so-template-"
+    )
 
 
 class _Seeder:
