@@ -25,6 +25,13 @@ from attache.sandbox import SandboxServer
 from attache.sandbox.awork.blobs import AzuriteBlobs
 from support.tools import tool_missing
 
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: at most 4 workers. Each starts its own Azurite and Secret Service, and the tests
+    are mostly waiting, so more would only crowd a bigger machine."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # Microsoft's published development account for the storage emulators (not a secret).

@@ -88,7 +88,7 @@ def render(
         image.save(out, "JPEG", quality=88)
         mime = "image/jpeg"
     else:
-        image.save(out, "PNG", compress_level=3)
+        image.save(out, "PNG", compress_level=1)  # drawn at every first start: speed over size
         mime = "image/png"
     return out.getvalue(), mime, size, size
 
