@@ -166,6 +166,13 @@ class TransferEngine:
             for run in self._runs.values():
                 run.request("interrupt")
             self._cond.notify_all()
+        with self._backends_lock:
+            opened = [*self._backends.values(), *self._retired]
+        for backend in opened:  # a request waiting out a back-off gives up now, not in ~10 s
+            try:
+                backend.stop_retrying()
+            except Exception:
+                log.exception("stopping the retries of %r failed", backend)
         deadline = None if timeout is None else time.monotonic() + timeout
         for thread in self._threads:
             thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))

@@ -236,6 +236,37 @@ def test_shutdown_interrupts_and_a_new_engine_resumes_exactly_once(journal, tmp_
     assert sorted(f.sha256 for f in fast.all_files()) == sorted(sha(p) for p in paths)
 
 
+class BackingOffBackend(FakeBackend):
+    """Its begin request waits out a back-off (an hour, unless the client is told to stop retrying),
+    as a request to a server that went down does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting, self.stopped = threading.Event(), threading.Event()
+
+    def begin_attach(self, ref, name, size, *, replacing=None):  # type: ignore[no-untyped-def]
+        self.waiting.set()
+        if not self.stopped.wait(3600):
+            return super().begin_attach(ref, name, size, replacing=replacing)
+        raise NetworkError("Gave up a request to fake: its account is closing")
+
+    def stop_retrying(self) -> None:
+        self.stopped.set()
+
+
+def test_shutdown_ends_a_request_waiting_out_a_back_off(journal, tmp_path):
+    """Quitting while a server is down: the worker waiting to retry gives up at once, and the
+    upload is interrupted (to resume next time), not failed."""
+    backend = BackingOffBackend()
+    [path] = make_files(tmp_path / "src", 1)
+    engine = make_engine(journal, backend).start()
+    [job_id] = engine.enqueue(ACCOUNT, TASK, [path])
+    assert backend.waiting.wait(10)
+    engine.shutdown(timeout=120)  # without stop_retrying the worker would sleep its hour out
+    assert backend.stopped.is_set() and not any(thread.is_alive() for thread in engine._threads)
+    assert journal.get(job_id).state is JobState.INTERRUPTED
+
+
 def test_jobs_left_running_by_a_dead_process_are_resumed_and_reconciled(journal, tmp_path):
     backend = FakeBackend()
     [path] = make_files(tmp_path / "src", 1)
@@ -375,6 +406,9 @@ class SignInSession:
     def begin_attach(self, ref, name, size, *, replacing=None):
         self._call("begin", name)
         return self.store.begin_attach(ref, name, size)
+
+    def stop_retrying(self) -> None:
+        pass
 
     def send_content(self, state, source, size, *, on_chunk=None):
         self._call("send", state["name"])
