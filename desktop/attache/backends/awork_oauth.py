@@ -19,6 +19,7 @@ import httpx
 
 from attache import __version__
 from attache.backends import oauth
+from attache.backends.http import tls_context
 from attache.core.errors import AuthenticationError, NetworkError, ProtocolError
 from attache.core.services import AWORK
 
@@ -41,7 +42,7 @@ def register_client(base_url: str, redirect_uri: str, *, http: httpx.Client | No
         "software_id": "attache-desktop",
         "software_version": __version__,
     }
-    client = http or httpx.Client(timeout=30)
+    client = http or httpx.Client(timeout=30, verify=tls_context())
     try:
         response = client.post(f"{base_url}/clientapplications/register", json=body)
     except httpx.HTTPError as error:

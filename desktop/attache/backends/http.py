@@ -15,8 +15,10 @@ Error mapping lives in `errors`, the REST base on top of all this in `rest`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -204,6 +206,14 @@ class IdempotentRetryTransport(RetryTransport):
 # ---------------------------------------------------------------------------- the client
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The one TLS context every client verifies servers with (the CA bundle, or $SSL_CERT_FILE /
+    $SSL_CERT_DIR, as httpx reads them): each transport would otherwise build its own, and that
+    loads the whole bundle (~50 ms, several times per account opened)."""
+    return httpx.create_ssl_context()
+
+
 def make_client(
     base_url: str = "",
     *,
@@ -228,7 +238,9 @@ def make_client(
     if isinstance(policy, RateLimitAwareRetry):
         policy = policy.copy_with()
         policy.stopped = threading.Event()  # this client's own: stopping it stops no other client
-    inner = GuardedTransport(transport if transport is not None else guard_headers(httpx.HTTPTransport(limits=limits)))
+    if transport is None:
+        transport = guard_headers(httpx.HTTPTransport(limits=limits, verify=tls_context()))
+    inner = GuardedTransport(transport)
     return httpx.Client(
         base_url=base_url,
         auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),

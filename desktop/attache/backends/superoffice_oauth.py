@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from attache.backends import oauth
-from attache.backends.http import USER_AGENT
+from attache.backends.http import USER_AGENT, tls_context
 from attache.core.errors import (
     AttacheError,
     InvalidInputError,
@@ -233,7 +233,7 @@ def resolve_tenant(base_url: str, tenant: str, *, http: httpx.Client | None = No
             "no tenant to look up: check the account's address"
         )
     url = f"{identity_root(base_url)}/api/state/{tenant}"
-    client = http or httpx.Client(timeout=20, headers={"User-Agent": USER_AGENT})
+    client = http or httpx.Client(timeout=20, headers={"User-Agent": USER_AGENT}, verify=tls_context())
     try:
         response = client.get(url, headers={"Accept": "application/json"})
         body = response.content[:MAX_ANSWER_BYTES]

@@ -474,3 +474,19 @@ def test_sanitize_filename(raw, safe):
 def test_sanitize_filename_limits_length_but_keeps_extension():
     name = sanitize_filename("é" * 300 + ".pdf")
     assert len(name.encode()) <= 255 and name.endswith(".pdf")
+
+
+def test_every_client_verifies_servers_with_one_tls_context():
+    """Building a TLS context loads the whole CA bundle (~50 ms): clients share one, and sharing
+    it keeps certificate and host name checks on."""
+    import ssl
+
+    from attache.backends.http import make_client, tls_context
+
+    def context_of(client) -> ssl.SSLContext:
+        network = client._transport._sync_transport._inner  # retry layer → guard → httpx's transport
+        return network._pool._ssl_context
+
+    with make_client() as first, make_client("https://api.awork.com/api/v1") as second:
+        assert context_of(first) is context_of(second) is tls_context()
+    assert tls_context().verify_mode is ssl.CERT_REQUIRED and tls_context().check_hostname
