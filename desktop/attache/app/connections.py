@@ -136,6 +136,15 @@ def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool 
     )
 
 
+def prepare_client(service_id: str) -> None:
+    """Worker: load a service's client code (httpx, the backend: ~0.2 s) and the TLS context
+    ahead of its first connection, while something else (a sandbox starting) is on the way."""
+    service(service_id).connector()
+    from attache.backends.http import tls_context
+
+    tls_context()
+
+
 def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | None = None) -> Connection:
     """Worker thread: start a service's in-process sandbox on a free loopback port, demo data seeded.
     Everything it creates is removed by the connection's close(), however far start-up got.

@@ -60,7 +60,7 @@ class Opener(QObject):
         self._opening = (handle, stop, connection) if not handle.done else None
 
     def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
-        from attache.app.connections import start_sandbox
+        from attache.app.connections import prepare_client, start_sandbox
 
         self.window.empty.set_busy(
             "Starting the sandbox…",
@@ -75,6 +75,9 @@ class Opener(QObject):
 
         handle = tasks.run_task(start, self._sandbox_started, self._sandbox_failed, owner=self)
         self._opening = (handle, stop, None) if not handle.done else None
+        # Meanwhile the client's code loads on another worker, which the connection would
+        # otherwise wait for once the sandbox is up.
+        tasks.run_task(lambda: prepare_client(service_id), None, lambda error: None, owner=self)
 
     def _sandbox_started(self, connection: Connection) -> None:
         self._opening = None
