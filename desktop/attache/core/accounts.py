@@ -52,6 +52,12 @@ def sandbox_account_pid(account: str) -> int | None:
     return int(pid) if prefix == SANDBOX_ACCOUNT and pid.isdigit() else None
 
 
+def another_processs_sandbox(account: str) -> bool:
+    """The demo account of a sandbox in another process: only that process can reach it."""
+    pid = sandbox_account_pid(account)
+    return pid is not None and pid != os.getpid()
+
+
 def account_label(account: str) -> str:
     """How the window names an account: the sandbox's demo account is plain "sandbox"."""
     return SANDBOX_ACCOUNT if sandbox_account_pid(account) is not None else account

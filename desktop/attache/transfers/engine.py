@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from attache.backends.base import Backend
-from attache.core.accounts import AccountRef
+from attache.core.accounts import AccountRef, another_processs_sandbox
 from attache.core.errors import (
     AttacheError,
     AuthenticationError,
@@ -322,7 +322,12 @@ class TransferEngine:
         return cleared
 
     def jobs(self, states: Iterable[JobState] | None = None, ids: Iterable[int] | None = None) -> list[Job]:
-        return self.journal.jobs(states, ids)
+        """The queue's jobs, but those only another process can run (its built-in sandbox's)."""
+        return [job for job in self.journal.jobs(states, ids) if not another_processs_sandbox(job.account.account)]
+
+    def _elsewhere(self) -> list[AccountRef]:
+        """Accounts whose jobs this engine leaves alone: other processes' built-in sandboxes."""
+        return [ref for ref in self.journal.accounts() if another_processs_sandbox(ref.account)]
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(JobEvent)` on every state change, from the changing thread."""
@@ -336,7 +341,10 @@ class TransferEngine:
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until no job runs here and none (of ours, with `only_own_jobs`) is queued or
         interrupted, including those waiting out a back-off; False on timeout."""
-        return self._wait_until(lambda: not self._runs and not self.journal.has_runnable(self._scope), timeout)
+        return self._wait_until(
+            lambda: not self._runs and not self.journal.has_runnable(self._scope, skip_accounts=self._elsewhere()),
+            timeout,
+        )
 
     def _wait_until(self, condition: Callable[[], bool], timeout: float | None) -> bool:
         deadline = None if timeout is None else time.monotonic() + timeout
@@ -375,7 +383,10 @@ class TransferEngine:
                 if not self._paused:
                     # Claiming under the condition means cancel/shutdown always find every job we hold.
                     job = self.journal.claim_next(
-                        self.runner, skip_accounts=self._gates.closed(), only_ids=self._scope, skip_ids=self._held
+                        self.runner,
+                        skip_accounts=[*self._gates.closed(), *self._elsewhere()],
+                        only_ids=self._scope,
+                        skip_ids=self._held,
                     )
                     if job is not None:
                         self._runs[job.id] = _Run()

@@ -283,9 +283,12 @@ class Journal:
             ).fetchone()
         return float(row[0]) if row[0] is not None else None
 
-    def has_runnable(self, only_ids: Iterable[int] | None = None) -> bool:
+    def has_runnable(self, only_ids: Iterable[int] | None = None, *, skip_accounts: Iterable[AccountRef] = ()) -> bool:
         """Whether any job is queued or interrupted, including those waiting out a back-off."""
         where, params = _filters(RUNNABLE, only_ids)
+        for ref in skip_accounts:
+            where += " AND NOT (service = ? AND account = ?)"
+            params += [ref.service, ref.account]
         with self._lock:
             row = self._conn.execute(f"SELECT 1 FROM jobs {where} LIMIT 1", params).fetchone()
         return row is not None

@@ -506,3 +506,23 @@ def test_one_paused_job_waits_while_the_others_run_and_resume_jobs_releases_it(j
         engine.resume_jobs([ids[0]])
         assert engine.wait(ids, timeout=10)
     assert len(backend.all_files()) == 3
+
+
+def test_another_processs_sandbox_jobs_are_left_to_it(journal, tmp_path):
+    """Two windows share the user's queue; only the process whose built-in sandbox a job was for
+    can reach that sandbox. Another engine neither runs such a job nor lists it, and it is idle
+    when only those are left (`attache queue --run` returns)."""
+    from attache.core.accounts import sandbox_account
+
+    backend = FakeBackend()
+    theirs, mine = make_files(tmp_path / "src", 2)
+    elsewhere = AccountRef("fake", sandbox_account(1))  # pid 1: alive, and never this process
+    engine = make_engine(journal, backend)
+    [their_job] = engine.enqueue(elsewhere, TASK, [theirs])
+    [my_job] = engine.enqueue(ACCOUNT, TASK, [mine])
+    with engine:
+        assert engine.wait_idle(timeout=30)
+        assert [job.id for job in engine.jobs()] == [my_job]
+    assert journal.get(my_job).state is JobState.DONE
+    assert journal.get(their_job).state is JobState.QUEUED and journal.get(their_job).attempts == 0
+    assert [f.name for f in backend.all_files()] == [mine.name]
