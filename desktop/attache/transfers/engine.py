@@ -495,7 +495,7 @@ class TransferEngine:
         self.journal.mark_done(job.id, saved=saved)
         kept.remove()  # only there if the backend saved the file otherwise (an answer it decoded)
         self.progress.finish(job.id, done=True)
-        self._emit(JobEvent(job.id, JobState.DONE, Step.LINKED))
+        self._emit(JobEvent(job.id, JobState.DONE, Step.LINKED, saved=saved))
 
     def _set_image(self, job: Job, run: _Run) -> None:
         # Setting an image replaces the previous one, so repeating it is harmless: no reconciliation.
