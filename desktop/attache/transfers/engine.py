@@ -286,7 +286,7 @@ class TransferEngine:
                     run.request("cancel")
         cancelled = self.journal.cancel_waiting(wanted)
         for job in self.journal.jobs(ids=cancelled):
-            _remove_part(job)
+            remove_part(job)
         for job_id in cancelled:
             self.progress.finish(job_id, done=False)
             self._emit(JobEvent(job_id, JobState.CANCELLED))
@@ -355,7 +355,7 @@ class TransferEngine:
         cleared = self.journal.clear_finished(ids)
         for job in leftovers:
             if job.id in cleared:
-                _remove_part(job)  # a failed download's .part: no retry can resume from it now
+                remove_part(job)  # a failed download's .part: no retry can resume from it now
         for job_id in cleared:
             self.progress.forget(job_id)
         return cleared
@@ -537,7 +537,7 @@ class TransferEngine:
     def _settle_failure(self, job: Job, run: _Run, exc: Exception) -> None:
         """Decide what an exception means for the job: cancelled, interrupted, retry or fail."""
         if run.reason == "cancel":
-            _remove_part(self.journal.get(job.id) or job)  # as journaled now: this run may have made it
+            remove_part(self.journal.get(job.id) or job)  # as journaled now: this run may have made it
             self.journal.mark_cancelled(job.id)
             self.progress.finish(job.id, done=False)
             self._emit(JobEvent(job.id, JobState.CANCELLED))
@@ -758,8 +758,8 @@ class _ReceivePass:
         self._engine._hook("receiving", self._job)
 
 
-def _remove_part(job: Job) -> None:
-    """A download that will not go on leaves no hidden `.part` behind."""
+def remove_part(job: Job) -> None:
+    """A download that will not go on (cancelled, or cleared from the queue) leaves no hidden `.part`."""
     if job.is_download:
         KeptDownload.from_state(job.upload_state, lambda kept: None).remove()
 

@@ -203,10 +203,10 @@ class TransferQueue(QObject):
         job.apply(event.state, event.message)
         if event.saved is not None:  # a download's file, under the name it got ("name (2)")
             job.result = job.path = event.saved
-        if job.state is JobState.INTERRUPTED and self.engine is not None:
-            # Where it stopped, even if it stopped between two of the dock's ticks.
-            if (progress := self.engine.progress.get(event.job_id)) is not None:
-                job.done_bytes = progress.bytes_sent
+        # Where it stopped, even if it stopped between two of the dock's ticks.
+        progress = self.engine.progress.get(event.job_id) if self.engine is not None else None
+        if job.state is JobState.INTERRUPTED and progress is not None:
+            job.done_bytes = progress.bytes_sent
         if job.state is before and job.state is not JobState.QUEUED:
             self.jobChanged.emit(job)
             return

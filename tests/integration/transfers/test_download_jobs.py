@@ -187,3 +187,25 @@ def test_a_file_changed_on_the_server_meanwhile_starts_over_as_the_new_version(s
     resumed = downloads(server)[1]
     assert resumed.headers.get("if-range") and resumed.status == 200  # the validator no longer held
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".part")) == []
+
+
+def test_a_download_refused_sign_in_waits_for_the_new_one_and_then_completes(server, backend, tmp_path):
+    from attache.core.services import service
+
+    task, file_id, content = stored(backend, server, tmp_path, seed=26)
+    connector = service(server.service_id).connector()
+    refused = connector.open_backend(server.base_url, connector.secret_from_token("not-the-token"), account="sandbox")
+    backends = [refused]
+    dest = tmp_path / "held.bin"
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        engine = TransferEngine(journal, lambda account: backends[-1], hold_on_sign_in=True, poll_interval=0.05)
+        with engine:
+            job_id = engine.enqueue_download(account_of(server), task, file_id, "held.bin", SIZE, dest)
+            assert engine._wait_until(lambda: account_of(server) in engine.waiting_for_sign_in(), 30)
+            held = journal.get(job_id)
+            assert held is not None and held.state is JobState.QUEUED and "sign-in" in held.last_error
+            backends.append(open_backend(server))
+            engine.signed_in(account_of(server))
+            assert engine.wait([job_id], timeout=60)
+        done = journal.get(job_id)
+    assert done is not None and done.state is JobState.DONE and dest.read_bytes() == content

@@ -15,9 +15,9 @@ import pytest
 from attache.core.models import EntityKind, EntityRef
 from attache.transfers.journal import (
     MIGRATIONS,
-    Direction,
     SCHEMA_VERSION,
     AccountRef,
+    Direction,
     JobState,
     Journal,
     JournalError,
