@@ -303,10 +303,8 @@ class TransferQueue(QObject):
             if engine is None:
                 self._refused(job, AttacheError("Not connected: nothing was downloaded"))
                 return
-            self._pending_enqueues += 1
 
-            def added(records: list[Job]) -> None:
-                self._pending_enqueues -= 1
+            def added(records: list[Job]) -> None:  # the row, queued meanwhile, counts as active
                 if engine is not self.engine:  # the account closed meanwhile: the next one lists it
                     self._jobs = [j for j in self._jobs if j is not job]
                     self.jobsRemoved.emit()
@@ -321,11 +319,7 @@ class TransferQueue(QObject):
                     records = engine.jobs(ids=[job_id])
                     tasks.post(lambda: added(records), owner=self)
 
-            def refused(error: BaseException) -> None:
-                self._pending_enqueues -= 1
-                self._refused(job, error)
-
-            tasks.run_task(enqueue, None, refused, owner=self, pool="transfers")
+            tasks.run_task(enqueue, None, lambda error: self._refused(job, error), owner=self, pool="transfers")
 
         job._run = submit
         submit()
