@@ -82,7 +82,7 @@ def test_the_right_click_menu_offers_what_applies(
     record = next(iter(backend.list_files(task)))
     dest = tmp_path / "downloads" / record.name
     dest.parent.mkdir()
-    download = queue.download(backend, task, "Task “One”", record.id, record.name, record.size, dest)
+    download = queue.download(task, "Task “One”", record.id, record.name, record.size, dest)
     row = panel.model._jobs.index(download)
     assert panel.model.index(row, TransfersModel.TARGET).data() == str(dest)
     qtbot.waitUntil(lambda: download.state is JobState.DONE, timeout=10_000)

@@ -88,8 +88,13 @@ def test_the_quit_question_says_what_happens_to_each_kind_of_transfer():
     mixed = what_happens_later([_row(), _row(), _row(resumable=False)], resume_on_start=False)
     assert mixed.startswith("2 uploads go on from where they stopped when you press Resume")
     assert "1 starts again from the beginning" in mixed
-    assert "1 download stops" in what_happens_later(
-        [_row(), _row(kind=DOWNLOAD, state=JobState.RUNNING)], resume_on_start=True
+    assert what_happens_later([_row(), _row(kind=DOWNLOAD, state=JobState.RUNNING)], resume_on_start=True) == (
+        "Uploads go on from where they stopped the next time you open Attaché. 1 download goes on the next "
+        "time you open Attaché, from where it stopped if the server allows it."
+    )
+    assert what_happens_later([_row(kind=DOWNLOAD), _row(kind=DOWNLOAD)], resume_on_start=False) == (
+        "2 downloads go on when you press Resume after opening Attaché, from where they stopped if the "
+        "server allows it."
     )
 
 

@@ -70,7 +70,7 @@ class WindowBackends:
             except AttacheError:
                 pass
         raise AuthenticationError(
-            f"Sign in to {ref.service} account {ref.account} to continue this upload", account=ref.account
+            f"Sign in to {ref.service} account {ref.account} to continue this transfer", account=ref.account
         )
 
 

@@ -46,7 +46,7 @@ from attache.backends.http import (
 )
 from attache.backends.limits import DECODED, MAX_BODY, STREAMED
 from attache.backends.paging import NumberedPaging, PageAnswer, PageQuery, Paging, QueryValue, RawPage
-from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, range_headers
+from attache.backends.resume import DOWNLOAD_ATTEMPTS, Resume, Validator, decide, kept_download, range_headers
 from attache.backends.streams import PartFile
 from attache.core.capabilities import Capability, CapabilityTable
 from attache.core.errors import AttacheError, InvalidInputError, ProtocolError, UnsupportedError
@@ -268,17 +268,21 @@ class RestClient:
         waits (`http.retry_of`; the server's Retry-After first), `resume.DOWNLOAD_ATTEMPTS`
         times in all: one budget, the transport does not retry these requests on its own. Each
         retry asks only for the bytes the `.part` file lacks when the first answer's validator
-        allows (`resume`); the last failure is raised as it was.
+        allows (`resume`); the last failure is raised as it was. Under `resume.keeping_part` the
+        `.part` and its validator come from (and go back to) the caller's `KeptDownload`: the
+        first request already asks for the rest only, and a failed call leaves the `.part`.
         """
         expected_size = _size_or_none(expected_size)
         client = client or self._client
         policy = retry_of(client)
         once = {RETRY_EXTENSION: policy.copy_with(total=0)}
         part: PartFile | None = None
-        validator: Validator | None = None
+        kept = kept_download()
+        validator: Validator | None = kept.validator if kept is not None else None
+        kept_bytes = kept.kept_bytes() if kept is not None else 0
         try:
             for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
-                have = part.size if part is not None else 0
+                have = part.size if part is not None else kept_bytes
                 asked = range_headers(validator, have)
                 try:
                     with self._stream(
@@ -300,17 +304,29 @@ class RestClient:
                         if decision is Resume.ASK_AGAIN:
                             if part is not None:
                                 part.restart()
-                            validator = None
+                            validator, kept_bytes = None, 0
+                            if kept is not None:
+                                kept.validator = None
+                                kept.save(kept)
                             continue
-                        kept = have if decision is Resume.APPEND else 0
-                        self._check_file_answer(response, name or target.name, expected_size, kept=kept)
+                        self._check_file_answer(
+                            response,
+                            name or target.name,
+                            expected_size,
+                            kept=have if decision is Resume.APPEND else 0,
+                        )
                         if part is None:
-                            part = PartFile(target, sender=self.service_name)
+                            part = PartFile(
+                                target, sender=self.service_name, path=kept.part if kept is not None else None
+                            )
                         if decision is Resume.START_OVER:
                             part.restart()
                             validator = Validator.of(response.headers, _length(response) or expected_size)
                             if response.extensions.get(DECODED):
                                 validator = None  # sent compressed: a retry asks for all of it again
+                            if kept is not None:  # journaled before a byte of this version is kept
+                                kept.part, kept.validator = part.path, validator
+                                kept.save(kept)
                         bound = expected_size if expected_size is not None or validator is None else validator.size
                         # As the bytes arrive (not in CHUNK_SIZE pieces): a cut keeps all it got.
                         part.write(response.iter_bytes(), on_chunk, expected_size=bound)
@@ -323,7 +339,10 @@ class RestClient:
                     _pause(policy, error)
         finally:
             if part is not None:
-                part.discard()
+                if kept is not None:
+                    part.close()  # what it holds is the caller's, to resume from
+                else:
+                    part.discard()
         raise ProtocolError(
             f"{self.service_name} kept sending parts of {name or 'the file'} that do not fit together; "
             "nothing was saved",

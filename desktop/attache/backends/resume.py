@@ -11,14 +11,23 @@ rest it must know the file is still the one those bytes came from: the first who
 - a 416, or a 206 for another range, size or version: ASK_AGAIN, the whole file, from nothing.
 Without a usable validator (no strong ETag, no Last-Modified and size) nothing is resumed: the
 next request asks for the whole file. Mixing two versions of a file is never possible.
+
+Within one `download_file` call the `.part` and its validator live in memory. Across calls (a
+paused, interrupted or crashed job of the transfer engine) the caller lends a `KeptDownload` with
+`keeping_part`: the `.part` then has the path it gives (and survives a failed or stopped call),
+and every new validator is handed to its `save` (the engine journals it) before any byte of that
+answer is written, so the next call, in this process or the next, asks only for the rest.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 
 # A download is tried this many times in all (dropped, stalled, 429, 5xx) before it gives up.
 DOWNLOAD_ATTEMPTS = 5
@@ -89,3 +98,64 @@ def decide(validator: Validator | None, have: int, status: int, headers: Mapping
     elif headers.get("last-modified", "").strip() != validator.last_modified:
         return Resume.ASK_AGAIN
     return Resume.APPEND
+
+
+@dataclass
+class KeptDownload:
+    """A download's `.part` file and the validator of its bytes, kept across `download_file` calls."""
+
+    part: Path | None = None  # where the .part is (None: no byte received yet)
+    validator: Validator | None = None
+    save: Callable[[KeptDownload], None] = field(default=lambda kept: None, repr=False)
+
+    def kept_bytes(self) -> int:
+        """How many bytes a resumed request may build on (0 without a usable validator)."""
+        if self.part is None or self.validator is None or not self.validator.usable:
+            return 0
+        try:
+            return self.part.stat().st_size
+        except OSError:
+            return 0
+
+    def remove(self) -> None:
+        """Delete the `.part` (a cancelled download)."""
+        if self.part is not None:
+            self.part.unlink(missing_ok=True)
+
+    def as_state(self) -> dict[str, str]:
+        state: dict[str, str] = {}
+        if self.part is not None:
+            state["part"] = str(self.part)
+        if self.validator is not None:
+            state.update(etag=self.validator.etag or "", last_modified=self.validator.last_modified or "")
+            if self.validator.size is not None:
+                state["size"] = str(self.validator.size)
+        return state
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, str], save: Callable[[KeptDownload], None]) -> KeptDownload:
+        part = Path(state["part"]) if state.get("part") else None
+        validator = None
+        if "etag" in state or "last_modified" in state:
+            size = state.get("size")
+            validator = Validator(
+                state.get("etag") or None, state.get("last_modified") or None, int(size) if size else None
+            )
+        return cls(part, validator, save)
+
+
+_KEPT: ContextVar[KeptDownload | None] = ContextVar("attache_kept_download", default=None)
+
+
+@contextmanager
+def keeping_part(kept: KeptDownload) -> Iterator[None]:
+    """Within this block (this thread), a download keeps its `.part` in `kept` (see the module)."""
+    token = _KEPT.set(kept)
+    try:
+        yield
+    finally:
+        _KEPT.reset(token)
+
+
+def kept_download() -> KeptDownload | None:
+    return _KEPT.get()

@@ -193,18 +193,26 @@ class PartFile:
     Leaving the `with` block removes the `.part` file unless `finish` gave it its name.
     """
 
-    def __init__(self, target: Path, *, sender: str = "The server") -> None:
+    def __init__(self, target: Path, *, sender: str = "The server", path: Path | None = None) -> None:
+        """`path`: a `.part` kept from an earlier call (`resume.KeptDownload`), reopened with its
+        bytes (they are not reported again) when it is there, made there when not."""
         if target.is_dir():
             raise InvalidInputError(f"{target} is a folder; give a file name to save it as")
         self.target = target
         self.sender = sender
         self.size = 0
         self._reported = 0
-        self.path = target.with_name(
-            f".{shortened(target.name, name_max(target.parent) - 15)}.{secrets.token_hex(4)}.part"
-        )
+        if path is None or path.parent != target.parent:
+            path = target.with_name(
+                f".{shortened(target.name, name_max(target.parent) - 15)}.{secrets.token_hex(4)}.part"
+            )
+        self.path = path
         with self._saving():
-            self._out: BinaryIO = open(self.path, "wb")  # noqa: SIM115 (closed by finish or discard)
+            try:
+                self._out: BinaryIO = open(self.path, "r+b")  # noqa: SIM115 (closed by finish, close or discard)
+                self.size = self._reported = self._out.seek(0, os.SEEK_END)
+            except FileNotFoundError:
+                self._out = open(self.path, "wb")  # noqa: SIM115
 
     def __enter__(self) -> PartFile:
         return self
@@ -260,6 +268,10 @@ class PartFile:
                 os.replace(self.path, self.target)
                 return self.target
             return _take_free_name(self.path, self.target)
+
+    def close(self) -> None:
+        """Close the `.part` file and keep it, for a later call to resume from."""
+        self._out.close()
 
     def discard(self) -> None:
         """Remove the `.part` file (after `finish`, the name it had: the file keeps its new one)."""

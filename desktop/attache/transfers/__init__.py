@@ -5,12 +5,22 @@ Qt-free: the CLI and the GUI both drive `TransferEngine` and read `ProgressBoard
 
 from attache.transfers.engine import TransferEngine
 from attache.transfers.events import JobEvent
-from attache.transfers.journal import Job, JobState, Journal, JournalError, Slot, Step, default_journal_path
+from attache.transfers.journal import (
+    Direction,
+    Job,
+    JobState,
+    Journal,
+    JournalError,
+    Slot,
+    Step,
+    default_journal_path,
+)
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import JobProgress, ProgressBoard, QueueTotals
 from attache.transfers.throttle import Throttle, parse_rate
 
 __all__ = [
+    "Direction",
     "Job",
     "JobEvent",
     "JobProgress",

@@ -1,7 +1,8 @@
 """What the headless commands need from the engine, in one call each.
 
-`attache upload` → `upload`; `attache queue` → `format_queue`; `attache queue --run` →
-`run_queue`; `--retry-failed`, `--retry ID`, `--cancel ID`, `--clear-finished` → the functions below.
+`attache upload` → `upload`; `attache queue` → `format_queue` (uploads and the window's
+downloads); `attache queue --run` → `run_queue`; `--retry-failed`, `--retry ID`, `--cancel ID`,
+`--clear-finished` → the functions below.
 Each returns plain data; the CLI prints and chooses the exit status.
 """
 
@@ -18,7 +19,7 @@ from attache.core.models import EntityRef
 from attache.core.sources import human_size
 from attache.core.text import printable
 from attache.transfers import runners
-from attache.transfers.engine import TransferEngine
+from attache.transfers.engine import TransferEngine, remove_part
 from attache.transfers.events import JobEvent
 from attache.transfers.journal import Job, JobState, Journal, Slot
 from attache.transfers.progress import ProgressBoard
@@ -67,8 +68,8 @@ def run_queue(
     on_event: Callable[[JobEvent], None] | None = None,
     limit: float | None = None,
 ) -> list[Job]:
-    """Process every queued and interrupted job until none is left; return the jobs it ran.
-    `limit`: bytes per second for all uploads together (None: no limit)."""
+    """Process every queued and interrupted job (uploads and downloads) until none is left; return
+    the jobs it ran. `limit`: bytes per second for all uploads together (None: no limit)."""
     engine = TransferEngine(journal, backend_for, workers=workers, throttle=Throttle(limit))
     touched: set[int] = set()
     engine.subscribe(lambda event: touched.add(event.job_id))
@@ -110,11 +111,19 @@ def cancel(journal: Journal, job_id: int) -> Job:
     if job.finished:
         raise InvalidInputError(f"Job {job_id} is already {job.state.value}.")
     journal.cancel_waiting([job_id])
-    return journal.get(job_id)  # type: ignore[return-value]
+    cancelled = journal.get(job_id)
+    if cancelled is not None and cancelled.state is JobState.CANCELLED:
+        remove_part(cancelled)  # a download's .part: nothing will resume from it
+    return cancelled  # type: ignore[return-value]
 
 
 def clear_finished(journal: Journal) -> int:
-    return len(journal.clear_finished())
+    ended = journal.jobs((JobState.FAILED, JobState.CANCELLED))
+    cleared = set(journal.clear_finished())
+    for job in ended:
+        if job.id in cleared:
+            remove_part(job)
+    return len(cleared)
 
 
 # ---- showing the queue ----
@@ -137,12 +146,17 @@ def format_queue(jobs: Sequence[Job]) -> str:
 
 
 def format_job(job: Job) -> str:
+    """One job: an upload's FILE is the file it sends; a download's (its TARGET says "download")
+    is where it goes, and once done where it was saved ("name (2)" when a file was there)."""
     target = f"{job.account.account}/{job.target.kind.value} {job.target.id}"
-    if job.slot is Slot.IMAGE:
+    if job.is_download:
+        target += f" file {job.remote_id} (download)"
+    elif job.slot is Slot.IMAGE:
         target += " (image)"
+    local = (job.saved_path or job.source) if job.is_download else job.source
     return (
         f"{job.id:>5}  {job.state.value:<11}  {job.step.value:<7}  {human_size(job.size):>9}  {job.attempts:>5}  "
-        f"{printable(target):<24}  {printable(job.source)}"
+        f"{printable(target):<24}  {printable(local)}"
     )
 
 

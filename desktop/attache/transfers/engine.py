@@ -14,6 +14,15 @@ already attached before linking it again: exactly one file per job. A job that r
 file (`Job.replaces`) makes its new version in the send step; the backend's send recognises
 a version an earlier pass made (see `Backend.begin_attach`).
 
+A download (`enqueue_download`) is one step: `Backend.download_file` into its destination, under
+`resume.keeping_part` with the job's journaled `.part` and validator, so a download stopped by a
+pause, a quit or a crash (or a transient failure the backend gave up on) goes on, in the next run
+of the job, from the bytes its `.part` holds, and one whose file changed on the server starts over.
+The `.part` takes the destination's name (or, unless the user agreed to replace the file there,
+the first free "name (2)") only when it is whole; a cancelled download's `.part` is removed.
+Downloads take the same retry policy, gates, pause, cancel and orphan recovery as uploads; the
+speed limit (`throttle`) is for uploads.
+
 Threads: `workers` threads each run one job at a time, so there are never more requests
 in flight than workers. Every public method may be called from any thread.
 """
@@ -30,6 +39,8 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from attache.backends.base import Backend
+from attache.backends.resume import KeptDownload, keeping_part
+from attache.backends.streams import replacing_existing
 from attache.core.accounts import AccountRef, another_processs_sandbox
 from attache.core.errors import (
     AttacheError,
@@ -239,6 +250,35 @@ class TransferEngine:
             self._cond.notify_all()
         return ids
 
+    def enqueue_download(
+        self,
+        account: AccountRef,
+        target: EntityRef,
+        file_id: str,
+        name: str,
+        size: int | None,
+        dest: Path | str,
+        *,
+        replace: bool = False,
+    ) -> int:
+        """Journal a download of `target`'s file `file_id` into the file `dest` and return its id.
+
+        A file already at `dest` when the download completes stays (the new one is saved as
+        "name (2)") unless `replace`: the user agreed to replace it.
+        """
+        path = Path(dest).expanduser().absolute()
+        if path.is_dir() or not path.parent.is_dir():
+            raise InvalidInputError(f"Cannot save {name} as {path}: give a file name in an existing folder.")
+        job = NewJob.download(account, target, file_id, name, size, path, replace=replace)
+        with self._cond:
+            [job_id] = self.journal.add([job])
+            if self._scope is not None:
+                self._scope.add(job_id)
+            self.progress.track(job_id, job.size)
+            self._emit(JobEvent(job_id, JobState.QUEUED, Step.NEW))
+            self._cond.notify_all()
+        return job_id
+
     def cancel(self, ids: Iterable[int] | None = None) -> list[int]:
         """Cancel these jobs (or all): waiting ones at once, running ones within a chunk.
 
@@ -252,6 +292,8 @@ class TransferEngine:
                 if wanted is None or job_id in wanted:
                     run.request("cancel")
         cancelled = self.journal.cancel_waiting(wanted)
+        for job in self.journal.jobs(ids=cancelled):
+            remove_part(job)
         for job_id in cancelled:
             self.progress.finish(job_id, done=False)
             self._emit(JobEvent(job_id, JobState.CANCELLED))
@@ -316,7 +358,11 @@ class TransferEngine:
 
     def clear_finished(self, ids: Iterable[int] | None = None) -> list[int]:
         """Remove done, failed and cancelled jobs from the journal."""
+        leftovers = self.journal.jobs((JobState.FAILED, JobState.CANCELLED), ids)
         cleared = self.journal.clear_finished(ids)
+        for job in leftovers:
+            if job.id in cleared:
+                remove_part(job)  # a failed download's .part: no retry can resume from it now
         for job_id in cleared:
             self.progress.forget(job_id)
         return cleared
@@ -407,7 +453,9 @@ class TransferEngine:
             self.progress.track(job.id, job.size)
         try:
             self._hook("claimed", job)
-            if job.slot is Slot.IMAGE:
+            if job.is_download:
+                self._download(job, run)
+            elif job.slot is Slot.IMAGE:
                 self._set_image(job, run)
             else:
                 self._attach_file(job, run)
@@ -446,6 +494,26 @@ class TransferEngine:
             record = backend.finish_attach(job.target, state, job.name)
             self._hook("linked", job)
             self._done(job, file_id=record.id, stored_name=record.name)
+
+    def _download(self, job: Job, run: _Run) -> None:
+        def save(kept: KeptDownload) -> None:  # a new .part or validator: journaled before its bytes
+            self.journal.record_step(job.id, Step.BEGUN, upload_state=kept.as_state(), progressed=False)
+
+        kept = KeptDownload.from_state(job.upload_state, save)
+        receiver = _ReceivePass(self, job, run, kept.kept_bytes())
+        backend = self._before_request(job, run)
+        assert job.remote_id is not None and job.dest is not None
+        try:
+            with replacing_existing(job.replace_existing), keeping_part(kept):
+                saved = backend.download_file(job.target, job.remote_id, job.dest, on_chunk=receiver)
+        finally:
+            if receiver.received:  # what the .part holds now, for the row after a restart
+                self.journal.record_step(job.id, Step.BEGUN, bytes_sent=kept.kept_bytes(), progressed=True)
+        self._hook("linked", job)
+        self.journal.mark_done(job.id, saved=saved)
+        kept.remove()  # only there if the backend saved the file otherwise (an answer it decoded)
+        self.progress.finish(job.id, done=True)
+        self._emit(JobEvent(job.id, JobState.DONE, Step.LINKED, saved=saved))
 
     def _set_image(self, job: Job, run: _Run) -> None:
         # Setting an image replaces the previous one, so repeating it is harmless: no reconciliation.
@@ -487,6 +555,7 @@ class TransferEngine:
     def _settle_failure(self, job: Job, run: _Run, exc: Exception) -> None:
         """Decide what an exception means for the job: cancelled, interrupted, retry or fail."""
         if run.reason == "cancel":
+            remove_part(self.journal.get(job.id) or job)  # as journaled now: this run may have made it
             self.journal.mark_cancelled(job.id)
             self.progress.finish(job.id, done=False)
             self._emit(JobEvent(job.id, JobState.CANCELLED))
@@ -685,6 +754,32 @@ class _SendPass:
             raise SourceChangedError(
                 f"{self._job.source} changed while it was being sent ({self.total} of {self._job.size} bytes read)."
             )
+
+
+class _ReceivePass:
+    """The chunk observer of one run of a download: progress (from what its `.part` held),
+    stop checks, and the "receiving" checkpoint."""
+
+    def __init__(self, engine: TransferEngine, job: Job, run: _Run, start: int) -> None:
+        self._engine = engine
+        self._job = job
+        self._run = run
+        self.received = 0
+        engine.progress.restart(job.id, job.size, start=start)
+
+    def __call__(self, chunk: bytes) -> None:
+        self._run.check()
+        if chunk:
+            self.received += len(chunk)
+            self._run.progressed = True
+            self._engine.progress.add(self._job.id, len(chunk))
+        self._engine._hook("receiving", self._job)
+
+
+def remove_part(job: Job) -> None:
+    """A download that will not go on (cancelled, or cleared from the queue) leaves no hidden `.part`."""
+    if job.is_download:
+        KeptDownload.from_state(job.upload_state, lambda kept: None).remove()
 
 
 def _inspect_source(path: Path) -> tuple[int, int]:

@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from attache.transfers.journal import JobState, Step
 
@@ -22,6 +23,7 @@ class JobEvent:
     state: JobState
     step: Step | None = None
     message: str = ""  # the error for failed jobs, the retry reason for queued ones
+    saved: Path | None = None  # where a done download was saved (its destination, or "name (2)")
 
 
 Listener = Callable[[JobEvent], None]

@@ -1,4 +1,8 @@
-"""The durable upload queue: one SQLite row per job, written before any byte is sent.
+"""The durable transfer queue: one SQLite row per job, written before any byte is sent or received.
+
+A job is an upload (a local file to an entity) or a download (`Direction.DOWNLOAD`: a file of an
+entity, by its `remote_id`, into `dest`; its `upload_state` keeps where its `.part` file is and the
+validator of the bytes in it, `backends.resume.KeptDownload`).
 
 Every step an upload reaches (and the server ids it gained) is committed before the next
 step starts, so after a crash at any instant the engine knows what exists on the server
@@ -64,6 +68,11 @@ class Step(StrEnum):
     LINKED = "linked"  # the file is attached; file_id is known
 
 
+class Direction(StrEnum):
+    UPLOAD = "upload"  # a local file to an entity's files or image
+    DOWNLOAD = "download"  # an entity's file to a local path
+
+
 class Slot(StrEnum):
     FILES = "files"  # attach to the entity's files
     IMAGE = "image"  # set the entity's profile image
@@ -79,9 +88,41 @@ class NewJob:
     size: int
     mtime_ns: int
     replaces: str | None = None  # the id of the file this upload becomes a new version of
+    direction: Direction = Direction.UPLOAD
+    remote_id: str | None = None  # a download's file (its id on the service)
+    replace_existing: bool = False  # a download may replace a file already at `source`
+
+    @classmethod
+    def download(
+        cls,
+        account: AccountRef,
+        target: EntityRef,
+        file_id: str,
+        name: str,
+        size: int | None,
+        dest: Path,
+        *,
+        replace: bool = False,
+    ) -> NewJob:
+        """A download of `target`'s file `file_id` into the file `dest` (its `source`: the local
+        end of the job). A file already at `dest` when it completes stays, the new one numbered,
+        unless `replace` (the user agreed to replace it)."""
+        return cls(
+            account,
+            target,
+            Slot.FILES,
+            dest,
+            name,
+            size or 0,
+            0,
+            direction=Direction.DOWNLOAD,
+            remote_id=file_id,
+            replace_existing=replace,
+        )
 
 
 STORED_NAME_KEY = "stored_name"  # in a done job's upload state: the service's name for the file
+SAVED_PATH_KEY = "saved_path"  # in a done download's state: where the file was saved ("name (2)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,10 +150,24 @@ class Job:
     created_at: float = 0.0
     updated_at: float = 0.0
     replaces: str | None = None  # a new version of this file (kept when the upload restarts)
+    direction: Direction = Direction.UPLOAD
+    remote_id: str | None = None  # a download's file on the service
+    dest: Path | None = None  # where a download goes (also its `source`: the job's local file)
+    replace_existing: bool = False  # a download may replace the file at `dest` (the user said so)
 
     @property
     def finished(self) -> bool:
         return self.state.finished
+
+    @property
+    def is_download(self) -> bool:
+        return self.direction is Direction.DOWNLOAD
+
+    @property
+    def saved_path(self) -> Path | None:
+        """Where a done download was saved (`dest`, or a numbered name beside it)."""
+        saved = self.upload_state.get(SAVED_PATH_KEY)
+        return Path(saved) if saved else None
 
     @property
     def stored_name(self) -> str:
@@ -160,6 +215,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_by_state ON jobs (state, id);
     """,
     "ALTER TABLE jobs ADD COLUMN replaces TEXT;",
+    """
+    ALTER TABLE jobs ADD COLUMN direction TEXT NOT NULL DEFAULT 'upload'
+        CHECK (direction IN ('upload', 'download'));
+    ALTER TABLE jobs ADD COLUMN remote_file_id TEXT;
+    ALTER TABLE jobs ADD COLUMN dest_path TEXT;
+    ALTER TABLE jobs ADD COLUMN replace_existing INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -302,8 +364,9 @@ class Journal:
             for job in new_jobs:
                 cursor = conn.execute(
                     """INSERT INTO jobs (state, service, account, entity_kind, entity_id, slot, source_path,
-                                         file_name, size, mtime_ns, created_at, updated_at, replaces)
-                       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                         file_name, size, mtime_ns, created_at, updated_at, replaces,
+                                         direction, remote_file_id, dest_path, replace_existing)
+                       VALUES ('queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                     (
                         job.account.service,
                         job.account.account,
@@ -317,6 +380,10 @@ class Journal:
                         now,
                         now,
                         job.replaces,
+                        job.direction.value,
+                        job.remote_id,
+                        str(job.source) if job.direction is Direction.DOWNLOAD else None,
+                        int(job.replace_existing),
                     ),
                 )
                 ids.append(int(cursor.lastrowid or 0))
@@ -401,18 +468,30 @@ class Journal:
             )
 
     def mark_done(
-        self, job_id: int, *, file_id: str | None = None, sha256: str | None = None, stored_name: str | None = None
+        self,
+        job_id: int,
+        *,
+        file_id: str | None = None,
+        sha256: str | None = None,
+        stored_name: str | None = None,
+        saved: Path | None = None,
     ) -> None:
         """`stored_name`: the name the service stored the file under, when it amended ours (kept in
-        the upload state, read back as `Job.stored_name`)."""
+        the upload state, read back as `Job.stored_name`); `saved`: where a download was saved
+        (`Job.saved_path`; its size becomes the job's, which the file list may not have known)."""
         with self._transaction() as conn:
-            if stored_name:
+            if stored_name or saved is not None:
                 row = conn.execute("SELECT upload_state FROM jobs WHERE id = ?", (job_id,)).fetchone()
                 state = json.loads(row[0] or "{}") if row is not None else {}
-                conn.execute(
-                    "UPDATE jobs SET upload_state = ? WHERE id = ?",
-                    (json.dumps({**state, STORED_NAME_KEY: stored_name}), job_id),
-                )
+                if stored_name:
+                    state[STORED_NAME_KEY] = stored_name
+                if saved is not None:
+                    state = {SAVED_PATH_KEY: str(saved)}  # the .part and its validator are gone
+                    try:
+                        conn.execute("UPDATE jobs SET size = ? WHERE id = ?", (saved.stat().st_size, job_id))
+                    except OSError:
+                        pass  # moved already: the size stays the declared one
+                conn.execute("UPDATE jobs SET upload_state = ? WHERE id = ?", (json.dumps(state), job_id))
             conn.execute(
                 """UPDATE jobs SET state = 'done', step = 'linked', file_id = COALESCE(?, file_id),
                                   sha256 = COALESCE(?, sha256), bytes_sent = size, last_error = '',
@@ -500,7 +579,7 @@ class Journal:
                                       error_kind = '', updated_at = ? WHERE id = ?""",
                     (now, job.id),
                 )
-                if job.step in (Step.NEW, Step.BEGUN):
+                if job.step in (Step.NEW, Step.BEGUN) and not job.is_download:
                     try:
                         info = stat(job.source)
                     except OSError:
@@ -613,4 +692,8 @@ def _job(row: sqlite3.Row) -> Job:
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         replaces=row["replaces"],
+        direction=Direction(row["direction"]),
+        remote_id=row["remote_file_id"],
+        dest=Path(row["dest_path"]) if row["dest_path"] else None,
+        replace_existing=bool(row["replace_existing"]),
     )

@@ -147,7 +147,6 @@ class FileActions(QObject):
 
     def start_download(self, entity: Entity, record, dest: Path, *, replace: bool = False) -> TransferRow:
         return self.window.queue.download(
-            self.session.backend,
             entity.ref,
             target_label(entity),
             record.id,

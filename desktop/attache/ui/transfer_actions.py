@@ -27,12 +27,12 @@ class TransferActions(QObject):
         window.queue.batchFinished.connect(self._batch_finished)
         window.queue.failed.connect(window.show_error)
         window.transfers.model.activeChanged.connect(self._active_changed)
-        # Pause / Resume the selected uploads (the transfers list's context menu shows them).
+        # Pause / Resume the selected transfers (the transfers list's context menu shows them).
         self.pause_selected_action = QAction("Pause", window)
-        self.pause_selected_action.setStatusTip("Pause the selected uploads; the others go on")
+        self.pause_selected_action.setStatusTip("Pause the selected transfers; the others go on")
         self.pause_selected_action.triggered.connect(self.pause_selected)
         self.resume_selected_action = QAction("Resume", window)
-        self.resume_selected_action.setStatusTip("Resume the selected paused uploads")
+        self.resume_selected_action.setStatusTip("Resume the selected paused transfers")
         self.resume_selected_action.triggered.connect(self.resume_selected)
         view = window.transfers.view
         if view.contextMenuPolicy() == Qt.ContextMenuPolicy.DefaultContextMenu:
@@ -176,7 +176,8 @@ def sandbox_accounts(connection) -> set[str]:
 
 def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool, lost: Collection[str] = ()) -> str:
     """The quit question's promise, true for these rows: resumable uploads go on from where they
-    stopped, the others start again from the beginning (attached once either way); downloads stop;
+    stopped, the others start again from the beginning (attached once either way); downloads go on
+    from the bytes their `.part` file kept, where the server allows it (else from the beginning);
     the transfers of the accounts in `lost` (a built-in sandbox's, which stops) are lost."""
     waiting = [row for row in rows if row.state in ACTIVE_STATES]
     gone = sum(1 for row in waiting if row.account in lost)
@@ -205,5 +206,8 @@ def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool, lost: 
             f"start{'s' if restarted == 1 else ''} again from the beginning (where the service cannot resume)."
         )
     if downloads:
-        sentences.append(f"{downloads} download{'s stop' if downloads != 1 else ' stops'} and must be started again.")
+        sentences.append(
+            f"{downloads} download{'s go' if downloads != 1 else ' goes'} on {when}, from where "
+            f"{'they' if downloads != 1 else 'it'} stopped if the server allows it."
+        )
     return " ".join(sentences) or "Nothing is lost."

@@ -1,4 +1,5 @@
-"""One row of the Transfers dock (`TransferRow`): an engine job mirrored on the GUI thread, or a download.
+"""One row of the Transfers dock (`TransferRow`): an engine job (upload, image or download) mirrored
+on the GUI thread; a download's row exists a moment before its job is journaled.
 
 States are the engine's own `JobState`, for downloads too: one set of names for the dock, the
 journal and the CLI.
@@ -30,7 +31,7 @@ UPLOAD, IMAGE, DOWNLOAD = TransferKind.UPLOAD, TransferKind.IMAGE, TransferKind.
 
 @dataclass(eq=False)
 class TransferRow:
-    """One transfer, as the dock shows it. Workers write only `done_bytes`."""
+    """One transfer, as the dock shows it; only the GUI thread writes it."""
 
     id: str
     kind: TransferKind
@@ -48,14 +49,14 @@ class TransferRow:
     finished: float | None = None
     engine_id: int | None = None
     paused: bool = False  # the user paused it (one by one, or all): it waits for Resume
-    resumable: bool = True  # its service resumes an interrupted upload (Capability.RESUME_UPLOADS)
+    resumable: bool = True  # an interrupted upload resumes (Capability.RESUME_UPLOADS); a download does
     new_version: bool = False  # an upload that becomes a new version of the file of its name
     speed: float | None = None
     eta_s: float | None = None
     result: object = field(default=None, repr=False)
     _samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
-    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
-    _run: object = field(default=None, repr=False)
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)  # before it is journaled
+    _run: object = field(default=None, repr=False)  # a download's submission to the engine, for Retry
 
     @property
     def finished_state(self) -> bool:

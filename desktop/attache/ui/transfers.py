@@ -1,9 +1,11 @@
 """The window's view of transfers: one queue of rows (uploads, image changes, downloads).
 
-Uploads and image changes always go through the durable engine (`attache.transfers.TransferEngine`):
-they are journaled, retried, resumed after a restart, and the queue shows them again next time.
-Downloads run here, on the "transfers" worker pool. The dock sees one list of `TransferRow`s whose
-numbers the workers (or the engine's ProgressBoard) update and whose states change on the GUI thread.
+Uploads, image changes and downloads all go through the durable engine
+(`attache.transfers.TransferEngine`): they are journaled (on a worker: a journal write waits for
+fsync), retried, resumed after a restart (a download from the bytes its `.part` file kept), and the
+queue shows them again next time. The dock sees one list of `TransferRow`s whose numbers the
+engine's ProgressBoard updates and whose states change on the GUI thread. A download's row exists
+at once (the window waits on it to open or drop the file) and is tied to its job once journaled.
 
 Engine events reach the GUI thread the way task results do, through the one relay of `ui.tasks`.
 An event can come before `engine.enqueue()` has returned; the rows of an enqueue are read from the
@@ -22,11 +24,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from attache.backends.streams import replacing_existing
 from attache.core.capabilities import Capability
-from attache.core.errors import AttacheError, CancelledError
+from attache.core.errors import AttacheError
 from attache.core.models import EntityRef
-from attache.transfers import JobEvent, JobState, Slot
+from attache.transfers import Job, JobEvent, JobState, Slot
 from attache.ui import tasks
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, UPLOAD, TransferRow
 
@@ -44,14 +45,11 @@ class TransferQueue(QObject):
     failed = Signal(object)  # an error before any row existed (e.g. the engine refused a file)
     pausedChanged = Signal(bool)
 
-    def __init__(self, parent: QObject | None = None, *, max_parallel: int = 4) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._jobs: list[TransferRow] = []
         self._by_engine_id: dict[int, TransferRow] = {}
         self._ids = itertools.count(1)
-        self._waiting: list[TransferRow] = []
-        self._running: set[str] = set()
-        self.max_parallel = max_parallel  # downloads at once
         self._batch_done = 0
         self._batch_failed = 0
         self._pending_enqueues = 0
@@ -159,33 +157,42 @@ class TransferQueue(QObject):
             self.jobsRemoved.emit()
         self.engine = None
 
-    def _adopt(self, record, target: str | None = None) -> TransferRow:
-        """A row mirroring an engine job (from the journal or just enqueued)."""
+    def _adopt(self, record: Job, target: str | None = None, row: TransferRow | None = None) -> TransferRow:
+        """A row mirroring an engine job (from the journal or just enqueued); `row`: a download's
+        row made before its job was journaled, tied to it now."""
         job = self._by_engine_id.get(record.id)
         if job is not None:
             return job
         ref = record.target
         label = target or f"{ref.kind.singular.capitalize()} {ref.id}"
-        job = TransferRow(
+        kind = DOWNLOAD if record.is_download else IMAGE if record.slot is Slot.IMAGE else UPLOAD
+        job = row or TransferRow(
             id=f"e{record.id}",
-            kind=IMAGE if record.slot is Slot.IMAGE else UPLOAD,
+            kind=kind,
             name=record.name,
             target=label,
             ref=ref,
-            total_bytes=record.size,
-            path=record.source,
+            total_bytes=record.size or None,
+            path=record.saved_path or record.source,
             account=record.account.account,
-            engine_id=record.id,
             created=record.created_at or time.time(),
             new_version=record.replaces is not None,
         )
-        job.resumable = record.slot is Slot.FILES and self._resumes(ref)  # an image is sent whole
-        job.apply(record.state, record.last_error)
-        # What the server held when the journal last heard (a resumable upload's confirmed offset).
+        job.engine_id = record.id
+        # An image is sent whole; a download goes on from its .part where the server allows it.
+        job.resumable = record.is_download or (record.slot is Slot.FILES and self._resumes(ref))
+        if job.kind is DOWNLOAD and record.state is JobState.DONE:
+            job.result = job.path = record.saved_path or job.path
+        if not job._cancel.is_set():  # cancelled before it was journaled: the engine says so soon
+            job.apply(record.state, record.last_error)
+        # What the server held (or a download's .part) when the journal last heard.
         job.done_bytes = record.size if job.state is JobState.DONE else record.bytes_sent
         self._by_engine_id[record.id] = job
-        self._jobs.append(job)
-        self.jobAdded.emit(job)
+        if row is None:
+            self._jobs.append(job)
+            self.jobAdded.emit(job)
+        else:
+            self.jobChanged.emit(job)
         return job
 
     def _on_engine_event(self, event: JobEvent) -> None:
@@ -194,6 +201,12 @@ class TransferQueue(QObject):
             return
         before = job.state
         job.apply(event.state, event.message)
+        if event.saved is not None:  # a download's file, under the name it got ("name (2)")
+            job.result = job.path = event.saved
+        # Where it stopped, even if it stopped between two of the dock's ticks.
+        progress = self.engine.progress.get(event.job_id) if self.engine is not None else None
+        if job.state is JobState.INTERRUPTED and progress is not None:
+            job.done_bytes = progress.bytes_sent
         if job.state is before and job.state is not JobState.QUEUED:
             self.jobChanged.emit(job)
             return
@@ -267,7 +280,6 @@ class TransferQueue(QObject):
 
     def download(
         self,
-        backend,
         ref: EntityRef,
         target: str,
         file_id: str,
@@ -277,70 +289,52 @@ class TransferQueue(QObject):
         *,
         replace: bool = False,
     ) -> TransferRow:
-        """Download into `dest`; a file already there is kept (the new one numbered) unless `replace`."""
+        """Download into `dest`, through the engine; a file already there is kept (the new one
+        numbered) unless `replace`. The row is returned at once; its job is journaled on a worker."""
         job = TransferRow(
-            id=f"ui-{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
+            id=f"d{next(self._ids)}", kind=DOWNLOAD, name=name, target=target, ref=ref, total_bytes=size, path=dest
         )
         job.account = self.account.account if self.account is not None else ""
-
-        def on_chunk(chunk: bytes) -> None:  # worker thread: numbers only
-            if job._cancel.is_set():
-                raise CancelledError(f"Cancelled {job.name}")
-            job.done_bytes += len(chunk)
-
-        def run() -> Path:  # worker thread
-            with replacing_existing(replace):
-                return backend.download_file(ref, file_id, dest, on_chunk=on_chunk)
-
-        job._run = run
         self._jobs.append(job)
-        self._waiting.append(job)
         self.jobAdded.emit(job)
-        self._pump()
+
+        def submit() -> None:
+            engine, account = self.engine, self.account
+            if engine is None:
+                self._refused(job, AttacheError("Not connected: nothing was downloaded"))
+                return
+
+            def added(records: list[Job]) -> None:  # the row, queued meanwhile, counts as active
+                if engine is not self.engine:  # the account closed meanwhile: the next one lists it
+                    self._jobs = [j for j in self._jobs if j is not job]
+                    self.jobsRemoved.emit()
+                    return
+                self._adopt(records[0], target, row=job)
+                if job._cancel.is_set():
+                    self._in_engine(lambda engine: engine.cancel([records[0].id]))
+
+            def enqueue() -> None:  # worker: the journal writes with fsync
+                job_id = engine.enqueue_download(account, ref, file_id, name, size, dest, replace=replace)
+                with self._order:
+                    records = engine.jobs(ids=[job_id])
+                    tasks.post(lambda: added(records), owner=self)
+
+            tasks.run_task(enqueue, None, lambda error: self._refused(job, error), owner=self, pool="transfers")
+
+        job._run = submit
+        submit()
         return job
 
-    # ------------------------------------------------------------------ running downloads
-
-    def _pump(self) -> None:
-        while self._waiting and len(self._running) < self.max_parallel:
-            job = self._waiting.pop(0)
-            if job.state is not JobState.QUEUED:
-                continue
-            job.state, job.done_bytes, job.error = JobState.RUNNING, 0, ""
-            job._cancel.clear()
-            self._running.add(job.id)
-            self.jobChanged.emit(job)
-            tasks.run_task(
-                job._run,
-                lambda result, job=job: self._finish(job, None, result),
-                lambda error, job=job: self._finish(job, error, None),
-                owner=self,
-                pool="transfers",
-            )
-
-    def _finish(self, job: TransferRow, error: BaseException | None, result) -> None:
-        self._running.discard(job.id)
+    def _refused(self, job: TransferRow, error: BaseException) -> None:
+        """A download the engine would not journal (not connected, no such folder)."""
+        message = str(error) if isinstance(error, AttacheError) else f"Unexpected error: {error}"
+        if not isinstance(error, AttacheError):
+            log.error("queueing the download of %s failed", job.name, exc_info=error)
+        job.apply(JobState.FAILED, message)
         job.finished = time.time()
-        job.speed = None
-        job.result = result
-        if error is None:
-            job.state = JobState.DONE
-            if job.total_bytes is not None:
-                job.done_bytes = job.total_bytes
-            self._batch_done += 1
-        elif isinstance(error, CancelledError) or job._cancel.is_set():
-            job.state, job.error = JobState.CANCELLED, "Cancelled"
-        else:
-            job.state = JobState.FAILED
-            if isinstance(error, AttacheError):
-                job.error = str(error)
-            else:
-                job.error = f"Unexpected error: {error}; the details are in the log"
-                log.error("transfer %s failed", job.name, exc_info=error)
-            self._batch_failed += 1
+        self._batch_failed += 1
         self.jobChanged.emit(job)
         self.jobFinished.emit(job)
-        self._pump()
         self._check_idle()
 
     def _check_idle(self) -> None:
@@ -367,12 +361,13 @@ class TransferQueue(QObject):
         if job.engine_id is not None:
             self._in_engine(lambda engine: engine.cancel([job.engine_id]))
             return
+        # A download not journaled yet: cancelled in the engine as soon as it is.
         job._cancel.set()
-        if job.state is JobState.QUEUED:
-            job.state, job.error, job.finished = JobState.CANCELLED, "Cancelled", time.time()
-            self.jobChanged.emit(job)
-            self.jobFinished.emit(job)
-            self._check_idle()
+        job.apply(JobState.CANCELLED, "")
+        job.finished = time.time()
+        self.jobChanged.emit(job)
+        self.jobFinished.emit(job)
+        self._check_idle()
 
     def cancel_all(self) -> None:
         self._in_engine(lambda engine: engine.cancel())
@@ -387,10 +382,12 @@ class TransferQueue(QObject):
         if job.engine_id is not None:
             self._in_engine(lambda engine: engine.requeue([job.engine_id]))
             return
-        job.state, job.error, job.done_bytes, job.finished = JobState.QUEUED, "", 0, None
-        self._waiting.append(job)
-        self.jobChanged.emit(job)
-        self._pump()
+        if callable(job._run):  # a download the engine refused (or never got): ask it again
+            job._cancel.clear()
+            job.apply(JobState.QUEUED, "")
+            job.finished = None
+            self.jobChanged.emit(job)
+            job._run()
 
     def retry_failed(self) -> int:
         failed = [j for j in self._jobs if j.state is JobState.FAILED]
@@ -429,10 +426,7 @@ class TransferQueue(QObject):
             tasks.run_task(lambda: change(engine), None, self.failed.emit, owner=self, pool="transfers")
 
     def shutdown(self) -> None:
-        """Stop downloads; the engine is shut down by its owner."""
-        for job in self._jobs:
-            if job.engine_id is None:
-                job._cancel.set()
+        """Stop listening; the engine (and so every transfer) is shut down by its owner."""
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None

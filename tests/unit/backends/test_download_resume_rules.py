@@ -11,7 +11,7 @@ import pytest
 
 from attache.backends.http import default_retry, make_client
 from attache.backends.rest import RestClient
-from attache.backends.resume import Resume, Validator, content_range, decide, range_headers
+from attache.backends.resume import KeptDownload, Resume, Validator, content_range, decide, range_headers
 from attache.backends.streams import PartFile
 from attache.core.errors import NetworkError
 
@@ -177,3 +177,22 @@ def test_without_an_etag_or_a_date_nothing_is_resumed(tmp_path):
     bare = httpx.Response(200, stream=Cut(CONTENT, 400), headers={"content-length": str(len(CONTENT))})
     path, requests, _, counted = download([bare, httpx.Response(200, content=CONTENT)], tmp_path)
     assert path.read_bytes() == CONTENT and "range" not in requests[1].headers and counted == len(CONTENT)
+
+
+def test_a_kept_download_round_trips_through_the_journal_state_and_reopens_its_part(tmp_path: Path):
+    saved: list[dict[str, str]] = []
+    kept = KeptDownload(tmp_path / ".a.bin.1.part", BY_ETAG, lambda k: saved.append(k.as_state()))
+    assert kept.kept_bytes() == 0  # no .part on disk yet
+    kept.part.write_bytes(b"x" * 400)  # type: ignore[union-attr]
+    again = KeptDownload.from_state(kept.as_state(), lambda k: None)
+    assert (again.part, again.validator, again.kept_bytes()) == (kept.part, BY_ETAG, 400)
+    assert range_headers(again.validator, again.kept_bytes()) == {"Range": "bytes=400-", "If-Range": ETAG}
+    # Without a validator its bytes vouch for nothing: a request asks for the whole file.
+    assert KeptDownload.from_state({"part": str(kept.part)}, lambda k: None).kept_bytes() == 0
+    reopened = PartFile(tmp_path / "a.bin", path=kept.part)
+    reported: list[int] = []
+    reopened.write([b"y" * 600], lambda chunk: reported.append(len(chunk)), expected_size=1000)
+    assert reopened.size == 1000 and reported == [600]  # the kept bytes are not counted again
+    assert reopened.finish() == tmp_path / "a.bin" and (tmp_path / "a.bin").read_bytes() == b"x" * 400 + b"y" * 600
+    again.remove()
+    assert not kept.part.exists()  # type: ignore[union-attr]

@@ -10,7 +10,8 @@ from transfers_fake_backend import FakeBackend, fail_times
 from attache.core.accounts import AccountRef
 from attache.core.errors import InvalidInputError, NotFoundError
 from attache.core.models import EntityKind, EntityRef
-from attache.transfers import JobState, Journal, cli_support
+from attache.transfers import JobState, Journal, Step, cli_support
+from attache.transfers.journal import NewJob
 
 ACCOUNT = AccountRef("fake", "acct")
 TASK = EntityRef(EntityKind.TASK, "t1")
@@ -89,3 +90,22 @@ def test_cancel_takes_over_jobs_of_a_crashed_process(journal, tmp_path):
     [job_id] = journal.add([cli_support_new_job(path)])
     journal.claim_next("999999999:gone")  # held by a process that no longer exists
     assert cli_support.cancel(journal, job_id).state is JobState.CANCELLED
+
+
+def test_a_download_is_listed_escaped_and_cancelling_or_clearing_it_removes_its_part(journal, tmp_path):
+    dest = tmp_path / "report\x1b[2J.pdf"
+    part = tmp_path / ".report.pdf.1234.part"
+    part.write_bytes(b"half")
+    [job_id] = journal.add([NewJob.download(ACCOUNT, TASK, "f\x07-9", "report.pdf", 2048, dest)])
+    journal.record_step(job_id, Step.BEGUN, upload_state={"part": str(part), "etag": '"v1"'}, bytes_sent=4)
+    line = cli_support.format_queue(journal.jobs()).splitlines()[1]
+    assert "(download)" in line and "report\\x1b[2J.pdf" in line and "f\\x07-9" in line
+    assert "\x1b" not in line and "\x07" not in line  # the server's (and the path's) controls are shown, not obeyed
+    assert cli_support.cancel(journal, job_id).state is JobState.CANCELLED
+    assert not part.exists()
+
+    [failed] = journal.add([NewJob.download(ACCOUNT, TASK, "f-10", "b.bin", 10, tmp_path / "b.bin")])
+    part.write_bytes(b"half")
+    journal.record_step(failed, Step.BEGUN, upload_state={"part": str(part)})
+    journal.mark_failed(failed, "gone")
+    assert cli_support.clear_finished(journal) == 2 and not part.exists()

@@ -17,6 +17,7 @@ from attache.transfers.journal import (
     MIGRATIONS,
     SCHEMA_VERSION,
     AccountRef,
+    Direction,
     JobState,
     Journal,
     JournalError,
@@ -107,6 +108,60 @@ def test_a_journal_of_schema_1_keeps_its_jobs_and_a_replaced_file_outlives_a_res
         journal.restart_upload(job_id)  # the plan is forgotten…
         job = journal.get(job_id)
         assert (job.step, job.upload_state, job.replaces) == (Step.NEW, {}, "file-7")  # …the file it replaces is not
+
+
+def test_a_journal_of_schema_2_keeps_its_uploads_as_uploads_and_takes_downloads(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path)
+    migrate(conn, MIGRATIONS[:2])
+    conn.execute(
+        """INSERT INTO jobs (state, service, account, entity_kind, entity_id, slot, source_path, file_name,
+                             size, mtime_ns, created_at, updated_at, replaces)
+           VALUES ('interrupted', 'awork', 'Acme', 'task', 't1', 'files', '/tmp/a.txt', 'a.txt', 3, 1, 0, 0, 'f-1')"""
+    )
+    conn.commit()
+    conn.close()
+    with Journal(path) as journal:
+        [old] = journal.jobs()
+        assert (old.direction, old.is_download, old.remote_id, old.dest, old.replaces) == (
+            Direction.UPLOAD,
+            False,
+            None,
+            None,
+            "f-1",
+        )
+        dest = tmp_path / "out" / "b.bin"
+        [job_id] = journal.add([NewJob.download(ACCOUNT, TASK, "file-9", "b.bin", None, dest, replace=True)])
+        job = journal.get(job_id)
+        assert job is not None and job.is_download
+        assert (job.remote_id, job.dest, job.source, job.size, job.replace_existing) == ("file-9", dest, dest, 0, True)
+        journal.record_step(job_id, Step.BEGUN, upload_state={"part": str(dest) + ".part"}, bytes_sent=5)
+        journal.release(job_id, JobState.INTERRUPTED)
+        dest.parent.mkdir()
+        dest.write_bytes(b"12345678")
+        journal.mark_done(job_id, saved=dest)
+        done = journal.get(job_id)
+        assert done is not None and (done.state, done.saved_path, done.size, done.bytes_sent) == (
+            JobState.DONE,
+            dest,
+            8,
+            8,
+        )
+        assert "part" not in done.upload_state
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    conn.close()
+
+
+def test_requeueing_a_download_leaves_its_kept_part_alone(journal, tmp_path):
+    dest = tmp_path / "d.bin"
+    [job_id] = journal.add([NewJob.download(ACCOUNT, TASK, "file-1", "d.bin", 100, dest)])
+    journal.record_step(job_id, Step.BEGUN, upload_state={"part": "/x/.d.part", "etag": '"e"'}, bytes_sent=40)
+    journal.mark_failed(job_id, "gone")
+    assert journal.retry_failed([job_id]) == [job_id]  # no stat of the (absent) destination
+    job = journal.get(job_id)
+    assert job is not None and (job.state, job.step, job.bytes_sent, job.size) == (JobState.QUEUED, Step.BEGUN, 40, 100)
+    assert job.upload_state["part"] == "/x/.d.part"
 
 
 def test_opening_a_journal_from_the_future_says_so(tmp_path):
