@@ -133,10 +133,11 @@ class AworkBackend(RestClient):
         retry: Retry | None = None,
         block_size: int = awork_blocks.BLOCK_SIZE,
         block_threshold: int = awork_blocks.BLOCK_THRESHOLD,
+        parallel_blocks: int = awork_blocks.PARALLEL_BLOCKS,
     ) -> None:
         """`client`/`blob_client` are used as given and left open; clients made here close with
         `close()`. `retry` replaces the default retry policy of the clients made here. Files above
-        `block_threshold` bytes are sent in blocks of `block_size` bytes."""
+        `block_threshold` bytes are sent in blocks of `block_size` bytes, `parallel_blocks` at a time."""
         token_provider = token if callable(token) else constant(token)
         super().__init__(
             base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
@@ -145,6 +146,7 @@ class AworkBackend(RestClient):
         self._blob_client = blob_client or self._own(make_client(retry=retry))
         self.block_size = block_size
         self.block_threshold = block_threshold
+        self.parallel_blocks = parallel_blocks
 
     # ------------------------------------------------------------------ capabilities
 
@@ -340,9 +342,11 @@ class AworkBackend(RestClient):
         mime_type = mimetypes.guess_type(state.get("name") or source.name)[0] or "application/octet-stream"
         block_size = int(state.get("block_size") or 0)
         if block_size > 0:
-            blocks = awork_blocks.BlockUpload(self._blob_send, state["upload_url"], size, block_size)
+            blocks = awork_blocks.BlockUpload(
+                self._blob_send, state["upload_url"], size, block_size, parallel=self.parallel_blocks
+            )
             with open_unchanged(source, size) as stream:
-                blocks.send(stream, source, mime_type, on_chunk)
+                blocks.send(stream, source, mime_type, on_chunk, state=state)
             return {**state, "content_sent": "true"}
         headers = {"x-ms-blob-type": "BlockBlob", "Content-Length": str(size), "Content-Type": mime_type}
         with open_unchanged(source, size) as stream:
