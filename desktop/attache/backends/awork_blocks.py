@@ -180,6 +180,9 @@ class _BlockBody(ReplayableContent):
         self._abandoned = abandoned
         self._reported = 0
 
+    def release(self) -> None:
+        self._chunks = []
+
     def __iter__(self) -> Iterator[bytes]:
         position = 0
         for chunk in self._chunks:
@@ -253,12 +256,17 @@ class _Staging:
         upload = self._upload
         body = _BlockBody(chunks, self._report.sending, self._abandoned)
         length = sum(len(chunk) for chunk in chunks)
-        upload._send(
-            "PUT",
-            upload._at(comp="block", blockid=upload.ids[number]),
-            content=body,
-            headers={"Content-Length": str(length)},
-        )  # the answer (and with it the request and its body) is dropped here
+        try:
+            upload._send(
+                "PUT",
+                upload._at(comp="block", blockid=upload.ids[number]),
+                content=body,
+                headers={"Content-Length": str(length)},
+            )
+        finally:
+            # httpx's answer and its stream refer to each other, so the request (and this body)
+            # would live until the garbage collector's next pass: let go of the bytes now.
+            body.release()
         return number
 
     def _settle(self, pending: set[Future[int]]) -> set[Future[int]]:

@@ -15,8 +15,10 @@ Error mapping lives in `errors`, the REST base on top of all this in `rest`.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -228,7 +230,9 @@ def make_client(
     if isinstance(policy, RateLimitAwareRetry):
         policy = policy.copy_with()
         policy.stopped = threading.Event()  # this client's own: stopping it stops no other client
-    inner = GuardedTransport(transport if transport is not None else guard_headers(httpx.HTTPTransport(limits=limits)))
+    if transport is None:
+        transport = guard_headers(httpx.HTTPTransport(limits=limits, verify=_tls_context()))
+    inner = GuardedTransport(transport)
     return httpx.Client(
         base_url=base_url,
         auth=auth or (BearerAuth(token_provider, refresh=refresh) if token_provider else None),
@@ -237,6 +241,14 @@ def make_client(
         transport=IdempotentRetryTransport(inner, retry=policy),
         follow_redirects=False,
     )
+
+
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """The certificate checks every client shares: httpx's default context (certifi's roots, or
+    SSL_CERT_FILE/SSL_CERT_DIR), built once per process — loading the roots takes ~40 ms, and an
+    upload opens two clients per backend (the API, the blob storage), a command two backends."""
+    return httpx.create_ssl_context()
 
 
 # ---------------------------------------------------------------------------- downloads

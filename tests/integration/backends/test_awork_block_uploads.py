@@ -5,6 +5,7 @@ staged out of order on resume, a stop that ends every block in flight."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable
@@ -184,7 +185,7 @@ def test_blocks_sent_side_by_side_commit_the_file_byte_for_byte(parallel_setup):
     # One journal entry per block's 2xx; the set only grows, and ends with every block.
     sent_sets = [parse_numbers(entry["blocks_sent"], blocks) for entry in journaled]
     assert len(sent_sets) <= blocks and sent_sets[-1] == set(range(blocks))
-    assert all(a <= b for a, b in zip(sent_sets, sent_sets[1:], strict=False))
+    assert all(a <= b for a, b in itertools.pairwise(sent_sets))
     record = backend.finish_attach(task, state, source.name)
     saved = backend.download_file(task, record.id, source.with_name("back.bin"))
     assert saved.read_bytes() == data
