@@ -134,10 +134,12 @@ class AworkBackend(RestClient):
         block_size: int = awork_blocks.BLOCK_SIZE,
         block_threshold: int = awork_blocks.BLOCK_THRESHOLD,
         parallel_blocks: int = awork_blocks.PARALLEL_BLOCKS,
+        block_checksums: bool = False,
     ) -> None:
         """`client`/`blob_client` are used as given and left open; clients made here close with
         `close()`. `retry` replaces the default retry policy of the clients made here. Files above
-        `block_threshold` bytes are sent in blocks of `block_size` bytes, `parallel_blocks` at a time."""
+        `block_threshold` bytes are sent in blocks of `block_size` bytes, `parallel_blocks` at a time,
+        each with its Content-MD5 where `block_checksums` (see `awork_blocks.BlockUpload`)."""
         token_provider = token if callable(token) else constant(token)
         super().__init__(
             base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
@@ -147,6 +149,7 @@ class AworkBackend(RestClient):
         self.block_size = block_size
         self.block_threshold = block_threshold
         self.parallel_blocks = parallel_blocks
+        self.block_checksums = block_checksums
 
     # ------------------------------------------------------------------ capabilities
 
@@ -343,7 +346,12 @@ class AworkBackend(RestClient):
         block_size = int(state.get("block_size") or 0)
         if block_size > 0:
             blocks = awork_blocks.BlockUpload(
-                self._blob_send, state["upload_url"], size, block_size, parallel=self.parallel_blocks
+                self._blob_send,
+                state["upload_url"],
+                size,
+                block_size,
+                parallel=self.parallel_blocks,
+                checksums=self.block_checksums,
             )
             with open_unchanged(source, size) as stream:
                 blocks.send(stream, source, mime_type, on_chunk, state=state)
