@@ -1,7 +1,8 @@
 """Uploads resume mid-file: SIGKILL half-way through a large upload, and the next process sends
 only the rest (awork: blocks at the sandbox's blob endpoint and at Azurite; ONLYOFFICE: the
 chunked session); a paused upload goes on from where it stopped; an expired upload URL or an
-expired session starts over cleanly. Every file ends up attached once, byte for byte.
+expired session starts over cleanly. Every file ends up attached once, byte for byte. A cancel stops
+every one of awork's blocks in flight side by side.
 
 Sizes: 45 MiB files, awork's blocks lowered to 4 MiB (ONLYOFFICE keeps its 10 MiB parts) to
 keep the suite fast; the 300 MB run is benchmarks/bench_resume.py.
@@ -19,6 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from transfers_support import (
     FAST_RETRY,
@@ -290,3 +292,41 @@ def test_resumed_uploads_under_20_percent_faults_arrive_exactly_once(make_awork_
     assert any(r.fault for r in server.requests)
     assert_each_uploaded_exactly_once(server, jobs, tasks)
     assert_nothing_uploaded_twice(server, jobs)
+
+
+@pytest.mark.slow
+def test_cancelling_an_upload_stops_every_block_in_flight(make_awork_sandbox, tmp_path):
+    """The engine's cancel reaches all of awork's blocks sent side by side, not just one: each
+    stops at its next chunk, none is staged, and no sending thread is left behind."""
+    server = make_awork_sandbox(service="awork")
+    task = task_refs(server, 1)[0]
+    (source,) = write_files(tmp_path / "src", [(PARALLEL_BLOCKS + 1) * BLOCK + 5], prefix="cancelled")
+    barrier = threading.Barrier(PARALLEL_BLOCKS, timeout=30)
+    box: list = []
+    calls = [0]
+    lock = threading.Lock()
+
+    def cancel_once_all_in_flight(point: str, job) -> None:  # type: ignore[no-untyped-def]
+        if point != "sending":
+            return
+        with lock:
+            calls[0] += 1
+            first = calls[0] <= PARALLEL_BLOCKS
+        # Each block's first chunk waits until every block is in flight; then one of them cancels.
+        if first and barrier.wait() == 0:
+            box[0].cancel([job.id])
+
+    with Journal(tmp_path / "journal.sqlite3") as journal:
+        engine = _engine(server, journal, workers=1, checkpoint=cancel_once_all_in_flight)
+        box.append(engine)
+        with engine:
+            (job_id,) = engine.enqueue(account_of(server), task, [source])
+            assert engine.wait([job_id], timeout=60)
+            assert engine.jobs(ids=[job_id])[0].state is JobState.CANCELLED
+            assert not [t for t in threading.enumerate() if t.name.startswith("attache-block")]
+            url = engine.jobs(ids=[job_id])[0].upload_state["upload_url"]
+    puts = [r for r in server.requests if r.method == "PUT" and "comp=block&" in r.query + "&"]
+    assert len(puts) == PARALLEL_BLOCKS  # the fifth block never started
+    assert not [r for r in puts if r.status == 201]  # each was cut off before it arrived
+    listed = httpx.get(httpx.URL(url).copy_merge_params({"comp": "blocklist"}))
+    assert listed.status_code == 404 or b"<Block>" not in listed.content

@@ -9,7 +9,9 @@ AuthenticationFailed), a SAS without read permission may not list blocks (403
 AuthorizationPermissionMismatch), block ids are base64 of at most 64 bytes and all of one length
 per blob (400 InvalidQueryParameterValue), a list naming a block that is not there is refused
 (400 InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag
-and Content-MD5, errors are Azure's XML. Bodies are streamed to disk and registered only once
+and Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch;
+a block list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are
+Azure's XML. Bodies are streamed to disk and registered only once
 every byte has arrived, so a client that disconnects half-way leaves nothing behind that could
 be linked. `OwnBlobs.received` counts the body bytes that arrived (tests compare it to the
 file's size).
@@ -127,21 +129,29 @@ async def put_blob(request: Request) -> Response:
     if size != int(raw_length):
         incoming.unlink(missing_ok=True)
         return azure_error(400, "InvalidInput", "The body is shorter than its Content-Length.")
-    sent_md5 = request.headers.get("content-md5")
-    if sent_md5 and sent_md5 != md5:
-        incoming.unlink(missing_ok=True)
-        return azure_error(
-            400,
-            "Md5Mismatch",
-            "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
-            UserSpecifiedMd5=sent_md5,
-            ServerCalculatedMd5=md5,
-        )
+    mismatch = _md5_mismatch(request, md5, incoming)
+    if mismatch is not None:
+        return mismatch
     content_type = request.headers.get("x-ms-blob-content-type") or request.headers.get("content-type")
     if not store.complete_upload(upload_id, incoming, size=size, md5=md5, content_type=content_type):
         return azure_error(409, "BlobImmutable", "This upload was already linked and cannot be changed.")
     _drop_blocks(store, upload_id)  # Put Blob replaces the blob and discards uncommitted blocks
     return _created(md5)
+
+
+def _md5_mismatch(request: Request, md5: str, incoming: Path) -> Response | None:
+    """Azure's refusal of a body whose Content-MD5 is not its own (the body is dropped)."""
+    sent_md5 = request.headers.get("content-md5")
+    if not sent_md5 or sent_md5 == md5:
+        return None
+    incoming.unlink(missing_ok=True)
+    return azure_error(
+        400,
+        "Md5Mismatch",
+        "The MD5 value specified in the request did not match with the MD5 value calculated by the server.",
+        UserSpecifiedMd5=sent_md5,
+        ServerCalculatedMd5=md5,
+    )
 
 
 def _created(md5: str | None = None) -> Response:
@@ -282,6 +292,9 @@ async def put_block(request: Request) -> Response:
     if size != int(request.headers["content-length"]):
         incoming.unlink(missing_ok=True)
         return azure_error(400, "InvalidInput", "The body is shorter than its Content-Length.")
+    mismatch = _md5_mismatch(request, md5, incoming)
+    if mismatch is not None:
+        return mismatch
     folder = _block_dir(store, upload_id)
     folder.mkdir(parents=True, exist_ok=True)
     os.replace(incoming, folder / block.hex())
