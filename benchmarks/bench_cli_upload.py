@@ -13,7 +13,7 @@ Each run of either contender gets a fresh sandbox (`attache sandbox --service aw
 - attache: `ATTACHE_TOKEN=T attache upload --url URL TASK FILE` in a fresh ATTACHE_HOME, timed
   from spawn to exit: Python's start-up and imports, the upload URL, the blocks (above 8 MiB the
   file goes in 8 MiB blocks, 4 at a time), the commit, the link, the journal. CPU seconds and
-  peak RSS are the process's own (`os.wait4`'s rusage). Its bytecode is cached, as an installed
+  peak RSS are the process's own (from /usr/bin/time). Its bytecode is cached, as an installed
   app's is (an untimed warm-up upload writes the cache; PYTHONDONTWRITEBYTECODE, which this
   machine's environment sets, is dropped for it unless --compile-each-start).
 - curl: an upload URL asked from the sandbox first (untimed), then `curl -sS -T FILE -H
@@ -117,18 +117,29 @@ class Sandbox:
 
 
 def timed(command: list[str], *, env: dict[str, str] | None = None) -> tuple[float, float, int, str]:
-    """(wall seconds, CPU seconds, peak RSS in KiB, stdout) of one child, spawn to exit."""
-    with tempfile.TemporaryFile("w+") as out:
+    """(wall seconds, CPU seconds, peak RSS in KiB, stdout) of one child, spawn to exit.
+
+    The child runs under /usr/bin/time, which reports its CPU and ru_maxrss: Linux carries
+    ru_maxrss across exec, so a child forked from this (bigger) process would report this
+    process's memory; forked from `time` it reports its own."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.NamedTemporaryFile("r") as usage:
         started = time.perf_counter()
-        child = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO_ROOT)
-        _pid, status, usage = os.wait4(child.pid, 0)
+        child = subprocess.run(
+            ["/usr/bin/time", "-f", "%M %U %S", "-o", usage.name, *command],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+            check=False,
+        )
         seconds = time.perf_counter() - started
-        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read()
+        fields = usage.read().split()
     if child.returncode != 0:
         raise RuntimeError(f"{command[0]} failed ({child.returncode}): {text[-2000:]}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, text
+    maxrss, user, system = int(fields[-3]), float(fields[-2]), float(fields[-1])
+    return seconds, user + system, maxrss, text
 
 
 def run_attache(source: Path, tmp: Path, args: argparse.Namespace) -> Run:
