@@ -60,6 +60,8 @@ MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 PREVIEW_MAX_BYTES = 8 * 1024 * 1024  # an avatar or pane picture at a given size
+BLOB_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=30.0)
+BLOB_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=None)
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
@@ -144,8 +146,11 @@ class AworkBackend(RestClient):
         super().__init__(
             base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
         )
-        # Blob storage gets a client without the awork token: a SAS URL authorises itself.
-        self._blob_client = blob_client or self._own(make_client(retry=retry))
+        # Blob storage gets a client without the awork token: a SAS URL authorises itself. Each
+        # upload has up to PARALLEL_BLOCKS blocks in flight, and the engine's workers (4) share
+        # this client: its pool holds them all, and a block waits for a connection as long as it
+        # takes (the blocks ahead of it each end within their own read and write timeouts).
+        self._blob_client = blob_client or self._own(make_client(retry=retry, limits=BLOB_LIMITS, timeout=BLOB_TIMEOUT))
         self.block_size = block_size
         self.block_threshold = block_threshold
         self.parallel_blocks = parallel_blocks

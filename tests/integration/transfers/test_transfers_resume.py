@@ -301,8 +301,10 @@ def test_cancelling_an_upload_stops_every_block_in_flight(make_awork_sandbox, tm
     server = make_awork_sandbox(service="awork")
     task = task_refs(server, 1)[0]
     (source,) = write_files(tmp_path / "src", [(PARALLEL_BLOCKS + 1) * BLOCK + 5], prefix="cancelled")
-    barrier = threading.Barrier(PARALLEL_BLOCKS, timeout=30)
     box: list = []
+    job_ids: list[int] = []
+    # Once every block is in flight, and before any of them goes on: cancel.
+    barrier = threading.Barrier(PARALLEL_BLOCKS, action=lambda: box[0].cancel(job_ids), timeout=30)
     calls = [0]
     lock = threading.Lock()
 
@@ -312,9 +314,9 @@ def test_cancelling_an_upload_stops_every_block_in_flight(make_awork_sandbox, tm
         with lock:
             calls[0] += 1
             first = calls[0] <= PARALLEL_BLOCKS
-        # Each block's first chunk waits until every block is in flight; then one of them cancels.
-        if first and barrier.wait() == 0:
-            box[0].cancel([job.id])
+            job_ids[:] = [job.id]
+        if first:  # each block's first chunk
+            barrier.wait()
 
     with Journal(tmp_path / "journal.sqlite3") as journal:
         engine = _engine(server, journal, workers=1, checkpoint=cancel_once_all_in_flight)
