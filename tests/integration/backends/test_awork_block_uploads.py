@@ -289,8 +289,9 @@ def test_a_stop_ends_every_block_in_flight(make_awork_sandbox, tmp_path):
         # No thread of the pass is left sending, and not one block arrived: each was cut off
         # after its first chunk (the fifth was never started).
         assert not [t for t in threading.enumerate() if t.name.startswith("attache-block")]
-        assert len(_block_puts(server)) == PARALLEL
-        assert observer.sent == PARALLEL * MiB
+        assert observer.sent == PARALLEL * MiB  # one chunk of each of the first blocks, no more
+        # (The server may never have dispatched a request cut off this early: at most these.)
+        assert len(_block_puts(server)) <= PARALLEL
         listed = httpx.get(httpx.URL(state["upload_url"]).copy_merge_params({"comp": "blocklist"}))
         assert listed.status_code == 404 or b"<Block>" not in listed.content
     finally:

@@ -328,7 +328,8 @@ def test_cancelling_an_upload_stops_every_block_in_flight(make_awork_sandbox, tm
             assert not [t for t in threading.enumerate() if t.name.startswith("attache-block")]
             url = engine.jobs(ids=[job_id])[0].upload_state["upload_url"]
     puts = [r for r in server.requests if r.method == "PUT" and "comp=block&" in r.query + "&"]
-    assert len(puts) == PARALLEL_BLOCKS  # the fifth block never started
+    # The fifth block never started (a request cut off this early may never reach the app's log).
+    assert len(puts) <= PARALLEL_BLOCKS
     assert not [r for r in puts if r.status == 201]  # each was cut off before it arrived
     listed = httpx.get(httpx.URL(url).copy_merge_params({"comp": "blocklist"}))
     assert listed.status_code == 404 or b"<Block>" not in listed.content
