@@ -60,11 +60,6 @@ MAX_BLOCKS = 50_000  # Azure's limit per blob
 # the uplink busy. 4 × 8 MiB is 32 MiB of buffers at most, and 4 connections stay within the
 # client's pool (10) and what a 2-core machine's one Python process can feed.
 PARALLEL_BLOCKS = 4
-# Blocks in memory and in flight across all uploads of the process together: one large file gets
-# all four, while several uploads at once (a window's 4 workers) share them instead of holding
-# 4 × 4 × 8 MiB and taking the window's CPU (RSS 400 MB and heartbeat stalls of 170-280 ms in
-# `bench_ui.py responsive` before this; each file's own stream already keeps the uplink busy).
-_IN_FLIGHT = threading.BoundedSemaphore(PARALLEL_BLOCKS)
 
 # Sends one request to blob storage and returns the answer, raising AttacheErrors as `_send` does.
 BlobSend = Callable[..., httpx.Response]
@@ -247,12 +242,7 @@ class _Staging:
                         continue
                     while len(pending) >= upload.parallel:  # at most `parallel` blocks in memory
                         pending = self._settle(pending)
-                    pending = self._take_slot(pending)
-                    try:
-                        chunks, md5 = self._read(offset, length)
-                    except BaseException:
-                        _IN_FLIGHT.release()
-                        raise
+                    chunks, md5 = self._read(offset, length)
                     pending.add(pool.submit(self._put, number, chunks, md5))
                 while pending:
                     pending = self._settle(pending)
@@ -260,8 +250,7 @@ class _Staging:
                 # Stop the blocks in flight at their next chunk; the pool's exit waits for them.
                 self._abandoned.set()
                 for future in pending:
-                    if future.cancel():  # never started: its slot is given back here
-                        _IN_FLIGHT.release()
+                    future.cancel()
                 raise
 
     def _read(self, offset: int, length: int) -> tuple[list[bytes], str | None]:
@@ -281,21 +270,7 @@ class _Staging:
             offset += len(chunk)
         return chunks, None if digest is None else base64.b64encode(digest.digest()).decode()
 
-    def _take_slot(self, pending: set[Future[int]]) -> set[Future[int]]:
-        """Wait for one of the process's block slots (`_IN_FLIGHT`), settling this pass's own
-        blocks meanwhile: a pass never waits on slots that only its own finished blocks hold."""
-        while not _IN_FLIGHT.acquire(timeout=0.05):
-            if pending:
-                pending = self._settle(pending, timeout=0.05)
-        return pending
-
     def _put(self, number: int, chunks: list[bytes], md5: str | None) -> int:
-        try:
-            return self._put_block(number, chunks, md5)
-        finally:
-            _IN_FLIGHT.release()
-
-    def _put_block(self, number: int, chunks: list[bytes], md5: str | None) -> int:
         upload = self._upload
         body = _BlockBody(chunks, self._report.sending, self._abandoned)
         headers = {"Content-Length": str(sum(len(chunk) for chunk in chunks))}
@@ -309,10 +284,9 @@ class _Staging:
             body.release()
         return number
 
-    def _settle(self, pending: set[Future[int]], timeout: float | None = None) -> set[Future[int]]:
-        """Wait for a block to end (or `timeout`); journal it when it arrived, raise its error
-        when it failed."""
-        finished, pending = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+    def _settle(self, pending: set[Future[int]]) -> set[Future[int]]:
+        """Wait for a block to end; journal it when it arrived, raise its error when it failed."""
+        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
         failed = [future for future in finished if future.exception() is not None]
         arrived = {future.result() for future in finished if future.exception() is None}
         if arrived:
