@@ -22,6 +22,7 @@ from attache.core.services import DEFAULT_SERVICE, Service, service
 if TYPE_CHECKING:
     from attache.backends.base import Backend
     from attache.credentials import SecretStore
+    from attache.transfers import Journal
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ class Connection:
     def durable(self) -> bool:
         """Its transfers outlive the window: on the user's own queue, and not on a built-in sandbox."""
         return self.journal_path is None and self.sandbox is None
+
+    @property
+    def sandbox_refs(self) -> set[AccountRef]:
+        """The accounts whose transfers end with the built-in sandbox this connection runs on (none
+        off a sandbox): its demo account and the accounts added on it."""
+        return {self.ref, *self.siblings} if self.sandbox is not None else set()
 
     @property
     def ref(self) -> AccountRef:
@@ -195,7 +202,7 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
     return connection
 
 
-def forget_sandbox_accounts(pid: int | None = None) -> None:
+def forget_sandbox_accounts(pid: int | None = None, journal: Journal | None = None) -> None:
     """Forget the accounts added on a built-in sandbox, and the jobs of those accounts and of the
     sandbox's own demo account in the user's queue: this process's, as its sandbox stops (`pid`),
     or, with no pid, those of sandboxes whose process crashed. They cannot open again; their
@@ -207,14 +214,19 @@ def forget_sandbox_accounts(pid: int | None = None) -> None:
         gone = []
     from attache.transfers import Journal, default_journal_path
 
-    if not default_journal_path().exists():
-        return
     try:
-        with Journal() as journal:
-            stopped = [ref for ref in journal.accounts() if _sandbox_stopped(ref.account, pid)]
-            journal.forget_accounts([*gone, *stopped])
+        if journal is not None:  # the user's queue, open already
+            _forget_sandbox_jobs(journal, gone, pid)
+        elif default_journal_path().exists():
+            with Journal() as opened:
+                _forget_sandbox_jobs(opened, gone, pid)
     except AttacheError as error:
         log.warning("could not forget the sandbox's transfers: %s", error)
+
+
+def _forget_sandbox_jobs(journal: Journal, gone: list[AccountRef], pid: int | None) -> None:
+    stopped = [ref for ref in journal.accounts() if _sandbox_stopped(ref.account, pid)]
+    journal.forget_accounts([*gone, *stopped])
 
 
 def _sandbox_stopped(account: str, pid: int | None) -> bool:

@@ -78,7 +78,7 @@ def cancel_sandbox_jobs(engine: TransferEngine, connection: Connection) -> None:
     """Worker: the built-in sandbox `connection` runs on stops while the window's engine goes on
     with another account: its transfers (its demo account's and those of accounts added on it)
     end, cancelled, and its `close()` then removes them from the queue."""
-    on_sandbox = {connection.ref, *connection.siblings}
+    on_sandbox = connection.sandbox_refs
     engine.cancel([job.id for job in engine.jobs() if job.account in on_sandbox and not job.finished])
 
 
@@ -90,8 +90,8 @@ def window_engine(connection: Connection, *, workers: int) -> tuple[TransferEngi
     from attache.app.connections import forget_sandbox_accounts
     from attache.transfers import Journal, TransferEngine
 
-    if connection.journal_path is None:
-        forget_sandbox_accounts()  # and the jobs of sandboxes whose process crashed: they cannot run
     journal = Journal(connection.journal_path) if connection.journal_path else Journal()
+    if connection.journal_path is None:  # and the jobs of sandboxes whose process crashed: they cannot run
+        forget_sandbox_accounts(journal=journal)
     backends = WindowBackends(connection)
     return TransferEngine(journal, backends, workers=workers, hold_on_sign_in=True), backends

@@ -348,9 +348,8 @@ class Journal:
     def has_runnable(self, only_ids: Iterable[int] | None = None, *, skip_accounts: Iterable[AccountRef] = ()) -> bool:
         """Whether any job is queued or interrupted, including those waiting out a back-off."""
         where, params = _filters(RUNNABLE, only_ids)
-        for ref in skip_accounts:
-            where += " AND NOT (service = ? AND account = ?)"
-            params += [ref.service, ref.account]
+        skip_sql, skip_params = _without_accounts(skip_accounts)
+        where, params = where + skip_sql, params + skip_params
         with self._lock:
             row = self._conn.execute(f"SELECT 1 FROM jobs {where} LIMIT 1", params).fetchone()
         return row is not None
@@ -399,9 +398,7 @@ class Journal:
     ) -> Job | None:
         """Take the oldest runnable job (not waiting out a back-off) for `runner`, or None."""
         now = self._clock()
-        skip = list(skip_accounts)
-        extra_sql = "".join(" AND NOT (service = ? AND account = ?)" for _ in skip)
-        extra_params: list[object] = [value for ref in skip for value in (ref.service, ref.account)]
+        extra_sql, extra_params = _without_accounts(skip_accounts)
         skipped = [int(i) for i in skip_ids]
         if skipped:
             extra_sql += f" AND id NOT IN ({', '.join('?' * len(skipped))})"
@@ -651,6 +648,13 @@ class Journal:
                 [self._clock(), *params],
             )
         return ids
+
+
+def _without_accounts(refs: Iterable[AccountRef]) -> tuple[str, list[object]]:
+    """SQL (to follow a WHERE clause) that leaves these accounts' jobs out, and its parameters."""
+    skip = list(refs)
+    sql = "".join(" AND NOT (service = ? AND account = ?)" for _ in skip)
+    return sql, [value for ref in skip for value in (ref.service, ref.account)]
 
 
 def _filters(states: Iterable[str] | None, ids: Iterable[int] | None) -> tuple[str, list[object]]:

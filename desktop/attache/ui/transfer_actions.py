@@ -167,11 +167,8 @@ class TransferActions(QObject):
 
 
 def sandbox_accounts(connection) -> set[str]:
-    """The accounts whose transfers end with the built-in sandbox `connection` runs on (none when
-    it runs on no sandbox): its demo account and the accounts added on it."""
-    if connection is None or connection.sandbox is None:
-        return set()
-    return {connection.account, *(ref.account for ref in connection.siblings)}
+    """The names of the accounts whose transfers end with `connection`'s built-in sandbox."""
+    return {ref.account for ref in connection.sandbox_refs} if connection is not None else set()
 
 
 def what_happens_later(rows: list[TransferRow], *, resume_on_start: bool, lost: Collection[str] = ()) -> str:
