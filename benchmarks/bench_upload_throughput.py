@@ -4,7 +4,15 @@
     uv run python benchmarks/bench_upload_throughput.py --size-mb 200 --runs 2   # quick check
     uv run python benchmarks/bench_upload_throughput.py --attache-src /tmp/try  # a scratch copy's engine
 
-Target (issue 3): the engine reaches at least 0.95 × curl's median throughput.
+    uv run python benchmarks/bench_upload_throughput.py --block-checksums    # each block with its Content-MD5
+
+Targets: the engine reaches at least 0.95 × curl's median throughput (issue 3, one stream); with
+awork's blocks in parallel (a 1 GB file goes in 8 MiB blocks, 4 at a time), 1.3 × (the blocks
+issue). Azurite caps Put Block, for any client: it computes a CRC64 of every staged block in
+JavaScript on its one thread unless the request carries a Content-MD5 (then it checks the MD5
+natively) — ~24 Azurite CPU-s per GB against ~6 for a Put Blob, in any persistence mode
+(--inMemoryPersistence, --loose change nothing). `--block-checksums` sends the MD5, to show what
+the blocks do against Azurite without that cap.
 
 Set-up (upload_stack.py): Azurite and the awork sandbox in Azurite mode, each in its own
 process; one file of random bytes generated once in a temporary folder on the same disk (both
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from upload_stack import (
@@ -48,7 +57,7 @@ from upload_stack import (
     write_random_file,
 )
 
-TARGET_RATIO = 0.95
+TARGET_RATIO = 1.3  # blocks in parallel vs curl's one Put Blob
 
 
 def main() -> int:
@@ -75,10 +84,16 @@ def main() -> int:
     parser.add_argument(
         "--pin", action="store_true", help="Azurite and the sandbox on CPU 0, the uploader on CPU 1: steadier numbers"
     )
+    parser.add_argument("--parallel-blocks", type=int, help="awork blocks in flight (default: the backend's, 4)")
+    parser.add_argument("--block-checksums", action="store_true", help="send each block's Content-MD5")
     parser.add_argument("--tmp-dir", help="where the temporary folder goes (default: the system's)")
     parser.add_argument("--json", help="also write every run's numbers here")
     args = parser.parse_args()
     install_signal_exits()
+    if args.parallel_blocks:
+        os.environ["ATTACHE_BENCH_PARALLEL_BLOCKS"] = str(args.parallel_blocks)  # read by the upload child
+    if args.block_checksums:
+        os.environ["ATTACHE_BENCH_BLOCK_CHECKSUMS"] = "1"
 
     size = args.size_mb * MiB
     gib = size / (1024 * MiB)
@@ -145,7 +160,8 @@ def main() -> int:
     foreign = max(run.cpu.foreign_cores for run in engine_runs + curl_runs)
     load = f"{uptime_text()}; others ≤ {foreign:.2f} cores during runs"
     put_ratio, e2e_ratio = median(put) / median(by_curl), median(e2e) / median(by_curl)
-    setup = f"{args.size_mb} MiB to Azurite, {'pinned' if args.pin else 'unpinned'}, {args.runs} runs each"
+    blocks = f"blocks {args.parallel_blocks or 4} at a time{', with MD5' if args.block_checksums else ''}"
+    setup = f"{args.size_mb} MiB to Azurite ({blocks}), {'pinned' if args.pin else 'unpinned'}, {args.runs} runs each"
 
     print()
     print("| Benchmark | Engine, median | curl -T, median | Ratio | Target | Met | Machine |")

@@ -698,10 +698,19 @@ def _upload(args: argparse.Namespace) -> int:
     token = os.environ["ATTACHE_TOKEN"]
     account = AccountRef("awork", args.url)
     target = EntityRef(EntityKind.TASK, args.task)
+
+    def backend_for(ref):
+        backend = AworkBackend(ref.account, token=token, account="bench")
+        # bench_upload_throughput.py --parallel-blocks / --block-checksums
+        if os.environ.get("ATTACHE_BENCH_PARALLEL_BLOCKS"):
+            backend.parallel_blocks = int(os.environ["ATTACHE_BENCH_PARALLEL_BLOCKS"])
+        backend.block_checksums = os.environ.get("ATTACHE_BENCH_BLOCK_CHECKSUMS") == "1"
+        return backend
+
     with Journal() as journal:
         engine = TransferEngine(
             journal,
-            lambda ref: AworkBackend(ref.account, token=token, account="bench"),
+            backend_for,
             workers=args.workers,
             only_own_jobs=True,
             checkpoint=checkpoint,

@@ -16,7 +16,7 @@ caller sees the rejection and the transfer engine retries the step.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Collection, Generator, Mapping
+from collections.abc import Callable, Collection, Generator, Iterator, Mapping
 
 import httpx
 
@@ -30,9 +30,20 @@ AUTHORIZATION = "Authorization"
 APP_TOKEN_HEADER = "SO-AppToken"
 
 
+class ReplayableContent:
+    """A request body given as `content=` that httpx sends in pieces and that can be sent again
+    from its first byte (its bytes are kept in memory; awork's blocks): a retry may resend it."""
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise NotImplementedError
+
+
 def is_replayable(request: httpx.Request) -> bool:
-    """Whether the body can be sent a second time: bytes can, a generator from disk cannot."""
-    return isinstance(request.stream, httpx.ByteStream)
+    """Whether the body can be sent a second time: bytes can, and a `ReplayableContent`; a
+    generator from disk cannot."""
+    stream = request.stream
+    # httpx wraps an iterable `content` in an IteratorByteStream that keeps it as `_stream`.
+    return isinstance(stream, httpx.ByteStream) or isinstance(getattr(stream, "_stream", None), ReplayableContent)
 
 
 def app_token_headers(app_token: str | None) -> dict[str, str]:

@@ -60,6 +60,8 @@ MAX_PAGE_SIZE = 1000  # awork's documented maximum
 IMAGE_LIMIT_BYTES = 100 * 1024 * 1024  # "The file size must not exceed 100MB"
 IMAGE_MIME_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 PREVIEW_MAX_BYTES = 8 * 1024 * 1024  # an avatar or pane picture at a given size
+BLOB_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=30.0)
+BLOB_TIMEOUT = httpx.Timeout(connect=10.0, read=60.0, write=60.0, pool=None)
 THUMBNAIL_MAX_BYTES = 4 * 1024 * 1024  # a resized thumbnail is a few kB; more means awork did not resize
 
 _K = EntityKind
@@ -133,18 +135,26 @@ class AworkBackend(RestClient):
         retry: Retry | None = None,
         block_size: int = awork_blocks.BLOCK_SIZE,
         block_threshold: int = awork_blocks.BLOCK_THRESHOLD,
+        parallel_blocks: int = awork_blocks.PARALLEL_BLOCKS,
+        block_checksums: bool = False,
     ) -> None:
         """`client`/`blob_client` are used as given and left open; clients made here close with
         `close()`. `retry` replaces the default retry policy of the clients made here. Files above
-        `block_threshold` bytes are sent in blocks of `block_size` bytes."""
+        `block_threshold` bytes are sent in blocks of `block_size` bytes, `parallel_blocks` at a time,
+        each with its Content-MD5 where `block_checksums` (see `awork_blocks.BlockUpload`)."""
         token_provider = token if callable(token) else constant(token)
         super().__init__(
             base_url, account=account, auth=BearerAuth(token_provider, refresh=refresh), client=client, retry=retry
         )
-        # Blob storage gets a client without the awork token: a SAS URL authorises itself.
-        self._blob_client = blob_client or self._own(make_client(retry=retry))
+        # Blob storage gets a client without the awork token: a SAS URL authorises itself. Each
+        # upload has up to PARALLEL_BLOCKS blocks in flight, and the engine's workers (4) share
+        # this client: its pool holds them all, and a block waits for a connection as long as it
+        # takes (the blocks ahead of it each end within their own read and write timeouts).
+        self._blob_client = blob_client or self._own(make_client(retry=retry, limits=BLOB_LIMITS, timeout=BLOB_TIMEOUT))
         self.block_size = block_size
         self.block_threshold = block_threshold
+        self.parallel_blocks = parallel_blocks
+        self.block_checksums = block_checksums
 
     # ------------------------------------------------------------------ capabilities
 
@@ -340,9 +350,16 @@ class AworkBackend(RestClient):
         mime_type = mimetypes.guess_type(state.get("name") or source.name)[0] or "application/octet-stream"
         block_size = int(state.get("block_size") or 0)
         if block_size > 0:
-            blocks = awork_blocks.BlockUpload(self._blob_send, state["upload_url"], size, block_size)
+            blocks = awork_blocks.BlockUpload(
+                self._blob_send,
+                state["upload_url"],
+                size,
+                block_size,
+                parallel=self.parallel_blocks,
+                checksums=self.block_checksums,
+            )
             with open_unchanged(source, size) as stream:
-                blocks.send(stream, source, mime_type, on_chunk)
+                blocks.send(stream, source, mime_type, on_chunk, state=state)
             return {**state, "content_sent": "true"}
         headers = {"x-ms-blob-type": "BlockBlob", "Content-Length": str(size), "Content-Type": mime_type}
         with open_unchanged(source, size) as stream:

@@ -48,6 +48,49 @@ class UploadObserver(Protocol):
     def save_state(self, state: UploadState) -> None: ...
 
 
+@runtime_checkable
+class ParallelUploadObserver(UploadObserver, Protocol):
+    """An `UploadObserver` that also follows parts sent side by side (awork's blocks in parallel).
+
+    The backend reads the file in order and reports each chunk it will send through `read_ahead`
+    (hashed, source checked; from the thread that called `send_content`), then, from whichever
+    thread sends it, reports its bytes as they go out through `sending` (throttled, counted,
+    cancel checked: it raises to stop the request). Held parts still go through `held`, in file
+    order with the read ones. Use `upload_reporter`, which serves a plain observer too.
+    """
+
+    def read_ahead(self, chunk: bytes) -> None: ...
+
+    def sending(self, size: int) -> None: ...
+
+
+class UploadReporter:
+    """How a backend that sends parts side by side reports to whatever observer it was given,
+    decided once (a runtime protocol check per chunk would cost more than the chunk's own work):
+    the engine's `ParallelUploadObserver` hears chunks as read and bytes as sent; a plain observer
+    hears each chunk once, in file order, as it is read for sending (its progress leads the wire
+    by the parts in flight); with none, nothing is reported."""
+
+    def __init__(self, on_chunk: ChunkObserver | None) -> None:
+        self.observer = on_chunk
+        self.read_ahead: ChunkObserver = _ignore
+        self.sending: Callable[[int], None] = _ignore
+        if isinstance(on_chunk, ParallelUploadObserver):
+            self.read_ahead, self.sending = on_chunk.read_ahead, on_chunk.sending
+        elif on_chunk is not None:
+            self.read_ahead = on_chunk
+
+    def held(self, chunk: bytes) -> None:
+        report_held(self.observer, chunk)
+
+    def save_state(self, state: UploadState) -> None:
+        save_upload_state(self.observer, state)
+
+
+def _ignore(_: object) -> None:
+    pass
+
+
 def report_held(on_chunk: ChunkObserver | None, chunk: bytes) -> None:
     """`chunk` is already on the server: tell the engine so, or a plain observer as if sent."""
     if isinstance(on_chunk, UploadObserver):

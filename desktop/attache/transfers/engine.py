@@ -681,12 +681,14 @@ class TransferEngine:
 
 
 class _SendPass:
-    """The chunk observer of one pass over a file (an `UploadObserver`): speed limit, progress,
-    sha256, cancel and source checks, and the journal for a resumable backend's progress.
+    """The chunk observer of one pass over a file (a `ParallelUploadObserver`): speed limit,
+    progress, sha256, cancel and source checks, and the journal for a resumable backend's progress.
 
     It sees each chunk the backend sends, and each one the server already held, as the backend
     read it: no copy is made. The progress count keeps its place until the first byte goes out,
     and then goes on from what the server held (so a resumed upload does not flash back to 0).
+    A backend sending parts side by side reports chunks as it reads them (`read_ahead`, in file
+    order: the hash) and their bytes as they go out (`sending`, from its sending threads).
     """
 
     def __init__(self, engine: TransferEngine, job: Job, run: _Run) -> None:
@@ -698,6 +700,7 @@ class _SendPass:
         self.sent = 0  # sent in this pass
         self.held_bytes = 0  # already on the server, read but not sent
         self._counting = False
+        self._lock = threading.Lock()  # `sending` comes from several threads
 
     @property
     def total(self) -> int:
@@ -705,8 +708,10 @@ class _SendPass:
 
     def _start_counting(self) -> None:
         if not self._counting:
-            self._counting = True
-            self._engine.progress.restart(self._job.id, self._job.size, start=self.held_bytes)
+            with self._lock:
+                if not self._counting:
+                    self._engine.progress.restart(self._job.id, self._job.size, start=self.held_bytes)
+                    self._counting = True
 
     def held(self, chunk: bytes) -> None:
         self._run.check()
@@ -722,16 +727,27 @@ class _SendPass:
         self._run.progressed = True
 
     def __call__(self, chunk: bytes) -> None:
+        self.sending(len(chunk))
+        self._hash.update(chunk)
+        self._check_source_now_and_then()
+
+    def read_ahead(self, chunk: bytes) -> None:
+        """`chunk` was read, in file order, to go out later through `sending`."""
+        self._run.check()
+        self._hash.update(chunk)
+        self._check_source_now_and_then()
+
+    def sending(self, size: int) -> None:
+        """`size` bytes go out now (from any thread): wait for the speed limit, count them."""
         self._run.check()
         self._start_counting()
-        wait = self._engine.throttle.reserve(len(chunk))
+        wait = self._engine.throttle.reserve(size)
         if wait > 0 and self._run.stop.wait(wait):  # a pause or cancel ends the wait at once
             raise _Stopped()
-        self._hash.update(chunk)
-        self.sent += len(chunk)
-        self._engine.progress.add(self._job.id, len(chunk))
+        with self._lock:
+            self.sent += size
+        self._engine.progress.add(self._job.id, size)
         self._engine._hook("sending", self._job)
-        self._check_source_now_and_then()
 
     def _check_source_now_and_then(self) -> None:
         if (now := time.monotonic()) >= self._next_check:

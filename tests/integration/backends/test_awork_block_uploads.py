@@ -1,17 +1,26 @@
-"""AworkBackend's block uploads against the sandbox's blob endpoint: what a resumed upload sends,
-and what it does with blocks it cannot trust or a URL that cannot list them."""
+"""AworkBackend's block uploads against the sandbox's blob endpoint (and Azurite): what a resumed
+upload sends, what it does with blocks it cannot trust or a URL that cannot list them, and blocks
+sent side by side: the file committed byte for byte, a failed block sent again alone, blocks
+staged out of order on resume, a stop that ends every block in flight."""
 
 from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from attache.backends.awork import AworkBackend
-from attache.backends.awork_blocks import block_id, parse_block_list
-from attache.core.errors import ProtocolError
+from attache.backends.awork_blocks import block_id, format_numbers, parse_block_list, parse_numbers
+from attache.core.errors import CancelledError, ProtocolError
 from attache.core.models import EntityKind, EntityRef
+from attache.sandbox import FaultPlan
 
 KiB = 1024
+MiB = 1024 * KiB
 BLOCK = 64 * KiB
 SIZE = 5 * BLOCK + 123
 
@@ -90,3 +99,209 @@ def test_block_ids_are_all_of_one_length_and_a_hostile_block_list_is_refused():
         b"<Block><Name>Qg==</Name><Size>-1</Size></Block></UncommittedBlocks></BlockList>"
     )
     assert (committed, uncommitted) == ({}, {"QQ==": 7})
+
+
+# ---------------------------------------------------------------------- blocks side by side
+
+PARALLEL = 4
+
+
+class ParallelObserver(Observer):
+    """Like the engine's observer of blocks sent side by side: chunks as read (in file order),
+    bytes as they go out (from the sending threads). The first `PARALLEL` blocks each wait for
+    the others before their first byte goes out, so blocks that were not in flight together
+    fail the test (the barrier breaks) instead of passing unnoticed."""
+
+    def __init__(self, *, stop_when_all_in_flight: bool = False) -> None:
+        super().__init__()
+        self.read = bytearray()
+        self.lock = threading.Lock()
+        self.barrier = threading.Barrier(PARALLEL, timeout=30)
+        self.first_calls = 0
+        self.stopped = threading.Event()
+        self.stop_when_all_in_flight = stop_when_all_in_flight
+        self.on_sending: list[Callable[[int], None]] = []
+
+    def read_ahead(self, chunk: bytes) -> None:
+        self.read += chunk
+
+    def sending(self, size: int) -> None:
+        if self.stopped.is_set():
+            raise CancelledError("stopped")
+        with self.lock:
+            self.first_calls += 1
+            waits = self.first_calls <= PARALLEL
+            self.sent += size
+            calls = self.first_calls
+        if waits:
+            self.barrier.wait()  # every one of the first blocks is in flight now
+            if self.stop_when_all_in_flight:
+                self.stopped.set()
+        for hook in self.on_sending:
+            hook(calls)
+
+
+def _parallel_backend(server, block: int = BLOCK):  # type: ignore[no-untyped-def]
+    return AworkBackend(
+        server.base_url, token=server.token, block_size=block, block_threshold=block, parallel_blocks=PARALLEL
+    )
+
+
+def _block_puts(server) -> list[str]:  # type: ignore[no-untyped-def]
+    """The block ids of the Put Block requests the blob endpoint received, in order."""
+    puts = []
+    for record in server.requests:
+        query = httpx.QueryParams(record.query)
+        if record.method == "PUT" and query.get("comp") == "block":
+            puts.append(query["blockid"])
+    return puts
+
+
+@pytest.fixture(params=["sandbox", "azurite"])
+def parallel_setup(request, make_awork_sandbox, tmp_path):  # type: ignore[no-untyped-def]
+    if request.param == "azurite":
+        server = make_awork_sandbox(blob_backend=request.getfixturevalue("azurite").blobs(container="parallel-blocks"))
+    else:
+        server = make_awork_sandbox()
+    backend = _parallel_backend(server)
+    task = next(iter(backend.iter_pages(EntityKind.TASK, page_size=1))).items[0]
+    source = tmp_path / "big.bin"
+    source.write_bytes(os.urandom(3 * PARALLEL * BLOCK + 4321))  # 13 blocks, the last one short
+    yield server, backend, EntityRef(EntityKind.TASK, task.id), source
+    backend.close()
+
+
+@pytest.mark.parametrize("checksums", [False, True], ids=["plain", "with-md5"])
+def test_blocks_sent_side_by_side_commit_the_file_byte_for_byte(parallel_setup, checksums):
+    server, backend, task, source = parallel_setup
+    backend.block_checksums = checksums
+    data = source.read_bytes()
+    state = backend.begin_attach(task, source.name, len(data))
+    observer = ParallelObserver()
+    journaled: list[dict[str, str]] = []
+    observer.save_state = journaled.append  # type: ignore[method-assign]
+    state = backend.send_content(state, source, len(data), on_chunk=observer)
+    assert bytes(observer.read) == data  # read once, in file order: what the engine hashes
+    assert (observer.sent, observer.held_bytes) == (len(data), 0)
+    blocks = len(data) // BLOCK + 1
+    # One journal entry per block's 2xx; the set only grows, and ends with every block.
+    sent_sets = [parse_numbers(entry["blocks_sent"], blocks) for entry in journaled]
+    assert len(sent_sets) <= blocks and sent_sets[-1] == set(range(blocks))
+    assert all(a <= b for a, b in itertools.pairwise(sent_sets))
+    if hasattr(server, "requests") and server.requests:  # the sandbox's own endpoint logs them
+        md5s = [r.headers.get("content-md5") for r in server.requests if "comp=block&" in r.query + "&"]
+        assert all(md5s) if checksums else not any(md5s)
+    record = backend.finish_attach(task, state, source.name)
+    saved = backend.download_file(task, record.id, source.with_name("back.bin"))
+    assert saved.read_bytes() == data
+
+
+@pytest.mark.parametrize("fault", ["503", "drop_before"])
+def test_a_block_that_fails_half_way_is_sent_again_alone(make_awork_sandbox, tmp_path, fault):
+    server = make_awork_sandbox()
+    backend = _parallel_backend(server)
+    try:
+        task = EntityRef(EntityKind.TASK, next(iter(backend.iter_pages(EntityKind.TASK, page_size=1))).items[0].id)
+        source = tmp_path / "big.bin"
+        data = os.urandom(3 * PARALLEL * BLOCK + 99)
+        source.write_bytes(data)
+        state = backend.begin_attach(task, source.name, len(data))
+        server.clear_requests()
+        observer = ParallelObserver()
+
+        def fault_after_six_blocks(calls: int) -> None:  # the next block to start fails, once
+            if calls == 6:
+                plan = FaultPlan(1.0, kinds=(fault,), match=r"^PUT .*/blob/", max_faults=1, retry_after=0.05)
+                server.set_faults(plan)
+
+        observer.on_sending.append(fault_after_six_blocks)
+        state = backend.send_content(state, source, len(data), on_chunk=observer)
+        faulted = [r for r in server.requests if r.fault]
+        assert len(faulted) == 1 and httpx.QueryParams(faulted[0].query).get("comp") == "block"
+        again = httpx.QueryParams(faulted[0].query)["blockid"]
+        puts = _block_puts(server)
+        blocks = len(data) // BLOCK + 1
+        assert sorted(puts) == sorted([block_id(BLOCK, n) for n in range(blocks)] + [again])
+        assert observer.sent == len(data)  # the block sent twice is counted once
+        server.set_faults(None)
+        record = backend.finish_attach(task, state, source.name)
+        assert backend.download_file(task, record.id, tmp_path / "back.bin").read_bytes() == data
+    finally:
+        backend.close()
+
+
+def test_a_resumed_upload_sends_only_the_blocks_missing_among_those_staged_out_of_order(make_awork_sandbox, tmp_path):
+    server = make_awork_sandbox()
+    backend = _parallel_backend(server)
+    try:
+        task = EntityRef(EntityKind.TASK, next(iter(backend.iter_pages(EntityKind.TASK, page_size=1))).items[0].id)
+        source = tmp_path / "big.bin"
+        data = os.urandom(3 * PARALLEL * BLOCK + 7)
+        source.write_bytes(data)
+        state = backend.begin_attach(task, source.name, len(data))
+        staged = [7, 2, 5, 3, 11]  # as blocks side by side arrive: in no particular order
+        for number in staged:
+            _put_block(state["upload_url"], number, data[number * BLOCK : (number + 1) * BLOCK])
+        server.clear_requests()
+        observer = ParallelObserver()
+        state = backend.send_content(state, source, len(data), on_chunk=observer)
+        blocks = len(data) // BLOCK + 1
+        missing = [n for n in range(blocks) if n not in staged]
+        assert sorted(_block_puts(server)) == sorted(block_id(BLOCK, n) for n in missing)
+        assert (observer.held_bytes, observer.sent) == (len(staged) * BLOCK, len(data) - len(staged) * BLOCK)
+        assert bytes(observer.read) == b"".join(data[n * BLOCK : (n + 1) * BLOCK] for n in missing)
+        record = backend.finish_attach(task, state, source.name)
+        assert backend.download_file(task, record.id, tmp_path / "back.bin").read_bytes() == data
+    finally:
+        backend.close()
+
+
+def test_a_url_that_may_not_list_blocks_trusts_the_blocks_the_journal_says_were_sent(setup):
+    server, backend, task, source = setup
+    data = source.read_bytes()
+    state = backend.begin_attach(task, source.name, SIZE)
+    url = httpx.URL(state["upload_url"])
+    signature = server.blobs.signature(server.blobs.container, state["upload_id"], url.params["se"], "cw")
+    write_only = str(url.copy_set_param("sp", "cw").copy_set_param("sig", signature))
+    for number in (3, 1):
+        _put_block(write_only, number, data[number * BLOCK : (number + 1) * BLOCK])
+    observer = Observer()
+    state = {**state, "upload_url": write_only, "blocks_sent": format_numbers({1, 3})}
+    state = backend.send_content(state, source, SIZE, on_chunk=observer)
+    assert (observer.held_bytes, observer.sent) == (2 * BLOCK, SIZE - 2 * BLOCK)
+    assert backend.finish_attach(task, state, source.name).size == SIZE
+
+
+def test_a_stop_ends_every_block_in_flight(make_awork_sandbox, tmp_path):
+    server = make_awork_sandbox()
+    block = 4 * MiB  # 4 chunks each: a stop comes between chunks
+    backend = _parallel_backend(server, block)
+    try:
+        task = EntityRef(EntityKind.TASK, next(iter(backend.iter_pages(EntityKind.TASK, page_size=1))).items[0].id)
+        source = tmp_path / "big.bin"
+        data = os.urandom(5 * block + 1)
+        source.write_bytes(data)
+        state = backend.begin_attach(task, source.name, len(data))
+        server.clear_requests()
+        observer = ParallelObserver(stop_when_all_in_flight=True)
+        with pytest.raises(CancelledError):
+            backend.send_content(state, source, len(data), on_chunk=observer)
+        # No thread of the pass is left sending, and not one block arrived: each was cut off
+        # after its first chunk (the fifth was never started).
+        assert not [t for t in threading.enumerate() if t.name.startswith("attache-block")]
+        assert observer.sent == PARALLEL * MiB  # one chunk of each of the first blocks, no more
+        # (The server may never have dispatched a request cut off this early: at most these.)
+        assert len(_block_puts(server)) <= PARALLEL
+        listed = httpx.get(httpx.URL(state["upload_url"]).copy_merge_params({"comp": "blocklist"}))
+        assert listed.status_code == 404 or b"<Block>" not in listed.content
+    finally:
+        backend.close()
+
+
+def test_the_journaled_set_of_blocks_reads_back_and_drops_what_it_cannot_read():
+    numbers = {0, 1, 2, 5, 7, 8, 11}
+    assert format_numbers(numbers) == "0-2,5,7-8,11"
+    assert parse_numbers(format_numbers(numbers), 12) == numbers
+    assert parse_numbers(format_numbers(numbers), 8) == {0, 1, 2, 5, 7}  # past the plan: not held
+    assert parse_numbers("3,x-4,-2,6-,9-10", 100) == {3, 9, 10}
+    assert parse_numbers("", 10) == set()

@@ -79,7 +79,8 @@ class RequestRecord:
     end: float | None = None
     status: int | None = None  # what the handler answered (None when it never did)
     fault: str | None = None
-    # The request's conditional and range headers (lower-case names): what a resumed download asked for.
+    # The request's conditional and range headers and Content-MD5 (lower-case names): what a resumed
+    # download asked for, what checksum a block carried.
     headers: dict[str, str] = field(default_factory=dict)
     body_bytes: int = 0  # bytes of the answer's body that left the server (a cut one: what got out)
 
@@ -252,7 +253,9 @@ class FaultMiddleware:
 
 
 # Request headers the log keeps (never credentials): what range and conditional requests send.
-_RECORDED_HEADERS = frozenset({"range", "if-range", "if-match", "if-none-match", "if-modified-since", "accept"})
+_RECORDED_HEADERS = frozenset(
+    {"range", "if-range", "if-match", "if-none-match", "if-modified-since", "accept", "content-md5"}
+)
 
 
 def _recorded_headers(scope: dict) -> dict[str, str]:
