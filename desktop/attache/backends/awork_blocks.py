@@ -13,23 +13,23 @@ of one length as Azure requires; a block counts as held only when its id and siz
 this file's plan expects. Before committing, the list is read again and must hold every block
 with its exact size (the sum is the file's size).
 
-Blocks go `PARALLEL_BLOCKS` at a time (`_Staging`): the calling thread reads the file in order
-(`os.pread`, one fresh buffer per 1 MiB chunk, so the bytes reach the socket without a copy) and
-reports each chunk as read (the engine hashes the file in order), then hands the block to one of
-the sending threads, which report its bytes as they go out (speed limit, progress, cancel). At
-most `PARALLEL_BLOCKS` blocks are in memory. Each block's body is kept until its answer, so the
-retrying transport resends that block alone after a 503, a 429 or a dropped connection (progress
-counts its bytes once). A block counts as sent only on its 2xx: then the journal gets the set of
-blocks sent (`blocks_sent`), which a later pass trusts where the URL may not read the list. The
-first block that fails for good stops the others (at their next chunk) and the pass ends with
-its error; the engine's next pass sends what the list lacks.
+Blocks go up to `PARALLEL_BLOCKS` at a time (`_Staging`): the calling thread reads each block in
+order into a buffer borrowed from the process's `PART_BUFFERS` (a fixed budget every upload
+shares, so eight uploads at once hold as much as one) and reports its chunks as read (the engine
+hashes the file in order), then hands the block to one of the sending threads, which report its
+bytes as they go out (speed limit, progress, cancel). A block's buffer is kept until its answer,
+so the retrying transport resends that block alone after a 503, a 429 or a dropped connection
+(progress counts its bytes once), and goes back to the budget then. A block counts as sent only on
+its 2xx: then the journal gets the set of blocks sent (`blocks_sent`), which a later pass trusts
+where the URL may not read the list. The first block that fails for good stops the others (at
+their next chunk) and the pass ends with its error; the engine's next pass sends what the list
+lacks.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -42,6 +42,7 @@ import httpx
 
 from attache.backends.auth import ReplayableContent
 from attache.backends.base import ChunkObserver, UploadReporter, UploadState
+from attache.backends.part_buffers import PART_BUFFERS
 from attache.backends.streams import CHUNK_SIZE, at_most, plan_chunks, report_held_range
 from attache.core.errors import (
     CancelledError,
@@ -57,8 +58,8 @@ BLOCK_SIZE = 8 * MiB
 MAX_BLOCKS = 50_000  # Azure's limit per blob
 # Blocks in flight at once. One stream idles while each block waits for its answer (Azure writes
 # and checksums it first) and is bound by one TCP window on a long path; a few side by side keep
-# the uplink busy. 4 × 8 MiB is 32 MiB of buffers at most, and 4 connections stay within the
-# client's pool (10) and what a 2-core machine's one Python process can feed.
+# the uplink busy. Their memory comes from `PART_BUFFERS`, whose budget (4 × 8 MiB) all uploads
+# share: one large file alone has four in flight, several at once have four between them.
 PARALLEL_BLOCKS = 4
 
 # Sends one request to blob storage and returns the answer, raising AttacheErrors as `_send` does.
@@ -183,30 +184,34 @@ class _Abandoned(CancelledError):
 
 
 class _BlockBody(ReplayableContent):
-    """One block's bytes, read from the file in order, sent (again, on a retry) as httpx asks.
+    """One block's bytes (a borrowed buffer), sent (again, on a retry) in chunks as httpx asks.
 
     Each chunk is reported through `sending` before it goes out, except on a retry the bytes
     already reported (progress and the speed limit count each byte once)."""
 
-    def __init__(self, chunks: list[bytes], sending: Callable[[int], None], abandoned: threading.Event) -> None:
-        self._chunks = chunks
+    def __init__(self, block: memoryview, sending: Callable[[int], None], abandoned: threading.Event) -> None:
+        self._block: memoryview | None = block
         self._sending = sending
         self._abandoned = abandoned
         self._reported = 0
 
     def release(self) -> None:
-        self._chunks = []
+        """The answer came: the buffer goes back (httpx may keep this body until the GC's pass)."""
+        self._block = None
 
     def __iter__(self) -> Iterator[bytes]:
-        position = 0
-        for chunk in self._chunks:
+        block = self._block
+        if block is None:
+            raise RuntimeError("a block's body was sent after its answer")
+        for position in range(0, len(block), CHUNK_SIZE):
             if self._abandoned.is_set():
                 raise _Abandoned()
-            position += len(chunk)
-            if position > self._reported:
-                self._sending(position - self._reported)
-                self._reported = position
-            yield chunk
+            chunk = block[position : position + CHUNK_SIZE]
+            end = position + len(chunk)
+            if end > self._reported:
+                self._sending(end - self._reported)
+                self._reported = end
+            yield chunk  # a view: httpx sends any bytes-like chunk
 
 
 class _Staging:
@@ -222,7 +227,6 @@ class _Staging:
         held: set[int],
     ) -> None:
         self._upload = upload
-        self._fd = stream.fileno()
         self._stream = stream
         self._source = source
         self._report = report
@@ -233,60 +237,68 @@ class _Staging:
 
     def run(self) -> None:
         upload = self._upload
-        pending: set[Future[int]] = set()
+        pending: dict[Future[int], memoryview] = {}  # a block in flight → its borrowed buffer
         with ThreadPoolExecutor(upload.parallel, thread_name_prefix="attache-block") as pool:
             try:
                 for number, (offset, length) in enumerate(upload.plan):
                     if number in self._held:
                         report_held_range(self._stream, offset, length, self._report.observer, self._source)
                         continue
-                    while len(pending) >= upload.parallel:  # at most `parallel` blocks in memory
-                        pending = self._settle(pending)
-                    chunks, md5 = self._read(offset, length)
-                    pending.add(pool.submit(self._put, number, chunks, md5))
+                    while len(pending) >= upload.parallel:
+                        self._settle(pending)
+                    block = self._read(offset, length)
+                    pending[pool.submit(self._put, number, block)] = block
                 while pending:
-                    pending = self._settle(pending)
+                    self._settle(pending)
             except BaseException:
                 # Stop the blocks in flight at their next chunk; the pool's exit waits for them.
                 self._abandoned.set()
-                for future in pending:
-                    future.cancel()
+                for future, block in pending.items():
+                    if future.cancel():  # never started: its buffer is still lent
+                        PART_BUFFERS.give_back(block)
                 raise
 
-    def _read(self, offset: int, length: int) -> tuple[list[bytes], str | None]:
-        """The block's bytes in chunks, each a fresh buffer from one read, reported as read; and
-        their base64 MD5 where the upload sends checksums."""
-        chunks = []
-        digest = hashlib.md5(usedforsecurity=False) if self._upload.checksums else None
-        end = offset + length
-        while offset < end:
-            chunk = os.pread(self._fd, min(CHUNK_SIZE, end - offset), offset)
-            if not chunk:
-                raise SourceChangedError(f"{self._source.name} got shorter while it was being sent")
-            self._report.read_ahead(chunk)
-            if digest is not None:
-                digest.update(chunk)
-            chunks.append(chunk)
-            offset += len(chunk)
-        return chunks, None if digest is None else base64.b64encode(digest.digest()).decode()
+    def _check(self) -> None:
+        if self._abandoned.is_set():
+            raise _Abandoned()
+        self._report.check()
 
-    def _put(self, number: int, chunks: list[bytes], md5: str | None) -> int:
+    def _read(self, offset: int, length: int) -> memoryview:
+        """The block's bytes in a borrowed buffer, reported as read in chunks (hashed in order)."""
+        block = PART_BUFFERS.take(length, self._check)
+        try:
+            self._stream.seek(offset)
+            filled = 0
+            while filled < length:
+                count = self._stream.readinto(block[filled:])  # type: ignore[attr-defined]
+                if not count:
+                    raise SourceChangedError(f"{self._source.name} got shorter while it was being sent")
+                filled += count
+            for position in range(0, length, CHUNK_SIZE):
+                self._report.read_ahead(block[position : position + CHUNK_SIZE])
+        except BaseException:
+            PART_BUFFERS.give_back(block)
+            raise
+        return block
+
+    def _put(self, number: int, block: memoryview) -> int:
         upload = self._upload
-        body = _BlockBody(chunks, self._report.sending, self._abandoned)
-        headers = {"Content-Length": str(sum(len(chunk) for chunk in chunks))}
-        if md5 is not None:
-            headers["Content-MD5"] = md5
+        body = _BlockBody(block, self._report.sending, self._abandoned)
+        headers = {"Content-Length": str(len(block))}
+        if upload.checksums:
+            headers["Content-MD5"] = base64.b64encode(hashlib.md5(block, usedforsecurity=False).digest()).decode()
         try:
             upload._send("PUT", upload._at(comp="block", blockid=upload.ids[number]), content=body, headers=headers)
         finally:
-            # httpx's answer and its stream refer to each other, so the request (and this body)
-            # would live until the garbage collector's next pass: let go of the bytes now.
             body.release()
+            PART_BUFFERS.give_back(block)
         return number
 
-    def _settle(self, pending: set[Future[int]]) -> set[Future[int]]:
+    def _settle(self, pending: dict[Future[int], memoryview]) -> None:
         """Wait for a block to end; journal it when it arrived, raise its error when it failed."""
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+        finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+        for future in finished:
+            del pending[future]
         failed = [future for future in finished if future.exception() is not None]
         arrived = {future.result() for future in finished if future.exception() is None}
         if arrived:
@@ -294,7 +306,6 @@ class _Staging:
             self._report.save_state({**self._state, "blocks_sent": self._sent.text()})
         if failed:
             raise _first_error(failed)  # the pass ends with it (the others are stopped)
-        return pending
 
 
 def _first_error(failed: list[Future[int]]) -> BaseException:

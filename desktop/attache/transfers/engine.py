@@ -731,11 +731,15 @@ class _SendPass:
         self._hash.update(chunk)
         self._check_source_now_and_then()
 
-    def read_ahead(self, chunk: bytes) -> None:
+    def read_ahead(self, chunk: memoryview) -> None:
         """`chunk` was read, in file order, to go out later through `sending`."""
         self._run.check()
         self._hash.update(chunk)
         self._check_source_now_and_then()
+
+    def check(self) -> None:
+        """Raises when the job is being paused or cancelled (the backend waits for memory)."""
+        self._run.check()
 
     def sending(self, size: int) -> None:
         """`size` bytes go out now (from any thread): wait for the speed limit, count them."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from attache.backends import awork_blocks, part_buffers
 from attache.backends.awork import AworkBackend
 from attache.backends.awork_blocks import block_id, format_numbers, parse_block_list, parse_numbers
 from attache.core.errors import CancelledError, ProtocolError
@@ -122,8 +123,12 @@ class ParallelObserver(Observer):
         self.stop_when_all_in_flight = stop_when_all_in_flight
         self.on_sending: list[Callable[[int], None]] = []
 
-    def read_ahead(self, chunk: bytes) -> None:
+    def read_ahead(self, chunk: memoryview) -> None:
         self.read += chunk
+
+    def check(self) -> None:
+        if self.stopped.is_set():
+            raise CancelledError("stopped")
 
     def sending(self, size: int) -> None:
         if self.stopped.is_set():
@@ -289,11 +294,65 @@ def test_a_stop_ends_every_block_in_flight(make_awork_sandbox, tmp_path):
         # No thread of the pass is left sending, and not one block arrived: each was cut off
         # after its first chunk (the fifth was never started).
         assert not [t for t in threading.enumerate() if t.name.startswith("attache-block")]
+        assert part_buffers.PART_BUFFERS.lent == 0  # every block's memory is back
         assert observer.sent == PARALLEL * MiB  # one chunk of each of the first blocks, no more
         # (The server may never have dispatched a request cut off this early: at most these.)
         assert len(_block_puts(server)) <= PARALLEL
         listed = httpx.get(httpx.URL(state["upload_url"]).copy_merge_params({"comp": "blocklist"}))
         assert listed.status_code == 404 or b"<Block>" not in listed.content
+    finally:
+        backend.close()
+
+
+class CountingBuffers(part_buffers.PartBuffers):
+    """The process's part budget, noting the most it ever lent at once."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__(budget)
+        self.most_lent = 0
+
+    def take(self, size: int, check: Callable[[], None]) -> memoryview:
+        view = super().take(size, check)
+        self.most_lent = max(self.most_lent, self.lent)
+        return view
+
+
+def test_uploads_at_once_share_one_budget_of_blocks_in_flight(make_awork_sandbox, tmp_path, monkeypatch):
+    """Three files of 13 blocks each, sent side by side, never hold more than the process's
+    budget of 4 blocks between them (each alone would have 4 in flight), and all arrive whole."""
+    budget = CountingBuffers(PARALLEL * BLOCK)
+    monkeypatch.setattr(awork_blocks, "PART_BUFFERS", budget)
+    server = make_awork_sandbox()
+    backend = _parallel_backend(server)
+    try:
+        task = EntityRef(EntityKind.TASK, next(iter(backend.iter_pages(EntityKind.TASK, page_size=1))).items[0].id)
+        sources = []
+        for n in range(3):
+            source = tmp_path / f"big-{n}.bin"
+            source.write_bytes(os.urandom(3 * PARALLEL * BLOCK + 17 * n + 1))
+            sources.append(source)
+        records: dict[int, int] = {}
+        errors: list[BaseException] = []
+
+        def upload(n: int) -> None:
+            try:
+                size = sources[n].stat().st_size
+                state = backend.begin_attach(task, sources[n].name, size)
+                state = backend.send_content(state, sources[n], size, on_chunk=Observer())
+                records[n] = backend.finish_attach(task, state, sources[n].name).id
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=upload, args=(n,)) for n in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert not errors and len(records) == 3
+        assert 0 < budget.most_lent <= PARALLEL * BLOCK and budget.lent == 0
+        for n, source in enumerate(sources):
+            saved = backend.download_file(task, records[n], source.with_name(f"back-{n}.bin"))
+            assert saved.read_bytes() == source.read_bytes()
     finally:
         backend.close()
 
