@@ -16,14 +16,14 @@ with its exact size (the sum is the file's size).
 Blocks go up to `PARALLEL_BLOCKS` at a time (`_Staging`): the calling thread reads each block in
 order into a buffer borrowed from the process's `PART_BUFFERS` (a fixed budget every upload
 shares, so eight uploads at once hold as much as one) and reports its chunks as read (the engine
-hashes the file in order), then hands the block to one of the sending threads, which report its
-bytes as they go out (speed limit, progress, cancel). A block's buffer is kept until its answer,
-so the retrying transport resends that block alone after a 503, a 429 or a dropped connection
-(progress counts its bytes once), and goes back to the budget then. A block counts as sent only on
-its 2xx: then the journal gets the set of blocks sent (`blocks_sent`), which a later pass trusts
-where the URL may not read the list. The first block that fails for good stops the others (at
-their next chunk) and the pass ends with its error; the engine's next pass sends what the list
-lacks.
+hashes the file in order), then hands the block to one of the process's sending threads
+(`part_senders`), which report its bytes as they go out (speed limit, progress, cancel). A
+block's buffer is kept until its answer, so the retrying transport resends that block alone
+after a 503, a 429 or a dropped connection (progress counts its bytes once), and goes back to
+the budget then. A block counts as sent only on its 2xx: then the journal gets the set of blocks
+sent (`blocks_sent`), which a later pass trusts where the URL may not read the list. The first
+block that fails for good stops the others (at their next chunk) and the pass ends with its
+error; the engine's next pass sends what the list lacks.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import hashlib
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.sax.saxutils import escape
@@ -42,7 +42,7 @@ import httpx
 
 from attache.backends.auth import ReplayableContent
 from attache.backends.base import ChunkObserver, UploadReporter, UploadState
-from attache.backends.part_buffers import PART_BUFFERS
+from attache.backends.part_buffers import PART_BUFFERS, part_senders
 from attache.backends.streams import CHUNK_SIZE, at_most, plan_chunks, report_held_range
 from attache.core.errors import (
     CancelledError,
@@ -238,25 +238,25 @@ class _Staging:
     def run(self) -> None:
         upload = self._upload
         pending: dict[Future[int], memoryview] = {}  # a block in flight → its borrowed buffer
-        with ThreadPoolExecutor(upload.parallel, thread_name_prefix="attache-block") as pool:
-            try:
-                for number, (offset, length) in enumerate(upload.plan):
-                    if number in self._held:
-                        report_held_range(self._stream, offset, length, self._report.observer, self._source)
-                        continue
-                    while len(pending) >= upload.parallel:
-                        self._settle(pending)
-                    block = self._read(offset, length)
-                    pending[pool.submit(self._put, number, block)] = block
-                while pending:
+        try:
+            for number, (offset, length) in enumerate(upload.plan):
+                if number in self._held:
+                    report_held_range(self._stream, offset, length, self._report.observer, self._source)
+                    continue
+                while len(pending) >= upload.parallel:
                     self._settle(pending)
-            except BaseException:
-                # Stop the blocks in flight at their next chunk; the pool's exit waits for them.
-                self._abandoned.set()
-                for future, block in pending.items():
-                    if future.cancel():  # never started: its buffer is still lent
-                        PART_BUFFERS.give_back(block)
-                raise
+                block = self._read(offset, length)
+                pending[part_senders().submit(self._put, number, block)] = block
+            while pending:
+                self._settle(pending)
+        except BaseException:
+            # Stop the blocks in flight at their next chunk, and wait for them to end.
+            self._abandoned.set()
+            for future, block in pending.items():
+                if future.cancel():  # never started: its buffer is still lent
+                    PART_BUFFERS.give_back(block)
+            wait(pending)
+            raise
 
     def _check(self) -> None:
         if self._abandoned.is_set():
