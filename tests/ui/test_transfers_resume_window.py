@@ -58,6 +58,9 @@ def test_pausing_one_upload_keeps_its_progress_and_resume_goes_on_from_there(
     assert at_pause >= 10 * MiB and not window.engine.paused  # the rest of the queue runs on
     panel.model.tick()
     assert job.done_bytes == at_pause  # the bar keeps its place while paused
+    progress = panel.model.index(0, TransfersModel.PROGRESS).data()
+    assert progress == f"{at_pause / MiB:.1f} of 24.0 MB"  # short enough to fit beside the bar
+    assert panel.summary.text() == "1 paused · uploads limited to 4.0 MB/s"  # not "in progress"
     assert actions.resume_selected_action.isEnabled()
 
     lowest = [SIZE]

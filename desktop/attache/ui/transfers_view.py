@@ -227,7 +227,11 @@ class TransfersModel(QAbstractTableModel):
             return human_size(job.done_bytes)
         if job.state == DONE:
             return human_size(job.total_bytes)
-        return f"{human_size(job.done_bytes)} of {human_size(job.total_bytes)}"
+        done, total = human_size(job.done_bytes), human_size(job.total_bytes)
+        done_number, _, done_unit = done.partition(" ")
+        if total.endswith(f" {done_unit}"):  # "128.0 of 300.0 MB": fits beside the bar
+            return f"{done_number} of {total}"
+        return f"{done} of {total}"
 
 
 class ProgressDelegate(QStyledItemDelegate):
@@ -496,10 +500,13 @@ class TransfersPanel(QWidget):
                 QStyle.StandardPixmap.SP_MediaPlay if paused else QStyle.StandardPixmap.SP_MediaPause
             )
         )
-        active = sum(1 for j in jobs if j.state in ACTIVE_STATES)
+        held = sum(1 for j in jobs if j.shows_paused)  # paused one by one (or all: then "Paused" says it)
+        active = sum(1 for j in jobs if j.state in ACTIVE_STATES) - (0 if paused else held)
         parts = ["Paused"] if paused else []
-        if active:
+        if active > 0:
             parts.append(f"{active} in progress")
+        if held and not paused:
+            parts.append(f"{held} paused")
         if failed:
             parts.append(f"{failed} failed")
         done = sum(1 for j in jobs if j.state == DONE)
