@@ -23,6 +23,8 @@ DEFERRED = (
     "attache.sandbox",
     "attache.images.decode",
     "keyring",
+    "attache.transfers.engine",  # the window paints with the journal's types only
+    "importlib.metadata",  # the version is attache.__version__
 )
 
 FIRST_PAINT = """
