@@ -144,9 +144,11 @@ def open_account_backend(account: Account, secrets: SecretStore, *, quick: bool 
 
 
 def prepare_client(service_id: str) -> None:
-    """Worker: load a service's client code (httpx, the backend: ~0.2 s) and the TLS context
-    ahead of its first connection, while something else (a sandbox starting) is on the way."""
+    """Worker: load a service's client code (httpx, the backend: ~0.2 s), the transfer engine and
+    the TLS context ahead of its first connection, while something else (a sandbox starting) is on
+    the way."""
     service(service_id).connector()
+    import attache.transfers.engine  # noqa: F401  # the session opens one next
     from attache.backends.http import tls_context
 
     tls_context()
