@@ -11,10 +11,11 @@ per blob (400 InvalidQueryParameterValue), a list naming a block that is not the
 (400 InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag
 and Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch;
 a block list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are
-Azure's XML. Bodies are streamed to disk and registered only once
-every byte has arrived, so a client that disconnects half-way leaves nothing behind that could
-be linked. `OwnBlobs.received` counts the body bytes that arrived (tests compare it to the
-file's size).
+Azure's XML. A committed block list copies no bytes, as in Azure: the block files become the
+blob's parts and are joined on its first read (`SqliteBlobStore.adopt_parts`). Bodies are streamed
+to disk and registered only once every byte has arrived, so a client that disconnects half-way
+leaves nothing behind that could be linked. `OwnBlobs.received` counts the body bytes that
+arrived (tests compare it to the file's size).
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import BinaryIO
 from xml.sax.saxutils import escape
 
 from starlette.requests import ClientDisconnect, Request
@@ -38,6 +38,7 @@ from starlette.responses import Response
 
 from attache.sandbox.awork.blobs import SAS_VERSION, OwnBlobs
 from attache.sandbox.awork.store import Store
+from attache.sandbox.common.store import append_file
 
 
 def azure_error(status: int, code: str, message: str, **extra: str) -> Response:
@@ -187,32 +188,6 @@ async def _receive(request: Request, blobs: OwnBlobs, target: Path) -> tuple[int
 
 
 # ---- blocks: uncommitted ones live in blocks/{uploadId}/{hex of the id}, the order in a list file
-
-
-def _join(parts: list[Path], target: Path) -> int:
-    """Write `parts` one after the other into `target`; its size. The kernel copies the bytes
-    (copy_file_range) where it can, so a commit costs the sandbox little next to the upload."""
-    size = 0
-    with target.open("wb") as out:
-        for path in parts:
-            with path.open("rb") as part:
-                size += _append(part, out)
-    return size
-
-
-def _append(part: BinaryIO, out: BinaryIO) -> int:
-    copy_range = getattr(os, "copy_file_range", None)
-    copied = 0
-    if copy_range is not None:
-        try:
-            while count := copy_range(part.fileno(), out.fileno(), 1 << 30):
-                copied += count
-            return copied
-        except OSError:  # not between these files (another file system, an old kernel): by hand
-            part.seek(copied)
-            out.seek(0, os.SEEK_END)
-    shutil.copyfileobj(part, out, 1 << 20)
-    return part.tell()
 
 
 def _block_dir(store: Store, upload_id: str) -> Path:
@@ -373,13 +348,22 @@ async def put_block_list(request: Request) -> Response:
             return _created()
         # Otherwise Azure would mix committed and new blocks: this sandbox keeps only the blob's bytes.
         return azure_error(400, "InvalidBlockList", "This sandbox commits only uncommitted blocks.")
-    incoming = store.incoming_path(f"{upload_id}-commit-")
-    size = _join([path for _block, path, _size in order], incoming)  # type: ignore[misc]
+    paths: list[Path] = [path for _block, path, _size in order]  # type: ignore[misc]
+    size = sum(part_size for _block, _path, part_size in order)
+    if len(set(paths)) == len(paths):
+        # The blocks become the blob's parts where they are (Azure's commit copies no bytes either).
+        blob: Path | list[Path] = paths
+    else:  # a block named twice: its bytes go in twice
+        blob = store.incoming_path(f"{upload_id}-commit-")
+        with blob.open("wb") as out:
+            for path in paths:
+                with path.open("rb") as part:
+                    append_file(part, out)
     content_type = request.headers.get("x-ms-blob-content-type")
     # Azure computes no MD5 of a blob made from blocks (each block's was checked as it came): the
     # blob keeps the one the client sends, if any.
     md5 = request.headers.get("x-ms-blob-content-md5") or ""
-    if not store.complete_upload(upload_id, incoming, size=size, md5=md5, content_type=content_type):
+    if not store.complete_upload(upload_id, blob, size=size, md5=md5, content_type=content_type):
         return azure_error(409, "BlobImmutable", "This upload was already linked and cannot be changed.")
     # Committing discards every uncommitted block; the committed list is what Get Block List shows.
     _drop_blocks(store, upload_id)

@@ -104,7 +104,7 @@ async def image_by_upload_id(request: Request) -> Response:
     claim = await claim_upload(request, upload_id)
     fetched = claim.blob
     try:
-        path = store.blob_path(fetched.blob_id)
+        path = await run_in_threadpool(store.blob_path, fetched.blob_id)  # joins a blob of blocks
         info = await run_in_threadpool(imaging.inspect, path)
         if info is None:
             raise ApiError.validation("File", NOT_AN_IMAGE)

@@ -285,14 +285,18 @@ class Store(SqliteBlobStore):
     def get_upload(self, upload_id: str) -> sqlite3.Row | None:
         return self.read_one("SELECT * FROM uploads WHERE id=?", (upload_id,))
 
-    def complete_upload(self, upload_id: str, incoming: Path, *, size: int, md5: str, content_type: str | None) -> bool:
-        """Register a fully received blob. False (and the file removed) if the upload is gone or linked."""
+    def complete_upload(
+        self, upload_id: str, incoming: Path | list[Path], *, size: int, md5: str, content_type: str | None
+    ) -> bool:
+        """Register a fully received blob: one file, or its parts in order (a committed block
+        list). False (and the files removed) if the upload is gone or linked."""
         with self.transaction() as db:
             row = db.execute("SELECT state, blob FROM uploads WHERE id=?", (upload_id,)).fetchone()
             if row is None or row["state"] not in ("pending", "complete"):
-                incoming.unlink(missing_ok=True)
+                for path in incoming if isinstance(incoming, list) else [incoming]:
+                    path.unlink(missing_ok=True)
                 return False
-            blob_id = self.adopt_blob(incoming)
+            blob_id = self.adopt_parts(incoming) if isinstance(incoming, list) else self.adopt_blob(incoming)
             db.execute(
                 "UPDATE uploads SET state='complete', size=?, md5=?, content_type=?, blob=? WHERE id=?",
                 (size, md5, content_type, blob_id, upload_id),
