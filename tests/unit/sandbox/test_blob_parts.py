@@ -33,6 +33,12 @@ def test_parts_are_joined_once_however_many_readers_ask_at_once(tmp_path):
     store.close()
 
 
+def test_a_blob_of_no_parts_is_an_empty_file(tmp_path):
+    store = SqliteBlobStore(tmp_path)
+    assert store.blob_path(store.adopt_parts([])).read_bytes() == b""
+    store.close()
+
+
 def test_a_blob_in_parts_is_dropped_with_its_parts(tmp_path):
     store = SqliteBlobStore(tmp_path)
     blob_id = store.adopt_parts(_parts(store, b"a", b"b"))

@@ -111,9 +111,9 @@ class SqliteBlobStore:
 
     def _join_parts(self, blob_id: str) -> None:
         with self._joining:
-            parts = self._parts(blob_id)
-            if (self.blob_dir / blob_id).exists() or not parts:
+            if (self.blob_dir / blob_id).exists():
                 return  # joined meanwhile
+            parts = self._parts(blob_id)  # none: an empty block list, an empty blob
             joined = self.incoming_path(f"{blob_id}-join-")
             try:
                 with joined.open("wb") as out:
