@@ -4,6 +4,7 @@ Put Block, Get Block List, Put Block List, then byuploadid links the committed b
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -65,6 +66,26 @@ def test_blocks_are_listed_committed_in_order_and_linked(blob_server, awork_clie
     linked = api.post(f"/tasks/{task['id']}/files/byuploadid", json={"uploadId": ticket["uploadId"], "fileName": "hi"})
     assert linked.status_code == 200, linked.text
     assert api.get(f"/files/{linked.json()['id']}/download").content == b"hello world"
+
+
+def test_a_block_is_checked_against_its_content_md5_and_otherwise_not_hashed(blob_server, awork_client):
+    """Azure (2019-02-02 on) hashes a block with MD5 only to check a Content-MD5 sent with it, and
+    answers without one otherwise: the sandbox costs a block sent without it no MD5."""
+    api = awork_client(blob_server)
+    ticket = api.post("/files/generateUploadURL").json()
+    url = str(httpx.URL(blob_server.base_url + "/").join(ticket["uploadURL"]))
+    body = b"a block of bytes"
+    right = base64.b64encode(hashlib.md5(body).digest()).decode()
+    wrong = base64.b64encode(hashlib.md5(b"other bytes").digest()).decode()
+    with httpx.Client(timeout=30) as blob:
+        plain = blob.put(_at(url, comp="block", blockid=_id("block-1")), content=body)
+        assert plain.status_code == 201 and "content-md5" not in plain.headers
+        checked = blob.put(_at(url, comp="block", blockid=_id("block-2")), content=body, headers={"Content-MD5": right})
+        assert checked.status_code == 201, checked.text
+        refused = blob.put(_at(url, comp="block", blockid=_id("block-3")), content=body, headers={"Content-MD5": wrong})
+        assert refused.status_code == 400 and refused.headers["x-ms-error-code"] == "Md5Mismatch"
+        listed = blob.get(_at(url, comp="blocklist", blocklisttype="uncommitted"))
+    assert sorted(_names(listed.text, "UncommittedBlocks")) == sorted([_id("block-1"), _id("block-2")])
 
 
 def test_an_expired_sas_may_not_list_or_send_blocks(blob_server, awork_client):

@@ -3,19 +3,21 @@ Put Blob (`PUT`), and for block uploads Put Block (`PUT ?comp=block&blockid=…`
 (`GET ?comp=blocklist&blocklisttype=committed|uncommitted|all`) and Put Block List (`PUT
 ?comp=blocklist`, XML `<BlockList><Latest|Uncommitted|Committed>id</…>…</BlockList>`).
 
-It keeps Azure's rules a client must cope with: `x-ms-blob-type: BlockBlob` is required on Put
-Blob (400), a Content-Length is required (411), an expired or forged SAS is refused (403
+It keeps Azure's rules a client must cope with: `x-ms-blob-type: BlockBlob` is required on Put Blob
+(400), a Content-Length is required (411), an expired or forged SAS is refused (403
 AuthenticationFailed), a SAS without read permission may not list blocks (403
-AuthorizationPermissionMismatch), block ids are base64 of at most 64 bytes and all of one length
-per blob (400 InvalidQueryParameterValue), a list naming a block that is not there is refused
-(400 InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag
-and Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch;
-a block list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are
-Azure's XML. A committed block list copies no bytes, as in Azure: the block files become the
-blob's parts and are joined on its first read (`SqliteBlobStore.adopt_parts`). Bodies are streamed
-to disk and registered only once every byte has arrived, so a client that disconnects half-way
-leaves nothing behind that could be linked. `OwnBlobs.received` counts the body bytes that
-arrived (tests compare it to the file's size).
+AuthorizationPermissionMismatch), block ids are base64 of at most 64 bytes and all of one length per
+blob (400 InvalidQueryParameterValue), a list naming a block that is not there is refused (400
+InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag and
+the body's Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch; a block
+list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are Azure's XML.
+Put Block hashes a block only when the request carries a Content-MD5 (to check it, and echo it), as
+Azure does since version 2019-02-02; without one, Azure echoes a CRC64 instead, which the sandbox
+does not compute (no client of ours reads it). A committed block list copies no bytes, as in Azure: the block
+files become the blob's parts and are joined on its first read (`SqliteBlobStore.adopt_parts`).
+Bodies are streamed to disk and registered only once every byte has arrived, so a client that
+disconnects half-way leaves nothing behind that could be linked. `OwnBlobs.received` counts the body
+bytes that arrived (tests compare it to the file's size).
 """
 
 from __future__ import annotations
@@ -168,14 +170,16 @@ def _created(md5: str | None = None) -> Response:
     return Response(status_code=201, headers=headers)
 
 
-async def _receive(request: Request, blobs: OwnBlobs, target: Path) -> tuple[int, str] | None:
-    """Stream the body to `target`: (size, base64 MD5), or None (and nothing left) on a disconnect."""
-    digest, size = hashlib.md5(usedforsecurity=False), 0
+async def _receive(request: Request, blobs: OwnBlobs, target: Path, *, md5: bool = True) -> tuple[int, str] | None:
+    """Stream the body to `target`: (size, base64 MD5, or "" when not `md5`), or None (and
+    nothing left) on a disconnect."""
+    digest, size = hashlib.md5(usedforsecurity=False) if md5 else None, 0
     try:
         with target.open("wb") as out:
             async for chunk in request.stream():
                 out.write(chunk)
-                digest.update(chunk)
+                if digest is not None:
+                    digest.update(chunk)
                 size += len(chunk)
                 blobs.received += len(chunk)
     except ClientDisconnect:
@@ -184,7 +188,7 @@ async def _receive(request: Request, blobs: OwnBlobs, target: Path) -> tuple[int
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    return size, base64.b64encode(digest.digest()).decode()
+    return size, base64.b64encode(digest.digest()).decode() if digest is not None else ""
 
 
 # ---- blocks: uncommitted ones live in blocks/{uploadId}/{hex of the id}, the order in a list file
@@ -260,7 +264,7 @@ async def put_block(request: Request) -> Response:
             400, "InvalidBlobOrBlock", "The specified blob or block content is invalid (block ids differ in length)."
         )
     incoming = store.incoming_path(f"{upload_id}-block-")
-    received = await _receive(request, blobs, incoming)
+    received = await _receive(request, blobs, incoming, md5="content-md5" in request.headers)
     if received is None:
         return Response(status_code=400)
     size, md5 = received
@@ -273,7 +277,7 @@ async def put_block(request: Request) -> Response:
     folder = _block_dir(store, upload_id)
     folder.mkdir(parents=True, exist_ok=True)
     os.replace(incoming, folder / block.hex())
-    return _created(md5)
+    return _created(md5 or None)
 
 
 def get_block_list(request: Request) -> Response:
