@@ -12,6 +12,7 @@ import io
 import random
 import sqlite3
 import uuid
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from attache.sandbox.common.documents import tiny_pdf
 from attache.sandbox.common.people import PEOPLE, SeededIds
 from attache.sandbox.common.plugin import Checkpoint
 
-SEED_VERSION = "1"
+SEED_VERSION = "2"  # 2: each picture drawn from a generator of its own (`avatars.Drawings`)
 MAX_SCALE = 100_000
 MAX_PEOPLE = 10_000
 BASE_TIME = datetime(2025, 3, 3, 8, 0, tzinfo=UTC)  # "now" of the demo story
@@ -188,8 +189,10 @@ def seed_store(
     ids = SeededIds(rng)
     checkpoint("seeding")
     with store.transaction() as db:
-        seeder = _Seeder(store, db, rng, ids, checkpoint)
-        seeder.run(scale)
+        with avatars.Drawings() as drawings:
+            seeder = _Seeder(store, db, rng, ids, checkpoint, drawings)
+            seeder.run(scale)
+            seeder.store_pictures()
         if people:
             checkpoint("seeding people")
             seeder.more_people(people)
@@ -207,10 +210,18 @@ def check_sizes(scale: int | None, people: int) -> None:
 
 class _Seeder:
     def __init__(
-        self, store: Store, db: sqlite3.Connection, rng: random.Random, ids: SeededIds, checkpoint: Checkpoint
+        self,
+        store: Store,
+        db: sqlite3.Connection,
+        rng: random.Random,
+        ids: SeededIds,
+        checkpoint: Checkpoint,
+        drawings: avatars.Drawings,
     ) -> None:
         self.store, self.db, self.rng, self.id = store, db, rng, ids
         self.checkpoint = checkpoint
+        self.drawings = drawings
+        self.pictures: list[tuple[Future[tuple[bytes, str, int, int]], list]] = []  # drawn → its row
 
     def stamp(self, days_back: float) -> tuple[str, str, int]:
         """(createdOn, updatedOn, resourceVersion) for something made `days_back` days ago."""
@@ -219,34 +230,29 @@ class _Seeder:
         return iso(created), iso(updated), ticks(updated)
 
     def image(self, entity_name: str, entity_id: str, label: str, style: str, chance: float) -> int:
-        """Give an entity a generated avatar with probability `chance`; returns has_image."""
+        """Give an entity a generated avatar with probability `chance`; returns has_image. The
+        picture is drawn meanwhile and stored by `store_pictures`."""
         if self.rng.random() >= chance:
             return 0
         size = self.rng.choice((256, 320, 384, 512)) if style != "person" else 256
         fmt = "JPEG" if style == "person" else "PNG"
-        data, mime, width, height = avatars.render(self.rng, label, style=style, size=size, fmt=fmt)
-        blob = self.store.write_blob(data)
+        drawn = self.drawings.draw(self.rng, label, style=style, size=size, fmt=fmt)
         ext = "jpg" if fmt == "JPEG" else "png"
         created = iso(BASE_TIME - timedelta(days=self.rng.randint(1, 300)))
-        self.db.execute(
-            "INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                entity_name,
-                entity_id,
-                self.id(),
-                self.id(),
-                f"{entity_name[:-1]}.{ext}",
-                mime,
-                len(data),
-                width,
-                height,
-                blob,
-                uuid.UUID(int=self.rng.getrandbits(128)).hex,
-                created,
-                self.me,
-            ),
-        )
+        image_id, file_id, name = self.id(), self.id(), f"{entity_name[:-1]}.{ext}"
+        version = uuid.UUID(int=self.rng.getrandbits(128)).hex
+        # mime, size, width, height and blob (5-9) are filled in once it is drawn
+        row = [entity_name, entity_id, image_id, file_id, name, None, 0, 0, 0, None, version, created, self.me]
+        self.pictures.append((drawn, row))
         return 1
+
+    def store_pictures(self) -> None:
+        """The pictures `image` asked for, as each is drawn, in the order asked."""
+        for drawn, row in self.pictures:
+            data, mime, width, height = drawn.result()
+            row[5:10] = [mime, len(data), width, height, self.store.write_blob(data)]
+            self.db.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        self.pictures.clear()
 
     def run(self, scale: int | None) -> None:
         db, rng = self.db, self.rng

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -91,6 +93,35 @@ def render(
         image.save(out, "PNG", compress_level=1)  # drawn at every first start: speed over size
         mime = "image/png"
     return out.getvalue(), mime, size, size
+
+
+class Drawings:
+    """Pictures drawn on threads of their own while a seed goes on with its rows: Pillow draws and
+    encodes without the GIL, so the first start of a sandbox waits about half as long for them.
+
+    Each picture gets a generator of its own, seeded from the seed's, so a seed still always
+    gives the same pictures. Leaving the `with` block cancels the ones not yet started.
+    """
+
+    THREADS = 2
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(self.THREADS, "attache-seed-drawing")
+
+    def draw(
+        self, rng: random.Random, label: str, *, style: str, size: int = 256, fmt: str = "PNG"
+    ) -> Future[tuple[bytes, str, int, int]]:
+        """`render`'s answer, to come."""
+        own = random.Random(rng.getrandbits(64))
+        return self._pool.submit(render, own, label, style=style, size=size, fmt=fmt)
+
+    def __enter__(self) -> Drawings:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._pool.shutdown(cancel_futures=True)
 
 
 def placeholder(width: int, height: int) -> bytes:
