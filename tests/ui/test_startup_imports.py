@@ -25,6 +25,7 @@ DEFERRED = (
     "keyring",
     "attache.transfers.engine",  # the window paints with the journal's types only
     "importlib.metadata",  # the version is attache.__version__
+    "attache.ui.accounts_dialog",  # loaded when the dialog opens
 )
 
 FIRST_PAINT = """

@@ -8,6 +8,7 @@ local file read where it is shown.
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
@@ -20,11 +21,13 @@ from attache.core.errors import AttacheError, AuthenticationError
 from attache.core.services import display_name
 from attache.transfers import JobState
 from attache.ui import settings, tasks
-from attache.ui.accounts_dialog import AccountDialog
 from attache.ui.accounts_switcher import AccountSwitcher
 from attache.ui.messagebar import INFO, SUCCESS, WARNING
 from attache.ui.plain import message_box
 from attache.ui.transfer_rows import ACTIVE_STATES
+
+if TYPE_CHECKING:
+    from attache.ui.accounts_dialog import AccountDialog  # loaded when a dialog opens, not for the first paint
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +249,8 @@ class AccountsController(QObject):
     def add_account(self) -> None:
         if self._raise_dialog():
             return
+        from attache.ui.accounts_dialog import AccountDialog
+
         sandbox_url = self._sandbox_url()
         connection = self.session.connection
         dialog = AccountDialog(
@@ -297,6 +302,8 @@ class AccountsController(QObject):
         except AttacheError as error:
             self.window.show_error(error)
             return
+        from attache.ui.accounts_dialog import AccountDialog
+
         dialog = AccountDialog(self.secrets, self.window, account=account, reason=reason)
         dialog.finished.connect(lambda _code, dialog=dialog: self._signed_in_again(dialog, reopen))
         self.dialog = dialog
