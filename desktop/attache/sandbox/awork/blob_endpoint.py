@@ -6,18 +6,18 @@ Put Blob (`PUT`), and for block uploads Put Block (`PUT ?comp=block&blockid=…`
 It keeps Azure's rules a client must cope with: `x-ms-blob-type: BlockBlob` is required on Put Blob
 (400), a Content-Length is required (411), an expired or forged SAS is refused (403
 AuthenticationFailed), a SAS without read permission may not list blocks (403
-AuthorizationPermissionMismatch), block ids are base64 of at most 64 bytes and all of one length per
-blob (400 InvalidQueryParameterValue), a list naming a block that is not there is refused (400
-InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag and
-the body's Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch; a block
-list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are Azure's XML.
-Put Block hashes a block only when the request carries a Content-MD5 (to check it, and echo it), as
-Azure does since version 2019-02-02; without one, Azure echoes a CRC64 instead, which the sandbox
-does not compute (no client of ours reads it). A committed block list copies no bytes, as in Azure: the block
-files become the blob's parts and are joined on its first read (`SqliteBlobStore.adopt_parts`).
-Bodies are streamed to disk and registered only once every byte has arrived, so a client that
-disconnects half-way leaves nothing behind that could be linked. `OwnBlobs.received` counts the body
-bytes that arrived (tests compare it to the file's size).
+AuthorizationPermissionMismatch), block ids are base64 of at most 64 bytes and all of one length
+per blob (400 InvalidQueryParameterValue), a list naming a block that is not there is refused (400
+InvalidBlockList), a blob without blocks is 404 BlobNotFound, success is 201 with an ETag and the
+body's Content-MD5 (a Content-MD5 sent with Put Blob or Put Block must match: 400 Md5Mismatch; a
+block list's blob gets no MD5 but the x-ms-blob-content-md5 sent, as in Azure), errors are Azure's
+XML. Put Block hashes a block only when the request carries a Content-MD5 (to check it, and echo
+it), as Azure does since version 2019-02-02; without one, Azure echoes a CRC64 instead, which the
+sandbox does not compute (no client of ours reads it). A committed block list copies no bytes, as
+in Azure: the block files become the blob's parts and are joined on its first read
+(`SqliteBlobStore.adopt_parts`). Bodies are streamed to disk and registered only once every byte
+has arrived, so a client that disconnects half-way leaves nothing behind that could be linked.
+`OwnBlobs.received` counts the body bytes that arrived (tests compare it to the file's size).
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ when seeding it fails or is cancelled, so a stop at any point leaves nothing beh
 
 A small template (the demo's, not a benchmark's 100,000 tasks) is also kept in the app's cache
 folder, named by its key and a digest of the sandbox's code, so the next process (`attache
---sandbox` started again) copies it instead of seeding again (~0.2 s of its start-up, drawing ~35 pictures).
-Saved under a temporary name and renamed, so a half-written one is never used; changed code
-makes a new name, and only the newest few are kept.
+--sandbox` started again) copies it instead of seeding again (~0.2 s of its start-up, drawing ~35
+pictures). Saved under a temporary name and renamed, so a half-written one is never used; changed
+code makes a new name, and only the newest few are kept.
 """
 
 from __future__ import annotations
