@@ -158,11 +158,11 @@ def _attache(sandbox: Sandbox, source: Path, tmp: Path, args: argparse.Namespace
     env = dict(os.environ, ATTACHE_HOME=str(home), ATTACHE_TOKEN=sandbox.token)
     if not args.compile_each_start:
         env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed app has its bytecode cached
-    if args.parallel_blocks is not None or args.block_checksums:
-        if args.parallel_blocks is not None:
-            env["ATTACHE_BENCH_PARALLEL_BLOCKS"] = str(args.parallel_blocks)
-        if args.block_checksums:
-            env["ATTACHE_BENCH_BLOCK_CHECKSUMS"] = "1"
+    if args.parallel_blocks is not None:
+        env["ATTACHE_BENCH_PARALLEL_BLOCKS"] = str(args.parallel_blocks)
+    if args.block_checksums:
+        env["ATTACHE_BENCH_BLOCK_CHECKSUMS"] = "1"
+    if args.parallel_blocks is not None or args.block_checksums:  # the child applies them
         command = [sys.executable, str(Path(__file__).with_name("cli_upload_child.py"))]
     else:
         command = [str(Path(sys.executable).with_name("attache"))]

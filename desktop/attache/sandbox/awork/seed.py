@@ -221,7 +221,8 @@ class _Seeder:
         self.store, self.db, self.rng, self.id = store, db, rng, ids
         self.checkpoint = checkpoint
         self.drawings = drawings
-        self.pictures: list[tuple[Future[tuple[bytes, str, int, int]], list]] = []  # drawn → its row
+        # each picture being drawn, with its row's columns before and after the drawing's own
+        self.pictures: list[tuple[Future[tuple[bytes, str, int, int]], tuple, tuple]] = []
 
     def stamp(self, days_back: float) -> tuple[str, str, int]:
         """(createdOn, updatedOn, resourceVersion) for something made `days_back` days ago."""
@@ -239,18 +240,17 @@ class _Seeder:
         drawn = self.drawings.draw(self.rng, label, style=style, size=size, fmt=fmt)
         ext = "jpg" if fmt == "JPEG" else "png"
         created = iso(BASE_TIME - timedelta(days=self.rng.randint(1, 300)))
-        image_id, file_id, name = self.id(), self.id(), f"{entity_name[:-1]}.{ext}"
-        version = uuid.UUID(int=self.rng.getrandbits(128)).hex
-        # mime, size, width, height and blob (5-9) are filled in once it is drawn
-        row = [entity_name, entity_id, image_id, file_id, name, None, 0, 0, 0, None, version, created, self.me]
-        self.pictures.append((drawn, row))
+        before = (entity_name, entity_id, self.id(), self.id(), f"{entity_name[:-1]}.{ext}")
+        after = (uuid.UUID(int=self.rng.getrandbits(128)).hex, created, self.me)
+        self.pictures.append((drawn, before, after))
         return 1
 
     def store_pictures(self) -> None:
         """The pictures `image` asked for, as each is drawn, in the order asked."""
-        for drawn, row in self.pictures:
+        for drawn, before, after in self.pictures:
             data, mime, width, height = drawn.result()
-            row[5:10] = [mime, len(data), width, height, self.store.write_blob(data)]
+            blob = self.store.write_blob(data)
+            row = (*before, mime, len(data), width, height, blob, *after)
             self.db.execute("INSERT INTO images VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
         self.pictures.clear()
 
