@@ -71,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--data", type=Path, help="keep the sandbox's data in DIR (default: temporary)")
     sandbox.add_argument("--token", help="a token to accept (default: a random one, printed)")
+    sandbox.add_argument(
+        "--stdin-token",
+        action="store_true",
+        help="read the token from the first line of standard input, and stop when standard input closes"
+        " (how the window runs its sandbox: it ends with the window, however the window ends)",
+    )
     sandbox.add_argument("--scale", type=_scale, help="seed N tasks (up to 100,000) for benchmarks")
     sandbox.add_argument(
         "--people",
@@ -346,13 +352,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _open_window(
     *, sandbox: bool, service_id: str, verbose: bool = False, files: Sequence[Path] = (), palette: str | None = None
 ) -> int:
+    started = None
+    if sandbox:  # first: it starts on the other core while the window loads and builds itself
+        from attache.app.sandbox_process import start_early
+
+        started = start_early(service_id)
     from attache.logs import configure_logging
     from attache.ui.app import run_app
 
     if palette:
         os.environ["ATTACHE_PALETTE"] = palette  # read by ui.theme
     configure_logging(verbose=verbose, echo=True)  # the log file, and the terminal the window was started from
-    return run_app(sandbox=sandbox, service=service_id, files=list(files))
+    return run_app(sandbox=sandbox, service=service_id, files=list(files), sandbox_process=started)
 
 
 def _silence_stdout() -> None:
@@ -368,6 +379,14 @@ def _silence_stdout() -> None:
 
 
 def _serve_sandbox(args: argparse.Namespace) -> int:
+    token = args.token
+    if args.stdin_token:
+        if token:
+            raise UsageError("give the token with --token or --stdin-token, not both")
+        # read before the sandbox's imports: the window writes it as soon as it starts us
+        token = sys.stdin.buffer.readline().decode("utf-8", "replace").strip()
+        if not token:
+            raise UsageError("--stdin-token: standard input closed before a token arrived")
     from attache.sandbox import serve_forever
 
     serve_forever(
@@ -375,10 +394,11 @@ def _serve_sandbox(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         data_dir=args.data,
-        token=args.token,
+        token=token,
         scale=args.scale,
         people=args.people,
         faults_rate=args.faults,
+        until_stdin_closes=args.stdin_token,
     )
     return 0
 

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from attache.core.accounts import Account, AccountRef, AccountStore, sandbox_account, sandbox_account_pid
@@ -20,6 +20,7 @@ from attache.core.processes import pid_alive
 from attache.core.services import DEFAULT_SERVICE, Service, service
 
 if TYPE_CHECKING:
+    from attache.app.sandbox_process import SandboxProcess
     from attache.backends.base import Backend
     from attache.credentials import SecretStore
     from attache.transfers import Journal
@@ -176,8 +177,31 @@ def start_sandbox(service_id: str = DEFAULT_SERVICE, *, stop: threading.Event | 
         server.start()  # its own temporary data, seeded; removed by stop() however far it got
     except StartCancelled:
         raise CancelledError("The sandbox was stopped while it started") from None
-    base_url, token = server.base_url, server.token
+    return _sandbox_connection(entry, server, stop)
 
+
+def start_sandbox_process(
+    service_id: str = DEFAULT_SERVICE,
+    *,
+    stop: threading.Event | None = None,
+    started: SandboxProcess | None = None,
+) -> Connection:
+    """Worker thread: as `start_sandbox`, with the sandbox in a process of its own (the app's:
+    `attache.app.sandbox_process`); `started` is one started earlier for this service."""
+    from attache.app.sandbox_process import SandboxProcess
+
+    entry = service(service_id)
+    if started is not None and started.service_id != entry.id:
+        started.stop()  # started for another service
+        started = None
+    process = started or SandboxProcess(entry.id)
+    process.wait_ready(stop=stop)
+    return _sandbox_connection(entry, process, stop)
+
+
+def _sandbox_connection(entry: Service, server: Any, stop: threading.Event | None) -> Connection:
+    """The connection to a sandbox that serves (`base_url`, `token`), which stops it on close."""
+    base_url, token = server.base_url, server.token
     options: dict[str, str] = {}
 
     def make() -> Backend:

@@ -33,3 +33,11 @@ def _windows_pid_alive(pid: int) -> bool:  # pragma: no cover - exercised on Win
         return bool(kernel32.WaitForSingleObject(handle, 0) == wait_timeout)
     finally:
         kernel32.CloseHandle(handle)
+
+
+def own_command() -> list[str]:
+    """How to start this same Attaché as a new process: the bundle's executable, or this
+    interpreter on the package (`python -m attache`)."""
+    if getattr(sys, "frozen", False):  # a PyInstaller bundle: its executable is `attache`
+        return [sys.executable]
+    return [sys.executable, "-m", "attache"]

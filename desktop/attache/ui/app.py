@@ -41,19 +41,20 @@ def create_window(*, sandbox: bool = False, service: str | None = None, restore:
     """The main window, connecting to the sandbox, the environment's account, or nothing yet."""
     from attache.ui.main_window import MainWindow
 
-    window = MainWindow(restore=restore)
+    window = MainWindow(restore=restore, sandboxes_apart=True)
     start_connecting(window, sandbox=sandbox, service=service)
     return window
 
 
-def start_connecting(window, *, sandbox: bool = False, service: str | None = None) -> None:
-    """Open the sandbox, the environment's account, the last saved account, or nothing."""
+def start_connecting(window, *, sandbox: bool = False, service: str | None = None, started=None) -> None:
+    """Open the sandbox (`started`: its process, started already), the environment's account,
+    the last saved account, or nothing."""
     from attache.app.connections import connection_from_env, saved_account_connection, saved_accounts
     from attache.core.services import DEFAULT_SERVICE
     from attache.ui import settings
 
     if sandbox:
-        window.open_sandbox(service or DEFAULT_SERVICE)
+        window.open_sandbox(service or DEFAULT_SERVICE, started=started)
         return
     connection = connection_from_env()
     if connection is None:
@@ -66,9 +67,11 @@ def start_connecting(window, *, sandbox: bool = False, service: str | None = Non
         window.open_connection(connection)
 
 
-def run_app(sandbox: bool = False, service: str | None = None, files: list | None = None) -> int:
+def run_app(sandbox: bool = False, service: str | None = None, files: list | None = None, sandbox_process=None) -> int:
     """The window; with `files`, staged for the user to choose where they go. A second start
-    (not on the sandbox) hands its files to the window already running and exits 0."""
+    (not on the sandbox) hands its files to the window already running and exits 0.
+    `sandbox_process`: the sandbox's own process (`attache.app.sandbox_process`), started before
+    the window was built; the window's sandboxes run apart from it either way."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
@@ -92,12 +95,12 @@ def run_app(sandbox: bool = False, service: str | None = None, files: list | Non
             return 0
         instance = SingleInstance(parent=app)
         instance.listen()
-    window = MainWindow()
+    window = MainWindow(sandboxes_apart=True)
     window.show()
     if instance is not None:
         instance.filesReceived.connect(window.open_files.stage)
     stop_watching = _quit_on_terminate(app, window)  # before connecting: a SIGTERM at any time closes cleanly
-    _once_painted(window, lambda: start_connecting(window, sandbox=sandbox, service=service))
+    _once_painted(window, lambda: start_connecting(window, sandbox=sandbox, service=service, started=sandbox_process))
     if files:
         window.open_files.stage(list(files))
     try:
@@ -107,6 +110,8 @@ def run_app(sandbox: bool = False, service: str | None = None, files: list | Non
         if instance is not None:
             instance.close()
         tasks.shutdown()
+        if sandbox_process is not None:  # the window never got to it (or stopped it already)
+            sandbox_process.stop()
 
 
 FIRST_PAINT_WAIT_MS = 500  # a window not painted by then (started minimised, say) connects anyway

@@ -53,8 +53,11 @@ HEARTBEAT_S = 60.0  # how often an idle, connected window checks that the servic
 class MainWindow(QMainWindow):
     connected = Signal()
 
-    def __init__(self, *, restore: bool = True) -> None:
+    def __init__(self, *, restore: bool = True, sandboxes_apart: bool = False) -> None:
+        """`sandboxes_apart`: the built-in sandboxes it opens run in processes of their own (the
+        app's; tests reach into an in-process sandbox's store)."""
         super().__init__()
+        self.sandboxes_apart = sandboxes_apart
         self.setWindowTitle("Attaché")
         self.setWindowIcon(theme.app_icon())
         self.setObjectName("MainWindow")
@@ -325,9 +328,10 @@ class MainWindow(QMainWindow):
         """Connect on a worker: make the backend, check the account, open the transfer journal."""
         self.opener.open_connection(connection)
 
-    def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
-        """Start the built-in sandbox on a worker, then connect to it."""
-        self.opener.open_sandbox(service_id)
+    def open_sandbox(self, service_id: str = DEFAULT_SERVICE, *, started=None) -> None:
+        """Start the built-in sandbox on a worker, then connect to it; `started`: a
+        `SandboxProcess` for this service started already."""
+        self.opener.open_sandbox(service_id, started=started)
 
     def show_session(self, opened) -> None:
         """Show an opened account (`attache.app.session.OpenSession`) in place of the current one."""

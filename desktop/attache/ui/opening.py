@@ -59,8 +59,8 @@ class Opener(QObject):
         )
         self._opening = (handle, stop, connection) if not handle.done else None
 
-    def open_sandbox(self, service_id: str = DEFAULT_SERVICE) -> None:
-        from attache.app.connections import prepare_client, start_sandbox
+    def open_sandbox(self, service_id: str = DEFAULT_SERVICE, *, started=None) -> None:
+        from attache.app.connections import prepare_client, start_sandbox, start_sandbox_process
 
         self.window.empty.set_busy(
             "Starting the sandbox…",
@@ -68,9 +68,12 @@ class Opener(QObject):
         )
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
+        apart = started is not None or self.window.sandboxes_apart
 
         def start() -> Connection:
-            log.info("starting the sandbox (%s)", service_id)
+            log.info("starting the sandbox (%s%s)", service_id, ", in a process of its own" if apart else "")
+            if apart:
+                return start_sandbox_process(service_id, stop=stop, started=started)
             return start_sandbox(service_id, stop=stop)
 
         handle = tasks.run_task(start, self._sandbox_started, self._sandbox_failed, owner=self)

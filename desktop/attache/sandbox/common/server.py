@@ -320,11 +320,13 @@ def serve_forever(
     service: str = DEFAULT_SERVICE,
     on_ready: Callable[[SandboxServer], None] | None = None,
     faults_rate: float | None = None,
+    until_stdin_closes: bool = False,
     **server_options: Any,
 ) -> None:
     """Serve until Ctrl-C or SIGTERM (`attache sandbox`), then remove the temporary data.
     `server_options` are SandboxServer's; `faults_rate` is a shortcut for
-    `faults=FaultPlan(faults_rate)` (every kind of fault)."""
+    `faults=FaultPlan(faults_rate)` (every kind of fault). `until_stdin_closes`: stop as well
+    when standard input reaches its end (the window's sandbox, whose stdin is a pipe from it)."""
     if faults_rate:
         server_options["faults"] = FaultPlan(faults_rate)
     pause_at = os.environ.get(PAUSE_AT_ENV)
@@ -332,6 +334,8 @@ def serve_forever(
         server_options["on_step"] = _pause_at(pause_at, lambda: server)
     server = SandboxServer(service=service, **server_options)
     _stop_on_signals(server)
+    if until_stdin_closes:
+        _stop_when_stdin_closes(server)
     try:
         with server:
             (on_ready or _announce)(server)
@@ -352,6 +356,22 @@ def _stop_on_signals(server: SandboxServer) -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+
+
+def _stop_when_stdin_closes(server: SandboxServer) -> None:
+    """The window that started this sandbox holds the other end of its stdin: when the window
+    ends, however it ends (quit, crash, SIGKILL), the pipe closes and the sandbox stops between
+    steps and removes its data, as on SIGTERM."""
+
+    def watch() -> None:
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        except (OSError, ValueError):  # no stdin at all: nothing to wait for
+            pass
+        server.request_stop()
+
+    threading.Thread(target=watch, name="sandbox-stdin", daemon=True).start()
 
 
 def _pause_at(step: str, server: Callable[[], SandboxServer]) -> Callable[[str], None]:
