@@ -135,3 +135,28 @@ print("shut down", flush=True)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "shut down" in result.stdout, result.stderr
     assert clock.monotonic() - began < 15
+
+
+def test_a_pool_grown_by_a_worker_takes_a_burst_without_the_gui_thread_starting_threads(monkeypatch):
+    """An account's first screen asks for a burst of tasks at once; once the connecting worker has
+    grown the pool, they all run together and the GUI thread starts no thread for them."""
+    pool = tasks._WorkerPool("burst", 3)
+    grower = threading.Thread(target=pool.grow)
+    grower.start()
+    grower.join(10)
+    started_by: list[str] = []
+    real_start = threading.Thread.start
+
+    def recording_start(thread):
+        started_by.append(threading.current_thread().name)
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", recording_start)
+    running = threading.Barrier(4, timeout=10)  # the three tasks and this thread
+    for _ in range(3):
+        pool.start(running.wait)
+    running.wait()  # all three at once: three threads were there for them
+    assert pool.wait(10_000)
+    assert started_by == []
+    pool.grow()  # a full pool starts nothing more
+    assert started_by == []

@@ -185,6 +185,7 @@ def _open(connection: Connection, stop: threading.Event, running=None):
     (`stop`), what was opened is closed here."""
     from attache.app.session import open_session
 
+    tasks.runner().grow_pools()
     _warm_up_imports()
     try:
         opened = open_session(connection, workers=UPLOAD_WORKERS, running=running)

@@ -197,6 +197,17 @@ class _WorkerPool:
         if spawn:
             threading.Thread(target=self._work, name=f"attache-{self.name}-{self._threads}", daemon=True).start()
 
+    def grow(self) -> None:
+        """Start every thread it may have, from the calling thread (a worker): starting one costs the
+        thread that starts it a few ms of waiting for the interpreter lock, better not the GUI's."""
+        while True:
+            with self._lock:
+                if self._threads >= self.max_threads:
+                    return
+                self._threads += 1
+                number = self._threads
+            threading.Thread(target=self._work, name=f"attache-{self.name}-{number}", daemon=True).start()
+
     def _work(self) -> None:
         while True:
             with self._lock:
@@ -245,8 +256,8 @@ class TaskRunner:
 
     def pool(self, name: str = "default") -> _WorkerPool:
         pool = self._pools.get(name)
-        if pool is None:
-            pool = self._pools[name] = _WorkerPool(name, self.THREADS.get(name, 4))
+        if pool is None:  # setdefault: a worker growing the pools may ask at the same time
+            pool = self._pools.setdefault(name, _WorkerPool(name, self.THREADS.get(name, 4)))
         return pool
 
     def run(
@@ -287,6 +298,12 @@ class TaskRunner:
         handle = TaskHandle(next(self._ids))
         self._relay.register(handle, lambda _: callback(), None, owner)
         self._relay.post(handle.id, True, None)
+
+    def grow_pools(self) -> None:
+        """Worker thread: start the threads of every pool ahead of the burst of tasks an account's
+        first screen asks for (without this the GUI thread started them, ~30 ms of it)."""
+        for name in self.THREADS:
+            self.pool(name).grow()
 
     def pending(self) -> int:
         """Tasks whose callbacks have not been delivered yet."""
