@@ -27,6 +27,7 @@ from attache.app.secrets import AppSecrets, app_secrets, reset_app_secrets
 from attache.core.accounts import CLIENT_ID_OPTION, Account, AccountStore
 from attache.core.models import EntityKind
 from attache.credentials import KeyringStatus
+from attache.sandbox.common.templates import saved_templates
 from attache.ui import accounts_dialog
 
 TENANT = "Cust12345"  # the sandbox's tenant
@@ -67,8 +68,16 @@ def server(make_awork_sandbox):
 
 
 def _home_files_containing(needle: str) -> list[Path]:
+    """The app's files that hold `needle`; not the sandbox's own seeded data, which a sandbox that
+    seeded first in this process saved in the cache folder (the server's side: it holds its demo
+    user's password, as a server does)."""
     home = Path(os.environ["ATTACHE_HOME"])
-    return [path for path in home.rglob("*") if path.is_file() and needle.encode() in path.read_bytes()]
+    server_side = saved_templates()
+    return [
+        path
+        for path in home.rglob("*")
+        if path.is_file() and not path.is_relative_to(server_side) and needle.encode() in path.read_bytes()
+    ]
 
 
 def _choose_superoffice(dialog) -> None:
