@@ -19,7 +19,10 @@ WIDTH, HEIGHT = 360, 56
 def _painted(view, index, entity) -> QImage:
     """The row as the list's delegate paints it, for this entity."""
 
-    class OneEntity:
+    class OneEntity:  # an index whose entity is this one; its other roles are the row's
+        def model(self):
+            return None  # no row_paint: the delegate asks role by role
+
         def data(self, role):
             return entity if role == EntityRole else index.data(role)
 

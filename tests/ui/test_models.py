@@ -105,6 +105,31 @@ def test_filter_model_and_search(qtmodeltester, app, synchronous, awork_sandbox,
     qtmodeltester.check(proxy)
 
 
+def test_a_filtered_row_paints_its_own_entity_drop_hint_and_uploads(app, synchronous, awork_sandbox, make_backend):
+    """The list's delegate takes a row's entity, drop hint and upload count in one call
+    (`row_paint`): through the filter, each shown row gives its own, as its roles say."""
+    from attache.ui.models import DropHintRole, EntityRole, UploadsRole
+
+    model = EntityListModel()
+    model.set_source(make_backend(awork_sandbox), EntityKind.TASK)
+    model.fetchMore(QModelIndex())
+    proxy = EntityFilterModel()
+    proxy.setSourceModel(model)
+    proxy.set_query(model.entities()[3].name.split()[-1])  # some tasks, not from row 0 on
+    assert 0 < proxy.rowCount() < model.rowCount()
+    hovered = proxy.rowCount() - 1
+    hovered_entity = proxy.index(hovered, 0).data(EntityRole)
+    model.set_drop_target(model.row_of(hovered_entity.id), "Attach 2 files", True)
+    model.set_uploads({hovered_entity.id: 2})
+    for row in range(proxy.rowCount()):
+        index = proxy.index(row, 0)
+        expected = (index.data(EntityRole), index.data(DropHintRole), index.data(UploadsRole))
+        assert proxy.row_paint(row) == expected
+    assert proxy.row_paint(hovered) == (hovered_entity, ("Attach 2 files", True), 2)
+    assert proxy.row_paint(proxy.rowCount()) is None
+    assert proxy.flags(proxy.index(0, 0)) == model.flags(model.index(0, 0))
+
+
 def test_files_model(qtmodeltester, app, synchronous, fresh_awork_sandbox, make_backend, tmp_path: Path):
     from attache.backends.base import attach_file
     from attache.core.sources import human_size

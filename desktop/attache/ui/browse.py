@@ -142,6 +142,12 @@ def _paperclip(x: float, y: float) -> QPainterPath:
     return path
 
 
+def _row_paint_by_roles(index) -> tuple[Entity, tuple[str, bool] | None, int] | None:
+    """A row's (entity, drop hint, uploads) from a model without `row_paint`, role by role."""
+    entity = index.data(EntityRole)
+    return None if entity is None else (entity, index.data(DropHintRole), index.data(UploadsRole) or 0)
+
+
 class EntityDelegate(QStyledItemDelegate):
     """A list row: round avatar (image or initials), name, subtitle; a drop hint while hovering.
 
@@ -171,16 +177,16 @@ class EntityDelegate(QStyledItemDelegate):
         return fonts
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
-        entity: Entity | None = index.data(EntityRole)
-        if entity is None:
+        row_paint = getattr(index.model(), "row_paint", None)
+        painted = row_paint(index.row()) if row_paint is not None else _row_paint_by_roles(index)
+        if painted is None:
             return
+        entity, drop, uploads = painted
         widget = option.widget
         state = option.state
         rect = option.rect
         left, top, width, height = rect.x(), rect.y(), rect.width(), rect.height()
         selected = bool(state & QStyle.StateFlag.State_Selected)
-        source = getattr(widget, "drop_source", None)
-        drop = index.data(DropHintRole) if source is None or source.drop_row >= 0 else None
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         back = QRectF(left + 6, top + 2, width - 12, height - 4)
@@ -205,16 +211,13 @@ class EntityDelegate(QStyledItemDelegate):
         refs = getattr(widget, "painted_refs", None)
         if refs is not None:
             refs[entity.ref] = index.row()
-        image = self.avatars.image(entity, px)
-        if image is None:
-            image = self.avatars.initials_image(entity, px, dpr)
+        image = self.avatars.row_image(entity, px, dpr)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(avatar_rect, image)
 
         fonts = self._row_fonts(option.font)
         text_left = left + 16 + size + 12
         text_width = left + width - 1 - text_left - 14
-        uploads = index.data(UploadsRole)
         badge_space = 0
         if uploads:  # a badge while uploads to this entity run: "↑ 2"
             badge = f"↑ {uploads}"

@@ -123,6 +123,7 @@ class EntityListModel(QAbstractListModel):
         super().__init__(parent)
         self._backend = None
         self._kind: EntityKind | None = None
+        self._flags: tuple | None = None  # (backend, kind, the rows' flags), see row_flags
         self._parent_ref: EntityRef | None = None
         self._entities: list[Entity] = []
         self._haystacks: list[str] = []  # casefolded "name subtitle", for the filter
@@ -375,6 +376,16 @@ class EntityListModel(QAbstractListModel):
             return self._uploads.get(entity.id, 0)
         return None
 
+    def row_paint(self, row: int) -> tuple[Entity, tuple[str, bool] | None, int] | None:
+        """What a row's delegate paints (entity, drop hint or None, uploads under way) in one Python
+        call: through `index.data` each role is a trip through Qt and the filter's mapToSource,
+        and with workers busy each trip may wait for the interpreter lock."""
+        if not 0 <= row < len(self._entities):
+            return None
+        entity = self._entities[row]
+        drop = (self.drop_hint, self.drop_ok) if row == self.drop_row else None
+        return entity, drop, self._uploads.get(entity.id, 0)
+
     def set_uploads(self, uploads: dict[str, int]) -> None:
         """Which entities have uploads under way (id → how many): their rows show a badge."""
         changed = set(uploads.items()) ^ set(self._uploads.items())
@@ -391,10 +402,20 @@ class EntityListModel(QAbstractListModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
+        return self.row_flags()
+
+    def row_flags(self) -> Qt.ItemFlag:
+        """Every row's flags (the same for all rows of a kind), worked out once per backend and
+        kind: views ask for them on every paint."""
+        backend, kind = self._backend, self._kind
+        cached = self._flags
+        if cached is not None and cached[0] is backend and cached[1] is kind:
+            return cached[2]
         flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
         droppable = Capability.ATTACH_FILE | Capability.SET_IMAGE
-        if self._backend is not None and self._kind is not None and self._backend.capabilities(self._kind) & droppable:
+        if backend is not None and kind is not None and backend.capabilities(kind) & droppable:
             flags |= Qt.ItemFlag.ItemIsDropEnabled
+        self._flags = (backend, kind, flags)
         return flags
 
 
@@ -425,6 +446,7 @@ class EntityFilterModel(QAbstractProxyModel):
         super().__init__(parent)
         self._words: list[str] = []
         self._rows: list[int] = []  # accepted source rows, ascending
+        self._entities: EntityListModel | None = None  # the source, when it is an entity list
 
     # ---- source
 
@@ -435,6 +457,7 @@ class EntityFilterModel(QAbstractProxyModel):
                 signal.disconnect(slot)
         self.beginResetModel()
         super().setSourceModel(model)
+        self._entities = model if isinstance(model, EntityListModel) else None
         self._rows = self._matching(range(model.rowCount())) if model is not None else []
         self.endResetModel()
         if model is not None:
@@ -575,6 +598,19 @@ class EntityFilterModel(QAbstractProxyModel):
 
     def hasChildren(self, parent: _Index = QModelIndex()) -> bool:
         return not parent.isValid() and bool(self._rows)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        source = self._entities
+        if source is None or not index.isValid():  # (an entity list's rows all have the same flags)
+            return super().flags(index)
+        return source.row_flags()
+
+    def row_paint(self, row: int) -> tuple[Entity, tuple[str, bool] | None, int] | None:
+        """The source's `row_paint` for this row (None off an entity list)."""
+        source = self._entities
+        if source is None or not 0 <= row < len(self._rows):
+            return None
+        return source.row_paint(self._rows[row])
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
         model = self.sourceModel()
