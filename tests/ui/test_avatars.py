@@ -189,3 +189,35 @@ def test_a_picture_with_an_odd_version_is_shown_and_fetched_once(avatars, backen
         assert _centre(avatars.image(user, 36)) == RED
         avatars.clear()  # Refresh: checked again, from the disk
     assert avatars.fetch_count == 1 and len(image_requests(server, since=began)) == 1
+
+
+def _white_pixels(image) -> int:
+    return sum(
+        1
+        for x in range(image.width())
+        for y in range(image.height())
+        if min(image.pixelColor(x, y).getRgb()[:3]) > 200 and image.pixelColor(x, y).alpha() > 200
+    )
+
+
+def test_a_row_shows_a_plain_disc_while_its_picture_loads_and_initials_when_there_is_none(
+    avatars, backend, server, ref, qtbot
+):
+    """While a person's picture is on its way their row shows a disc of their colour (drawn once
+    per colour, not initials drawn for every row and replaced); then the picture. A person without
+    a picture shows their initials: white letters on their colour."""
+    from dataclasses import replace
+
+    from attache.ui.avatars import colour_for
+
+    user = backend.get_entity(ref)
+    server.set_faults(FaultPlan(1.0, kinds=("slow",), match=IMAGES, slow_range=(1.0, 1.0)))
+    loading = avatars.row_image(user, 36, 1.0)
+    colour = colour_for(user.id)
+    assert _centre(loading) == (colour.red(), colour.green(), colour.blue())
+    assert _white_pixels(loading) == 0  # no letters
+    server.set_faults(None)
+    qtbot.waitUntil(lambda: avatars.lookup(user, 36)[0], timeout=10_000)
+    assert _centre(avatars.row_image(user, 36, 1.0)) == RED
+    initials = avatars.row_image(replace(user, has_image=False), 36, 1.0)
+    assert _white_pixels(initials) > 10
