@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal
@@ -209,32 +210,29 @@ class AvatarLoader(QObject):
     def initials_image(self, entity: Entity, px: int, dpr: float) -> QImage:
         """The entity's initials on its colour, round, drawn once and kept with the pictures."""
         key = ("initials", entity.id, entity.name, px)
-        entry = self.memory.get(key)
-        if entry is None:
-            image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
-            image.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(image)
-            paint_initials(painter, QRectF(0, 0, px, px), entity.id, entity.name)
-            painter.end()
-            image.setDevicePixelRatio(dpr)
-            entry = _Entry(image, "", 0)
-            self.memory.put(key, entry)
-        return entry.image
+        return self._drawn(key, px, dpr, lambda painter, rect: paint_initials(painter, rect, entity.id, entity.name))
 
     def loading_image(self, entity: Entity, px: int, dpr: float) -> QImage:
         """A round disc of the entity's colour, without its letters: what a list row shows while
         its picture loads. Twelve colours, drawn once each; initials would be drawn for every
         row that scrolls into view (~0.4 ms each on the GUI thread) and then replaced."""
-        key = ("loading", _palette_index(entity.id), px)
+
+        def disc(painter: QPainter, rect: QRectF) -> None:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour_for(entity.id))
+            painter.drawEllipse(rect)
+
+        return self._drawn(("loading", _palette_index(entity.id), px), px, dpr, disc)
+
+    def _drawn(self, key: tuple, px: int, dpr: float, draw: Callable[[QPainter, QRectF], None]) -> QImage:
+        """A `px`-square picture drawn by `draw(painter, rect)` once, then kept with the pictures."""
         entry = self.memory.get(key)
         if entry is None:
             image = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
             image.fill(Qt.GlobalColor.transparent)
             painter = QPainter(image)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour_for(entity.id))
-            painter.drawEllipse(QRectF(0, 0, px, px))
+            draw(painter, QRectF(0, 0, px, px))
             painter.end()
             image.setDevicePixelRatio(dpr)
             entry = _Entry(image, "", 0)

@@ -4,7 +4,6 @@ with the window however the window ends, and it leaves nothing behind."""
 from __future__ import annotations
 
 import os
-import queue
 import signal
 import subprocess
 import sys
@@ -139,33 +138,18 @@ def test_stdin_token_usage_errors(private_tmp, stdin, options, message):
 def test_the_window_entry_starts_its_sandbox_apart_and_it_ends_with_the_window(private_tmp):
     """`attache --sandbox`: the sandbox is a child of the window's process (in its own session, so a
     Ctrl-C in the terminal is the window's), and it is gone when the window has quit."""
-    window = subprocess.Popen(
-        [sys.executable, "-m", "attache", "--sandbox"],
-        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in window.stderr], daemon=True)
-    reader.start()
+    from support.window_process import WindowProcess
+
+    window = WindowProcess()
     try:
-        seen: list[str] = []
-        while not any("connected to" in line for line in seen):
-            seen.append(lines.get(timeout=60))  # a window that never connects fails here
+        window.wait_for("connected to")  # a window that never connects fails here
         children = Path(f"/proc/{window.pid}/task/{window.pid}/children").read_text().split()
         sandboxes = [int(pid) for pid in children if b"--stdin-token" in Path(f"/proc/{pid}/cmdline").read_bytes()]
-        assert len(sandboxes) == 1, (children, seen)
+        assert len(sandboxes) == 1, (children, window.log)
         assert os.getsid(sandboxes[0]) != os.getsid(window.pid)
-        window.send_signal(signal.SIGTERM)
-        assert window.wait(timeout=30) == 0
     finally:
-        if window.poll() is None:
-            window.kill()
-        reader.join(timeout=30)  # the pipe ends when the window and its sandbox both have
-        window.stderr.close()
-    while not lines.empty():
-        seen.append(lines.get())
+        status = window.terminate()
+    assert status == 0, window.log
     assert _gone(sandboxes[0])
-    assert "Traceback" not in "".join(seen), seen
+    assert "Traceback" not in window.log
     assert list(private_tmp.iterdir()) == []

@@ -365,38 +365,18 @@ def test_the_window_closes_cleanly_on_sigterm(tmp_path, when):
     """`attache --sandbox` asked to stop by SIGTERM (a logout, `kill`) quits as File › Quit does:
     exit status 0, window settings saved, and the sandbox's temporary data removed, whether the
     sandbox is still starting or the window is connected. The window says both in its log."""
-    import queue
-    import signal
-    import threading
+    from support.window_process import WindowProcess
 
     private_tmp, home = tmp_path / "tmp", tmp_path / "home"
     private_tmp.mkdir()
-    env = dict(os.environ, TMPDIR=str(private_tmp), ATTACHE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "attache", "--sandbox"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stderr], daemon=True)
-    reader.start()
-    seen: list[str] = []
-    wanted = "starting the sandbox" if when == "starting" else "connected to"
+    window = WindowProcess(dict(os.environ, TMPDIR=str(private_tmp), ATTACHE_HOME=str(home)))
     try:
-        while not any(wanted in line for line in seen):
-            seen.append(lines.get(timeout=60))  # a window that never gets there fails here
+        # a window that never gets there fails here
+        window.wait_for("starting the sandbox" if when == "starting" else "connected to")
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
-        reader.join(timeout=10)
-        process.stdout.close()
-        process.stderr.close()
-    while not lines.empty():
-        seen.append(lines.get())
-    errors = "".join(seen)
-    assert process.returncode == 0, errors
+        status = window.terminate()
+    errors = window.log
+    assert status == 0, errors
     assert "closing" in errors and "Traceback" not in errors
     assert list(private_tmp.iterdir()) == [], errors
     assert any(path.suffix in (".conf", ".ini") for path in home.rglob("*")), list(home.rglob("*"))
