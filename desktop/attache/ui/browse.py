@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 from attache.core.models import Entity
 from attache.ui import theme
 from attache.ui.avatars import AvatarLoader, device_px
-from attache.ui.models import CountRole, DropHintRole, EntityRole, UploadsRole
+from attache.ui.models import CountRole, EntityRole, row_paint_by_roles
 
 
 def short_count(count: int) -> str:
@@ -142,12 +142,6 @@ def _paperclip(x: float, y: float) -> QPainterPath:
     return path
 
 
-def _row_paint_by_roles(index) -> tuple[Entity, tuple[str, bool] | None, int] | None:
-    """A row's (entity, drop hint, uploads) from a model without `row_paint`, role by role."""
-    entity = index.data(EntityRole)
-    return None if entity is None else (entity, index.data(DropHintRole), index.data(UploadsRole) or 0)
-
-
 class EntityDelegate(QStyledItemDelegate):
     """A list row: round avatar (image or initials), name, subtitle; a drop hint while hovering.
 
@@ -178,7 +172,7 @@ class EntityDelegate(QStyledItemDelegate):
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index) -> None:
         row_paint = getattr(index.model(), "row_paint", None)
-        painted = row_paint(index.row()) if row_paint is not None else _row_paint_by_roles(index)
+        painted = row_paint(index.row()) if row_paint is not None else row_paint_by_roles(index)
         if painted is None:
             return
         entity, drop, uploads = painted

@@ -433,6 +433,12 @@ def _page_iterator(backend, kind: EntityKind, parent_ref: EntityRef | None, page
     return iter(backend.iter_pages(kind, parent=parent_ref, page_size=page_size))
 
 
+def row_paint_by_roles(index) -> tuple[Entity, tuple[str, bool] | None, int] | None:
+    """A row's (entity, drop hint, uploads) from any model, role by role (see `row_paint`)."""
+    entity = index.data(EntityRole)
+    return None if entity is None else (entity, index.data(DropHintRole), index.data(UploadsRole) or 0)
+
+
 class EntityFilterModel(QAbstractProxyModel):
     """Filters the list as the user types: every word must appear in the name or subtitle.
 
@@ -606,11 +612,11 @@ class EntityFilterModel(QAbstractProxyModel):
         return source.row_flags()
 
     def row_paint(self, row: int) -> tuple[Entity, tuple[str, bool] | None, int] | None:
-        """The source's `row_paint` for this row (None off an entity list)."""
-        source = self._entities
-        if source is None or not 0 <= row < len(self._rows):
+        """The source's `row_paint` for this row (role by role over another kind of source)."""
+        if not 0 <= row < len(self._rows):
             return None
-        return source.row_paint(self._rows[row])
+        source = self._entities
+        return source.row_paint(self._rows[row]) if source is not None else row_paint_by_roles(self.index(row, 0))
 
     def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:
         model = self.sourceModel()
