@@ -153,3 +153,24 @@ def test_the_window_entry_starts_its_sandbox_apart_and_it_ends_with_the_window(p
     assert _gone(sandboxes[0])
     assert "Traceback" not in window.log
     assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("service_id", ["awork", "onlyoffice", "superoffice"])
+def test_each_service_s_sandbox_serves_its_client_from_its_own_process(private_tmp, service_id):
+    """What the window does with it: the service's own client signs in with the token and names
+    the workspace."""
+    from attache.core.services import service
+
+    sandbox = SandboxProcess(service_id).wait_ready()
+    try:
+        connector = service(service_id).connector()
+        backend = connector.open_backend(
+            sandbox.base_url, connector.secret_from_token(sandbox.token), account="sandbox", options={}
+        )
+        try:
+            assert backend.workspace().name
+        finally:
+            backend.close()
+    finally:
+        sandbox.stop()
+    assert list(private_tmp.iterdir()) == []
