@@ -28,15 +28,11 @@ no marker of its own.
 
 from __future__ import annotations
 
-import argparse
+# The child runs this file too: it imports only what the app imports anyway before its window
+# paints (the parent's modules, tarfile and statistics among them, cost the child 30-40 ms).
 import json
 import os
-import shutil
-import statistics
-import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 from pathlib import Path
 
@@ -100,10 +96,9 @@ def child(scenario: str) -> int:
 def after_import(name: str, then) -> None:
     """Call `then(module)` as soon as `name` is imported, by whoever imports it: the child watches
     the window without importing Qt or the window earlier than the app itself does."""
-    import importlib.abc
     import importlib.util
 
-    class Finder(importlib.abc.MetaPathFinder):
+    class Finder:  # a meta path finder needs only find_spec (importlib.abc costs the child ~10 ms)
         def find_spec(self, fullname, path, target=None):
             if fullname != name:
                 return None
@@ -127,6 +122,10 @@ HEAVY = ("httpx", "PIL", "attache.backends.awork", "attache.backends.http", "att
 
 
 def launch(scenario: str, desktop: Path | None, pycache: Path | None) -> dict:
+    import shutil
+    import subprocess
+    import tempfile
+
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("ATTACHE_TOKEN", None)
     if pycache is not None:
@@ -158,6 +157,9 @@ def launch(scenario: str, desktop: Path | None, pycache: Path | None) -> dict:
 
 
 def unpack_reference(rev: str, into: Path) -> Path:
+    import subprocess
+    import tarfile
+
     archive = subprocess.run(["git", "archive", rev, "desktop"], cwd=ROOT, capture_output=True, check=True).stdout
     archive_path = into / "ref.tar"
     archive_path.write_bytes(archive)
@@ -167,6 +169,8 @@ def unpack_reference(rev: str, into: Path) -> Path:
 
 
 def summary(values: list[float]) -> dict:
+    import statistics
+
     return {
         "median": round(statistics.median(values), 3),
         "min": round(min(values), 3),
@@ -176,6 +180,9 @@ def summary(values: list[float]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import tempfile
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="rounds (each: this code and the reference)")
     parser.add_argument("--reference", default="main", help="git revision to compare with (default: main)")
@@ -227,4 +234,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":  # before argparse, which the child need not load
+        raise SystemExit(child(sys.argv[2]))
     raise SystemExit(main())

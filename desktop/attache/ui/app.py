@@ -73,6 +73,10 @@ def run_app(sandbox: bool = False, service: str | None = None, files: list | Non
     `sandbox_process`: the sandbox's own process (`attache.app.sandbox_process`), started before
     the window was built; the window's sandboxes run apart from it either way."""
     from PySide6.QtCore import Qt
+
+    from attache.ui.pyside_imports import lighten_feature_checks
+
+    lighten_feature_checks()  # first: PySide6 checks each module imported from here on
     from PySide6.QtWidgets import QApplication
 
     from attache.ui import tasks
