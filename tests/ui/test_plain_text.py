@@ -293,3 +293,14 @@ def test_message_boxes_show_text_and_detail_as_plain_text(app) -> None:
     labels = {label.text(): label.textFormat() for label in box.findChildren(QLabel) if label.text()}
     assert labels == {"<b>BOLD</b>": Qt.TextFormat.PlainText, "<i>BOLD</i>": Qt.TextFormat.PlainText}
     box.deleteLater()
+
+
+@pytest.mark.parametrize("text", [MARKUP, 'Tom & Jerry\'s "<quoted>"', "&amp; already", "", 42])
+def test_escape_gives_what_html_escape_gives_and_rich_text_shows_it_literally(text) -> None:
+    from attache.ui.plain import escape
+
+    escaped = escape(text)
+    assert escaped == html.escape(str(text))
+    document = QTextDocument()
+    document.setHtml(escaped)
+    assert document.toPlainText() == str(text)

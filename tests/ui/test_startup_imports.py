@@ -23,7 +23,12 @@ DEFERRED = (
     "attache.sandbox",
     "attache.images.decode",
     "keyring",
-    "attache.transfers.engine",  # the window paints with the journal's types only
+    "attache.transfers.engine",  # the window paints with the transfer states only
+    "attache.transfers.journal",
+    "sqlite3",
+    "uuid",  # it imports platform
+    "html.entities",
+    "secrets",
     "importlib.metadata",  # the version is attache.__version__
     "attache.ui.accounts_dialog",  # loaded when the dialog opens
 )

@@ -10,7 +10,7 @@ command line other users can read.
 from __future__ import annotations
 
 import logging
-import secrets
+import os
 import subprocess
 import threading
 import time
@@ -33,7 +33,7 @@ class SandboxProcess:
 
     def __init__(self, service_id: str = DEFAULT_SERVICE) -> None:
         self.service_id = service_id
-        self._token = secrets.token_urlsafe(24)
+        self._token = os.urandom(24).hex()  # `secrets` would import hmac and random before the paint
         self._base_url = ""
         self._first_line: bytes | None = None
         self._line_read = threading.Event()

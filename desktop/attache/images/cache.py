@@ -16,7 +16,6 @@ import os
 import struct
 import threading
 import time
-import uuid
 import zlib
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -98,7 +97,7 @@ class AvatarCache:
         version = _stored_version(key.version)
         header = _HEADER.pack(_MAGIC, _FORMAT, len(version), zlib.crc32(data), len(data))
         path = self.root / key.slot
-        temp = self.root / f".{key.slot}.{uuid.uuid4().hex}.tmp"
+        temp = self.root / f".{key.slot}.{os.urandom(8).hex()}.tmp"  # uuid would import platform before the paint
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             with temp.open("wb") as f:

@@ -1,26 +1,40 @@
 """The upload engine: a durable queue (SQLite journal), a bounded worker pool, a retry policy.
 
-Qt-free: the CLI and the GUI both drive `TransferEngine` and read `ProgressBoard` numbers. The
-engine (and the backends' code it pulls in) is imported when first asked for: the window's first
-paint needs only the journal's types.
+Qt-free: the CLI and the GUI both drive `TransferEngine` and read `ProgressBoard` numbers. Each
+name is imported from its module when first asked for: the window's first paint needs only the
+states (`attache.transfers.states`), not SQLite, the engine or the backends' code it pulls in.
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from attache.transfers.events import JobEvent
-from attache.transfers.journal import (
-    Direction,
-    Job,
-    JobState,
-    Journal,
-    JournalError,
-    Slot,
-    Step,
-    default_journal_path,
-)
-from attache.transfers.policy import RetryPolicy
-from attache.transfers.progress import JobProgress, ProgressBoard, QueueTotals
-from attache.transfers.throttle import Throttle, parse_rate
+if TYPE_CHECKING:
+    from attache.transfers.engine import TransferEngine
+    from attache.transfers.events import JobEvent
+    from attache.transfers.journal import Job, Journal, JournalError, default_journal_path
+    from attache.transfers.policy import RetryPolicy
+    from attache.transfers.progress import JobProgress, ProgressBoard, QueueTotals
+    from attache.transfers.states import Direction, JobState, Slot, Step
+    from attache.transfers.throttle import Throttle, parse_rate
+
+_HOMES = {
+    "Direction": "states",
+    "JobState": "states",
+    "Slot": "states",
+    "Step": "states",
+    "Job": "journal",
+    "Journal": "journal",
+    "JournalError": "journal",
+    "default_journal_path": "journal",
+    "JobEvent": "events",
+    "RetryPolicy": "policy",
+    "JobProgress": "progress",
+    "ProgressBoard": "progress",
+    "QueueTotals": "progress",
+    "Throttle": "throttle",
+    "parse_rate": "throttle",
+    "TransferEngine": "engine",
+}
 
 __all__ = [
     "Direction",
@@ -41,13 +55,11 @@ __all__ = [
     "parse_rate",
 ]
 
-if TYPE_CHECKING:
-    from attache.transfers.engine import TransferEngine
-
 
 def __getattr__(name: str) -> Any:
-    if name == "TransferEngine":
-        from attache.transfers.engine import TransferEngine
-
-        return TransferEngine
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # asked once
+    return value

@@ -21,8 +21,9 @@ from attache.core.text import printable
 from attache.transfers import runners
 from attache.transfers.engine import TransferEngine, remove_part
 from attache.transfers.events import JobEvent
-from attache.transfers.journal import Job, JobState, Journal, Slot
+from attache.transfers.journal import Job, Journal
 from attache.transfers.progress import ProgressBoard
+from attache.transfers.states import JobState, Slot
 from attache.transfers.throttle import Throttle
 
 BackendFor = Callable[[AccountRef], Backend]

@@ -57,9 +57,10 @@ from attache.core.sources import check_source
 from attache.transfers import runners
 from attache.transfers.events import JobEvent, Listener, Listeners
 from attache.transfers.gates import AccountGates
-from attache.transfers.journal import Job, JobState, Journal, NewJob, Slot, Step
+from attache.transfers.journal import Job, Journal, NewJob
 from attache.transfers.policy import RetryPolicy
 from attache.transfers.progress import ProgressBoard
+from attache.transfers.states import JobState, Slot, Step
 from attache.transfers.throttle import Throttle
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from attache.transfers.journal import JobState, Step
+from attache.transfers.states import JobState, Step
 
 log = logging.getLogger(__name__)
 

@@ -29,53 +29,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 from attache.core.accounts import AccountRef
 from attache.core.errors import AttacheError
 from attache.core.models import EntityKind, EntityRef
 from attache.core.paths import app_dirs
+from attache.transfers.states import FINISHED, RUNNABLE, Direction, JobState, Slot, Step
 
 JOURNAL_FILE_NAME = "transfers.sqlite3"
-
-
-class JobState(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    INTERRUPTED = "interrupted"
-
-    @property
-    def finished(self) -> bool:
-        return self in _FINISHED
-
-
-_FINISHED = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELLED})
-# States a runner may pick up.
-RUNNABLE = (JobState.QUEUED, JobState.INTERRUPTED)
-
-
-class Step(StrEnum):
-    """How far an upload got; each step's effect exists on the server once recorded."""
-
-    NEW = "new"  # nothing on the server yet
-    BEGUN = "begun"  # an upload slot exists (upload_state holds its id and URL)
-    SENT = "sent"  # the bytes are in the slot; sha256 is known
-    LINKING = "linking"  # we asked (or are about to ask) the server to link it: reconcile first
-    LINKED = "linked"  # the file is attached; file_id is known
-
-
-class Direction(StrEnum):
-    UPLOAD = "upload"  # a local file to an entity's files or image
-    DOWNLOAD = "download"  # an entity's file to a local path
-
-
-class Slot(StrEnum):
-    FILES = "files"  # attach to the entity's files
-    IMAGE = "image"  # set the entity's profile image
 
 
 @dataclass(frozen=True, slots=True)
@@ -594,7 +556,7 @@ class Journal:
 
     def clear_finished(self, ids: Iterable[int] | None = None) -> list[int]:
         """Delete done, failed and cancelled jobs; return their ids."""
-        where, params = _filters(_FINISHED, ids)
+        where, params = _filters(FINISHED, ids)
         with self._transaction() as conn:
             cleared = [row[0] for row in conn.execute(f"SELECT id FROM jobs {where}", params)]
             conn.execute(f"DELETE FROM jobs {where}", params)

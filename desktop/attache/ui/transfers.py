@@ -21,15 +21,19 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from attache.core.capabilities import Capability
 from attache.core.errors import AttacheError
 from attache.core.models import EntityRef
-from attache.transfers import Job, JobEvent, JobState, Slot
+from attache.transfers import JobState, Slot
 from attache.ui import tasks
 from attache.ui.transfer_rows import ACTIVE_STATES, DOWNLOAD, IMAGE, UPLOAD, TransferRow
+
+if TYPE_CHECKING:
+    from attache.transfers import Job, JobEvent
 
 log = logging.getLogger(__name__)
 

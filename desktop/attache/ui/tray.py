@@ -66,7 +66,7 @@ class Tray(QObject):
         queue.jobAdded.connect(lambda _job: self._transfers_changed())
         queue.jobFinished.connect(lambda _job: self._transfers_changed())
         window.installEventFilter(self)
-        self.set_keep_running(self.keep_action.isChecked())
+        self._apply_keep_running(self.keep_action.isChecked())  # as saved: nothing to write
 
     @staticmethod
     def available() -> bool:
@@ -78,6 +78,9 @@ class Tray(QObject):
 
     def set_keep_running(self, keep: bool) -> None:
         settings.set_keep_in_tray(keep)
+        self._apply_keep_running(keep)
+
+    def _apply_keep_running(self, keep: bool) -> None:
         QApplication.setQuitOnLastWindowClosed(not keep)  # a hidden window is no reason to quit
         self.icon.setVisible(keep and self.available())
 
