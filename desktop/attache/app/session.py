@@ -30,7 +30,8 @@ class OpenSession:
 def open_session(
     connection: Connection, *, workers: int, running: tuple[TransferEngine, WindowBackends] | None = None
 ) -> OpenSession:
-    """Worker: make the backend, check the account (it names its workspace), open the journal.
+    """Worker: make the backend, check the account (it names its workspace), open the journal and
+    start its engine, paused.
 
     `running`: the window's engine on the user's own queue; a connection on that queue too goes on
     with it, so switching accounts neither stops nor hides the other accounts' transfers."""
@@ -44,6 +45,16 @@ def open_session(
             return OpenSession(connection, backend, workspace, engine, backends, reused=True)
         engine, backends = window_engine(connection, workers=workers)
     except BaseException:
+        backend.close()
+        raise
+    # Started here, paused: recovering what a crashed process left running writes the journal,
+    # and each worker thread's start waits for it to run; neither belongs on the GUI thread.
+    # The window resumes it when the user wants uploads to go on by themselves.
+    try:
+        engine.start(paused=True)
+    except BaseException:
+        engine.shutdown(timeout=10)
+        engine.journal.close()
         backend.close()
         raise
     return OpenSession(connection, backend, workspace, engine, backends)

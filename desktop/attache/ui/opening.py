@@ -51,6 +51,8 @@ class Opener(QObject):
         self.window.pages.setCurrentWidget(self.window.empty)
         stop = threading.Event()
         running = self.window.session.running_engine()
+        # Beside the opening, not before it: the opening mostly waits for the server.
+        tasks.run_task(_warm_up_imports, None, lambda error: None, owner=self)
         handle = tasks.run_task(
             lambda: _open(connection, stop, running),
             self._opened,
@@ -80,7 +82,7 @@ class Opener(QObject):
         self._opening = (handle, stop, None) if not handle.done else None
         # Meanwhile the client's code loads on another worker, which the connection would
         # otherwise wait for once the sandbox is up.
-        tasks.run_task(lambda: prepare_client(service_id), None, lambda error: None, owner=self)
+        tasks.run_task(lambda: (prepare_client(service_id), _warm_up_imports()), None, lambda error: None, owner=self)
 
     def _sandbox_started(self, connection: Connection) -> None:
         self._opening = None
@@ -186,7 +188,6 @@ def _open(connection: Connection, stop: threading.Event, running=None):
     from attache.app.session import open_session
 
     tasks.runner().grow_pools()
-    _warm_up_imports()
     try:
         opened = open_session(connection, workers=UPLOAD_WORKERS, running=running)
     except BaseException:

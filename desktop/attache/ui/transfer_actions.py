@@ -76,9 +76,10 @@ class TransferActions(QObject):
             return
         engine.throttle.set_rate(settings.upload_limit())
         paused = not settings.resume_on_start()
-        engine.start(paused=paused)
         if paused:
             window.queue.show_paused(True)
+        else:
+            engine.resume()  # it opened started and paused (`open_session`)
         window.queue.pausedChanged.emit(paused)
 
     # ------------------------------------------------------------------ speed limit
