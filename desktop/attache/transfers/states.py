@@ -1,7 +1,7 @@
 """A transfer's states, steps, direction and slot: what the window shows and filters rows by.
 
 Apart from the journal, so that the window's first paint imports these few enums and not SQLite
-and the engine's modules (the journal re-exports them).
+and the engine's modules (the journal imports them from here).
 """
 
 from __future__ import annotations

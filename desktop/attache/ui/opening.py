@@ -80,9 +80,14 @@ class Opener(QObject):
 
         handle = tasks.run_task(start, self._sandbox_started, self._sandbox_failed, owner=self)
         self._opening = (handle, stop, None) if not handle.done else None
-        # Meanwhile the client's code loads on another worker, which the connection would
+
+        # Meanwhile the client's code and Pillow load on another worker, which the connection would
         # otherwise wait for once the sandbox is up.
-        tasks.run_task(lambda: (prepare_client(service_id), _warm_up_imports()), None, lambda error: None, owner=self)
+        def prepare() -> None:
+            prepare_client(service_id)
+            _warm_up_imports()
+
+        tasks.run_task(prepare, None, lambda error: None, owner=self)
 
     def _sandbox_started(self, connection: Connection) -> None:
         self._opening = None

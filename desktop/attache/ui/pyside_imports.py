@@ -20,7 +20,7 @@ def lighten_feature_checks() -> bool:
     read as a plain .py file (a bundle's archive, an extension) goes to PySide's own."""
     feature = sys.modules.get("shibokensupport.feature")
     original = getattr(feature, "_mod_uses_pyside", None)
-    if feature is None or not callable(original):
+    if not callable(original):  # None too when PySide has no such module
         return False  # another PySide6 than the ones we know: leave it be
     if getattr(original, _MARK, False):
         return True
