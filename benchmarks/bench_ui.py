@@ -396,6 +396,14 @@ class _StallSampler:
         return [[n, stack] for stack, n in self.counts.most_common(25)] + [["long", *self.long[-40:]]]
 
 
+def _waited_for_cpu() -> float:
+    """Seconds this thread has spent runnable but waiting for a core (Linux's schedstat; 0 elsewhere)."""
+    try:
+        return int(Path("/proc/thread-self/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def child_responsive(base_url: str, token: str) -> dict:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
 
@@ -452,6 +460,7 @@ def child_responsive(base_url: str, token: str) -> dict:
     heartbeat.timeout.connect(beat)
     began = time.perf_counter()
     cpu_began, gui_cpu_began = time.process_time(), time.thread_time()
+    gui_waited_began = _waited_for_cpu()
     heartbeat.start()
     last[0] = time.perf_counter()
     # 8 uploads running all along: each one that finishes is queued again until the scroll is over
@@ -526,6 +535,7 @@ def child_responsive(base_url: str, token: str) -> dict:
         sampler.stop()
     elapsed = time.perf_counter() - began
     cpu, gui_cpu = time.process_time() - cpu_began, time.thread_time() - gui_cpu_began
+    gui_waited = _waited_for_cpu() - gui_waited_began
     jobs = window.queue.jobs()
     lateness = [max(0.0, t - 5.0) for t in ticks]
     result = {
@@ -538,6 +548,7 @@ def child_responsive(base_url: str, token: str) -> dict:
         "ticks": len(ticks),
         "cpu_s": round(cpu, 2),
         "gui_thread_cpu_s": round(gui_cpu, 2),
+        "gui_thread_waited_for_cpu_s": round(gui_waited, 2),
         "heartbeat_p99_ms": round(percentile(ticks, 99), 2),
         "heartbeat_max_ms": round(max(ticks), 2),
         "late_p99_ms": round(percentile(lateness, 99), 2),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 
@@ -160,3 +162,18 @@ def test_a_pool_grown_by_a_worker_takes_a_burst_without_the_gui_thread_starting_
     assert started_by == []
     pool.grow()  # a full pool starts nothing more
     assert started_by == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
+def test_workers_yield_the_cores_to_the_gui_thread(app, qtbot):
+    """The window's workers (uploads, avatars, decoding) run below the GUI thread, so a busy
+    machine delays them rather than the window's paints. (A pool of its own: its thread starts
+    after the window's set-up, as every worker of the app does.)"""
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen = []
+    tasks.run_task(nice, seen.append, pool="priority-probe")
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert seen[0] > nice()

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
+from attache.core import priorities
+
 MiB = 1024 * 1024
 PART_BUDGET = 32 * MiB
 SENDERS = 4  # the budget's parts of 8 MiB
@@ -102,4 +104,4 @@ PART_BUFFERS = PartBuffers()
 @cache
 def part_senders() -> ThreadPoolExecutor:
     """The threads that send parts, shared by every upload (idle ones end with the process)."""
-    return ThreadPoolExecutor(SENDERS, thread_name_prefix="attache-part")
+    return ThreadPoolExecutor(SENDERS, thread_name_prefix="attache-part", initializer=priorities.worker_started)

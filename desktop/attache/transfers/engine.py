@@ -41,6 +41,7 @@ from pathlib import Path
 from attache.backends.base import Backend
 from attache.backends.resume import KeptDownload, keeping_part
 from attache.backends.streams import replacing_existing
+from attache.core import priorities
 from attache.core.accounts import AccountRef, another_processs_sandbox
 from attache.core.errors import (
     AttacheError,
@@ -407,6 +408,7 @@ class TransferEngine:
     # ---- workers ----
 
     def _work(self) -> None:
+        priorities.worker_started()
         while (job := self._next_job()) is not None:
             run = self._runs[job.id]
             try:

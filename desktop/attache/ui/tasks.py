@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from shiboken6 import isValid
 
+from attache.core import priorities
 from attache.core.errors import AttacheError
 
 log = logging.getLogger(__name__)
@@ -209,6 +210,7 @@ class _WorkerPool:
             threading.Thread(target=self._work, name=f"attache-{self.name}-{number}", daemon=True).start()
 
     def _work(self) -> None:
+        priorities.worker_started()
         while True:
             with self._lock:
                 self._idle += 1
