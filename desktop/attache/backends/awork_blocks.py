@@ -14,11 +14,11 @@ this file's plan expects. Before committing, the list is read again and must hol
 with its exact size (the sum is the file's size).
 
 Blocks go up to `PARALLEL_BLOCKS` at a time (`_Staging`): the calling thread reads each block in
-order, as `bytes` chunks, once the process's `IN_FLIGHT` budget has room for it (a fixed budget
-every upload shares, so eight uploads at once hold as much as one) and reports its chunks as read
-(the engine hashes the file in order), then hands the block to one of the process's sending
-threads (`part_senders`), which report its bytes as they go out (speed limit, progress, cancel). A
-block's bytes are kept until its answer, so the retrying transport resends that block alone
+order into a buffer borrowed from the process's `PART_BUFFERS` (a fixed budget every upload
+shares, so eight uploads at once hold as much as one) and reports its chunks as read (the engine
+hashes the file in order), then hands the block to one of the process's sending threads
+(`part_senders`), which report its bytes as they go out (speed limit, progress, cancel). A
+block's buffer is kept until its answer, so the retrying transport resends that block alone
 after a 503, a 429 or a dropped connection (progress counts its bytes once), and goes back to
 the budget then. A block counts as sent only on its 2xx: then the journal gets the set of blocks
 sent (`blocks_sent`), which a later pass trusts where the URL may not read the list. The first
@@ -42,11 +42,12 @@ import httpx
 
 from attache.backends.auth import ReplayableContent
 from attache.backends.base import ChunkObserver, UploadReporter, UploadState
-from attache.backends.part_budget import IN_FLIGHT, part_senders
-from attache.backends.streams import at_most, plan_chunks, read_chunks, report_held_range
+from attache.backends.part_buffers import PART_BUFFERS, part_senders
+from attache.backends.streams import CHUNK_SIZE, at_most, plan_chunks, report_held_range
 from attache.core.errors import (
     CancelledError,
     ProtocolError,
+    SourceChangedError,
     TransientError,
     UploadExpiredError,
 )
@@ -57,7 +58,7 @@ BLOCK_SIZE = 8 * MiB
 MAX_BLOCKS = 50_000  # Azure's limit per blob
 # Blocks in flight at once. One stream idles while each block waits for its answer (Azure writes
 # and checksums it first) and is bound by one TCP window on a long path; a few side by side keep
-# the uplink busy. Their memory comes from `IN_FLIGHT`, whose budget (4 × 8 MiB) all uploads
+# the uplink busy. Their memory comes from `PART_BUFFERS`, whose budget (4 × 8 MiB) all uploads
 # share: one large file alone has four in flight, several at once have four between them.
 PARALLEL_BLOCKS = 4
 
@@ -183,34 +184,34 @@ class _Abandoned(CancelledError):
 
 
 class _BlockBody(ReplayableContent):
-    """One block's bytes (its chunks as read), sent (again, on a retry) as httpx asks.
+    """One block's bytes (a borrowed buffer), sent (again, on a retry) in chunks as httpx asks.
 
     Each chunk is reported through `sending` before it goes out, except on a retry the bytes
     already reported (progress and the speed limit count each byte once)."""
 
-    def __init__(self, block: list[bytes], sending: Callable[[int], None], abandoned: threading.Event) -> None:
-        self._block: list[bytes] | None = block
+    def __init__(self, block: memoryview, sending: Callable[[int], None], abandoned: threading.Event) -> None:
+        self._block: memoryview | None = block
         self._sending = sending
         self._abandoned = abandoned
         self._reported = 0
 
     def release(self) -> None:
-        """The answer came: the bytes go (httpx may keep this body until the GC's pass)."""
+        """The answer came: the buffer goes back (httpx may keep this body until the GC's pass)."""
         self._block = None
 
     def __iter__(self) -> Iterator[bytes]:
         block = self._block
         if block is None:
             raise RuntimeError("a block's body was sent after its answer")
-        end = 0
-        for chunk in block:
+        for position in range(0, len(block), CHUNK_SIZE):
             if self._abandoned.is_set():
                 raise _Abandoned()
-            end += len(chunk)
+            chunk = block[position : position + CHUNK_SIZE]
+            end = position + len(chunk)
             if end > self._reported:
                 self._sending(end - self._reported)
                 self._reported = end
-            yield chunk
+            yield chunk  # a view: httpx sends any bytes-like chunk
 
 
 class _Staging:
@@ -236,7 +237,7 @@ class _Staging:
 
     def run(self) -> None:
         upload = self._upload
-        pending: dict[Future[int], int] = {}  # a block in flight → the bytes it took from the budget
+        pending: dict[Future[int], memoryview] = {}  # a block in flight → its borrowed buffer
         try:
             for number, (offset, length) in enumerate(upload.plan):
                 if number in self._held:
@@ -245,15 +246,15 @@ class _Staging:
                 while len(pending) >= upload.parallel:
                     self._settle(pending)
                 block = self._read(offset, length)
-                pending[part_senders().submit(self._put, number, block, length)] = length
+                pending[part_senders().submit(self._put, number, block)] = block
             while pending:
                 self._settle(pending)
         except BaseException:
             # Stop the blocks in flight at their next chunk, and wait for them to end.
             self._abandoned.set()
-            for future, length in pending.items():
-                if future.cancel():  # never started: its bytes are still lent
-                    IN_FLIGHT.give_back(length)
+            for future, block in pending.items():
+                if future.cancel():  # never started: its buffer is still lent
+                    PART_BUFFERS.give_back(block)
             wait(pending)
             raise
 
@@ -262,37 +263,38 @@ class _Staging:
             raise _Abandoned()
         self._report.check()
 
-    def _read(self, offset: int, length: int) -> list[bytes]:
-        """The block's bytes, in chunks reported as read (hashed in order), once the budget lends them."""
-        IN_FLIGHT.take(length, self._check)
+    def _read(self, offset: int, length: int) -> memoryview:
+        """The block's bytes in a borrowed buffer, reported as read in chunks (hashed in order)."""
+        block = PART_BUFFERS.take(length, self._check)
         try:
             self._stream.seek(offset)
-            chunks = []
-            for chunk in read_chunks(self._stream, length, None, self._source):
-                self._report.read_ahead(chunk)
-                chunks.append(chunk)
+            filled = 0
+            while filled < length:
+                count = self._stream.readinto(block[filled:])  # type: ignore[attr-defined]
+                if not count:
+                    raise SourceChangedError(f"{self._source.name} got shorter while it was being sent")
+                filled += count
+            for position in range(0, length, CHUNK_SIZE):
+                self._report.read_ahead(block[position : position + CHUNK_SIZE])
         except BaseException:
-            IN_FLIGHT.give_back(length)
+            PART_BUFFERS.give_back(block)
             raise
-        return chunks
+        return block
 
-    def _put(self, number: int, block: list[bytes], length: int) -> int:
+    def _put(self, number: int, block: memoryview) -> int:
         upload = self._upload
         body = _BlockBody(block, self._report.sending, self._abandoned)
-        headers = {"Content-Length": str(length)}
+        headers = {"Content-Length": str(len(block))}
         if upload.checksums:
-            digest = hashlib.md5(usedforsecurity=False)
-            for chunk in block:
-                digest.update(chunk)
-            headers["Content-MD5"] = base64.b64encode(digest.digest()).decode()
+            headers["Content-MD5"] = base64.b64encode(hashlib.md5(block, usedforsecurity=False).digest()).decode()
         try:
             upload._send("PUT", upload._at(comp="block", blockid=upload.ids[number]), content=body, headers=headers)
         finally:
             body.release()
-            IN_FLIGHT.give_back(length)
+            PART_BUFFERS.give_back(block)
         return number
 
-    def _settle(self, pending: dict[Future[int], int]) -> None:
+    def _settle(self, pending: dict[Future[int], memoryview]) -> None:
         """Wait for a block to end; journal it when it arrived, raise its error when it failed."""
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)
         for future in finished:

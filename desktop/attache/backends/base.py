@@ -53,15 +53,15 @@ class ParallelUploadObserver(UploadObserver, Protocol):
     """An `UploadObserver` that also follows parts sent side by side (awork's blocks in parallel).
 
     The backend reads the file in order and reports each chunk it will send through `read_ahead`
-    (hashed, source checked; from the thread that called `send_content`), then, from whichever
-    thread sends it, reports its bytes as they go out through `sending` (throttled, counted,
-    cancel checked: it raises to stop the request). While it waits for memory to read the next
-    part into, it calls
+    (hashed, source checked; from the thread that called `send_content`; a view of a buffer that
+    is reused once the part is answered, so not to be kept), then, from whichever thread sends it,
+    reports its bytes as they go out through `sending` (throttled, counted, cancel checked: it
+    raises to stop the request). While it waits for memory to read the next part into, it calls
     `check`, which raises when the upload is stopped. Held parts still go through `held`, in file
     order with the read ones. Use `UploadReporter`, which serves a plain observer too.
     """
 
-    def read_ahead(self, chunk: bytes) -> None: ...
+    def read_ahead(self, chunk: memoryview) -> None: ...
 
     def sending(self, size: int) -> None: ...
 
@@ -72,18 +72,19 @@ class UploadReporter:
     """How a backend that sends parts side by side reports to whatever observer it was given,
     decided once (a runtime protocol check per chunk would cost more than the chunk's own work):
     the engine's `ParallelUploadObserver` hears chunks as read and bytes as sent; a plain observer
-    hears each chunk once, in file order, as it is read for sending (its
+    hears each chunk once (a copy it may keep), in file order, as it is read for sending (its
     progress leads the wire by the parts in flight); with none, nothing is reported."""
 
     def __init__(self, on_chunk: ChunkObserver | None) -> None:
         self.observer = on_chunk
-        self.read_ahead: Callable[[bytes], None] = _ignore
+        self.read_ahead: Callable[[memoryview], None] = _ignore
         self.sending: Callable[[int], None] = _ignore
         self.check: Callable[[], None] = _nothing
         if isinstance(on_chunk, ParallelUploadObserver):
             self.read_ahead, self.sending, self.check = on_chunk.read_ahead, on_chunk.sending, on_chunk.check
         elif on_chunk is not None:
-            self.read_ahead = on_chunk
+            plain = on_chunk
+            self.read_ahead = lambda chunk: plain(bytes(chunk))
 
     def held(self, chunk: bytes) -> None:
         report_held(self.observer, chunk)

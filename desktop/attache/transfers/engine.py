@@ -734,7 +734,7 @@ class _SendPass:
         self._hash.update(chunk)
         self._check_source_now_and_then()
 
-    def read_ahead(self, chunk: bytes) -> None:
+    def read_ahead(self, chunk: memoryview) -> None:
         """`chunk` was read, in file order, to go out later through `sending`."""
         self._run.check()
         self._hash.update(chunk)

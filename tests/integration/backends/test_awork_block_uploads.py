@@ -13,7 +13,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from attache.backends import awork_blocks, part_budget
+from attache.backends import awork_blocks, part_buffers
 from attache.backends.awork import AworkBackend
 from attache.backends.awork_blocks import block_id, format_numbers, parse_block_list, parse_numbers
 from attache.core.errors import CancelledError, ProtocolError
@@ -293,7 +293,7 @@ def test_a_stop_ends_every_block_in_flight(make_awork_sandbox, tmp_path):
             backend.send_content(state, source, len(data), on_chunk=observer)
         # No block of the pass is left sending (every block's memory is back), and not one
         # arrived: each was cut off after its first chunk (the fifth was never started).
-        assert part_budget.IN_FLIGHT.lent == 0
+        assert part_buffers.PART_BUFFERS.lent == 0
         assert observer.sent == PARALLEL * MiB  # one chunk of each of the first blocks, no more
         # (The server may never have dispatched a request cut off this early: at most these.)
         assert len(_block_puts(server)) <= PARALLEL
@@ -303,23 +303,24 @@ def test_a_stop_ends_every_block_in_flight(make_awork_sandbox, tmp_path):
         backend.close()
 
 
-class CountingBudget(part_budget.PartBudget):
+class CountingBuffers(part_buffers.PartBuffers):
     """The process's part budget, noting the most it ever lent at once."""
 
     def __init__(self, budget: int) -> None:
         super().__init__(budget)
         self.most_lent = 0
 
-    def take(self, size: int, check: Callable[[], None]) -> None:
-        super().take(size, check)
+    def take(self, size: int, check: Callable[[], None]) -> memoryview:
+        view = super().take(size, check)
         self.most_lent = max(self.most_lent, self.lent)
+        return view
 
 
 def test_uploads_at_once_share_one_budget_of_blocks_in_flight(make_awork_sandbox, tmp_path, monkeypatch):
     """Three files of 13 blocks each, sent side by side, never hold more than the process's
     budget of 4 blocks between them (each alone would have 4 in flight), and all arrive whole."""
-    budget = CountingBudget(PARALLEL * BLOCK)
-    monkeypatch.setattr(awork_blocks, "IN_FLIGHT", budget)
+    budget = CountingBuffers(PARALLEL * BLOCK)
+    monkeypatch.setattr(awork_blocks, "PART_BUFFERS", budget)
     server = make_awork_sandbox()
     backend = _parallel_backend(server)
     try:

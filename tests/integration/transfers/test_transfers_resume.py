@@ -33,7 +33,7 @@ from transfers_support import (
 )
 
 from attache.backends.awork_blocks import PARALLEL_BLOCKS
-from attache.backends.part_budget import IN_FLIGHT
+from attache.backends.part_buffers import PART_BUFFERS
 from attache.sandbox import FaultPlan
 from attache.transfers import JobState, Journal, Step, Throttle, TransferEngine
 
@@ -326,7 +326,7 @@ def test_cancelling_an_upload_stops_every_block_in_flight(make_awork_sandbox, tm
             (job_id,) = engine.enqueue(account_of(server), task, [source])
             assert engine.wait([job_id], timeout=60)
             assert engine.jobs(ids=[job_id])[0].state is JobState.CANCELLED
-            assert IN_FLIGHT.lent == 0  # no block of it is left in flight
+            assert PART_BUFFERS.lent == 0  # no block of it is left in flight
             url = engine.jobs(ids=[job_id])[0].upload_state["upload_url"]
     puts = [r for r in server.requests if r.method == "PUT" and "comp=block&" in r.query + "&"]
     # The fifth block never started (a request cut off this early may never reach the app's log).
