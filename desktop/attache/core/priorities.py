@@ -1,9 +1,9 @@
 """The window's thread before its workers, when the machine is busy.
 
 Uploads, avatar fetches and decoding run on worker threads of the window's own process; on two
-cores with eight uploads running, the GUI thread spent as long waiting for a core as running
-(bench_ui responsive: 1.8 s of each, per 10 s). Two Linux hints, each skipped where it does not
-exist, give it the core first:
+cores with eight uploads running, the GUI thread spent about as long waiting for a core as
+running (bench_ui responsive: 1.4–1.8 s of each 10 s waiting, 1.5–1.8 s running). Two Linux
+hints, each skipped where it does not exist, give it the core first:
 
 - each worker thread lowers its own priority by `WORKER_NICE` (Linux sets a thread's nice for
   that thread alone) when it starts, once `prefer_gui_thread()` was called: the window calls it,
@@ -29,7 +29,7 @@ WORKER_NICE = 10  # added to the process's nice: a nice-0 thread gets ~10 times 
 GUI_SLICE_NS = 100_000  # the shortest slice the kernel accepts
 
 # sched_setattr / sched_getattr by machine (Linux's syscall tables)
-_SYSCALLS = {"x86_64": (314, 315), "aarch64": (274, 275), "arm64": (274, 275)}
+_SYSCALLS = {"x86_64": (314, 315), "aarch64": (274, 275)}
 _ATTR = struct.Struct("IIQiIQQQII")  # struct sched_attr, as of Linux 5.3 (56 bytes)
 
 _gui_thread: int | None = None  # the native id of the thread to favour, once asked
@@ -71,35 +71,44 @@ def worker_started() -> None:
 
 def set_slice(thread: int, nanoseconds: int) -> bool:
     """Ask Linux for this scheduling slice for a thread (of the normal policy, at its nice);
-    False where the kernel or the machine has no such call."""
-    numbers = _SYSCALLS.get(platform.machine())
-    if numbers is None or not sys.platform.startswith("linux"):
-        return False
+    False where the kernel, the machine or the build has no such call."""
     attr = _read_attr(thread)
     if attr is None or attr[1] != os.SCHED_OTHER:
         return False
-    import ctypes
-
-    nice = os.getpriority(os.PRIO_PROCESS, thread)
-    request = ctypes.create_string_buffer(_ATTR.pack(_ATTR.size, os.SCHED_OTHER, 0, nice, 0, nanoseconds, 0, 0, 0, 0))
-    libc = ctypes.CDLL(None, use_errno=True)
-    return bool(libc.syscall(numbers[0], thread, request, 0) == 0)
+    try:
+        nice = os.getpriority(os.PRIO_PROCESS, thread)
+    except OSError:
+        return False
+    request = _ATTR.pack(_ATTR.size, os.SCHED_OTHER, 0, nice, 0, nanoseconds, 0, 0, 0, 0)
+    return _sched_call(0, thread, request) is not None
 
 
 def slice_of(thread: int) -> int | None:
-    """The slice Linux keeps for a thread, in ns (0: the default); None where it cannot be read."""
+    """The slice Linux keeps for a thread, in ns (the kernel's default unless one was asked);
+    None where it cannot be read."""
     attr = _read_attr(thread)
     return None if attr is None else attr[5]
 
 
 def _read_attr(thread: int) -> tuple[int, ...] | None:
+    answer = _sched_call(1, thread, bytes(_ATTR.size))
+    return None if answer is None else _ATTR.unpack(answer)
+
+
+def _sched_call(which: int, thread: int, attr: bytes) -> bytes | None:
+    """sched_setattr (0) or sched_getattr (1) for a thread: the attributes after the call, or None
+    where it failed or does not exist. Never raises: a worker calls it as it starts."""
     numbers = _SYSCALLS.get(platform.machine())
     if numbers is None or not sys.platform.startswith("linux"):
         return None
-    import ctypes
+    try:
+        import ctypes
 
-    answer = ctypes.create_string_buffer(_ATTR.size)
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.syscall(numbers[1], thread, answer, _ATTR.size, 0) != 0:
+        buffer = ctypes.create_string_buffer(attr, _ATTR.size)
+        libc = ctypes.CDLL(None, use_errno=True)
+        args = (thread, buffer, 0) if which == 0 else (thread, buffer, _ATTR.size, 0)
+        if libc.syscall(numbers[which], *args) != 0:
+            return None
+        return buffer.raw
+    except (ImportError, OSError, AttributeError):
         return None
-    return _ATTR.unpack(answer.raw)

@@ -99,3 +99,16 @@ def test_a_process_started_at_a_lower_priority_keeps_its_workers_below_its_gui_t
     capped = _probe("window", nice=15)
     assert capped["gui_after"] == min(19, base + 15)
     assert capped["worker"] == capped["grandchild"] == 19
+
+
+def test_where_the_machine_has_no_such_call_the_slice_is_left_alone(monkeypatch):
+    """A machine whose syscall numbers are not known: nothing is asked and nothing raises (a worker
+    asks as it starts)."""
+    import threading
+
+    from attache.core import priorities
+
+    monkeypatch.setattr(priorities, "_SYSCALLS", {})
+    this = threading.get_native_id()
+    assert priorities.set_slice(this, 100_000) is False
+    assert priorities.slice_of(this) is None
