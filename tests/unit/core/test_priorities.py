@@ -8,8 +8,11 @@ import re
 import subprocess
 import sys
 import textwrap
+import threading
 
 import pytest
+
+from attache.core import priorities
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priorities are Linux's")
 
@@ -104,10 +107,6 @@ def test_a_process_started_at_a_lower_priority_keeps_its_workers_below_its_gui_t
 def test_where_the_machine_has_no_such_call_the_slice_is_left_alone(monkeypatch):
     """A machine whose syscall numbers are not known: nothing is asked and nothing raises (a worker
     asks as it starts)."""
-    import threading
-
-    from attache.core import priorities
-
     monkeypatch.setattr(priorities, "_SYSCALLS", {})
     this = threading.get_native_id()
     assert priorities.set_slice(this, 100_000) is False
