@@ -130,13 +130,19 @@ def child_start(url: str) -> dict:
     from attache.backends.awork import AworkBackend
     from attache.core.models import EntityKind
     from attache.ui import tasks
+    from attache.ui.avatars import device_px
+    from attache.ui.browse import EntityDelegate
     from attache.ui.main_window import MainWindow
 
     requests = []
     fetch = AworkBackend.get_image
+    row_px = device_px(EntityDelegate.AVATAR, 1.0)  # offscreen: one device pixel per pixel
 
     def counted(self, ref, **kwargs):
-        requests.append(time.perf_counter())
+        # the list's pictures only: the detail pane's larger one for the restored selection is
+        # fetched once, on whichever start first shows it
+        if kwargs.get("width") == row_px:
+            requests.append(time.perf_counter())
         return fetch(self, ref, **kwargs)
 
     AworkBackend.get_image = counted
@@ -144,15 +150,16 @@ def child_start(url: str) -> dict:
     app = _app()
     window = MainWindow(restore=True)
     painted: dict[str, float] = {}
-    image = window.avatars.image
+    row_image, lookup = window.avatars.row_image, window.avatars.lookup
 
-    def recording(entity, px, *, round_mask=True):
-        result = image(entity, px, round_mask=round_mask)
-        if result is not None and entity.id not in painted:
+    def recording(entity, px, dpr):
+        """A row painting its entity's own picture (not the disc shown while it loads)."""
+        result = row_image(entity, px, dpr)
+        if entity.id not in painted and lookup(entity, px)[1] is result:
             painted[entity.id] = time.perf_counter()
         return result
 
-    window.avatars.image = recording
+    window.avatars.row_image = recording
     marks: dict[str, float] = {}
 
     class FirstPaint(QObject):
