@@ -24,6 +24,8 @@ import platform
 import struct
 import sys
 import threading
+from functools import cache
+from typing import Any
 
 WORKER_NICE = 10  # added to the process's nice: a nice-0 thread gets ~10 times a nice-10 one's share
 GUI_SLICE_NS = 100_000  # the shortest slice the kernel accepts
@@ -53,8 +55,6 @@ def worker_started() -> None:
     if gui is None:
         return
     this = threading.get_native_id()
-    if this == gui:
-        return
     # Relative to the GUI thread, not to this thread's own nice: a thread started by a worker
     # inherits the worker's, and must not sink further (to the level of other programs' idle work).
     try:
@@ -105,10 +105,16 @@ def _sched_call(which: int, thread: int, attr: bytes) -> bytes | None:
         import ctypes
 
         buffer = ctypes.create_string_buffer(attr, _ATTR.size)
-        libc = ctypes.CDLL(None, use_errno=True)
         args = (thread, buffer, 0) if which == 0 else (thread, buffer, _ATTR.size, 0)
-        if libc.syscall(numbers[which], *args) != 0:
+        if _libc().syscall(numbers[which], *args) != 0:
             return None
         return buffer.raw
     except (ImportError, OSError, AttributeError):
         return None
+
+
+@cache
+def _libc() -> Any:  # the process's C library, loaded once (set_slice asks it twice)
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)

@@ -30,15 +30,15 @@ def configure_application(app) -> None:
     app.setDesktopFileName(DESKTOP_FILE)
     app.setWindowIcon(theme.app_icon())
     theme.apply(app)
-    # Workers are Python threads on the same cores: they yield them to the GUI thread.
-    from attache.core import priorities
-
-    priorities.prefer_gui_thread()
-    # Workers are Python threads: with the default 5 ms switch interval and a dozen of them busy,
-    # the GUI thread can wait several turns for the interpreter. 0.2 ms keeps every wait short
+    # Workers are Python threads on the same cores: they yield the cores to the GUI thread, and
+    # with the default 5 ms switch interval and a dozen of them busy the GUI thread could wait
+    # several turns for the interpreter. 0.2 ms keeps every wait short
     # (bench_ui responsive, 6 runs each: p99 ~23 ms against ~26 at 1 ms and more at 5 ms; max
     # 41-61 against 45-78 ms; the uploads moved no fewer bytes).
     sys.setswitchinterval(0.0002)
+    from attache.core import priorities
+
+    priorities.prefer_gui_thread()
 
 
 def create_window(*, sandbox: bool = False, service: str | None = None, restore: bool = True):
